@@ -1,0 +1,235 @@
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError, Problems } from "./problems";
+import { checkArn, checkCidr, checkDomain, checkHostedZoneId, checkInt, parseJson } from "./checks";
+
+export { ConfigError } from "./problems";
+
+export type Environment = "dev" | "prod";
+export type NatStrategy = "single" | "onePerAz";
+export type CapacityType = "ON_DEMAND" | "SPOT";
+
+export interface NodeGroupSettings {
+    readonly instanceTypes: readonly string[];
+    readonly capacityType: CapacityType;
+    readonly minSize: number;
+    readonly desiredSize: number;
+    readonly maxSize: number;
+    readonly diskSizeGiB: number;
+}
+
+export interface PlatformConfig {
+    readonly project: string;
+    readonly stack: string;
+    readonly environment: Environment;
+    readonly region: string;
+    /** Tags every AWS resource carries (through the provider's default tags). */
+    readonly tags: Readonly<Record<string, string>>;
+    readonly network: {
+        readonly vpcCidr: string;
+        readonly azCount: number;
+        readonly natStrategy: NatStrategy;
+    };
+    readonly cluster: {
+        /** Derived from project and stack so that Network can tag subnets before the cluster exists. */
+        readonly name: string;
+        readonly version: string;
+        readonly nodeGroup: NodeGroupSettings;
+        /** Empty means the public API endpoint is off and the cluster is reached only from inside the VPC. */
+        readonly publicAccessCidrs: readonly string[];
+        readonly adminPrincipalArns: readonly string[];
+        readonly logTypes: readonly string[];
+    };
+    readonly dns: {
+        readonly domain: string;
+        readonly hostedZoneId: string;
+    };
+}
+
+/** Kubernetes versions EKS supports (standard or extended) as of 2026-08; see shared/reference/eks/versions.yaml. */
+export const SUPPORTED_KUBERNETES_VERSIONS = ["1.32", "1.33", "1.34", "1.35", "1.36"] as const;
+const CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
+
+interface Defaults {
+    azCount: number;
+    natStrategy: NatStrategy;
+    nodeGroup: NodeGroupSettings;
+    logTypes: string[];
+}
+
+const DEFAULTS: Record<Environment, Defaults> = {
+    // dev: cheap to leave running; one NAT and spot nodes are acceptable losses.
+    dev: {
+        azCount: 2,
+        natStrategy: "single",
+        nodeGroup: { instanceTypes: ["t3.large", "t3a.large"], capacityType: "SPOT", minSize: 1, desiredSize: 2, maxSize: 3, diskSizeGiB: 50 },
+        logTypes: ["api", "audit"],
+    },
+    // prod: survives the loss of an AZ, so NAT per AZ and on-demand capacity.
+    prod: {
+        azCount: 3,
+        natStrategy: "onePerAz",
+        nodeGroup: { instanceTypes: ["m6i.xlarge", "m6a.xlarge"], capacityType: "ON_DEMAND", minSize: 3, desiredSize: 3, maxSize: 9, diskSizeGiB: 100 },
+        logTypes: CONTROL_PLANE_LOG_TYPES,
+    },
+};
+
+const MIN_AZS: Record<Environment, number> = { dev: 2, prod: 3 };
+
+/** Every key this program reads, so that a typo in a stack file is an error rather than a silently ignored setting. */
+export const KNOWN_KEYS: Record<string, readonly string[]> = {
+    platform: ["environment", "tags"],
+    network: ["vpcCidr", "azCount", "natStrategy"],
+    cluster: ["version", "instanceTypes", "capacityType", "minSize", "desiredSize", "maxSize", "diskSizeGiB", "publicAccessCidrs", "adminPrincipalArns", "logTypes"],
+    dns: ["domain", "hostedZoneId"],
+};
+
+/** Secret keys: never read as plain strings; the offline plan supplies placeholders for them. */
+export const SECRET_KEYS: readonly string[] = [];
+
+export type RawConfig = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Turns raw stack config ("namespace:key" -> string, as Pulumi stores it) into a validated, frozen object.
+ * Collects every problem before failing so one run names all bad keys.
+ */
+export function parseConfig(raw: RawConfig, project: string, stack: string): PlatformConfig {
+    const problems = new Problems();
+    const get = (key: string): string | undefined => {
+        const value = raw[key];
+        return value === undefined || value === "" ? undefined : value;
+    };
+
+    for (const key of Object.keys(raw)) {
+        const [ns, name] = key.split(":");
+        const known = KNOWN_KEYS[ns];
+        if (known && !known.includes(name)) {
+            problems.add(key, `is not a setting this program reads (known ${ns} keys: ${known.join(", ")})`);
+        }
+    }
+
+    const envRaw = get("platform:environment") ?? stack;
+    const environment = envRaw === "dev" || envRaw === "prod" ? envRaw : undefined;
+    if (!environment) {
+        problems.add("platform:environment", `unknown environment "${envRaw}": set it to dev or prod (it defaults to the stack name)`);
+    }
+    const env: Environment = environment ?? "dev";
+    const d = DEFAULTS[env];
+
+    const region = get("aws:region");
+    if (!region) {
+        problems.add("aws:region", "is required (pulumi config set aws:region ap-northeast-2)");
+    } else if (!/^[a-z]{2}(-gov)?-[a-z]+-\d$/.test(region)) {
+        problems.add("aws:region", `"${region}" is not an AWS region name`);
+    }
+
+    const extraTags = parseJson<Record<string, string>>(problems, "platform:tags", get("platform:tags"), isStringMap, "an object of string tags") ?? {};
+
+    const vpcCidr = get("network:vpcCidr") ?? "10.0.0.0/16";
+    checkCidr(problems, "network:vpcCidr", vpcCidr, { minPrefix: 16, maxPrefix: 20 });
+    const azCount = checkInt(problems, "network:azCount", get("network:azCount"), d.azCount, { min: 1, max: 6 });
+    if (azCount < MIN_AZS[env]) {
+        problems.add("network:azCount", `${azCount} AZs is below the ${MIN_AZS[env]} a ${env} stack needs to survive the loss of an AZ`);
+    }
+    const natRaw = get("network:natStrategy") ?? d.natStrategy;
+    if (natRaw !== "single" && natRaw !== "onePerAz") {
+        problems.add("network:natStrategy", `"${natRaw}" is not single or onePerAz`);
+    } else if (env === "prod" && natRaw === "single") {
+        problems.add("network:natStrategy", "prod needs onePerAz: a single NAT makes one AZ's outage take every node offline");
+    }
+
+    const version = get("cluster:version") ?? "1.35";
+    if (!(SUPPORTED_KUBERNETES_VERSIONS as readonly string[]).includes(version)) {
+        problems.add("cluster:version", `"${version}" is not a Kubernetes version EKS supports (${SUPPORTED_KUBERNETES_VERSIONS.join(", ")})`);
+    }
+
+    const instanceTypes = parseJson<string[]>(problems, "cluster:instanceTypes", get("cluster:instanceTypes"), isStringArray, "a JSON list of instance types") ?? d.nodeGroup.instanceTypes;
+    if (instanceTypes.length === 0) {
+        problems.add("cluster:instanceTypes", "is empty: the node group needs at least one instance type");
+    }
+    for (const t of instanceTypes) {
+        if (!/^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(t)) problems.add("cluster:instanceTypes", `"${t}" is not an EC2 instance type`);
+    }
+    const capacityRaw = get("cluster:capacityType") ?? d.nodeGroup.capacityType;
+    if (capacityRaw !== "ON_DEMAND" && capacityRaw !== "SPOT") {
+        problems.add("cluster:capacityType", `"${capacityRaw}" is not ON_DEMAND or SPOT`);
+    }
+    const minSize = checkInt(problems, "cluster:minSize", get("cluster:minSize"), d.nodeGroup.minSize, { min: 0, max: 100 });
+    const desiredSize = checkInt(problems, "cluster:desiredSize", get("cluster:desiredSize"), d.nodeGroup.desiredSize, { min: 0, max: 100 });
+    const maxSize = checkInt(problems, "cluster:maxSize", get("cluster:maxSize"), d.nodeGroup.maxSize, { min: 1, max: 100 });
+    if (!(minSize <= desiredSize && desiredSize <= maxSize)) {
+        problems.add("cluster:minSize/desiredSize/maxSize", `need min <= desired <= max, got ${minSize} / ${desiredSize} / ${maxSize}`);
+    }
+    const diskSizeGiB = checkInt(problems, "cluster:diskSizeGiB", get("cluster:diskSizeGiB"), d.nodeGroup.diskSizeGiB, { min: 20, max: 1000 });
+
+    const publicAccessCidrs = parseJson<string[]>(problems, "cluster:publicAccessCidrs", get("cluster:publicAccessCidrs"), isStringArray, "a JSON list of CIDRs") ?? [];
+    for (const cidr of publicAccessCidrs) {
+        checkCidr(problems, "cluster:publicAccessCidrs", cidr, { minPrefix: 0, maxPrefix: 32 });
+        if (env === "prod" && cidr.endsWith("/0")) {
+            problems.add("cluster:publicAccessCidrs", `${cidr} opens the prod API endpoint to the internet: list your office/VPN ranges or leave it empty`);
+        }
+    }
+    const adminPrincipalArns = parseJson<string[]>(problems, "cluster:adminPrincipalArns", get("cluster:adminPrincipalArns"), isStringArray, "a JSON list of IAM role/user ARNs") ?? [];
+    for (const arn of adminPrincipalArns) checkArn(problems, "cluster:adminPrincipalArns", arn);
+    const logTypes = parseJson<string[]>(problems, "cluster:logTypes", get("cluster:logTypes"), isStringArray, "a JSON list of log types") ?? d.logTypes;
+    for (const t of logTypes) {
+        if (!CONTROL_PLANE_LOG_TYPES.includes(t)) problems.add("cluster:logTypes", `"${t}" is not one of ${CONTROL_PLANE_LOG_TYPES.join(", ")}`);
+    }
+
+    const domain = get("dns:domain");
+    if (!domain) problems.add("dns:domain", "is required: the domain under which jenkins., grafana. and app. are served");
+    else checkDomain(problems, "dns:domain", domain);
+    const hostedZoneId = get("dns:hostedZoneId");
+    if (!hostedZoneId) problems.add("dns:hostedZoneId", "is required: the Route53 hosted zone that holds dns:domain");
+    else checkHostedZoneId(problems, "dns:hostedZoneId", hostedZoneId);
+
+    problems.throwIfAny(stack);
+
+    return deepFreeze<PlatformConfig>({
+        project,
+        stack,
+        environment: env,
+        region: region!,
+        tags: { ...extraTags, Project: project, Environment: env, Stack: stack, ManagedBy: "pulumi" },
+        network: { vpcCidr, azCount, natStrategy: natRaw as NatStrategy },
+        cluster: {
+            name: `${project}-${stack}`,
+            version,
+            nodeGroup: { instanceTypes, capacityType: capacityRaw as CapacityType, minSize, desiredSize, maxSize, diskSizeGiB },
+            publicAccessCidrs,
+            adminPrincipalArns,
+            logTypes,
+        },
+        dns: { domain: domain!.toLowerCase(), hostedZoneId: hostedZoneId! },
+    });
+}
+
+/** Reads the current stack's config. The only place the program touches pulumi.Config. */
+export function loadConfig(): PlatformConfig {
+    return parseConfig(pulumi.runtime.allConfig(), pulumi.getProject(), pulumi.getStack());
+}
+
+/** A secret from stack config (`pulumi config set --secret ns:key`), kept secret in state and outputs. */
+export function requireSecret(key: string): pulumi.Output<string> {
+    const [ns, name] = key.split(":");
+    const value = new pulumi.Config(ns).getSecret(name);
+    if (value === undefined) {
+        throw new ConfigError(pulumi.getStack(), [`${key}: is required: pulumi config set --secret ${key} <value>`]);
+    }
+    return value;
+}
+
+function isStringArray(v: unknown): v is string[] {
+    return Array.isArray(v) && v.every((x) => typeof x === "string");
+}
+
+function isStringMap(v: unknown): v is Record<string, string> {
+    return typeof v === "object" && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === "string");
+}
+
+function deepFreeze<T>(o: T): T {
+    if (o && typeof o === "object") {
+        Object.values(o as object).forEach(deepFreeze);
+        Object.freeze(o);
+    }
+    return o;
+}

@@ -1,0 +1,43 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { Cluster } from "./components/cluster";
+import { Network } from "./components/network";
+import { loadConfig } from "./config";
+
+const config = loadConfig();
+const name = config.cluster.name;
+
+// One AWS provider for the whole stack: region and tags are decided here, not in each component.
+const awsProvider = new aws.Provider("aws", {
+    region: config.region as aws.Region,
+    defaultTags: { tags: { ...config.tags } },
+});
+
+const network = new Network(name, {
+    vpcCidr: config.network.vpcCidr,
+    azCount: config.network.azCount,
+    natStrategy: config.network.natStrategy,
+    clusterName: config.cluster.name,
+}, { providers: [awsProvider] });
+
+const cluster = new Cluster(name, {
+    name: config.cluster.name,
+    version: config.cluster.version,
+    region: config.region,
+    vpcId: network.vpcId,
+    privateSubnetIds: network.privateSubnetIds,
+    nodeGroup: config.cluster.nodeGroup,
+    publicAccessCidrs: config.cluster.publicAccessCidrs,
+    adminPrincipalArns: config.cluster.adminPrincipalArns,
+    logTypes: config.cluster.logTypes,
+    retainData: config.environment === "prod",
+}, { providers: [awsProvider], dependsOn: [network] });
+
+export const environment = config.environment;
+export const region = config.region;
+export const vpcId = network.vpcId;
+export const publicSubnetIds = network.publicSubnetIds;
+export const privateSubnetIds = network.privateSubnetIds;
+export const clusterName = cluster.clusterName;
+export const oidcProviderArn = cluster.oidcProviderArn;
+export const kubeconfig = pulumi.secret(cluster.kubeconfig);

@@ -1,0 +1,99 @@
+import * as pulumi from "@pulumi/pulumi";
+import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+import { setMockOptions } from "@pulumi/pulumi/runtime/settings";
+
+// Internal to the SDK (not in its typings): resolves when every RPC started so far has been answered.
+const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs: () => Promise<void> };
+import { PlatformMocks } from "./mocks";
+
+/** One resource registration as the engine would see it. */
+export interface RecordedResource {
+    urn: string;
+    type: string;
+    name: string;
+    parent: string;
+    dependencies: string[];
+    /** The provider reference ("urn::id"), empty when the default provider would be used. */
+    provider: string;
+    /** Providers handed to a component for its children, by package. */
+    providers: Record<string, string>;
+    custom: boolean;
+    remote: boolean;
+    /** Inputs as sent to the engine, with secrets replaced by "[secret]" and resource references by their URN. */
+    inputs: Record<string, unknown>;
+}
+
+const SIG = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+const RESOURCE_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+export const REDACTED = "[secret]";
+
+/** Serialized engine values to plain JSON: secrets redacted, resource references as their URN. */
+export function redact(value: unknown): unknown {
+    if (value === UNKNOWN) return "[unknown]";
+    if (Array.isArray(value)) return value.map(redact);
+    if (value && typeof value === "object") {
+        const o = value as Record<string, unknown>;
+        if (o[SIG] === SECRET_SIG) return REDACTED;
+        if (o[SIG] === RESOURCE_SIG) return `ref:${o.urn}`;
+        return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, redact(v)]));
+    }
+    return value;
+}
+
+class RecordingMonitor extends MockMonitor {
+    readonly records: RecordedResource[] = [];
+
+    registerResource(req: any, callback: (err: any, resp: any) => void): Promise<void> {
+        const type: string = req.getType();
+        const name: string = req.getName();
+        this.records.push({
+            urn: (this as any).newUrn(req.getParent(), type, name),
+            type,
+            name,
+            parent: req.getParent(),
+            dependencies: req.getDependenciesList(),
+            provider: req.getProvider(),
+            providers: Object.fromEntries(req.getProvidersMap().toArray()),
+            custom: req.getCustom(),
+            remote: req.getRemote(),
+            inputs: redact(req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
+        });
+        return super.registerResource(req, callback);
+    }
+}
+
+export interface Recorder {
+    readonly records: RecordedResource[];
+    /** Forget what was recorded so far (between tests). */
+    reset(): void;
+    /** Wait until every registration started so far has been answered. */
+    settle(): Promise<void>;
+}
+
+/**
+ * Installs realistic mocks and a monitor that records every registration with its parent, dependencies
+ * and provider: the pieces `setMocks` alone does not show.
+ */
+export async function installMocks(opts: { project: string; stack: string; region: string; config?: Record<string, string>; secretKeys?: string[] }): Promise<Recorder> {
+    const mocks = new PlatformMocks(opts.region);
+    // setMocks turns on the runtime features (secrets, resource references) that mocks support.
+    await pulumi.runtime.setMocks(mocks, opts.project, opts.stack, false);
+    const monitor = new RecordingMonitor(mocks);
+    setMockOptions(monitor, opts.project, opts.stack, false);
+    pulumi.runtime.setAllConfig({ "aws:region": opts.region, ...opts.config }, opts.secretKeys ?? []);
+    return {
+        records: monitor.records,
+        reset: () => { monitor.records.length = 0; },
+        settle: async () => {
+            // registrations can start more registrations (outputs resolving); wait until none are added
+            let before = -1;
+            while (before !== monitor.records.length) {
+                before = monitor.records.length;
+                await waitForRPCs();
+                await new Promise((r) => setImmediate(r));
+            }
+        },
+    };
+}

@@ -1,0 +1,55 @@
+/**
+ * The offline plan: `npm run plan -- <stack>` evaluates index.ts for Pulumi.<stack>.yaml under mocks and
+ * writes plan/<stack>.json (every resource with its parent, dependencies, provider and redacted inputs).
+ * No cloud account and no Pulumi CLI are needed.
+ */
+import * as path from "path";
+import { ConfigError } from "../config";
+import { countByType, evaluate, formatTree, PROJECT_DIR, readStackConfig, writePlan } from "../offline/plan";
+
+async function main(argv: string[]): Promise<number> {
+    const args = [...argv];
+    let outDir = path.join(PROJECT_DIR, "plan");
+    const outAt = args.indexOf("--out");
+    if (outAt >= 0) {
+        if (!args[outAt + 1]) throw new Error("--out needs a folder");
+        outDir = path.resolve(args[outAt + 1]);
+        args.splice(outAt, 2);
+    }
+    // --stack-file checks a stack file kept elsewhere (a proposed change, a test fixture) against this program.
+    let configDir = PROJECT_DIR;
+    let fileStack: string | undefined;
+    const fileAt = args.indexOf("--stack-file");
+    if (fileAt >= 0) {
+        const file = path.resolve(args[fileAt + 1] ?? "");
+        fileStack = /^Pulumi\.(.+)\.yaml$/.exec(path.basename(file))?.[1];
+        if (!fileStack) throw new Error("--stack-file needs a path to a Pulumi.<stack>.yaml file");
+        configDir = path.dirname(file);
+        args.splice(fileAt, 2);
+    }
+    const quiet = args.includes("--quiet");
+    const stacks = args.filter((a) => !a.startsWith("--"));
+    if (stacks.length > 1 || (fileStack && stacks.length > 0)) throw new Error(`one stack at a time, got ${[fileStack, ...stacks].filter(Boolean).join(" ")}`);
+    const stack = fileStack ?? stacks[0] ?? "dev";
+
+    const config = readStackConfig(stack, configDir);
+    const plan = await evaluate(stack, config);
+    const file = writePlan(plan, outDir);
+
+    if (!quiet) console.log(formatTree(plan.resources));
+    console.log(`\nstack ${stack}: ${plan.resources.length} resources`);
+    for (const [type, n] of countByType(plan.resources)) console.log(`  ${String(n).padStart(4)}  ${type}`);
+    if (plan.placeholders.length > 0) {
+        console.log(`\nsecrets not readable offline, planned with placeholders: ${plan.placeholders.join(", ")}`);
+    }
+    console.log(`\nwrote ${path.relative(process.cwd(), file)}`);
+    return 0;
+}
+
+main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err) => {
+        console.error(err instanceof ConfigError ? err.message : `plan failed: ${err instanceof Error ? err.stack ?? err.message : err}`);
+        process.exit(1);
+    },
+);

@@ -1,0 +1,130 @@
+import * as assert from "assert";
+import { ConfigError, parseConfig } from "../../config";
+import { rawConfig } from "../helpers/harness";
+
+function problemsOf(raw: Record<string, string>, stack = "dev"): string[] {
+    try {
+        parseConfig(raw, "eks-platform", stack);
+    } catch (err) {
+        assert.ok(err instanceof ConfigError, `expected ConfigError, got ${err}`);
+        return [...err.problems];
+    }
+    assert.fail("config was accepted");
+}
+
+function assertRejected(raw: Record<string, string>, key: string, why: RegExp, stack = "dev"): void {
+    const problems = problemsOf(raw, stack);
+    assert.ok(problems.some((p) => p.startsWith(key) && why.test(p)), `no problem for ${key} matching ${why} in:\n${problems.join("\n")}`);
+}
+
+describe("config", () => {
+    describe("defaults per environment", () => {
+        it("dev is small: two AZs, one NAT, spot nodes", () => {
+            const c = parseConfig(rawConfig("dev"), "eks-platform", "dev");
+            assert.strictEqual(c.network.azCount, 2);
+            assert.strictEqual(c.network.natStrategy, "single");
+            assert.strictEqual(c.cluster.nodeGroup.capacityType, "SPOT");
+            assert.strictEqual(c.cluster.name, "eks-platform-dev");
+        });
+
+        it("prod survives an AZ: three AZs, NAT per AZ, on-demand, more nodes, all control-plane logs", () => {
+            const dev = parseConfig(rawConfig("dev"), "eks-platform", "dev");
+            const prod = parseConfig(rawConfig("prod"), "eks-platform", "prod");
+            assert.strictEqual(prod.network.azCount, 3);
+            assert.strictEqual(prod.network.natStrategy, "onePerAz");
+            assert.strictEqual(prod.cluster.nodeGroup.capacityType, "ON_DEMAND");
+            assert.ok(prod.cluster.nodeGroup.minSize > dev.cluster.nodeGroup.minSize);
+            assert.deepStrictEqual([...prod.cluster.logTypes].sort(), ["api", "audit", "authenticator", "controllerManager", "scheduler"]);
+        });
+
+        it("environment defaults to the stack name", () => {
+            const c = parseConfig(rawConfig("prod", { "platform:environment": undefined }), "eks-platform", "prod");
+            assert.strictEqual(c.environment, "prod");
+        });
+
+        it("parses structured values the way Pulumi passes them (JSON strings)", () => {
+            const c = parseConfig(rawConfig("dev", {
+                "cluster:instanceTypes": '["m6i.large"]',
+                "cluster:minSize": "2", "cluster:desiredSize": "2", "cluster:maxSize": "5",
+                "platform:tags": '{"Team":"core"}',
+            }), "eks-platform", "dev");
+            assert.deepStrictEqual(c.cluster.nodeGroup.instanceTypes, ["m6i.large"]);
+            assert.strictEqual(c.cluster.nodeGroup.maxSize, 5);
+            assert.strictEqual(c.tags.Team, "core");
+            assert.strictEqual(c.tags.Environment, "dev");
+        });
+
+        it("returns a frozen object", () => {
+            const c = parseConfig(rawConfig("dev"), "eks-platform", "dev");
+            assert.ok(Object.isFrozen(c) && Object.isFrozen(c.cluster.nodeGroup) && Object.isFrozen(c.cluster.nodeGroup.instanceTypes));
+        });
+    });
+
+    describe("bad config", () => {
+        it("rejects an invalid CIDR and one with host bits set", () => {
+            assertRejected(rawConfig("dev", { "network:vpcCidr": "10.0.0.0/33" }), "network:vpcCidr", /not an IPv4 CIDR/);
+            assertRejected(rawConfig("dev", { "network:vpcCidr": "300.1.0.0/16" }), "network:vpcCidr", /not an IPv4 CIDR/);
+            assertRejected(rawConfig("dev", { "network:vpcCidr": "10.0.1.0/16" }), "network:vpcCidr", /host bits/);
+        });
+
+        it("rejects fewer than 2 AZs, and fewer than 3 in prod", () => {
+            assertRejected(rawConfig("dev", { "network:azCount": "1" }), "network:azCount", /below the 2/);
+            assertRejected(rawConfig("prod", { "network:azCount": "2" }), "network:azCount", /below the 3/, "prod");
+        });
+
+        it("rejects a single NAT in prod", () => {
+            assertRejected(rawConfig("prod", { "network:natStrategy": "single" }), "network:natStrategy", /onePerAz/, "prod");
+        });
+
+        it("rejects node group sizes that are not min <= desired <= max", () => {
+            assertRejected(rawConfig("dev", { "cluster:minSize": "3", "cluster:desiredSize": "2", "cluster:maxSize": "1" }), "cluster:minSize/desiredSize/maxSize", /3 \/ 2 \/ 1/);
+            assertRejected(rawConfig("dev", { "cluster:desiredSize": "9", "cluster:maxSize": "4" }), "cluster:minSize/desiredSize/maxSize", /min <= desired <= max/);
+        });
+
+        it("rejects empty or malformed instance types", () => {
+            assertRejected(rawConfig("dev", { "cluster:instanceTypes": "[]" }), "cluster:instanceTypes", /empty/);
+            assertRejected(rawConfig("dev", { "cluster:instanceTypes": "t3.large" }), "cluster:instanceTypes", /JSON list/);
+            assertRejected(rawConfig("dev", { "cluster:instanceTypes": '["large"]' }), "cluster:instanceTypes", /not an EC2 instance type/);
+        });
+
+        it("rejects an unknown environment", () => {
+            assertRejected(rawConfig("dev", { "platform:environment": "staging" }), "platform:environment", /unknown environment "staging"/);
+            assertRejected(rawConfig("dev", { "platform:environment": undefined }), "platform:environment", /unknown environment "qa"/, "qa");
+        });
+
+        it("rejects a domain that is not a domain, and a missing domain or zone", () => {
+            assertRejected(rawConfig("dev", { "dns:domain": "not a domain" }), "dns:domain", /not a domain name/);
+            assertRejected(rawConfig("dev", { "dns:domain": "localhost" }), "dns:domain", /not a domain name/);
+            assertRejected(rawConfig("dev", { "dns:domain": undefined }), "dns:domain", /required/);
+            assertRejected(rawConfig("dev", { "dns:hostedZoneId": undefined }), "dns:hostedZoneId", /required/);
+            assertRejected(rawConfig("dev", { "dns:hostedZoneId": "example.com" }), "dns:hostedZoneId", /hosted zone id/);
+        });
+
+        it("rejects a prod API endpoint open to the internet", () => {
+            assertRejected(rawConfig("prod", { "cluster:publicAccessCidrs": '["0.0.0.0/0"]' }), "cluster:publicAccessCidrs", /internet/, "prod");
+            const dev = parseConfig(rawConfig("dev", { "cluster:publicAccessCidrs": '["0.0.0.0/0"]' }), "eks-platform", "dev");
+            assert.deepStrictEqual(dev.cluster.publicAccessCidrs, ["0.0.0.0/0"]);
+        });
+
+        it("rejects an unsupported Kubernetes version, bad ARNs and a missing region", () => {
+            assertRejected(rawConfig("dev", { "cluster:version": "1.20" }), "cluster:version", /not a Kubernetes version EKS supports/);
+            assertRejected(rawConfig("dev", { "cluster:adminPrincipalArns": '["admin"]' }), "cluster:adminPrincipalArns", /not an IAM role or user ARN/);
+            assertRejected(rawConfig("dev", { "aws:region": undefined }), "aws:region", /required/);
+        });
+
+        it("rejects a misspelt key instead of ignoring it", () => {
+            assertRejected(rawConfig("dev", { "cluster:desiredSzie": "3" }), "cluster:desiredSzie", /not a setting this program reads/);
+        });
+
+        it("names every bad key in one message", () => {
+            const raw = rawConfig("prod", { "network:vpcCidr": "nope", "network:azCount": "2", "cluster:instanceTypes": "[]", "dns:domain": "x" });
+            assert.throws(() => parseConfig(raw, "eks-platform", "prod"), (err: Error) => {
+                for (const key of ["network:vpcCidr", "network:azCount", "cluster:instanceTypes", "dns:domain"]) {
+                    assert.ok(err.message.includes(key), `message does not name ${key}:\n${err.message}`);
+                }
+                assert.match(err.message, /invalid configuration for stack "prod"/);
+                return true;
+            });
+        });
+    });
+});

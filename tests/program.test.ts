@@ -1,0 +1,114 @@
+/** The whole program (index.ts) evaluated per stack, the way `npm run plan` does it. */
+import * as assert from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { evaluate, Plan, PROJECT_DIR, readStackConfig } from "../offline/plan";
+import { RecordedResource } from "./helpers/harness";
+
+export const planCache = new Map<string, Plan>();
+
+/** Evaluates a committed stack once per test run. */
+export async function planFor(stack: "dev" | "prod"): Promise<Plan> {
+    if (!planCache.has(stack)) planCache.set(stack, await evaluate(stack, readStackConfig(stack)));
+    return planCache.get(stack)!;
+}
+
+function byType(plan: Plan, type: string): RecordedResource[] {
+    return plan.resources.filter((r) => r.type === type);
+}
+
+function runPlanCli(args: string[], cwd = PROJECT_DIR) {
+    return spawnSync(process.execPath, [require.resolve("ts-node/dist/bin"), "--transpile-only", path.join(PROJECT_DIR, "scripts/plan.ts"), ...args], { cwd, encoding: "utf8", timeout: 60000 });
+}
+
+describe("program (index.ts) per stack", () => {
+    for (const stack of ["dev", "prod"] as const) {
+        it(`${stack}: evaluates offline with no default provider anywhere`, async () => {
+            const plan = await planFor(stack);
+            assert.ok(plan.resources.length > 10);
+            const defaults = plan.resources.filter((r) => r.type.startsWith("pulumi:providers:") && r.name.startsWith("default"));
+            assert.deepStrictEqual(defaults.map((r) => r.urn), []);
+            const implicit = plan.resources.filter((r) => r.custom && !r.type.startsWith("pulumi:providers:") && !r.provider);
+            assert.deepStrictEqual(implicit.map((r) => r.urn), [], "custom resources without an explicit provider");
+        });
+
+        it(`${stack}: every Kubernetes resource uses the one provider built from the cluster`, async () => {
+            const plan = await planFor(stack);
+            const providers = byType(plan, "pulumi:providers:kubernetes");
+            assert.strictEqual(providers.length, 1);
+            const k8s = plan.resources.filter((r) => r.type.startsWith("kubernetes:"));
+            assert.ok(k8s.length > 0);
+            for (const r of k8s) assert.ok(r.provider.startsWith(`${providers[0].urn}::`), `${r.urn} uses ${r.provider || "the default provider"}`);
+        });
+
+        it(`${stack}: the kubeconfig output is redacted as a secret`, async () => {
+            const plan = await planFor(stack);
+            assert.strictEqual(plan.outputs.kubeconfig, "[secret]");
+        });
+    }
+
+    it("dev and prod differ as their config says", async () => {
+        const [dev, prod] = await Promise.all([planFor("dev"), planFor("prod")]);
+        const vpc = (p: Plan) => byType(p, "awsx:ec2:Vpc")[0].inputs as any;
+        assert.deepStrictEqual([vpc(dev).natGateways.strategy, vpc(dev).numberOfAvailabilityZones], ["Single", 2]);
+        assert.deepStrictEqual([vpc(prod).natGateways.strategy, vpc(prod).numberOfAvailabilityZones], ["OnePerAz", 3]);
+        const ng = (p: Plan) => byType(p, "eks:index:ManagedNodeGroup")[0].inputs as any;
+        assert.strictEqual(ng(dev).capacityType, "SPOT");
+        assert.strictEqual(ng(prod).capacityType, "ON_DEMAND");
+        assert.strictEqual((dev.outputs.privateSubnetIds as string[]).length, 2);
+        assert.strictEqual((prod.outputs.privateSubnetIds as string[]).length, 3);
+        assert.strictEqual(dev.outputs.clusterName, "eks-platform-dev");
+        assert.strictEqual(prod.outputs.clusterName, "eks-platform-prod");
+    });
+
+    it("the cluster is built after the network and in its VPC", async () => {
+        const plan = await planFor("dev");
+        const vpc = byType(plan, "awsx:ec2:Vpc")[0];
+        const eks = byType(plan, "eks:index:Cluster")[0];
+        assert.ok(eks.dependencies.includes(vpc.urn));
+        assert.strictEqual(eks.inputs.vpcId, plan.outputs.vpcId);
+        assert.deepStrictEqual(eks.inputs.privateSubnetIds, plan.outputs.privateSubnetIds);
+    });
+
+    describe("npm run plan (the CLI)", function () {
+        this.timeout(120000);
+        let tmp: string;
+        before(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), "plan-")); });
+        after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+        it("writes plan/<stack>.json with type, parent, dependencies, provider and inputs of every resource", () => {
+            const res = runPlanCli(["prod", "--out", tmp, "--quiet"]);
+            assert.strictEqual(res.status, 0, res.stderr);
+            assert.match(res.stdout, /stack prod: \d+ resources/);
+            const plan = JSON.parse(fs.readFileSync(path.join(tmp, "prod.json"), "utf8"));
+            assert.strictEqual(plan.stack, "prod");
+            for (const r of plan.resources) {
+                for (const key of ["type", "name", "parent", "dependencies", "provider", "inputs"]) assert.ok(key in r, `${r.urn} lacks ${key}`);
+            }
+        });
+
+        it("fails with the config error, non-zero, and writes nothing for a bad stack file", () => {
+            const dir = fs.mkdtempSync(path.join(tmp, "bad-"));
+            const good = fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.prod.yaml"), "utf8");
+            fs.writeFileSync(path.join(dir, "Pulumi.broken.yaml"), good
+                .replace("platform:environment: prod", "platform:environment: prod\n  network:vpcCidr2: x")
+                .replace("network:azCount: 3", "network:azCount: 2")
+                .replace("cluster:minSize: 3", "cluster:minSize: 12"));
+            const res = runPlanCli(["--stack-file", path.join(dir, "Pulumi.broken.yaml"), "--out", dir]);
+            assert.notStrictEqual(res.status, 0);
+            assert.match(res.stderr, /invalid configuration for stack "broken"/);
+            assert.match(res.stderr, /network:azCount: 2 AZs is below the 3/);
+            assert.match(res.stderr, /cluster:minSize\/desiredSize\/maxSize/);
+            assert.match(res.stderr, /network:vpcCidr2: is not a setting/);
+            assert.ok(!fs.existsSync(path.join(dir, "broken.json")));
+        });
+
+        it("names the stacks there are when asked for one that does not exist", () => {
+            const res = runPlanCli(["staging", "--out", tmp]);
+            assert.notStrictEqual(res.status, 0);
+            assert.match(res.stderr, /no stack file .*Pulumi\.staging\.yaml.*dev.*prod/);
+        });
+    });
+});
