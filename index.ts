@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Cluster } from "./components/cluster";
+import { Ingress } from "./components/ingress";
 import { Network } from "./components/network";
 import { loadConfig } from "./config";
 
@@ -33,6 +34,23 @@ const cluster = new Cluster(name, {
     retainData: config.environment === "prod",
 }, { providers: [awsProvider], dependsOn: [network] });
 
+// Every host the stack serves; the certificate covers exactly these.
+const HOSTS = { jenkins: "jenkins", grafana: "grafana", app: "app" } as const;
+
+// VPC, region and cluster name reach the controller only as outputs of the components that own them.
+const ingress = new Ingress(name, {
+    clusterName: cluster.clusterName,
+    region: config.region,
+    vpcId: network.vpcId,
+    oidc: cluster.oidc,
+    provider: cluster.provider,
+    clusterReady: cluster.workloadsReady,
+    domain: config.dns.domain,
+    hostedZoneId: config.dns.hostedZoneId,
+    hosts: Object.values(HOSTS),
+    groupName: name,
+}, { providers: [awsProvider] });
+
 export const environment = config.environment;
 export const region = config.region;
 export const vpcId = network.vpcId;
@@ -40,4 +58,5 @@ export const publicSubnetIds = network.publicSubnetIds;
 export const privateSubnetIds = network.privateSubnetIds;
 export const clusterName = cluster.clusterName;
 export const oidcProviderArn = cluster.oidcProviderArn;
+export const certificateArn = ingress.certificateArn;
 export const kubeconfig = pulumi.secret(cluster.kubeconfig);

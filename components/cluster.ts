@@ -84,6 +84,8 @@ export class Cluster extends pulumi.ComponentResource {
     readonly storageClassName: pulumi.Output<string>;
     /** What a workload with persistent volumes must wait for: the CSI driver and the default StorageClass. */
     readonly storageReady: pulumi.Resource[];
+    /** What any workload must wait for: nodes to run on (and the storage above). */
+    readonly workloadsReady: pulumi.Resource[];
     readonly nodeRoleArn: pulumi.Output<string>;
 
     constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -209,6 +211,7 @@ export class Cluster extends pulumi.ComponentResource {
 
         this.storageClassName = storageClass.metadata.name;
         this.storageReady = [ebsCsi, storageClass];
+        this.workloadsReady = [nodeGroup, ...this.storageReady];
 
         this.registerOutputs({
             clusterName: this.clusterName,

@@ -89,6 +89,8 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
                     id: inputs.name ?? name,
                     state: { ...inputs, arn: arn("ecr", `repository/${inputs.name ?? name}`), repositoryUrl: `${ACCOUNT_ID}.dkr.ecr.${region}.amazonaws.com/${inputs.name ?? name}` },
                 };
+            case "aws:route53/record:Record":
+                return { id: `${inputs.zoneId}_${inputs.name}_${inputs.type}`, state: { ...inputs, fqdn: String(inputs.name).replace(/\.$/, "") } };
             case "kubernetes:networking.k8s.io/v1:Ingress":
                 return {
                     id: `${inputs.metadata?.namespace ?? "default"}/${inputs.metadata?.name ?? name}`,
@@ -110,7 +112,7 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
                 return { name: this.region, region: this.region, id: this.region };
             case "aws:index/getPartition:getPartition":
                 return { partition: "aws", dnsSuffix: "amazonaws.com" };
-            case "aws:elb/getHostedZoneId:getHostedZoneId":
+            case "aws:lb/getHostedZoneId:getHostedZoneId":
                 return { id: "ZWKZPGTI48KDX" };
             default:
                 return args.inputs;

@@ -112,3 +112,28 @@ describe("program (index.ts) per stack", () => {
         });
     });
 });
+
+describe("program wiring of the shared ALB", () => {
+    it("hands the controller the VPC id, region and cluster name the other components created", async () => {
+        for (const stack of ["dev", "prod"] as const) {
+            const plan = await planFor(stack);
+            const release = plan.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.name.endsWith("-lbc"))!;
+            const values = release.inputs.values as any;
+            assert.strictEqual(values.vpcId, plan.outputs.vpcId);
+            assert.strictEqual(values.clusterName, plan.outputs.clusterName);
+            assert.strictEqual(values.region, plan.outputs.region);
+        }
+    });
+
+    it("plans the controller, its IAM role and policy, the certificate and its validation records", async () => {
+        const plan = await planFor("dev");
+        const names = (type: string) => plan.resources.filter((r) => r.type === type).map((r) => r.name);
+        assert.ok(names("aws:iam/role:Role").some((n) => n.endsWith("-lbc")));
+        assert.ok(names("aws:iam/policy:Policy").some((n) => n.endsWith("-lbc")));
+        assert.strictEqual(names("aws:acm/certificate:Certificate").length, 1);
+        assert.strictEqual(names("aws:acm/certificateValidation:CertificateValidation").length, 1);
+        assert.ok(names("aws:route53/record:Record").filter((n) => n.includes("cert-validation")).length >= 4);
+        const cert = plan.resources.find((r) => r.type === "aws:acm/certificate:Certificate")!;
+        assert.strictEqual(cert.inputs.domainName, "dev.platform.example.com");
+    });
+});

@@ -6,6 +6,9 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import { Cluster } from "../../components/cluster";
+import { Ingress } from "../../components/ingress";
+import { Network } from "../../components/network";
 import { installMocks, RecordedResource, Recorder } from "../../offline/recorder";
 
 export { RecordedResource } from "../../offline/recorder";
@@ -68,4 +71,42 @@ export function referenceFile(ctx: Mocha.Context, ...parts: string[]): string {
         ctx.skip();
     }
     return file;
+}
+
+/** A Network and Cluster as index.ts wires them, for components that take their outputs. */
+export function buildBase(): { network: Network; cluster: Cluster } {
+    const network = new Network("base", { vpcCidr: "10.10.0.0/16", azCount: 2, natStrategy: "single", clusterName: "eks-platform-test" });
+    const cluster = new Cluster("base", {
+        name: "eks-platform-test",
+        version: "1.35",
+        region: REGION,
+        vpcId: network.vpcId,
+        privateSubnetIds: network.privateSubnetIds,
+        nodeGroup: { instanceTypes: ["t3.large"], capacityType: "SPOT", minSize: 1, desiredSize: 2, maxSize: 3, diskSizeGiB: 50 },
+        publicAccessCidrs: [],
+        adminPrincipalArns: [],
+        logTypes: ["api"],
+        retainData: false,
+    });
+    return { network, cluster };
+}
+
+export const DOMAIN = "dev.example.com";
+
+/** Base plus the shared ALB gateway, for components that expose a service. */
+export function buildGateway(): { network: Network; cluster: Cluster; ingress: Ingress } {
+    const base = buildBase();
+    const ingress = new Ingress("gw", {
+        clusterName: base.cluster.clusterName,
+        region: REGION,
+        vpcId: base.network.vpcId,
+        oidc: base.cluster.oidc,
+        provider: base.cluster.provider,
+        clusterReady: base.cluster.workloadsReady,
+        domain: DOMAIN,
+        hostedZoneId: "Z0123456789ABCDEFGHIJ",
+        hosts: ["jenkins", "grafana", "app"],
+        groupName: "eks-platform-test",
+    });
+    return { ...base, ingress };
 }
