@@ -3,6 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { Cluster } from "./components/cluster";
 import { Ingress } from "./components/ingress";
 import { Network } from "./components/network";
+import { Registry } from "./components/registry";
+import { WebApp } from "./components/webapp";
 import { loadConfig } from "./config";
 
 const config = loadConfig();
@@ -51,6 +53,27 @@ const ingress = new Ingress(name, {
     groupName: name,
 }, { providers: [awsProvider] });
 
+const registry = new Registry(name, {
+    repositoryName: `${name}/app`,
+    keepImages: config.app.keepImages,
+    forceDelete: config.environment === "dev",
+    protect: config.environment === "prod",
+}, { providers: [awsProvider] });
+
+// The pipeline sets app:imageTag per build; until its first build there is no image to run.
+const app = config.app.imageTag === undefined ? undefined : new WebApp("app", {
+    namespace: "app",
+    repositoryUrl: registry.repositoryUrl,
+    imageTag: config.app.imageTag,
+    host: `${HOSTS.app}.${config.dns.domain}`,
+    minReplicas: config.app.minReplicas,
+    maxReplicas: config.app.maxReplicas,
+    logLevel: config.app.logLevel,
+    gateway: ingress,
+    clusterReady: cluster.workloadsReady,
+}, { providers: [awsProvider] });
+if (!app) pulumi.log.info("app:imageTag is not set: the app is not deployed yet (the pipeline sets it on its first build)");
+
 export const environment = config.environment;
 export const region = config.region;
 export const vpcId = network.vpcId;
@@ -59,4 +82,6 @@ export const privateSubnetIds = network.privateSubnetIds;
 export const clusterName = cluster.clusterName;
 export const oidcProviderArn = cluster.oidcProviderArn;
 export const certificateArn = ingress.certificateArn;
+export const repositoryUrl = registry.repositoryUrl;
+export const appUrl = app?.url;
 export const kubeconfig = pulumi.secret(cluster.kubeconfig);

@@ -161,6 +161,8 @@ export function albAnnotations(a: AlbAnnotationArgs): Record<string, string> {
         [`${p}/backend-protocol-version`]: a.backendProtocolVersion,
         [`${p}/healthcheck-path`]: a.healthcheckPath,
         [`${p}/load-balancer-attributes`]: "routing.http.drop_invalid_header_fields.enabled=true",
+        // Shorter than the 300 s default, longer than the pods' preStop pause: deregistered pods finish, then go.
+        [`${p}/target-group-attributes`]: "deregistration_delay.timeout_seconds=30",
     };
 }
 

@@ -43,6 +43,15 @@ export interface PlatformConfig {
         readonly domain: string;
         readonly hostedZoneId: string;
     };
+    readonly app: {
+        /** Unset until the pipeline's first build: the app workload is then not deployed (its registry is). */
+        readonly imageTag?: string;
+        readonly minReplicas: number;
+        readonly maxReplicas: number;
+        readonly logLevel: string;
+        /** How many images the registry keeps. */
+        readonly keepImages: number;
+    };
 }
 
 /** Kubernetes versions EKS supports (standard or extended) as of 2026-08; see shared/reference/eks/versions.yaml. */
@@ -50,6 +59,7 @@ export const SUPPORTED_KUBERNETES_VERSIONS = ["1.32", "1.33", "1.34", "1.35", "1
 const CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
 
 interface Defaults {
+    replicas: { min: number; max: number };
     azCount: number;
     natStrategy: NatStrategy;
     nodeGroup: NodeGroupSettings;
@@ -59,6 +69,7 @@ interface Defaults {
 const DEFAULTS: Record<Environment, Defaults> = {
     // dev: cheap to leave running; one NAT and spot nodes are acceptable losses.
     dev: {
+        replicas: { min: 2, max: 4 },
         azCount: 2,
         natStrategy: "single",
         nodeGroup: { instanceTypes: ["t3.large", "t3a.large"], capacityType: "SPOT", minSize: 1, desiredSize: 2, maxSize: 3, diskSizeGiB: 50 },
@@ -66,6 +77,7 @@ const DEFAULTS: Record<Environment, Defaults> = {
     },
     // prod: survives the loss of an AZ, so NAT per AZ and on-demand capacity.
     prod: {
+        replicas: { min: 3, max: 12 },
         azCount: 3,
         natStrategy: "onePerAz",
         nodeGroup: { instanceTypes: ["m6i.xlarge", "m6a.xlarge"], capacityType: "ON_DEMAND", minSize: 3, desiredSize: 3, maxSize: 9, diskSizeGiB: 100 },
@@ -81,6 +93,7 @@ export const KNOWN_KEYS: Record<string, readonly string[]> = {
     network: ["vpcCidr", "azCount", "natStrategy"],
     cluster: ["version", "instanceTypes", "capacityType", "minSize", "desiredSize", "maxSize", "diskSizeGiB", "publicAccessCidrs", "adminPrincipalArns", "logTypes"],
     dns: ["domain", "hostedZoneId"],
+    app: ["imageTag", "minReplicas", "maxReplicas", "logLevel", "keepImages"],
 };
 
 /** Secret keys: never read as plain strings; the offline plan supplies placeholders for them. */
@@ -182,6 +195,20 @@ export function parseConfig(raw: RawConfig, project: string, stack: string): Pla
     if (!hostedZoneId) problems.add("dns:hostedZoneId", "is required: the Route53 hosted zone that holds dns:domain");
     else checkHostedZoneId(problems, "dns:hostedZoneId", hostedZoneId);
 
+    const imageTag = get("app:imageTag");
+    if (imageTag !== undefined && !/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(imageTag)) {
+        problems.add("app:imageTag", `"${imageTag}" is not a container image tag`);
+    } else if (imageTag === "latest") {
+        problems.add("app:imageTag", "\"latest\" cannot be deployed: tags are immutable, so deploy the commit tag the pipeline pushed");
+    }
+    const minReplicas = checkInt(problems, "app:minReplicas", get("app:minReplicas"), d.replicas.min, { min: 1, max: 100 });
+    const maxReplicas = checkInt(problems, "app:maxReplicas", get("app:maxReplicas"), d.replicas.max, { min: 1, max: 500 });
+    if (minReplicas > maxReplicas) problems.add("app:minReplicas/maxReplicas", `min ${minReplicas} is above max ${maxReplicas}`);
+    if (env === "prod" && minReplicas < 2) problems.add("app:minReplicas", "prod needs at least 2 replicas so a node or AZ loss is not an outage");
+    const logLevel = get("app:logLevel") ?? "info";
+    if (!["debug", "info", "warn", "error"].includes(logLevel)) problems.add("app:logLevel", `"${logLevel}" is not debug, info, warn or error`);
+    const keepImages = checkInt(problems, "app:keepImages", get("app:keepImages"), 30, { min: 1, max: 1000 });
+
     problems.throwIfAny(stack);
 
     return deepFreeze<PlatformConfig>({
@@ -200,6 +227,7 @@ export function parseConfig(raw: RawConfig, project: string, stack: string): Pla
             logTypes,
         },
         dns: { domain: domain!.toLowerCase(), hostedZoneId: hostedZoneId! },
+        app: { imageTag, minReplicas, maxReplicas, logLevel, keepImages },
     });
 }
 

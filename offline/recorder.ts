@@ -19,6 +19,8 @@ export interface RecordedResource {
     providers: Record<string, string>;
     custom: boolean;
     remote: boolean;
+    /** `protect: true`: the engine refuses to delete it. */
+    protect: boolean;
     /** Inputs as sent to the engine, with secrets replaced by "[secret]" and resource references by their URN. */
     inputs: Record<string, unknown>;
 }
@@ -58,6 +60,7 @@ class RecordingMonitor extends MockMonitor {
             providers: Object.fromEntries(req.getProvidersMap().toArray()),
             custom: req.getCustom(),
             remote: req.getRemote(),
+            protect: req.getProtect() === true,
             inputs: redact(req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
         });
         return super.registerResource(req, callback);

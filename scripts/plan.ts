@@ -27,12 +27,21 @@ async function main(argv: string[]): Promise<number> {
         configDir = path.dirname(file);
         args.splice(fileAt, 2);
     }
+    // --config ns:key=value overrides the stack file, as `pulumi up -c` does (the pipeline plans its image tag).
+    const overrides: Record<string, string> = {};
+    for (let at = args.indexOf("--config"); at >= 0; at = args.indexOf("--config")) {
+        const m = /^([\w-]+:[\w-]+)=(.*)$/.exec(args[at + 1] ?? "");
+        if (!m) throw new Error(`--config needs namespace:key=value, got ${args[at + 1] ?? "nothing"}`);
+        overrides[m[1]] = m[2];
+        args.splice(at, 2);
+    }
     const quiet = args.includes("--quiet");
     const stacks = args.filter((a) => !a.startsWith("--"));
     if (stacks.length > 1 || (fileStack && stacks.length > 0)) throw new Error(`one stack at a time, got ${[fileStack, ...stacks].filter(Boolean).join(" ")}`);
     const stack = fileStack ?? stacks[0] ?? "dev";
 
     const config = readStackConfig(stack, configDir);
+    Object.assign(config.values, overrides);
     const plan = await evaluate(stack, config);
     const file = writePlan(plan, outDir);
 
@@ -41,6 +50,9 @@ async function main(argv: string[]): Promise<number> {
     for (const [type, n] of countByType(plan.resources)) console.log(`  ${String(n).padStart(4)}  ${type}`);
     if (plan.placeholders.length > 0) {
         console.log(`\nsecrets not readable offline, planned with placeholders: ${plan.placeholders.join(", ")}`);
+    }
+    if (plan.outputs.appUrl === undefined) {
+        console.log("\napp: not deployed until app:imageTag is set (the pipeline sets it); plan it with --config app:imageTag=<tag>");
     }
     console.log(`\nwrote ${path.relative(process.cwd(), file)}`);
     return 0;

@@ -9,9 +9,16 @@ import { RecordedResource } from "./helpers/harness";
 
 export const planCache = new Map<string, Plan>();
 
-/** Evaluates a committed stack once per test run. */
+/** The tag the pipeline would set; the committed stack files leave it unset until the first build. */
+export const IMAGE_TAG = "3f2a9c1";
+
+/** Evaluates a committed stack once per test run, with the image tag the pipeline sets. */
 export async function planFor(stack: "dev" | "prod"): Promise<Plan> {
-    if (!planCache.has(stack)) planCache.set(stack, await evaluate(stack, readStackConfig(stack)));
+    if (!planCache.has(stack)) {
+        const config = readStackConfig(stack);
+        config.values["app:imageTag"] = IMAGE_TAG;
+        planCache.set(stack, await evaluate(stack, config));
+    }
     return planCache.get(stack)!;
 }
 
@@ -110,6 +117,35 @@ describe("program (index.ts) per stack", () => {
             assert.notStrictEqual(res.status, 0);
             assert.match(res.stderr, /no stack file .*Pulumi\.staging\.yaml.*dev.*prod/);
         });
+    });
+});
+
+describe("program wiring of the app", () => {
+    it("deploys the app only once the pipeline has set an image tag; the registry always", async () => {
+        const plan = await evaluate("dev", readStackConfig("dev"));
+        assert.strictEqual(plan.resources.filter((r) => r.type === "platform:app:WebApp").length, 0);
+        assert.strictEqual(plan.resources.filter((r) => r.type === "aws:ecr/repository:Repository").length, 1);
+        assert.strictEqual(plan.outputs.appUrl, undefined);
+        planCache.delete("dev");
+    });
+
+    it("runs the tagged image from this stack's registry at app.<domain>", async () => {
+        const plan = await planFor("prod");
+        const deploy = plan.resources.find((r) => r.type === "kubernetes:apps/v1:Deployment" && r.name === "app-deploy")!;
+        assert.strictEqual((deploy.inputs.spec as any).template.spec.containers[0].image, `${plan.outputs.repositoryUrl}:${IMAGE_TAG}`);
+        assert.strictEqual(plan.outputs.appUrl, "https://app.platform.example.com");
+        const hpa = plan.resources.find((r) => r.type === "kubernetes:autoscaling/v2:HorizontalPodAutoscaler")!;
+        assert.strictEqual((hpa.inputs.spec as any).minReplicas, 3);
+    });
+
+    it("every Ingress in the program depends on the load balancer controller", async () => {
+        for (const stack of ["dev", "prod"] as const) {
+            const plan = await planFor(stack);
+            const controller = plan.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.name.endsWith("-lbc"))!;
+            const ingresses = plan.resources.filter((r) => r.type === "kubernetes:networking.k8s.io/v1:Ingress");
+            assert.ok(ingresses.length >= 1);
+            for (const ing of ingresses) assert.ok(ing.dependencies.includes(controller.urn), `${stack}: ${ing.name}`);
+        }
     });
 });
 
