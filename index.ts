@@ -1,13 +1,15 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { CiCd } from "./components/cicd";
 import { Cluster } from "./components/cluster";
 import { Ingress } from "./components/ingress";
 import { Network } from "./components/network";
 import { Registry } from "./components/registry";
 import { WebApp } from "./components/webapp";
-import { loadConfig } from "./config";
+import { loadConfig, loadSecrets } from "./config";
 
 const config = loadConfig();
+const secrets = loadSecrets(config);
 const name = config.cluster.name;
 
 // One AWS provider for the whole stack: region and tags are decided here, not in each component.
@@ -72,6 +74,32 @@ const app = config.app.imageTag === undefined ? undefined : new WebApp("app", {
     gateway: ingress,
     clusterReady: cluster.workloadsReady,
 }, { providers: [awsProvider] });
+const cicd = new CiCd(name, {
+    stack: config.stack,
+    region: config.region,
+    clusterName: cluster.clusterName,
+    oidc: cluster.oidc,
+    repositoryArn: registry.repositoryArn,
+    repositoryUrl: registry.repositoryUrl,
+    stateBackendUrl: config.cicd.stateBackendUrl,
+    appNamespace: "app",
+    trustedDeployerArns: [...config.cicd.trustedDeployerArns],
+    jenkins: config.cicd.jenkins ? {
+        host: `${HOSTS.jenkins}.${config.dns.domain}`,
+        adminPassword: secrets.jenkinsAdminPassword!,
+        gitRepoUrl: config.cicd.gitRepoUrl!,
+        gitBranch: config.cicd.gitBranch,
+        gitToken: secrets.gitToken,
+        pulumiPassphrase: secrets.pulumiPassphrase,
+        storageSize: config.cicd.storageSize,
+        appUrl: `https://${HOSTS.app}.${config.dns.domain}`,
+        promoteTo: config.cicd.promoteTo,
+    } : undefined,
+    gateway: ingress,
+    storageClassName: cluster.storageClassName,
+    storageReady: cluster.storageReady,
+}, { providers: [awsProvider] });
+
 if (!app) pulumi.log.info("app:imageTag is not set: the app is not deployed yet (the pipeline sets it on its first build)");
 
 export const environment = config.environment;
@@ -84,4 +112,7 @@ export const oidcProviderArn = cluster.oidcProviderArn;
 export const certificateArn = ingress.certificateArn;
 export const repositoryUrl = registry.repositoryUrl;
 export const appUrl = app?.url;
+export const deployRoleArn = cicd.deployRoleArn;
+export const jenkinsAgentRoleArn = cicd.agentRoleArn;
+export const jenkinsUrl = cicd.jenkinsUrl;
 export const kubeconfig = pulumi.secret(cluster.kubeconfig);

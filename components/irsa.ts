@@ -49,8 +49,9 @@ export interface OidcIdentity {
 }
 
 /** An IAM role that exactly one Kubernetes service account can assume. */
-export function irsaRole(name: string, oidc: OidcIdentity, namespace: string, serviceAccount: string, parent: pulumi.Resource): aws.iam.Role {
+export function irsaRole(name: string, oidc: OidcIdentity, namespace: string, serviceAccount: string, parent: pulumi.Resource, roleName?: string): aws.iam.Role {
     return new aws.iam.Role(name, {
+        name: roleName,
         description: `IRSA role for ${namespace}/${serviceAccount}`,
         assumeRolePolicy: pulumi.all([oidc.providerArn, oidc.issuerUrl])
             .apply(([arn, url]) => JSON.stringify(irsaTrustPolicy(arn, url, namespace, serviceAccount))),

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, Problems } from "./problems";
+import { Problems } from "./problems";
 import { checkArn, checkCidr, checkDomain, checkHostedZoneId, checkInt, parseJson } from "./checks";
 
 export { ConfigError } from "./problems";
@@ -52,6 +52,16 @@ export interface PlatformConfig {
         /** How many images the registry keeps. */
         readonly keepImages: number;
     };
+    readonly cicd: {
+        /** Run Jenkins in this stack (dev); other stacks are only deployed to, by promotion. */
+        readonly jenkins: boolean;
+        readonly gitRepoUrl?: string;
+        readonly gitBranch: string;
+        readonly storageSize: string;
+        readonly stateBackendUrl: string;
+        readonly trustedDeployerArns: readonly string[];
+        readonly promoteTo?: Readonly<{ stack: string; deployRoleArn: string; repositoryUrl: string; appUrl: string }>;
+    };
 }
 
 /** Kubernetes versions EKS supports (standard or extended) as of 2026-08; see shared/reference/eks/versions.yaml. */
@@ -59,6 +69,8 @@ export const SUPPORTED_KUBERNETES_VERSIONS = ["1.32", "1.33", "1.34", "1.35", "1
 const CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
 
 interface Defaults {
+    jenkins: boolean;
+    jenkinsStorage: string;
     replicas: { min: number; max: number };
     azCount: number;
     natStrategy: NatStrategy;
@@ -69,6 +81,8 @@ interface Defaults {
 const DEFAULTS: Record<Environment, Defaults> = {
     // dev: cheap to leave running; one NAT and spot nodes are acceptable losses.
     dev: {
+        jenkins: true,
+        jenkinsStorage: "20Gi",
         replicas: { min: 2, max: 4 },
         azCount: 2,
         natStrategy: "single",
@@ -77,6 +91,8 @@ const DEFAULTS: Record<Environment, Defaults> = {
     },
     // prod: survives the loss of an AZ, so NAT per AZ and on-demand capacity.
     prod: {
+        jenkins: false,
+        jenkinsStorage: "50Gi",
         replicas: { min: 3, max: 12 },
         azCount: 3,
         natStrategy: "onePerAz",
@@ -94,10 +110,11 @@ export const KNOWN_KEYS: Record<string, readonly string[]> = {
     cluster: ["version", "instanceTypes", "capacityType", "minSize", "desiredSize", "maxSize", "diskSizeGiB", "publicAccessCidrs", "adminPrincipalArns", "logTypes"],
     dns: ["domain", "hostedZoneId"],
     app: ["imageTag", "minReplicas", "maxReplicas", "logLevel", "keepImages"],
+    cicd: ["jenkins", "gitRepoUrl", "gitBranch", "storageSize", "stateBackendUrl", "trustedDeployerArns", "promoteTo", "jenkinsAdminPassword", "gitToken", "pulumiPassphrase"],
 };
 
 /** Secret keys: never read as plain strings; the offline plan supplies placeholders for them. */
-export const SECRET_KEYS: readonly string[] = [];
+export const SECRET_KEYS: readonly string[] = ["cicd:jenkinsAdminPassword"];
 
 export type RawConfig = Readonly<Record<string, string | undefined>>;
 
@@ -209,6 +226,27 @@ export function parseConfig(raw: RawConfig, project: string, stack: string): Pla
     if (!["debug", "info", "warn", "error"].includes(logLevel)) problems.add("app:logLevel", `"${logLevel}" is not debug, info, warn or error`);
     const keepImages = checkInt(problems, "app:keepImages", get("app:keepImages"), 30, { min: 1, max: 1000 });
 
+    const jenkinsRaw = get("cicd:jenkins");
+    if (jenkinsRaw !== undefined && jenkinsRaw !== "true" && jenkinsRaw !== "false") problems.add("cicd:jenkins", `"${jenkinsRaw}" is not true or false`);
+    const jenkins = jenkinsRaw === undefined ? d.jenkins : jenkinsRaw === "true";
+    const gitRepoUrl = get("cicd:gitRepoUrl");
+    if (jenkins && !gitRepoUrl) problems.add("cicd:gitRepoUrl", "is required where Jenkins runs: the repository its pipeline builds");
+    if (gitRepoUrl && !/^(https:\/\/|git@|ssh:\/\/)\S+$/.test(gitRepoUrl)) problems.add("cicd:gitRepoUrl", `"${gitRepoUrl}" is not an https:// or ssh git URL`);
+    const gitBranch = get("cicd:gitBranch") ?? "main";
+    const storageSize = get("cicd:storageSize") ?? d.jenkinsStorage;
+    if (!/^[1-9]\d*Gi$/.test(storageSize)) problems.add("cicd:storageSize", `"${storageSize}" is not a size in Gi such as 20Gi`);
+    const stateBackendUrl = get("cicd:stateBackendUrl");
+    if (!stateBackendUrl) problems.add("cicd:stateBackendUrl", "is required: the s3://bucket[/prefix] that holds Pulumi state, which deploys read and write");
+    else if (!/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^?\s]*)?(\?\S*)?$/.test(stateBackendUrl)) problems.add("cicd:stateBackendUrl", `"${stateBackendUrl}" is not an s3://bucket URL`);
+    const trustedDeployerArns = parseJson<string[]>(problems, "cicd:trustedDeployerArns", get("cicd:trustedDeployerArns"), isStringArray, "a JSON list of IAM role ARNs") ?? [];
+    for (const arn of trustedDeployerArns) checkArn(problems, "cicd:trustedDeployerArns", arn);
+    if (!jenkins && trustedDeployerArns.length === 0) {
+        problems.add("cicd:trustedDeployerArns", "is empty and this stack runs no Jenkins: list the Jenkins agent role that promotes to it (the dev stack's jenkinsAgentRoleArn output)");
+    }
+    const promoteTo = parseJson<{ stack: string; deployRoleArn: string; repositoryUrl: string; appUrl: string }>(problems, "cicd:promoteTo", get("cicd:promoteTo"), isPromotion,
+        "an object {stack, deployRoleArn, repositoryUrl, appUrl} (the target stack's outputs)");
+    if (promoteTo) checkArn(problems, "cicd:promoteTo.deployRoleArn", promoteTo.deployRoleArn);
+
     problems.throwIfAny(stack);
 
     return deepFreeze<PlatformConfig>({
@@ -228,6 +266,7 @@ export function parseConfig(raw: RawConfig, project: string, stack: string): Pla
         },
         dns: { domain: domain!.toLowerCase(), hostedZoneId: hostedZoneId! },
         app: { imageTag, minReplicas, maxReplicas, logLevel, keepImages },
+        cicd: { jenkins, gitRepoUrl, gitBranch, storageSize, stateBackendUrl: stateBackendUrl!, trustedDeployerArns, promoteTo },
     });
 }
 
@@ -236,18 +275,33 @@ export function loadConfig(): PlatformConfig {
     return parseConfig(pulumi.runtime.allConfig(), pulumi.getProject(), pulumi.getStack());
 }
 
-/** A secret from stack config (`pulumi config set --secret ns:key`), kept secret in state and outputs. */
-export function requireSecret(key: string): pulumi.Output<string> {
-    const [ns, name] = key.split(":");
-    const value = new pulumi.Config(ns).getSecret(name);
-    if (value === undefined) {
-        throw new ConfigError(pulumi.getStack(), [`${key}: is required: pulumi config set --secret ${key} <value>`]);
+export interface PlatformSecrets {
+    jenkinsAdminPassword?: pulumi.Output<string>;
+    gitToken?: pulumi.Output<string>;
+    pulumiPassphrase?: pulumi.Output<string>;
+}
+
+/**
+ * Secrets from stack config (`pulumi config set --secret ns:key`), kept secret in state and outputs.
+ * Kept apart from PlatformConfig so that object stays plain, frozen data.
+ */
+export function loadSecrets(config: PlatformConfig): PlatformSecrets {
+    const cicd = new pulumi.Config("cicd");
+    const problems = new Problems();
+    const jenkinsAdminPassword = cicd.getSecret("jenkinsAdminPassword");
+    if (config.cicd.jenkins && jenkinsAdminPassword === undefined) {
+        problems.add("cicd:jenkinsAdminPassword", "is required where Jenkins runs: pulumi config set --secret cicd:jenkinsAdminPassword <password>");
     }
-    return value;
+    problems.throwIfAny(config.stack);
+    return { jenkinsAdminPassword, gitToken: cicd.getSecret("gitToken"), pulumiPassphrase: cicd.getSecret("pulumiPassphrase") };
 }
 
 function isStringArray(v: unknown): v is string[] {
     return Array.isArray(v) && v.every((x) => typeof x === "string");
+}
+
+function isPromotion(v: unknown): v is { stack: string; deployRoleArn: string; repositoryUrl: string; appUrl: string } {
+    return isStringMap(v) && ["stack", "deployRoleArn", "repositoryUrl", "appUrl"].every((k) => typeof v[k] === "string");
 }
 
 function isStringMap(v: unknown): v is Record<string, string> {

@@ -2,6 +2,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import { setMockOptions } from "@pulumi/pulumi/runtime/settings";
 
+// The SDK's runtime store (not in its typings): where the feature flags below live.
+const { getStore } = require("@pulumi/pulumi/runtime/state") as { getStore: () => Record<string, unknown> };
+
 // Internal to the SDK (not in its typings): resolves when every RPC started so far has been answered.
 const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs: () => Promise<void> };
 import { PlatformMocks } from "./mocks";
@@ -81,10 +84,22 @@ export interface Recorder {
  */
 export async function installMocks(opts: { project: string; stack: string; region: string; config?: Record<string, string>; secretKeys?: string[] }): Promise<Recorder> {
     const mocks = new PlatformMocks(opts.region);
-    // setMocks turns on the runtime features (secrets, resource references) that mocks support.
-    await pulumi.runtime.setMocks(mocks, opts.project, opts.stack, false);
     const monitor = new RecordingMonitor(mocks);
     setMockOptions(monitor, opts.project, opts.stack, false);
+    // setMockOptions turns every runtime feature off; turn on what setMocks would (secrets, resource references),
+    // or secrets would be serialized as plain values.
+    Object.assign(getStore(), {
+        supportsSecrets: true,
+        supportsResourceReferences: true,
+        supportsOutputValues: false,
+        supportsDeletedWith: true,
+        supportsReplaceWith: true,
+        supportsAliasSpecs: true,
+        supportsTransforms: false,
+        supportsParameterization: true,
+        supportsResourceHooks: true,
+        supportsErrorHooks: true,
+    });
     pulumi.runtime.setAllConfig({ "aws:region": opts.region, ...opts.config }, opts.secretKeys ?? []);
     return {
         records: monitor.records,

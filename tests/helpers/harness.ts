@@ -58,6 +58,10 @@ export function rawConfig(env: "dev" | "prod", overrides: Record<string, string 
         "platform:environment": env,
         "dns:domain": env === "dev" ? "dev.example.com" : "example.com",
         "dns:hostedZoneId": "Z0123456789ABCDEFGHIJ",
+        "cicd:stateBackendUrl": "s3://example-state/eks-platform",
+        ...(env === "dev"
+            ? { "cicd:gitRepoUrl": "https://github.com/example-org/eks-platform.git" }
+            : { "cicd:trustedDeployerArns": '["arn:aws:iam::111122223333:role/eks-platform-dev-jenkins-agent"]' }),
     };
     const merged: Record<string, string | undefined> = { ...base, ...overrides };
     return Object.fromEntries(Object.entries(merged).filter((e): e is [string, string] => e[1] !== undefined));
