@@ -112,6 +112,23 @@ describe("config", () => {
             assertRejected(rawConfig("dev", { "aws:region": undefined }), "aws:region", /required/);
         });
 
+        it("needs the CI/CD settings each environment relies on", () => {
+            assertRejected(rawConfig("dev", { "cicd:gitRepoUrl": undefined }), "cicd:gitRepoUrl", /required where Jenkins runs/);
+            assertRejected(rawConfig("dev", { "cicd:gitRepoUrl": "github.com/x" }), "cicd:gitRepoUrl", /not an https/);
+            assertRejected(rawConfig("dev", { "cicd:stateBackendUrl": "file://~" }), "cicd:stateBackendUrl", /not an s3:\/\/bucket URL/);
+            assertRejected(rawConfig("prod", { "cicd:trustedDeployerArns": undefined }), "cicd:trustedDeployerArns", /runs no Jenkins/, "prod");
+            assertRejected(rawConfig("dev", { "cicd:promoteTo": '{"stack":"prod"}' }), "cicd:promoteTo", /deployRoleArn/);
+            const prod = parseConfig(rawConfig("prod"), "eks-platform", "prod");
+            assert.strictEqual(prod.cicd.jenkins, false);
+            assert.strictEqual(parseConfig(rawConfig("dev"), "eks-platform", "dev").cicd.jenkins, true);
+        });
+
+        it("refuses the image tag latest and bad replica bounds", () => {
+            assertRejected(rawConfig("dev", { "app:imageTag": "latest" }), "app:imageTag", /immutable/);
+            assertRejected(rawConfig("dev", { "app:minReplicas": "5", "app:maxReplicas": "2" }), "app:minReplicas/maxReplicas", /above max/);
+            assertRejected(rawConfig("prod", { "app:minReplicas": "1" }), "app:minReplicas", /at least 2/, "prod");
+        });
+
         it("rejects a misspelt key instead of ignoring it", () => {
             assertRejected(rawConfig("dev", { "cluster:desiredSzie": "3" }), "cluster:desiredSzie", /not a setting this program reads/);
         });

@@ -1,0 +1,142 @@
+import * as assert from "assert";
+import { spawnSync } from "child_process";
+import * as path from "path";
+import { DeployStack, DeployWorkspace, parseArgs, run, UsageError } from "../../ci/deploy";
+import { PROJECT_DIR } from "../../offline/plan";
+
+/** Stands in for the Pulumi CLI: records the calls in order and fails where told to. */
+class FakeWorkspace implements DeployWorkspace {
+    readonly calls: string[] = [];
+    constructor(private readonly failAt?: string, private readonly upResult = "succeeded") {}
+
+    private stack(): DeployStack {
+        const step = async (name: string, onOutput?: (s: string) => void) => {
+            this.calls.push(name);
+            onOutput?.(`${name} output\n`);
+            if (this.failAt === name) throw new Error(`${name} exploded: code: 255`);
+        };
+        return {
+            setConfig: async (key, v) => step(`setConfig ${key}=${v.value}`),
+            refresh: async (o) => step("refresh", o.onOutput),
+            preview: async (o) => { await step("preview", o.onOutput); return { changeSummary: { update: 1, same: 40 } }; },
+            up: async (o) => { await step("up", o.onOutput); return { summary: { result: this.upResult } }; },
+            destroy: async (o) => { await step("destroy", o.onOutput); return { summary: { result: "succeeded" } }; },
+            outputs: async () => ({ appUrl: { value: "https://app.dev.example.com", secret: false }, kubeconfig: { value: "{...}", secret: true } }),
+        };
+    }
+
+    async selectOrCreate(stack: string): Promise<DeployStack> {
+        this.calls.push(`selectOrCreate ${stack}`);
+        return this.stack();
+    }
+
+    async select(stack: string): Promise<DeployStack> {
+        this.calls.push(`select ${stack}`);
+        return this.stack();
+    }
+}
+
+async function deploy(argv: string[], ws = new FakeWorkspace()) {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await run(argv, ws, PROJECT_DIR, { out: (t) => out.push(t), err: (t) => err.push(t) });
+    return { code, out: out.join(""), err: err.join(""), calls: ws.calls };
+}
+
+describe("deploy program (Automation API)", () => {
+    describe("arguments", () => {
+        it("parses a deploy and its flags", () => {
+            assert.deepStrictEqual(parseArgs(["--stack", "dev", "--image-tag=3f2a9c1", "--refresh"]),
+                { stack: "dev", imageTag: "3f2a9c1", refresh: true, previewOnly: false, destroy: false, yesDestroyProd: false });
+        });
+
+        it("rejects bad arguments with a usage error", () => {
+            for (const [argv, why] of [
+                [[], /--stack is required/],
+                [["--stack"], /--stack needs a value/],
+                [["--stack", "dev", "--force"], /unknown argument --force/],
+                [["--stack", "dev", "--image-tag", "latest"], /"latest" cannot be deployed/],
+                [["--stack", "dev", "--image-tag", "has space"], /not a container image tag/],
+                [["--stack", "a/b"], /not a stack name/],
+                [["--stack", "dev!"], /not a stack name/],
+                [["--stack", "dev", "--destroy", "--image-tag", "abc"], /--destroy takes no --image-tag/],
+                [["--stack", "dev", "--yes-destroy-prod"], /only goes with --destroy/],
+            ] as [string[], RegExp][]) {
+                assert.throws(() => parseArgs(argv), (e: Error) => e instanceof UsageError && why.test(e.message), `${argv.join(" ")}`);
+            }
+            assert.doesNotThrow(() => parseArgs(["--stack", "acme/eks-platform/dev"]));
+        });
+
+        it("exits 2 and touches no stack on bad arguments or an unknown stack", async () => {
+            const bad = await deploy(["--stack", "dev", "--image-tag", "latest"]);
+            assert.deepStrictEqual([bad.code, bad.calls], [2, []]);
+            const unknown = await deploy(["--stack", "qa", "--image-tag", "abc"]);
+            assert.strictEqual(unknown.code, 2);
+            assert.match(unknown.err, /no stack file Pulumi\.qa\.yaml/);
+            assert.deepStrictEqual(unknown.calls, []);
+        });
+    });
+
+    describe("deploys", () => {
+        it("selects or creates the stack, sets the image tag, previews, then updates and prints outputs", async () => {
+            const r = await deploy(["--stack", "dev", "--image-tag", "3f2a9c1"]);
+            assert.strictEqual(r.code, 0, r.err);
+            assert.deepStrictEqual(r.calls, ["selectOrCreate dev", "setConfig app:imageTag=3f2a9c1", "preview", "up"]);
+            assert.match(r.out, /preview output\n/, "engine output is streamed");
+            assert.match(r.out, /appUrl: https:\/\/app\.dev\.example\.com/);
+            assert.match(r.out, /kubeconfig: \[secret\]/);
+            assert.ok(!r.out.includes("{...}"), "secret outputs must not be printed");
+        });
+
+        it("refreshes before the preview when asked", async () => {
+            const r = await deploy(["--stack", "dev", "--image-tag", "3f2a9c1", "--refresh"]);
+            assert.deepStrictEqual(r.calls, ["selectOrCreate dev", "setConfig app:imageTag=3f2a9c1", "refresh", "preview", "up"]);
+        });
+
+        it("stops after the preview with --preview-only", async () => {
+            const r = await deploy(["--stack", "prod", "--image-tag", "3f2a9c1", "--preview-only"]);
+            assert.strictEqual(r.code, 0);
+            assert.deepStrictEqual(r.calls, ["selectOrCreate prod", "setConfig app:imageTag=3f2a9c1", "preview"]);
+        });
+
+        it("exits 1 naming the step when the update fails, after a clean preview", async () => {
+            const r = await deploy(["--stack", "dev", "--image-tag", "3f2a9c1"], new FakeWorkspace("up"));
+            assert.strictEqual(r.code, 1);
+            assert.match(r.err, /update of dev failed: up exploded/);
+            assert.deepStrictEqual(r.calls.slice(-2), ["preview", "up"]);
+        });
+
+        it("exits 1 when the update does not report success, and when the preview fails it never updates", async () => {
+            const partial = await deploy(["--stack", "dev", "--image-tag", "3f2a9c1"], new FakeWorkspace(undefined, "failed"));
+            assert.strictEqual(partial.code, 1);
+            assert.match(partial.err, /update finished as failed/);
+            const preview = await deploy(["--stack", "dev", "--image-tag", "3f2a9c1"], new FakeWorkspace("preview"));
+            assert.strictEqual(preview.code, 1);
+            assert.ok(!preview.calls.includes("up"));
+        });
+    });
+
+    describe("destroy", () => {
+        it("destroys a dev stack, selecting it without creating", async () => {
+            const r = await deploy(["--stack", "dev", "--destroy"]);
+            assert.strictEqual(r.code, 0);
+            assert.deepStrictEqual(r.calls, ["select dev", "destroy"]);
+        });
+
+        it("refuses a prod stack unless --yes-destroy-prod is given", async () => {
+            const refused = await deploy(["--stack", "prod", "--destroy"]);
+            assert.strictEqual(refused.code, 2);
+            assert.match(refused.err, /refusing to destroy prod: it is a prod stack; add --yes-destroy-prod/);
+            assert.deepStrictEqual(refused.calls, []);
+            const allowed = await deploy(["--stack", "prod", "--destroy", "--yes-destroy-prod"]);
+            assert.deepStrictEqual([allowed.code, allowed.calls], [0, ["select prod", "destroy"]]);
+        });
+    });
+
+    it("the CLI itself exits 2 with the usage on bad arguments (no Pulumi CLI needed)", () => {
+        const r = spawnSync(process.execPath, [require.resolve("ts-node/dist/bin"), "--transpile-only", path.join(PROJECT_DIR, "ci/deploy.ts"), "--image-tag", "abc"], { encoding: "utf8", timeout: 60000 });
+        assert.strictEqual(r.status, 2);
+        assert.match(r.stderr, /--stack is required/);
+        assert.match(r.stderr, /usage: deploy --stack/);
+    });
+});

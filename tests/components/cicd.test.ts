@@ -1,0 +1,189 @@
+import * as assert from "assert";
+import * as pulumi from "@pulumi/pulumi";
+import { CiCd, CiCdArgs, JenkinsSettings } from "../../components/cicd";
+import { agentPolicy, JENKINS, JENKINS_PLUGINS, pipelineJobScript, stateBucketOf } from "../../components/jenkins";
+import { all, buildGateway, DOMAIN, json, one, record, RecordedResource, valueOf } from "../helpers/harness";
+
+const REPO_ARN = "arn:aws:ecr:ap-northeast-2:123456789012:repository/eks-platform-test/app";
+const REPO_URL = "123456789012.dkr.ecr.ap-northeast-2.amazonaws.com/eks-platform-test/app";
+const PASSWORD = "s3cr3t-admin-password";
+
+function jenkinsSettings(overrides: Partial<JenkinsSettings> = {}): JenkinsSettings {
+    return {
+        host: `jenkins.${DOMAIN}`,
+        adminPassword: pulumi.secret(PASSWORD),
+        gitRepoUrl: "https://github.com/example-org/eks-platform.git",
+        gitBranch: "main",
+        storageSize: "20Gi",
+        appUrl: `https://app.${DOMAIN}`,
+        ...overrides,
+    };
+}
+
+async function build(overrides: (base: ReturnType<typeof buildGateway>) => Partial<CiCdArgs> = () => ({})) {
+    let gw!: ReturnType<typeof buildGateway>;
+    let cicd!: CiCd;
+    const records = await record(() => {
+        gw = buildGateway();
+        cicd = new CiCd("ci", {
+            stack: "dev",
+            region: "ap-northeast-2",
+            clusterName: gw.cluster.clusterName,
+            oidc: gw.cluster.oidc,
+            repositoryArn: REPO_ARN,
+            repositoryUrl: REPO_URL,
+            stateBackendUrl: "s3://example-state/eks-platform",
+            appNamespace: "app",
+            trustedDeployerArns: [],
+            jenkins: jenkinsSettings(),
+            gateway: gw.ingress,
+            storageClassName: gw.cluster.storageClassName,
+            storageReady: gw.cluster.storageReady,
+            ...overrides(gw),
+        });
+    });
+    return { records, gw, cicd };
+}
+
+describe("CiCd", () => {
+    let records: RecordedResource[];
+    let gw: ReturnType<typeof buildGateway>;
+    before(async () => ({ records, gw } = await build()));
+    const release = () => one(records, "kubernetes:helm.sh/v3:Release", "ci-jenkins");
+    const values = () => release().inputs.values as any;
+
+    describe("Jenkins", () => {
+        it("installs the pinned chart in its own namespace on the cluster's provider", () => {
+            assert.deepStrictEqual([release().inputs.chart, release().inputs.version, release().inputs.namespace], [JENKINS.chart, JENKINS.chartVersion, "jenkins"]);
+            assert.ok(release().provider.startsWith(one(records, "pulumi:providers:kubernetes").urn + "::"));
+            assert.strictEqual(values().controller.image.tag, JENKINS.controllerTag);
+        });
+
+        it("keeps jenkins_home on the cluster's encrypted gp3 class", async () => {
+            assert.deepStrictEqual(values().persistence, { enabled: true, storageClass: await valueOf(gw.cluster.storageClassName), size: "20Gi", accessMode: "ReadWriteOnce" });
+        });
+
+        it("waits for the EBS CSI driver and the StorageClass before installing", () => {
+            for (const dep of [one(records, "aws:eks/addon:Addon"), one(records, "kubernetes:storage.k8s.io/v1:StorageClass")]) {
+                assert.ok(release().dependencies.includes(dep.urn), `missing dependency on ${dep.name}`);
+            }
+        });
+
+        it("reads the admin password from an existing Secret, never from Helm values", () => {
+            assert.deepStrictEqual(values().controller.admin, { createSecret: false, existingSecret: "jenkins-admin", userKey: "jenkins-admin-user", passwordKey: "jenkins-admin-password" });
+            assert.ok(!JSON.stringify(release().inputs).includes(PASSWORD), "the password is in the release inputs");
+            const secret = one(records, "kubernetes:core/v1:Secret", "jenkins-admin");
+            assert.strictEqual((secret.inputs.metadata as any).name, "jenkins-admin");
+            assert.strictEqual(secret.inputs.stringData, "[secret]", "the Secret's data must stay a Pulumi secret");
+            assert.ok(release().dependencies.includes(secret.urn));
+        });
+
+        it("pins every plugin to an exact version, the Prometheus plugin included, and never upgrades them on restart", () => {
+            const plugins: string[] = values().controller.installPlugins;
+            assert.deepStrictEqual(plugins, [...JENKINS_PLUGINS]);
+            for (const p of plugins) assert.match(p, /^[a-z0-9-]+:[\w.-]+$/, p);
+            assert.ok(plugins.some((p) => p.startsWith("prometheus:")));
+            assert.ok(plugins.some((p) => p.startsWith("configuration-as-code:")) && plugins.some((p) => p.startsWith("job-dsl:")));
+            assert.strictEqual(values().controller.installLatestPlugins, false);
+        });
+
+        it("defines the pipeline job for this repository in configuration as code", () => {
+            const scripts = values().controller.JCasC.configScripts;
+            assert.match(scripts["platform-job"], /multibranchPipelineJob\('eks-platform'\)/);
+            assert.match(scripts["platform-job"], /remote\('https:\/\/github\.com\/example-org\/eks-platform\.git'\)/);
+            assert.match(scripts["platform-job"], /scriptPath\('Jenkinsfile'\)/);
+            assert.strictEqual(values().controller.JCasC.overwriteConfiguration, true, "hand edits must not survive a restart");
+        });
+
+        it("gives the pipeline its registry, deploy role and state backend as global environment", () => {
+            const env: string = values().controller.JCasC.configScripts["platform-env"];
+            assert.match(env, new RegExp(`key: ECR_REPOSITORY_URL\\n\\s+value: "${REPO_URL}"`));
+            assert.match(env, /key: DEPLOY_ROLE_ARN\n\s+value: "arn:aws:iam::123456789012:role\/ci-deploy"/);
+            assert.match(env, /key: PULUMI_BACKEND_URL\n\s+value: "s3:\/\/example-state\/eks-platform"/);
+        });
+
+        it("runs builds on Kubernetes agents with node, kaniko (no Docker daemon) and pulumi containers, as the IRSA service account", () => {
+            const template: string = values().agent.podTemplates[JENKINS.agentLabel];
+            for (const c of ["node", "kaniko", "pulumi"]) assert.match(template, new RegExp(`- name: ${c}\\n`));
+            assert.match(template, /serviceAccount: jenkins-agent/);
+            assert.ok(!/privileged: true/.test(template));
+            assert.strictEqual(values().controller.numExecutors, 0, "builds must not run on the controller");
+            const role = one(records, "aws:iam/role:Role", "ci-jenkins-agent");
+            assert.strictEqual(values().serviceAccountAgent.annotations["eks.amazonaws.com/role-arn"], `arn:aws:iam::123456789012:role/${role.name}`);
+        });
+
+        it("is exposed at jenkins.<domain> through the shared ALB, after the controller and the release", () => {
+            const ing = one(records, "kubernetes:networking.k8s.io/v1:Ingress", "ci-jenkins");
+            assert.strictEqual((ing.inputs.spec as any).rules[0].host, `jenkins.${DOMAIN}`);
+            assert.strictEqual((ing.inputs.spec as any).rules[0].http.paths[0].backend.service.port.number, 8080);
+            assert.strictEqual((ing.inputs.metadata as any).annotations["alb.ingress.kubernetes.io/group.name"], "eks-platform-test");
+            assert.ok(ing.dependencies.includes(one(records, "kubernetes:helm.sh/v3:Release", "gw-lbc").urn));
+            assert.ok(ing.dependencies.includes(release().urn));
+        });
+    });
+
+    describe("IAM", () => {
+        it("lets the agents' service account push to this stack's repository only, and assume the deploy role", async () => {
+            const policy = json(one(records, "aws:iam/rolePolicy:RolePolicy", "ci-jenkins-agent").inputs.policy);
+            const byResource = (r: string) => policy.Statement.filter((s: any) => [s.Resource].flat().includes(r));
+            assert.deepStrictEqual(byResource("*").map((s: any) => s.Action), ["ecr:GetAuthorizationToken"]);
+            const push = byResource(REPO_ARN);
+            assert.strictEqual(push.length, 1);
+            assert.ok(push[0].Action.includes("ecr:PutImage"));
+            const assume = policy.Statement.find((s: any) => s.Action === "sts:AssumeRole");
+            assert.deepStrictEqual(assume.Resource, ["arn:aws:iam::123456789012:role/ci-deploy"]);
+            const actions = policy.Statement.flatMap((s: any) => [s.Action].flat());
+            assert.ok(actions.every((a: string) => a.startsWith("ecr:") || a === "sts:AssumeRole"), actions.join(", "));
+        });
+
+        it("trusts only the jenkins-agent service account of this cluster", async () => {
+            const trust = json(one(records, "aws:iam/role:Role", "ci-jenkins-agent").inputs.assumeRolePolicy);
+            const issuer = (await valueOf(gw.cluster.oidcIssuerUrl)).replace("https://", "");
+            assert.strictEqual(trust.Statement[0].Condition.StringEquals[`${issuer}:sub`], "system:serviceaccount:jenkins:jenkins-agent");
+            assert.strictEqual(trust.Statement[0].Condition.StringEquals[`${issuer}:aud`], "sts.amazonaws.com");
+        });
+
+        it("the deploy role is assumable by the agents and maps to cluster view plus edit in the app namespace", () => {
+            const deploy = one(records, "aws:iam/role:Role", "ci-deploy");
+            const trust = json(deploy.inputs.assumeRolePolicy);
+            assert.deepStrictEqual(trust.Statement[0].Principal.AWS, [`arn:aws:iam::123456789012:role/${one(records, "aws:iam/role:Role", "ci-jenkins-agent").name}`]);
+            const assoc = all(records, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation").map((a) => [String(a.inputs.policyArn).split("/").pop(), a.inputs.accessScope]);
+            assert.deepStrictEqual(assoc, [["AmazonEKSAdminViewPolicy", { type: "cluster" }], ["AmazonEKSEditPolicy", { type: "namespace", namespaces: ["app"] }]]);
+            const policy = json(one(records, "aws:iam/rolePolicy:RolePolicy", "ci-deploy").inputs.policy);
+            const writes = policy.Statement.filter((s: any) => [s.Action].flat().some((a: string) => /Put|Delete|Upload|Complete/.test(a)));
+            for (const s of writes) assert.ok([s.Resource].flat().every((r: string) => r === REPO_ARN || r.startsWith("arn:aws:s3:::example-state/eks-platform/")), JSON.stringify(s));
+        });
+    });
+
+    describe("a stack without Jenkins (prod)", () => {
+        it("creates only the deploy role, trusting the roles it is told to", async () => {
+            const trusted = "arn:aws:iam::111122223333:role/eks-platform-dev-jenkins-agent";
+            const { records: prod } = await build(() => ({ stack: "prod", jenkins: undefined, trustedDeployerArns: [trusted] }));
+            assert.strictEqual(prod.filter((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.name.includes("jenkins")).length, 0);
+            assert.strictEqual(prod.filter((r) => r.name.includes("jenkins-agent")).length, 0);
+            assert.deepStrictEqual(json(one(prod, "aws:iam/role:Role", "ci-deploy").inputs.assumeRolePolicy).Statement[0].Principal.AWS, [trusted]);
+        });
+
+        it("refuses a deploy role nobody could assume", async () => {
+            await assert.rejects(build(() => ({ jenkins: undefined, trustedDeployerArns: [] })), /nobody could assume the deploy role/);
+        });
+    });
+
+    describe("builders", () => {
+        it("adds git credentials to the job only when a token is configured", () => {
+            assert.ok(!pipelineJobScript({ gitRepoUrl: "https://x/y.git", gitBranch: "main" }).includes("credentialsId"));
+            assert.match(pipelineJobScript({ gitRepoUrl: "https://x/y.git", gitBranch: "main", gitCredentialsId: "git-credentials" }), /credentialsId\('git-credentials'\)/);
+        });
+
+        it("parses the state backend bucket and rejects non-S3 backends", () => {
+            assert.deepStrictEqual(stateBucketOf("s3://my-state/eks-platform?region=ap-northeast-2"), { bucket: "my-state", prefix: "eks-platform" });
+            assert.deepStrictEqual(stateBucketOf("s3://my-state"), { bucket: "my-state", prefix: "" });
+            assert.throws(() => stateBucketOf("file://~/.pulumi"), /not an s3:\/\/bucket URL/);
+        });
+
+        it("lets agents assume several deploy roles when promoting", () => {
+            const p = agentPolicy(REPO_ARN, ["arn:aws:iam::1:role/a-deploy", "arn:aws:iam::1:role/b-deploy"]);
+            assert.deepStrictEqual(p.Statement.find((s) => s.Action === "sts:AssumeRole")!.Resource, ["arn:aws:iam::1:role/a-deploy", "arn:aws:iam::1:role/b-deploy"]);
+        });
+    });
+});
