@@ -178,6 +178,7 @@ export class CiCd extends pulumi.ComponentResource {
                         PROMOTE_DEPLOY_ROLE_ARN: j.promoteTo?.deployRoleArn,
                         PROMOTE_REPOSITORY_URL: j.promoteTo?.repositoryUrl,
                         PROMOTE_APP_URL: j.promoteTo?.appUrl,
+                        PULUMI_PASSPHRASE_CREDENTIAL: j.pulumiPassphrase ? "pulumi-passphrase" : undefined,
                     }),
                     podTemplate: agentPodTemplate("docker-config"),
                     credentialSecrets,

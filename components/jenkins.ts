@@ -146,6 +146,8 @@ export interface PipelineEnv {
     PROMOTE_DEPLOY_ROLE_ARN?: string;
     PROMOTE_REPOSITORY_URL?: string;
     PROMOTE_APP_URL?: string;
+    /** Set when the stacks use a passphrase secrets provider: the Jenkins credential holding it. */
+    PULUMI_PASSPHRASE_CREDENTIAL?: string;
 }
 
 /** Values the Jenkinsfile reads, set once as global environment variables. */
