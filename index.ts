@@ -3,9 +3,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { CiCd } from "./components/cicd";
 import { Cluster } from "./components/cluster";
 import { Ingress } from "./components/ingress";
+import { JENKINS_SCRAPE_TARGET } from "./components/jenkins";
 import { Network } from "./components/network";
+import { Observability } from "./components/observability";
 import { Registry } from "./components/registry";
-import { WebApp } from "./components/webapp";
+import { appScrapeTarget, WebApp } from "./components/webapp";
 import { loadConfig, loadSecrets } from "./config";
 
 const config = loadConfig();
@@ -40,6 +42,8 @@ const cluster = new Cluster(name, {
 
 // Every host the stack serves; the certificate covers exactly these.
 const HOSTS = { jenkins: "jenkins", grafana: "grafana", app: "app" } as const;
+// The sample app's workload name and namespace; deploys may change only this namespace.
+const APP = { name: "app", namespace: "app" } as const;
 
 // VPC, region and cluster name reach the controller only as outputs of the components that own them.
 const ingress = new Ingress(name, {
@@ -63,8 +67,8 @@ const registry = new Registry(name, {
 }, { providers: [awsProvider] });
 
 // The pipeline sets app:imageTag per build; until its first build there is no image to run.
-const app = config.app.imageTag === undefined ? undefined : new WebApp("app", {
-    namespace: "app",
+const app = config.app.imageTag === undefined ? undefined : new WebApp(APP.name, {
+    namespace: APP.namespace,
     repositoryUrl: registry.repositoryUrl,
     imageTag: config.app.imageTag,
     host: `${HOSTS.app}.${config.dns.domain}`,
@@ -82,7 +86,7 @@ const cicd = new CiCd(name, {
     repositoryArn: registry.repositoryArn,
     repositoryUrl: registry.repositoryUrl,
     stateBackendUrl: config.cicd.stateBackendUrl,
-    appNamespace: "app",
+    appNamespace: APP.namespace,
     trustedDeployerArns: [...config.cicd.trustedDeployerArns],
     jenkins: config.cicd.jenkins ? {
         host: `${HOSTS.jenkins}.${config.dns.domain}`,
@@ -95,6 +99,21 @@ const cicd = new CiCd(name, {
         appUrl: `https://${HOSTS.app}.${config.dns.domain}`,
         promoteTo: config.cicd.promoteTo,
     } : undefined,
+    gateway: ingress,
+    storageClassName: cluster.storageClassName,
+    storageReady: cluster.storageReady,
+}, { providers: [awsProvider] });
+
+const observability = new Observability(name, {
+    host: `${HOSTS.grafana}.${config.dns.domain}`,
+    grafanaAdminPassword: secrets.grafanaAdminPassword,
+    retention: config.observability.retention,
+    prometheusStorage: config.observability.prometheusStorage,
+    alertmanagerStorage: config.observability.alertmanagerStorage,
+    grafanaStorage: config.observability.grafanaStorage,
+    appNamespace: APP.namespace,
+    scrapeTargets: [appScrapeTarget(APP.name, APP.namespace), ...(config.cicd.jenkins ? [JENKINS_SCRAPE_TARGET] : [])],
+    thresholds: { errorRatio: config.observability.errorRatio, p99Seconds: config.observability.p99Seconds, jenkinsQueue: 5, pvcFreeRatio: 0.15 },
     gateway: ingress,
     storageClassName: cluster.storageClassName,
     storageReady: cluster.storageReady,
@@ -115,4 +134,5 @@ export const appUrl = app?.url;
 export const deployRoleArn = cicd.deployRoleArn;
 export const jenkinsAgentRoleArn = cicd.agentRoleArn;
 export const jenkinsUrl = cicd.jenkinsUrl;
+export const grafanaUrl = observability.grafanaUrl;
 export const kubeconfig = pulumi.secret(cluster.kubeconfig);

@@ -3,6 +3,7 @@
  * Chart, controller image and plugins are pinned together (shared/reference/charts/jenkins at 5.9.53).
  */
 import { PolicyDocument } from "./irsa";
+import { ScrapeTarget } from "./monitoring";
 
 export const JENKINS = {
     chart: "jenkins",
@@ -17,6 +18,16 @@ export const JENKINS = {
     /** The pod template label the Jenkinsfile asks for. */
     agentLabel: "platform-ci",
 } as const;
+
+/** The controller Service the chart creates (port `http`), where the prometheus plugin serves /prometheus. */
+export const JENKINS_SCRAPE_TARGET: ScrapeTarget = {
+    name: "jenkins",
+    namespace: JENKINS.namespace,
+    matchLabels: { "app.kubernetes.io/component": "jenkins-controller", "app.kubernetes.io/instance": JENKINS.releaseName },
+    port: "http",
+    path: "/prometheus",
+    interval: "60s",
+};
 
 /** Plugins with exact versions: a restarted controller never pulls a newer, untested plugin. */
 export const JENKINS_PLUGINS = [

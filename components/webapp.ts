@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { exposeService, IngressGateway } from "./ingress";
+import { ScrapeTarget } from "./monitoring";
 
 export interface WebAppArgs {
     namespace: string;
@@ -43,6 +44,15 @@ export function zoneSpread(labels: Record<string, string>, strictZones: boolean)
     ];
 }
 
+export function appLabels(name: string): Record<string, string> {
+    return { "app.kubernetes.io/name": name, "app.kubernetes.io/part-of": "platform" };
+}
+
+/** Where Prometheus finds the app's /metrics: its Service's `http` port. */
+export function appScrapeTarget(name: string, namespace: string): ScrapeTarget {
+    return { name, namespace, matchLabels: appLabels(name), port: "http", path: "/metrics", interval: "30s" };
+}
+
 /** The sample web service: Deployment, Service, HPA, PDB and an Ingress on the shared ALB at `host`. */
 export class WebApp extends pulumi.ComponentResource {
     readonly url: string;
@@ -54,7 +64,7 @@ export class WebApp extends pulumi.ComponentResource {
         super("platform:app:WebApp", name, {}, opts);
         const provider = args.gateway.provider;
         const k8sOpts = { parent: this, provider };
-        const labels = { "app.kubernetes.io/name": name, "app.kubernetes.io/part-of": "platform" };
+        const labels = appLabels(name);
 
         const ns = new k8s.core.v1.Namespace(`${name}-ns`, {
             metadata: { name: args.namespace, labels: { "pod-security.kubernetes.io/enforce": "restricted" } },

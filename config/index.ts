@@ -62,6 +62,16 @@ export interface PlatformConfig {
         readonly trustedDeployerArns: readonly string[];
         readonly promoteTo?: Readonly<{ stack: string; deployRoleArn: string; repositoryUrl: string; appUrl: string }>;
     };
+    readonly observability: {
+        readonly retention: string;
+        readonly prometheusStorage: string;
+        readonly alertmanagerStorage: string;
+        readonly grafanaStorage: string;
+        /** App 5xx ratio that alerts (0..1). */
+        readonly errorRatio: number;
+        /** App p99 latency in seconds that alerts. */
+        readonly p99Seconds: number;
+    };
 }
 
 /** Kubernetes versions EKS supports (standard or extended) as of 2026-08; see shared/reference/eks/versions.yaml. */
@@ -69,6 +79,8 @@ export const SUPPORTED_KUBERNETES_VERSIONS = ["1.32", "1.33", "1.34", "1.35", "1
 const CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
 
 interface Defaults {
+    retention: string;
+    prometheusStorage: string;
     jenkins: boolean;
     jenkinsStorage: string;
     replicas: { min: number; max: number };
@@ -81,6 +93,8 @@ interface Defaults {
 const DEFAULTS: Record<Environment, Defaults> = {
     // dev: cheap to leave running; one NAT and spot nodes are acceptable losses.
     dev: {
+        retention: "7d",
+        prometheusStorage: "20Gi",
         jenkins: true,
         jenkinsStorage: "20Gi",
         replicas: { min: 2, max: 4 },
@@ -91,6 +105,8 @@ const DEFAULTS: Record<Environment, Defaults> = {
     },
     // prod: survives the loss of an AZ, so NAT per AZ and on-demand capacity.
     prod: {
+        retention: "30d",
+        prometheusStorage: "100Gi",
         jenkins: false,
         jenkinsStorage: "50Gi",
         replicas: { min: 3, max: 12 },
@@ -111,10 +127,11 @@ export const KNOWN_KEYS: Record<string, readonly string[]> = {
     dns: ["domain", "hostedZoneId"],
     app: ["imageTag", "minReplicas", "maxReplicas", "logLevel", "keepImages"],
     cicd: ["jenkins", "gitRepoUrl", "gitBranch", "storageSize", "stateBackendUrl", "trustedDeployerArns", "promoteTo", "jenkinsAdminPassword", "gitToken", "pulumiPassphrase"],
+    observability: ["retention", "prometheusStorage", "alertmanagerStorage", "grafanaStorage", "errorRatio", "p99Seconds", "grafanaAdminPassword"],
 };
 
 /** Secret keys: never read as plain strings; the offline plan supplies placeholders for them. */
-export const SECRET_KEYS: readonly string[] = ["cicd:jenkinsAdminPassword"];
+export const SECRET_KEYS: readonly string[] = ["cicd:jenkinsAdminPassword", "observability:grafanaAdminPassword"];
 
 export type RawConfig = Readonly<Record<string, string | undefined>>;
 
@@ -247,6 +264,21 @@ export function parseConfig(raw: RawConfig, project: string, stack: string): Pla
         "an object {stack, deployRoleArn, repositoryUrl, appUrl} (the target stack's outputs)");
     if (promoteTo) checkArn(problems, "cicd:promoteTo.deployRoleArn", promoteTo.deployRoleArn);
 
+    const retention = get("observability:retention") ?? d.retention;
+    if (!/^\d+[hdwy]$/.test(retention)) problems.add("observability:retention", `"${retention}" is not a Prometheus retention such as 15d`);
+    const size = (key: string, fallback: string) => {
+        const v = get(key) ?? fallback;
+        if (!/^[1-9]\d*Gi$/.test(v)) problems.add(key, `"${v}" is not a size in Gi such as 20Gi`);
+        return v;
+    };
+    const prometheusStorage = size("observability:prometheusStorage", d.prometheusStorage);
+    const alertmanagerStorage = size("observability:alertmanagerStorage", "5Gi");
+    const grafanaStorage = size("observability:grafanaStorage", "10Gi");
+    const errorRatio = Number(get("observability:errorRatio") ?? "0.05");
+    if (!(errorRatio > 0 && errorRatio < 1)) problems.add("observability:errorRatio", `${get("observability:errorRatio")} is not a ratio between 0 and 1`);
+    const p99Seconds = Number(get("observability:p99Seconds") ?? "0.5");
+    if (!(p99Seconds > 0 && p99Seconds <= 60)) problems.add("observability:p99Seconds", `${get("observability:p99Seconds")} is not a number of seconds (0..60]`);
+
     problems.throwIfAny(stack);
 
     return deepFreeze<PlatformConfig>({
@@ -267,6 +299,7 @@ export function parseConfig(raw: RawConfig, project: string, stack: string): Pla
         dns: { domain: domain!.toLowerCase(), hostedZoneId: hostedZoneId! },
         app: { imageTag, minReplicas, maxReplicas, logLevel, keepImages },
         cicd: { jenkins, gitRepoUrl, gitBranch, storageSize, stateBackendUrl: stateBackendUrl!, trustedDeployerArns, promoteTo },
+        observability: { retention, prometheusStorage, alertmanagerStorage, grafanaStorage, errorRatio, p99Seconds },
     });
 }
 
@@ -276,6 +309,7 @@ export function loadConfig(): PlatformConfig {
 }
 
 export interface PlatformSecrets {
+    grafanaAdminPassword: pulumi.Output<string>;
     jenkinsAdminPassword?: pulumi.Output<string>;
     gitToken?: pulumi.Output<string>;
     pulumiPassphrase?: pulumi.Output<string>;
@@ -292,8 +326,12 @@ export function loadSecrets(config: PlatformConfig): PlatformSecrets {
     if (config.cicd.jenkins && jenkinsAdminPassword === undefined) {
         problems.add("cicd:jenkinsAdminPassword", "is required where Jenkins runs: pulumi config set --secret cicd:jenkinsAdminPassword <password>");
     }
+    const grafanaAdminPassword = new pulumi.Config("observability").getSecret("grafanaAdminPassword");
+    if (grafanaAdminPassword === undefined) {
+        problems.add("observability:grafanaAdminPassword", "is required: pulumi config set --secret observability:grafanaAdminPassword <password>");
+    }
     problems.throwIfAny(config.stack);
-    return { jenkinsAdminPassword, gitToken: cicd.getSecret("gitToken"), pulumiPassphrase: cicd.getSecret("pulumiPassphrase") };
+    return { grafanaAdminPassword: grafanaAdminPassword!, jenkinsAdminPassword, gitToken: cicd.getSecret("gitToken"), pulumiPassphrase: cicd.getSecret("pulumiPassphrase") };
 }
 
 function isStringArray(v: unknown): v is string[] {

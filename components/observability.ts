@@ -1,0 +1,103 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { exposeService, IngressGateway } from "./ingress";
+import { AlertThresholds, alertRules, appDashboard, jenkinsDashboard, KPS, kpsValues, ScrapeTarget } from "./monitoring";
+
+export interface ObservabilityArgs {
+    host: string;
+    grafanaAdminPassword: pulumi.Input<string>;
+    retention: string;
+    prometheusStorage: string;
+    alertmanagerStorage: string;
+    grafanaStorage: string;
+    appNamespace: string;
+    /** Services to scrape (the app, Jenkins). */
+    scrapeTargets: ScrapeTarget[];
+    thresholds: AlertThresholds;
+    gateway: IngressGateway;
+    storageClassName: pulumi.Input<string>;
+    storageReady: pulumi.Resource[];
+}
+
+/**
+ * kube-prometheus-stack with persistent Prometheus, Alertmanager and Grafana (at `host` on the shared ALB),
+ * dashboards and alert rules as code, and ServiceMonitors for the platform's own services.
+ */
+export class Observability extends pulumi.ComponentResource {
+    readonly grafanaUrl: string;
+    readonly release: k8s.helm.v3.Release;
+
+    constructor(name: string, args: ObservabilityArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:observability:Observability", name, {}, opts);
+        const k8sOpts = { parent: this, provider: args.gateway.provider };
+        this.grafanaUrl = `https://${args.host}`;
+
+        const ns = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: KPS.namespace } }, k8sOpts);
+        const namespace = ns.metadata.name;
+        const adminSecret = new k8s.core.v1.Secret(`${name}-grafana-admin`, {
+            metadata: { name: KPS.grafanaAdminSecret, namespace },
+            stringData: { "admin-user": "admin", "admin-password": args.grafanaAdminPassword },
+        }, k8sOpts);
+
+        this.release = new k8s.helm.v3.Release(`${name}-kps`, {
+            name: KPS.releaseName,
+            chart: KPS.chart,
+            version: KPS.chartVersion,
+            repositoryOpts: { repo: KPS.repo },
+            namespace,
+            atomic: true,
+            cleanupOnFail: true,
+            timeout: 900,
+            values: pulumi.output(args.storageClassName).apply((storageClass) => kpsValues({
+                storageClass,
+                retention: args.retention,
+                prometheusStorage: args.prometheusStorage,
+                alertmanagerStorage: args.alertmanagerStorage,
+                grafanaStorage: args.grafanaStorage,
+                grafanaUrl: this.grafanaUrl,
+            })),
+        }, { ...k8sOpts, dependsOn: [adminSecret, ...args.storageReady] });
+
+        // Dashboards: ConfigMaps the Grafana sidecar loads from any namespace by label.
+        const dashboards: Record<string, object> = { "platform-app": appDashboard(args.appNamespace), "platform-jenkins": jenkinsDashboard() };
+        for (const [key, board] of Object.entries(dashboards)) {
+            new k8s.core.v1.ConfigMap(`${name}-dashboard-${key}`, {
+                metadata: { name: `dashboard-${key}`, namespace, labels: { [KPS.dashboardLabel]: "1" } },
+                data: { [`${key}.json`]: JSON.stringify(board) },
+            }, k8sOpts);
+        }
+
+        // ServiceMonitor and PrometheusRule kinds come from the release's CRDs.
+        const afterCrds = { ...k8sOpts, dependsOn: [this.release] };
+        for (const t of args.scrapeTargets) {
+            new k8s.apiextensions.CustomResource(`${name}-sm-${t.name}`, {
+                apiVersion: "monitoring.coreos.com/v1",
+                kind: "ServiceMonitor",
+                metadata: { name: t.name, namespace },
+                spec: {
+                    namespaceSelector: { matchNames: [t.namespace] },
+                    selector: { matchLabels: t.matchLabels },
+                    endpoints: [{ port: t.port, path: t.path, interval: t.interval }],
+                },
+            }, afterCrds);
+        }
+        new k8s.apiextensions.CustomResource(`${name}-rules`, {
+            apiVersion: "monitoring.coreos.com/v1",
+            kind: "PrometheusRule",
+            metadata: { name: "platform", namespace },
+            spec: { groups: alertRules(args.appNamespace, [args.appNamespace, "jenkins", KPS.namespace], args.thresholds) },
+        }, afterCrds);
+
+        exposeService(`${name}-grafana`, args.gateway, {
+            namespace,
+            serviceName: KPS.grafanaService,
+            servicePort: KPS.grafanaPort,
+            host: args.host,
+            healthcheckPath: "/api/health",
+            backendProtocolVersion: "HTTP1",
+            dependsOn: [this.release],
+        }, this);
+
+        this.registerOutputs({ grafanaUrl: this.grafanaUrl });
+    }
+}

@@ -1,0 +1,184 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as pulumi from "@pulumi/pulumi";
+import * as YAML from "yaml";
+import { JENKINS_SCRAPE_TARGET } from "../../components/jenkins";
+import { alertRules, appDashboard, jenkinsDashboard, JENKINS_METRICS, KPS, kpsValues } from "../../components/monitoring";
+import { Observability } from "../../components/observability";
+import { appScrapeTarget } from "../../components/webapp";
+import { all, buildGateway, DOMAIN, one, record, RecordedResource, referenceFile, valueOf } from "../helpers/harness";
+
+const THRESHOLDS = { errorRatio: 0.05, p99Seconds: 0.5, jenkinsQueue: 5, pvcFreeRatio: 0.15 };
+const PASSWORD = "grafana-admin-s3cret";
+
+describe("Observability", () => {
+    let records: RecordedResource[];
+    let gw: ReturnType<typeof buildGateway>;
+    before(async () => {
+        records = await record(() => {
+            gw = buildGateway();
+            new Observability("obs", {
+                host: `grafana.${DOMAIN}`,
+                grafanaAdminPassword: pulumi.secret(PASSWORD),
+                retention: "30d",
+                prometheusStorage: "100Gi",
+                alertmanagerStorage: "10Gi",
+                grafanaStorage: "20Gi",
+                appNamespace: "app",
+                scrapeTargets: [appScrapeTarget("app", "app"), JENKINS_SCRAPE_TARGET],
+                thresholds: THRESHOLDS,
+                gateway: gw.ingress,
+                storageClassName: gw.cluster.storageClassName,
+                storageReady: gw.cluster.storageReady,
+            });
+        });
+    });
+    const release = () => one(records, "kubernetes:helm.sh/v3:Release", "obs-kps");
+    const values = () => release().inputs.values as any;
+
+    describe("kube-prometheus-stack", () => {
+        it("installs the pinned chart in monitoring on the cluster's provider, with the release managing its CRDs", () => {
+            assert.deepStrictEqual([release().inputs.chart, release().inputs.version, release().inputs.namespace], [KPS.chart, KPS.chartVersion, "monitoring"]);
+            assert.ok(release().provider.startsWith(one(records, "pulumi:providers:kubernetes").urn + "::"));
+            assert.deepStrictEqual(values().crds, { enabled: true });
+        });
+
+        it("keeps Prometheus for the configured retention on persistent gp3 storage", async () => {
+            const spec = values().prometheus.prometheusSpec;
+            assert.strictEqual(spec.retention, "30d");
+            const claim = spec.storageSpec.volumeClaimTemplate.spec;
+            assert.deepStrictEqual([claim.storageClassName, claim.resources.requests.storage], [await valueOf(gw.cluster.storageClassName), "100Gi"]);
+            assert.strictEqual(values().alertmanager.alertmanagerSpec.storage.volumeClaimTemplate.spec.resources.requests.storage, "10Gi");
+        });
+
+        it("selects ServiceMonitors and rules from every namespace, not only the release's label", () => {
+            const spec = values().prometheus.prometheusSpec;
+            for (const key of ["serviceMonitorSelectorNilUsesHelmValues", "podMonitorSelectorNilUsesHelmValues", "ruleSelectorNilUsesHelmValues", "probeSelectorNilUsesHelmValues"]) {
+                assert.strictEqual(spec[key], false, key);
+            }
+            assert.deepStrictEqual([spec.serviceMonitorNamespaceSelector, spec.ruleNamespaceSelector], [{}, {}]);
+        });
+
+        it("gives Grafana its admin from a Secret, persistence and the dashboard sidecar", () => {
+            const g = values().grafana;
+            assert.deepStrictEqual(g.admin, { existingSecret: KPS.grafanaAdminSecret, userKey: "admin-user", passwordKey: "admin-password" });
+            assert.strictEqual(g.adminPassword, undefined);
+            assert.ok(!JSON.stringify(release().inputs).includes(PASSWORD));
+            assert.strictEqual(one(records, "kubernetes:core/v1:Secret", "grafana-admin").inputs.stringData, "[secret]");
+            assert.deepStrictEqual([g.persistence.enabled, g.persistence.size], [true, "20Gi"]);
+            assert.deepStrictEqual(g.sidecar.dashboards, { enabled: true, label: "grafana_dashboard", labelValue: "1", searchNamespace: "ALL" });
+            assert.strictEqual(g.defaultDashboardsEnabled, true, "the chart's cluster dashboards stay");
+        });
+
+        it("waits for the CSI driver and StorageClass before installing", () => {
+            assert.ok(release().dependencies.includes(one(records, "kubernetes:storage.k8s.io/v1:StorageClass").urn));
+            assert.ok(release().dependencies.includes(one(records, "aws:eks/addon:Addon").urn));
+        });
+
+        it("sets only values the pinned chart and its Grafana sub-chart know", function () {
+            const kps = YAML.parse(fs.readFileSync(referenceFile(this, "charts", "kube-prometheus-stack", "values.yaml"), "utf8"));
+            const grafana = YAML.parse(fs.readFileSync(referenceFile(this, "charts", "grafana", "values.yaml"), "utf8"));
+            const v = kpsValues({ storageClass: "gp3", retention: "1d", prometheusStorage: "1Gi", alertmanagerStorage: "1Gi", grafanaStorage: "1Gi", grafanaUrl: "https://g" }) as any;
+            for (const key of Object.keys(v)) assert.ok(key in kps, `kps has no ${key}`);
+            for (const key of Object.keys(v.prometheus.prometheusSpec)) assert.ok(key in kps.prometheus.prometheusSpec, `prometheusSpec has no ${key}`);
+            for (const key of Object.keys(v.grafana)) assert.ok(key in grafana || key in kps.grafana, `grafana has no ${key}`);
+        });
+    });
+
+    describe("Grafana over HTTPS", () => {
+        it("is exposed at grafana.<domain> on the shared ALB after the controller and the release", () => {
+            const ing = one(records, "kubernetes:networking.k8s.io/v1:Ingress", "obs-grafana");
+            assert.strictEqual((ing.inputs.spec as any).rules[0].host, `grafana.${DOMAIN}`);
+            assert.strictEqual((ing.inputs.spec as any).rules[0].http.paths[0].backend.service.name, `${KPS.releaseName}-grafana`);
+            assert.ok(ing.dependencies.includes(one(records, "kubernetes:helm.sh/v3:Release", "gw-lbc").urn));
+            assert.ok(ing.dependencies.includes(release().urn));
+            assert.strictEqual(values().grafana["grafana.ini"].server.root_url, `https://grafana.${DOMAIN}`);
+        });
+    });
+
+    describe("dashboards as code", () => {
+        it("ships the app and Jenkins dashboards as labelled ConfigMaps holding valid JSON", () => {
+            const maps = all(records, "kubernetes:core/v1:ConfigMap").filter((r) => r.name.includes("dashboard"));
+            assert.strictEqual(maps.length, 2);
+            for (const m of maps) {
+                assert.strictEqual((m.inputs.metadata as any).labels.grafana_dashboard, "1");
+                const [json] = Object.values(m.inputs.data as Record<string, string>);
+                const board = JSON.parse(json);
+                assert.ok(board.uid && board.title && board.panels.length >= 4);
+            }
+        });
+
+        it("the app dashboard shows request rate, error ratio and p50/p99 latency by route", () => {
+            const board = appDashboard("app") as any;
+            const exprs = board.panels.flatMap((p: any) => p.targets.map((t: any) => t.expr));
+            assert.ok(exprs.some((e: string) => /sum by \(route\) \(rate\(http_requests_total\{namespace="app"\}\[5m\]\)\)/.test(e)));
+            assert.ok(exprs.some((e: string) => e.includes('status=~"5.."') && e.includes(" / ")));
+            assert.ok(exprs.some((e: string) => e.startsWith("histogram_quantile(0.5, sum by (le, route)")));
+            assert.ok(exprs.some((e: string) => e.startsWith("histogram_quantile(0.99, sum by (le, route)")));
+            assert.strictEqual(new Set(board.panels.map((p: any) => p.id)).size, board.panels.length);
+        });
+
+        it("the Jenkins dashboard shows build durations, queue length and executors from the plugin's metrics", function () {
+            const exprs = (jenkinsDashboard() as any).panels.flatMap((p: any) => p.targets.map((t: any) => t.expr)).join("\n");
+            for (const m of [JENKINS_METRICS.lastBuildDuration, JENKINS_METRICS.queueLength, JENKINS_METRICS.executorsBusy, JENKINS_METRICS.executorsIdle]) assert.ok(exprs.includes(m), m);
+            const reference = YAML.parse(fs.readFileSync(referenceFile(this, "jenkins", "prometheus-metrics.yaml"), "utf8"));
+            const known = new Set([...reference.buildDuration, ...reference.queueAndExecutors].map((m: any) => m.name));
+            for (const name of Object.values(JENKINS_METRICS)) assert.ok(known.has(name), `${name} is not a metric of the prometheus plugin`);
+        });
+    });
+
+    describe("alert rules", () => {
+        const rules = alertRules("app", ["app", "jenkins", "monitoring"], THRESHOLDS).flatMap((g) => g.rules);
+        const rule = (name: string) => rules.find((r) => r.alert === name)!;
+
+        it("alerts on the app's error ratio above the threshold", () => {
+            assert.match(rule("AppHighErrorRatio").expr, /status=~"5\.\."[\s\S]*\) > 0\.05$/);
+            assert.deepStrictEqual(rule("AppHighErrorRatio").labels, { severity: "critical", team: "platform" });
+        });
+
+        it("alerts on the app's p99 above the threshold", () => {
+            assert.match(rule("AppHighLatencyP99").expr, /^histogram_quantile\(0\.99, .*http_request_duration_seconds_bucket\{namespace="app"\}.* > 0\.5$/);
+        });
+
+        it("alerts on app pods not ready, a growing Jenkins queue and a filling volume", () => {
+            assert.match(rule("AppPodsNotReady").expr, /kube_pod_status_ready\{namespace="app",condition="false"\}/);
+            assert.match(rule("JenkinsQueueGrowing").expr, /default_jenkins_executors_queue_length\) > 5 and deriv/);
+            assert.match(rule("PersistentVolumeFillingUp").expr, /kubelet_volume_stats_available_bytes\{namespace=~"app\|jenkins\|monitoring"\} \/ kubelet_volume_stats_capacity_bytes.* < 0\.15/);
+            for (const r of rules) {
+                assert.ok(["warning", "critical"].includes(r.labels.severity) && r.labels.team === "platform", r.alert);
+                assert.match(r.for, /^\d+m$/);
+                assert.ok(r.annotations.summary && r.annotations.description);
+            }
+        });
+
+        it("are deployed as one PrometheusRule that waits for the CRDs", () => {
+            const pr = one(records, "kubernetes:monitoring.coreos.com/v1:PrometheusRule");
+            assert.ok(pr.dependencies.includes(release().urn));
+            const deployed = (pr.inputs.spec as any).groups.flatMap((g: any) => g.rules.map((r: any) => r.alert));
+            assert.deepStrictEqual(deployed.sort(), rules.map((r) => r.alert).sort());
+        });
+    });
+
+    describe("ServiceMonitors", () => {
+        const monitors = () => all(records, "kubernetes:monitoring.coreos.com/v1:ServiceMonitor");
+
+        it("select the app's Service on its http port at /metrics", () => {
+            const app = monitors().find((m) => m.name.endsWith("sm-app"))!;
+            const spec = app.inputs.spec as any;
+            assert.deepStrictEqual(spec.namespaceSelector, { matchNames: ["app"] });
+            assert.deepStrictEqual(spec.selector.matchLabels, { "app.kubernetes.io/name": "app", "app.kubernetes.io/part-of": "platform" });
+            assert.deepStrictEqual([spec.endpoints[0].port, spec.endpoints[0].path], ["http", "/metrics"]);
+        });
+
+        it("select the Jenkins controller's Service at /prometheus", () => {
+            const spec = monitors().find((m) => m.name.endsWith("sm-jenkins"))!.inputs.spec as any;
+            assert.deepStrictEqual(spec.namespaceSelector, { matchNames: ["jenkins"] });
+            assert.strictEqual(spec.selector.matchLabels["app.kubernetes.io/component"], "jenkins-controller");
+            assert.deepStrictEqual([spec.endpoints[0].port, spec.endpoints[0].path], ["http", "/prometheus"]);
+        });
+
+        it("wait for the release that installs their CRD", () => {
+            for (const m of monitors()) assert.ok(m.dependencies.includes(release().urn), m.name);
+        });
+    });
+});
