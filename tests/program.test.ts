@@ -4,7 +4,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { evaluate, Plan, PROJECT_DIR, readStackConfig } from "../offline/plan";
+import { evaluate, PLACEHOLDER_SECRET, Plan, PROJECT_DIR, readStackConfig } from "../offline/plan";
 import { RecordedResource } from "./helpers/harness";
 
 export const planCache = new Map<string, Plan>();
@@ -55,6 +55,24 @@ describe("program (index.ts) per stack", () => {
             assert.strictEqual(plan.outputs.kubeconfig, "[secret]");
         });
     }
+
+    it("prod plans the whole platform: every component", async () => {
+        const plan = await planFor("prod");
+        const components = new Set(plan.resources.filter((r) => r.type.startsWith("platform:")).map((r) => r.type));
+        assert.deepStrictEqual([...components].sort(), [
+            "platform:app:WebApp", "platform:cicd:CiCd", "platform:cluster:Cluster", "platform:ingress:Ingress",
+            "platform:network:Network", "platform:observability:Observability", "platform:registry:Registry",
+        ]);
+        assert.strictEqual(plan.outputs.grafanaUrl, "https://grafana.platform.example.com");
+    });
+
+    it("writes no secret value into the plan, placeholders included", async () => {
+        for (const stack of ["dev", "prod"] as const) {
+            const text = JSON.stringify(await planFor(stack));
+            assert.ok(!text.includes(PLACEHOLDER_SECRET), `${stack}: a secret reached the plan in clear`);
+            assert.ok(text.includes("[secret]"));
+        }
+    });
 
     it("dev and prod differ as their config says", async () => {
         const [dev, prod] = await Promise.all([planFor("dev"), planFor("prod")]);
