@@ -2,8 +2,8 @@
  * The pipeline's deploy step, through the Pulumi Automation API:
  *   npm run deploy -- --stack dev --image-tag 3f2a9c1 [--refresh] [--preview-only]
  *   npm run deploy -- --stack dev --destroy            (prod also needs --yes-destroy-prod)
- * Selects or creates the stack, sets app:imageTag, optionally refreshes, previews, then updates, streaming the
- * engine's output, and prints the stack outputs. Exit codes: 0 done, 1 the deploy failed, 2 bad arguments.
+ * Selects or creates the stack, sets app:imageTag, optionally refreshes, previews, then updates with the policy pack
+ * in policy/ enforced, streaming the engine's output, and prints the stack outputs. Exit codes: 0 done, 1 the deploy failed, 2 bad arguments.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -96,8 +96,8 @@ export function environmentOf(stack: string, projectDir: string): string {
 export interface DeployStack {
     setConfig(key: string, value: { value: string; secret?: boolean }): Promise<void>;
     refresh(opts: { onOutput: (out: string) => void }): Promise<unknown>;
-    preview(opts: { onOutput: (out: string) => void }): Promise<{ changeSummary?: Record<string, number> }>;
-    up(opts: { onOutput: (out: string) => void }): Promise<{ summary: { result?: string } }>;
+    preview(opts: { onOutput: (out: string) => void; policyPacks?: string[] }): Promise<{ changeSummary?: Record<string, number> }>;
+    up(opts: { onOutput: (out: string) => void; policyPacks?: string[] }): Promise<{ summary: { result?: string } }>;
     destroy(opts: { onOutput: (out: string) => void }): Promise<{ summary: { result?: string } }>;
     outputs(): Promise<Record<string, { value: unknown; secret: boolean }>>;
 }
@@ -139,6 +139,8 @@ export async function run(argv: string[], workspace: DeployWorkspace, projectDir
     }
 
     const stream = (out: string) => io.out(out);
+    // The same guardrails as the offline plan, enforced by the engine on the real preview and update.
+    const policyPacks = [path.join(projectDir, "policy")];
     let step = "selecting the stack";
     try {
         if (options.destroy) {
@@ -159,11 +161,11 @@ export async function run(argv: string[], workspace: DeployWorkspace, projectDir
             await stack.refresh({ onOutput: stream });
         }
         step = "preview";
-        const preview = await stack.preview({ onOutput: stream });
+        const preview = await stack.preview({ onOutput: stream, policyPacks });
         io.out(`preview of ${options.stack}: ${JSON.stringify(preview.changeSummary ?? {})}\n`);
         if (options.previewOnly) return 0;
         step = "update";
-        const up = await stack.up({ onOutput: stream });
+        const up = await stack.up({ onOutput: stream, policyPacks });
         if (up.summary.result !== "succeeded") throw new Error(`update finished as ${up.summary.result ?? "unknown"}`);
         io.out(`updated ${options.stack}${options.imageTag ? ` to image ${options.imageTag}` : ""}; outputs:\n${formatOutputs(await stack.outputs())}\n`);
         return 0;

@@ -209,12 +209,8 @@ export function parseConfig(raw: RawConfig, project: string, stack: string): Pla
     const diskSizeGiB = checkInt(problems, "cluster:diskSizeGiB", get("cluster:diskSizeGiB"), d.nodeGroup.diskSizeGiB, { min: 20, max: 1000 });
 
     const publicAccessCidrs = parseJson<string[]>(problems, "cluster:publicAccessCidrs", get("cluster:publicAccessCidrs"), isStringArray, "a JSON list of CIDRs") ?? [];
-    for (const cidr of publicAccessCidrs) {
-        checkCidr(problems, "cluster:publicAccessCidrs", cidr, { minPrefix: 0, maxPrefix: 32 });
-        if (env === "prod" && cidr.endsWith("/0")) {
-            problems.add("cluster:publicAccessCidrs", `${cidr} opens the prod API endpoint to the internet: list your office/VPN ranges or leave it empty`);
-        }
-    }
+    // An open prod endpoint is the policy eks-public-endpoint-restricted-in-prod's to refuse (plan and previews).
+    for (const cidr of publicAccessCidrs) checkCidr(problems, "cluster:publicAccessCidrs", cidr, { minPrefix: 0, maxPrefix: 32 });
     const adminPrincipalArns = parseJson<string[]>(problems, "cluster:adminPrincipalArns", get("cluster:adminPrincipalArns"), isStringArray, "a JSON list of IAM role/user ARNs") ?? [];
     for (const arn of adminPrincipalArns) checkArn(problems, "cluster:adminPrincipalArns", arn);
     const logTypes = parseJson<string[]>(problems, "cluster:logTypes", get("cluster:logTypes"), isStringArray, "a JSON list of log types") ?? d.logTypes;

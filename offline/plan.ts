@@ -3,6 +3,7 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { parseConfig, SECRET_KEYS } from "../config";
+import { evaluatePolicies, PolicyTarget, Violation } from "../policy/rules";
 import { installMocks, RecordedResource, REDACTED } from "./recorder";
 
 export const PROJECT_DIR = path.resolve(__dirname, "..");
@@ -132,4 +133,13 @@ export function writePlan(plan: Plan, outDir: string): string {
     const file = path.join(outDir, `${plan.stack}.json`);
     fs.writeFileSync(file, JSON.stringify(plan, null, 2) + "\n");
     return file;
+}
+
+/** The plan's resources as the policies see them: inputs plus what the mocks computed (ids, subnet ids). */
+export function policyTargets(resources: RecordedResource[]): PolicyTarget[] {
+    return resources.map((r) => ({ urn: r.urn, type: r.type, name: r.name, props: { ...r.outputs, ...r.inputs }, dependencies: r.dependencies, protect: r.protect }));
+}
+
+export function checkPolicies(plan: Plan): Violation[] {
+    return evaluatePolicies(policyTargets(plan.resources));
 }

@@ -26,6 +26,8 @@ export interface RecordedResource {
     protect: boolean;
     /** Inputs as sent to the engine, with secrets replaced by "[secret]" and resource references by their URN. */
     inputs: Record<string, unknown>;
+    /** Outputs the (mocked) provider computed beyond the inputs: ids, ARNs, subnet ids of a VPC, … */
+    outputs: Record<string, unknown>;
 }
 
 const SIG = "4dabf18193072939515e22adb298388d";
@@ -53,7 +55,7 @@ class RecordingMonitor extends MockMonitor {
     registerResource(req: any, callback: (err: any, resp: any) => void): Promise<void> {
         const type: string = req.getType();
         const name: string = req.getName();
-        this.records.push({
+        const record: RecordedResource = {
             urn: (this as any).newUrn(req.getParent(), type, name),
             type,
             name,
@@ -65,8 +67,16 @@ class RecordingMonitor extends MockMonitor {
             remote: req.getRemote(),
             protect: req.getProtect() === true,
             inputs: redact(req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
+            outputs: {},
+        };
+        this.records.push(record);
+        return super.registerResource(req, (err: any, resp: any) => {
+            if (!err && resp) {
+                const state = redact(resp.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>;
+                record.outputs = Object.fromEntries(Object.entries(state).filter(([k]) => !(k in record.inputs)));
+            }
+            callback(err, resp);
         });
-        return super.registerResource(req, callback);
     }
 }
 

@@ -5,7 +5,8 @@
  */
 import * as path from "path";
 import { ConfigError } from "../config";
-import { countByType, evaluate, formatTree, PROJECT_DIR, readStackConfig, writePlan } from "../offline/plan";
+import { checkPolicies, countByType, evaluate, formatTree, PROJECT_DIR, readStackConfig, writePlan } from "../offline/plan";
+import { RULES } from "../policy/rules";
 
 async function main(argv: string[]): Promise<number> {
     const args = [...argv];
@@ -55,6 +56,17 @@ async function main(argv: string[]): Promise<number> {
         console.log("\napp: not deployed until app:imageTag is set (the pipeline sets it); plan it with --config app:imageTag=<tag>");
     }
     console.log(`\nwrote ${path.relative(process.cwd(), file)}`);
+
+    const violations = checkPolicies(plan);
+    if (violations.length > 0) {
+        console.error(`\npolicy violations (${violations.length}):`);
+        for (const v of violations) {
+            const [, , qualifiedType, name] = v.urn.split("::");
+            console.error(`  [${v.policy}] ${name} (${qualifiedType.split("$").pop()}): ${v.message}`);
+        }
+        return 1;
+    }
+    console.log(`\npolicies: ${RULES.length} passed`);
     return 0;
 }
 

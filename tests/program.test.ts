@@ -6,21 +6,7 @@ import * as os from "os";
 import * as path from "path";
 import { evaluate, PLACEHOLDER_SECRET, Plan, PROJECT_DIR, readStackConfig } from "../offline/plan";
 import { RecordedResource } from "./helpers/harness";
-
-export const planCache = new Map<string, Plan>();
-
-/** The tag the pipeline would set; the committed stack files leave it unset until the first build. */
-export const IMAGE_TAG = "3f2a9c1";
-
-/** Evaluates a committed stack once per test run, with the image tag the pipeline sets. */
-export async function planFor(stack: "dev" | "prod"): Promise<Plan> {
-    if (!planCache.has(stack)) {
-        const config = readStackConfig(stack);
-        config.values["app:imageTag"] = IMAGE_TAG;
-        planCache.set(stack, await evaluate(stack, config));
-    }
-    return planCache.get(stack)!;
-}
+import { IMAGE_TAG, planCache, planFor } from "./helpers/plans";
 
 function byType(plan: Plan, type: string): RecordedResource[] {
     return plan.resources.filter((r) => r.type === type);
@@ -128,6 +114,22 @@ describe("program (index.ts) per stack", () => {
             assert.match(res.stderr, /cluster:minSize\/desiredSize\/maxSize/);
             assert.match(res.stderr, /network:vpcCidr2: is not a setting/);
             assert.ok(!fs.existsSync(path.join(dir, "broken.json")));
+        });
+
+        it("checks the policies: all pass on the committed stacks", () => {
+            const res = runPlanCli(["dev", "--out", tmp, "--quiet"]);
+            assert.strictEqual(res.status, 0, res.stderr);
+            assert.match(res.stdout, /policies: 11 passed/);
+        });
+
+        it("fails with the policy's message when a stack file breaks a policy (prod API open to the internet)", () => {
+            const dir = fs.mkdtempSync(path.join(tmp, "open-"));
+            const good = fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.prod.yaml"), "utf8");
+            assert.match(good, /cluster:publicAccessCidrs: \["203\.0\.113\.0\/24"\]/);
+            fs.writeFileSync(path.join(dir, "Pulumi.prod.yaml"), good.replace('cluster:publicAccessCidrs: ["203.0.113.0/24"]', 'cluster:publicAccessCidrs: ["0.0.0.0/0"]'));
+            const res = runPlanCli(["--stack-file", path.join(dir, "Pulumi.prod.yaml"), "--out", dir, "--quiet"]);
+            assert.strictEqual(res.status, 1);
+            assert.match(res.stderr, /\[eks-public-endpoint-restricted-in-prod\] eks-platform-prod-eks \(eks:index:Cluster\): public endpoint open to 0\.0\.0\.0\/0/);
         });
 
         it("names the stacks there are when asked for one that does not exist", () => {

@@ -7,6 +7,7 @@ import { PROJECT_DIR } from "../../offline/plan";
 /** Stands in for the Pulumi CLI: records the calls in order and fails where told to. */
 class FakeWorkspace implements DeployWorkspace {
     readonly calls: string[] = [];
+    readonly policyPacks: (string[] | undefined)[] = [];
     constructor(private readonly failAt?: string, private readonly upResult = "succeeded") {}
 
     private stack(): DeployStack {
@@ -18,8 +19,8 @@ class FakeWorkspace implements DeployWorkspace {
         return {
             setConfig: async (key, v) => step(`setConfig ${key}=${v.value}`),
             refresh: async (o) => step("refresh", o.onOutput),
-            preview: async (o) => { await step("preview", o.onOutput); return { changeSummary: { update: 1, same: 40 } }; },
-            up: async (o) => { await step("up", o.onOutput); return { summary: { result: this.upResult } }; },
+            preview: async (o) => { this.policyPacks.push(o.policyPacks); await step("preview", o.onOutput); return { changeSummary: { update: 1, same: 40 } }; },
+            up: async (o) => { this.policyPacks.push(o.policyPacks); await step("up", o.onOutput); return { summary: { result: this.upResult } }; },
             destroy: async (o) => { await step("destroy", o.onOutput); return { summary: { result: "succeeded" } }; },
             outputs: async () => ({ appUrl: { value: "https://app.dev.example.com", secret: false }, kubeconfig: { value: "{...}", secret: true } }),
         };
@@ -40,7 +41,7 @@ async function deploy(argv: string[], ws = new FakeWorkspace()) {
     const out: string[] = [];
     const err: string[] = [];
     const code = await run(argv, ws, PROJECT_DIR, { out: (t) => out.push(t), err: (t) => err.push(t) });
-    return { code, out: out.join(""), err: err.join(""), calls: ws.calls };
+    return { code, out: out.join(""), err: err.join(""), calls: ws.calls, policyPacks: ws.policyPacks };
 }
 
 describe("deploy program (Automation API)", () => {
@@ -86,6 +87,11 @@ describe("deploy program (Automation API)", () => {
             assert.match(r.out, /appUrl: https:\/\/app\.dev\.example\.com/);
             assert.match(r.out, /kubeconfig: \[secret\]/);
             assert.ok(!r.out.includes("{...}"), "secret outputs must not be printed");
+        });
+
+        it("enforces the project's policy pack on the preview and the update", async () => {
+            const r = await deploy(["--stack", "dev", "--image-tag", "3f2a9c1"]);
+            assert.deepStrictEqual(r.policyPacks, [[path.join(PROJECT_DIR, "policy")], [path.join(PROJECT_DIR, "policy")]]);
         });
 
         it("refreshes before the preview when asked", async () => {

@@ -1,0 +1,4 @@
+import { PolicyPack } from "@pulumi/policy";
+import { policies } from "./pack";
+
+new PolicyPack("eks-platform", { policies });

@@ -1,0 +1,243 @@
+/**
+ * The platform's policies as plain checks over a stack's resources. The same checks run in two places:
+ * `npm run plan` over the offline plan, and the CrossGuard pack (policy/index.ts) in real previews and updates.
+ */
+
+/** A resource as both the offline plan and CrossGuard can describe it. */
+export interface PolicyTarget {
+    urn: string;
+    type: string;
+    name: string;
+    /** Inputs, plus outputs where known (ids, subnet ids); unknown values are undefined. */
+    props: Record<string, any>;
+    /** URNs of the resources it depends on. */
+    dependencies: string[];
+    protect: boolean;
+}
+
+export interface Finding {
+    urn: string;
+    message: string;
+}
+
+export interface Violation extends Finding {
+    policy: string;
+}
+
+export interface Rule {
+    name: string;
+    description: string;
+    check(resources: PolicyTarget[], environment: string | undefined): Finding[];
+}
+
+const ofType = (resources: PolicyTarget[], type: string) => resources.filter((r) => r.type === type);
+const asJson = (v: unknown): any => {
+    if (typeof v !== "string") return v;
+    try { return JSON.parse(v); } catch { return undefined; }
+};
+const ALB = "alb.ingress.kubernetes.io";
+/** ELB TLS policies that allow nothing older than TLS 1.2. */
+const TLS12_POLICIES = /^ELBSecurityPolicy-(TLS13-1-[23]-|TLS-1-2-|FS-1-2-)/;
+export const LBC_CHART = "aws-load-balancer-controller";
+
+/** The stack's environment, from the tags every AWS resource gets through the provider. */
+export function environmentOf(resources: PolicyTarget[]): string | undefined {
+    for (const p of ofType(resources, "pulumi:providers:aws")) {
+        const env = asJson(p.props.defaultTags)?.tags?.Environment;
+        if (typeof env === "string") return env;
+    }
+    return undefined;
+}
+
+const nodesInPrivateSubnets: Rule = {
+    name: "eks-nodes-in-private-subnets",
+    description: "Worker nodes run only in private subnets and get no public IP.",
+    check(resources) {
+        const findings: Finding[] = [];
+        const vpcs = ofType(resources, "awsx:ec2:Vpc");
+        const publicIds = new Set(vpcs.flatMap((v) => v.props.publicSubnetIds ?? []));
+        const privateIds = new Set(vpcs.flatMap((v) => v.props.privateSubnetIds ?? []));
+        for (const ng of ofType(resources, "eks:index:ManagedNodeGroup")) {
+            const subnets: string[] | undefined = ng.props.subnetIds;
+            if (!subnets) continue;
+            const exposed = subnets.filter((s) => publicIds.has(s) || (privateIds.size > 0 && !privateIds.has(s)));
+            if (exposed.length) findings.push({ urn: ng.urn, message: `node group uses subnets that are not private: ${exposed.join(", ")}` });
+        }
+        for (const c of ofType(resources, "eks:index:Cluster")) {
+            if (c.props.nodeAssociatePublicIpAddress !== false) findings.push({ urn: c.urn, message: "nodeAssociatePublicIpAddress must be false" });
+            const nodeSubnets: string[] = c.props.nodeSubnetIds ?? [];
+            if (nodeSubnets.some((s) => publicIds.has(s))) findings.push({ urn: c.urn, message: "nodeSubnetIds include public subnets" });
+        }
+        return findings;
+    },
+};
+
+const imdsV2: Rule = {
+    name: "imdsv2-required",
+    description: "Nodes require IMDSv2 (session tokens) through their launch template.",
+    check(resources) {
+        const findings: Finding[] = [];
+        const templates = ofType(resources, "aws:ec2/launchTemplate:LaunchTemplate");
+        for (const lt of templates) {
+            if (lt.props.metadataOptions?.httpTokens !== "required") findings.push({ urn: lt.urn, message: "metadataOptions.httpTokens must be \"required\"" });
+        }
+        for (const ng of ofType(resources, "eks:index:ManagedNodeGroup")) {
+            const viaTemplate = templates.some((lt) => ng.dependencies.includes(lt.urn)) && ng.props.launchTemplate;
+            if (!viaTemplate && ng.props.enableIMDSv2 !== true) findings.push({ urn: ng.urn, message: "node group has neither an IMDSv2 launch template nor enableIMDSv2" });
+        }
+        return findings;
+    },
+};
+
+const secretsEncryption: Rule = {
+    name: "eks-secrets-encrypted",
+    description: "EKS envelope-encrypts Kubernetes secrets with a KMS key.",
+    check(resources) {
+        return ofType(resources, "eks:index:Cluster")
+            .filter((c) => !c.props.encryptionConfigKeyArn)
+            .map((c) => ({ urn: c.urn, message: "encryptionConfigKeyArn is not set" }));
+    },
+};
+
+const publicEndpoint: Rule = {
+    name: "eks-public-endpoint-restricted-in-prod",
+    description: "In prod the public API endpoint is off or limited to named CIDRs, never 0.0.0.0/0.",
+    check(resources, environment) {
+        if (environment !== "prod") return [];
+        const findings: Finding[] = [];
+        for (const c of ofType(resources, "eks:index:Cluster")) {
+            if (c.props.endpointPublicAccess === false) continue;
+            const cidrs: string[] | undefined = c.props.publicAccessCidrs;
+            // EKS opens an unrestricted public endpoint to 0.0.0.0/0.
+            if (!cidrs || cidrs.length === 0) findings.push({ urn: c.urn, message: "public endpoint is on with no CIDR limit (EKS then allows 0.0.0.0/0)" });
+            else if (cidrs.some((x) => x.endsWith("/0"))) findings.push({ urn: c.urn, message: `public endpoint open to ${cidrs.filter((x) => x.endsWith("/0")).join(", ")}` });
+        }
+        return findings;
+    },
+};
+
+const ecrHygiene: Rule = {
+    name: "ecr-scan-on-push-immutable-tags",
+    description: "Image repositories scan on push and keep tags immutable.",
+    check(resources) {
+        const findings: Finding[] = [];
+        for (const repo of ofType(resources, "aws:ecr/repository:Repository")) {
+            if (repo.props.imageScanningConfiguration?.scanOnPush !== true) findings.push({ urn: repo.urn, message: "scanOnPush is off" });
+            if (repo.props.imageTagMutability !== "IMMUTABLE") findings.push({ urn: repo.urn, message: `tags are ${repo.props.imageTagMutability ?? "MUTABLE"}, not IMMUTABLE` });
+        }
+        return findings;
+    },
+};
+
+const ingressHttps: Rule = {
+    name: "ingress-https-only",
+    description: "Every Ingress is HTTPS with a certificate, redirects HTTP, uses a TLS 1.2+ policy and states its backend protocol version.",
+    check(resources) {
+        const findings: Finding[] = [];
+        for (const ing of ofType(resources, "kubernetes:networking.k8s.io/v1:Ingress")) {
+            const a: Record<string, string> = ing.props.metadata?.annotations ?? {};
+            const problems: string[] = [];
+            if (!a[`${ALB}/certificate-arn`]) problems.push("no certificate-arn");
+            const ports = asJson(a[`${ALB}/listen-ports`]);
+            if (!Array.isArray(ports) || !ports.some((p: any) => p.HTTPS === 443)) problems.push("no HTTPS 443 listener");
+            if (a[`${ALB}/ssl-redirect`] !== "443") problems.push("no ssl-redirect to 443");
+            if (!TLS12_POLICIES.test(a[`${ALB}/ssl-policy`] ?? "")) problems.push(`ssl-policy ${a[`${ALB}/ssl-policy`] ?? "(default, allows TLS 1.0)"} is not TLS 1.2+`);
+            if (!["HTTP1", "HTTP2", "GRPC"].includes(a[`${ALB}/backend-protocol-version`])) problems.push("no explicit backend-protocol-version");
+            if (problems.length) findings.push({ urn: ing.urn, message: problems.join("; ") });
+        }
+        return findings;
+    },
+};
+
+/** A key naming a credential itself, not a reference to where one is kept (existingSecret, passwordKey …). */
+const SECRET_KEY = /(password|passphrase|token|secret|apikey|api_key|privatekey|private_key)$/i;
+const REFERENCE_KEY = /^(existing|use|read|create|additional)/i;
+
+function plaintextSecrets(value: unknown, path: string[] = []): string[] {
+    if (value === "[secret]") return [path.join(".")];
+    if (Array.isArray(value)) return value.flatMap((v, i) => plaintextSecrets(v, [...path, String(i)]));
+    if (value && typeof value === "object") {
+        return Object.entries(value).flatMap(([k, v]) => {
+            if (typeof v === "string" && v !== "" && SECRET_KEY.test(k) && !REFERENCE_KEY.test(k)) return [[...path, k].join(".")];
+            return plaintextSecrets(v, [...path, k]);
+        });
+    }
+    return [];
+}
+
+const helmSecrets: Rule = {
+    name: "no-plaintext-secrets-in-helm-values",
+    description: "Helm values (stored in the release) reference Secrets by name; they never hold a credential.",
+    check(resources) {
+        return ofType(resources, "kubernetes:helm.sh/v3:Release").flatMap((r) => {
+            const found = plaintextSecrets(r.props.values ?? {});
+            return found.length ? [{ urn: r.urn, message: `credential in values at ${found.join(", ")}: put it in a Secret and reference it` }] : [];
+        });
+    },
+};
+
+const irsaTrust: Rule = {
+    name: "irsa-trust-pins-sub-and-aud",
+    description: "Every role assumable by web identity pins the service account (sub) and the STS audience (aud) exactly.",
+    check(resources) {
+        const findings: Finding[] = [];
+        for (const role of ofType(resources, "aws:iam/role:Role")) {
+            const doc = asJson(role.props.assumeRolePolicy);
+            for (const st of doc?.Statement ?? []) {
+                if (![st.Action].flat().includes("sts:AssumeRoleWithWebIdentity")) continue;
+                const eq: Record<string, string> = st.Condition?.StringEquals ?? {};
+                const sub = Object.entries(eq).find(([k]) => k.endsWith(":sub"))?.[1];
+                const aud = Object.entries(eq).find(([k]) => k.endsWith(":aud"))?.[1];
+                if (!sub || /[*?]/.test(sub)) findings.push({ urn: role.urn, message: "trust policy does not pin :sub with StringEquals" });
+                if (aud !== "sts.amazonaws.com") findings.push({ urn: role.urn, message: "trust policy does not pin :aud to sts.amazonaws.com" });
+            }
+        }
+        return findings;
+    },
+};
+
+const encryptedStorage: Rule = {
+    name: "storage-classes-encrypted",
+    description: "EBS StorageClasses create encrypted volumes.",
+    check(resources) {
+        return ofType(resources, "kubernetes:storage.k8s.io/v1:StorageClass")
+            .filter((sc) => sc.props.provisioner === "ebs.csi.aws.com" && sc.props.parameters?.encrypted !== "true")
+            .map((sc) => ({ urn: sc.urn, message: "parameters.encrypted is not \"true\"" }));
+    },
+};
+
+const prodProtection: Rule = {
+    name: "prod-stateful-resources-protected",
+    description: "In prod, volumes are retained (StorageClass reclaimPolicy Retain) and the ECR repository and KMS keys are protected.",
+    check(resources, environment) {
+        if (environment !== "prod") return [];
+        const findings: Finding[] = [];
+        for (const sc of ofType(resources, "kubernetes:storage.k8s.io/v1:StorageClass")) {
+            if (sc.props.reclaimPolicy !== "Retain") findings.push({ urn: sc.urn, message: `reclaimPolicy ${sc.props.reclaimPolicy ?? "Delete"}: deleting a PVC would delete Jenkins' or Prometheus' data` });
+        }
+        for (const r of [...ofType(resources, "aws:ecr/repository:Repository"), ...ofType(resources, "aws:kms/key:Key")]) {
+            if (!r.protect) findings.push({ urn: r.urn, message: "not protected from deletion" });
+        }
+        return findings;
+    },
+};
+
+const ingressAfterController: Rule = {
+    name: "ingress-depends-on-lb-controller",
+    description: "Every Ingress depends on the AWS Load Balancer Controller, so destroy deletes the ALB before the controller.",
+    check(resources) {
+        const controllers = ofType(resources, "kubernetes:helm.sh/v3:Release").filter((r) => r.props.chart === LBC_CHART).map((r) => r.urn);
+        return ofType(resources, "kubernetes:networking.k8s.io/v1:Ingress")
+            .filter((ing) => !controllers.some((c) => ing.dependencies.includes(c)))
+            .map((ing) => ({ urn: ing.urn, message: "does not depend on the aws-load-balancer-controller release: destroy could orphan its ALB" }));
+    },
+};
+
+export const RULES: readonly Rule[] = [
+    nodesInPrivateSubnets, imdsV2, secretsEncryption, publicEndpoint, ecrHygiene, ingressHttps, helmSecrets, irsaTrust,
+    encryptedStorage, prodProtection, ingressAfterController,
+];
+
+export function evaluatePolicies(resources: PolicyTarget[], environment = environmentOf(resources)): Violation[] {
+    return RULES.flatMap((rule) => rule.check(resources, environment).map((f) => ({ policy: rule.name, ...f })));
+}
