@@ -6,7 +6,10 @@
 import * as path from "path";
 import { ConfigError } from "../config";
 import { checkPolicies, countByType, evaluate, formatTree, PROJECT_DIR, readStackConfig, writePlan } from "../offline/plan";
+import { estimateCost, formatCost, loadPrices, totalOf } from "../offline/cost";
+import { mermaid } from "../offline/diagram";
 import { RULES } from "../policy/rules";
+import * as fs from "fs";
 
 async function main(argv: string[]): Promise<number> {
     const args = [...argv];
@@ -55,7 +58,22 @@ async function main(argv: string[]): Promise<number> {
     if (plan.outputs.appUrl === undefined) {
         console.log("\napp: not deployed until app:imageTag is set (the pipeline sets it); plan it with --config app:imageTag=<tag>");
     }
-    console.log(`\nwrote ${path.relative(process.cwd(), file)}`);
+    const prices = loadPrices(plan.outputs.region as string);
+    const cost = estimateCost(plan.resources, prices);
+    console.log(`\n${formatCost(cost, prices)}`);
+    const diagramFile = path.join(outDir, `${stack}.md`);
+    fs.writeFileSync(diagramFile, [
+        `# Plan of stack ${stack}`,
+        "",
+        `${plan.resources.length} resources; estimated ${totalOf(cost).toFixed(2)} ${prices.currency}/month in fixed costs.`,
+        "",
+        mermaid(plan.resources, `stack ${stack}`),
+        "```text",
+        formatCost(cost, prices),
+        "```",
+        "",
+    ].join("\n"));
+    console.log(`\nwrote ${path.relative(process.cwd(), file)} and ${path.relative(process.cwd(), diagramFile)}`);
 
     const violations = checkPolicies(plan);
     if (violations.length > 0) {

@@ -89,10 +89,13 @@ describe("program (index.ts) per stack", () => {
         before(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), "plan-")); });
         after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-        it("writes plan/<stack>.json with type, parent, dependencies, provider and inputs of every resource", () => {
+        it("writes plan/<stack>.json (type, parent, dependencies, provider, inputs) and plan/<stack>.md, and prints the cost", () => {
             const res = runPlanCli(["prod", "--out", tmp, "--quiet"]);
             assert.strictEqual(res.status, 0, res.stderr);
             assert.match(res.stdout, /stack prod: \d+ resources/);
+            assert.match(res.stdout, /estimated monthly cost \(USD, ap-northeast-2[\s\S]*NAT gateways: 3 \(one per AZ\)[\s\S]*total\s+\d+\.\d\d/);
+            const diagram = fs.readFileSync(path.join(tmp, "prod.md"), "utf8");
+            assert.match(diagram, /```mermaid\n[\s\S]*subgraph r\d+\["Cluster eks-platform-prod"\]/);
             const plan = JSON.parse(fs.readFileSync(path.join(tmp, "prod.json"), "utf8"));
             assert.strictEqual(plan.stack, "prod");
             for (const r of plan.resources) {

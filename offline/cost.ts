@@ -1,0 +1,126 @@
+/**
+ * Monthly cost estimate of a plan, line by line, from a price table kept in cost/ (date and source inside).
+ * Fixed costs only: data transfer, NAT data processing, ALB traffic beyond the assumed LCUs, logs and
+ * requests are not estimated.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { RecordedResource } from "./recorder";
+
+export interface PriceTable {
+    region: string;
+    currency: string;
+    asOf: string;
+    source: string;
+    hoursPerMonth: number;
+    eksControlPlanePerHour: number;
+    ec2OnDemandPerHour: Record<string, number>;
+    spotDiscount: number;
+    natGatewayPerHour: number;
+    publicIpv4PerHour: number;
+    albPerHour: number;
+    albLcuPerHour: number;
+    albAssumedLcus: number;
+    ebsGp3PerGbMonth: number;
+    kmsKeyPerMonth: number;
+    route53HostedZonePerMonth: number;
+}
+
+export interface CostLine {
+    item: string;
+    detail: string;
+    monthly: number;
+}
+
+export function loadPrices(region: string, dir = path.resolve(__dirname, "../cost")): PriceTable {
+    const file = path.join(dir, `prices-${region}.json`);
+    if (!fs.existsSync(file)) throw new Error(`no price table for ${region}: add cost/prices-${region}.json`);
+    return JSON.parse(fs.readFileSync(file, "utf8"));
+}
+
+const gib = (size: unknown): number => {
+    const m = /^(\d+)Gi$/.exec(String(size ?? ""));
+    return m ? Number(m[1]) : 0;
+};
+const round2 = (n: number) => Math.round(n * 100) / 100;
+
+/** Persistent volumes the Helm releases ask for, by what they are. */
+function helmVolumes(resources: RecordedResource[]): [string, number][] {
+    const volumes: [string, number][] = [];
+    for (const r of resources.filter((x) => x.type === "kubernetes:helm.sh/v3:Release")) {
+        const v = r.inputs.values as any;
+        if (!v) continue;
+        if (v.persistence?.enabled) volumes.push([`${r.inputs.chart} home`, gib(v.persistence.size)]);
+        const claim = (spec: any) => gib(spec?.volumeClaimTemplate?.spec?.resources?.requests?.storage);
+        if (v.prometheus?.prometheusSpec?.storageSpec) volumes.push(["Prometheus", claim(v.prometheus.prometheusSpec.storageSpec)]);
+        if (v.alertmanager?.alertmanagerSpec?.storage) volumes.push(["Alertmanager", claim(v.alertmanager.alertmanagerSpec.storage)]);
+        if (v.grafana?.persistence?.enabled) volumes.push(["Grafana", gib(v.grafana.persistence.size)]);
+    }
+    return volumes;
+}
+
+export function estimateCost(resources: RecordedResource[], prices: PriceTable): CostLine[] {
+    const h = prices.hoursPerMonth;
+    const lines: CostLine[] = [];
+    const ofType = (type: string) => resources.filter((r) => r.type === type);
+
+    const clusters = ofType("eks:index:Cluster");
+    if (clusters.length) lines.push({ item: "EKS control plane", detail: `${clusters.length} cluster(s)`, monthly: clusters.length * prices.eksControlPlanePerHour * h });
+
+    const template = ofType("aws:ec2/launchTemplate:LaunchTemplate")[0];
+    const rootGiB = Number((template?.inputs.blockDeviceMappings as any)?.[0]?.ebs?.volumeSize ?? 0);
+    let nodeCount = 0;
+    for (const ng of ofType("eks:index:ManagedNodeGroup")) {
+        const type = (ng.inputs.instanceTypes as string[])[0];
+        const count = (ng.inputs.scalingConfig as any).desiredSize as number;
+        const onDemand = prices.ec2OnDemandPerHour[type];
+        if (onDemand === undefined) throw new Error(`no price for ${type} in the ${prices.region} table: add it to cost/prices-${prices.region}.json`);
+        const spot = ng.inputs.capacityType === "SPOT";
+        const hourly = spot ? onDemand * (1 - prices.spotDiscount) : onDemand;
+        nodeCount += count;
+        lines.push({ item: "Worker nodes", detail: `${count} x ${type} ${spot ? "spot (est.)" : "on-demand"}`, monthly: count * hourly * h });
+    }
+
+    for (const vpc of ofType("awsx:ec2:Vpc")) {
+        const azs = Number(vpc.inputs.numberOfAvailabilityZones ?? 3);
+        const strategy = (vpc.inputs.natGateways as any)?.strategy;
+        const nats = strategy === "OnePerAz" ? azs : strategy === "Single" ? 1 : 0;
+        if (nats) lines.push({ item: "NAT gateways", detail: `${nats} (${strategy === "OnePerAz" ? "one per AZ" : "single"}) + their Elastic IPs`, monthly: nats * (prices.natGatewayPerHour + prices.publicIpv4PerHour) * h });
+    }
+
+    const groups = new Set(ofType("kubernetes:networking.k8s.io/v1:Ingress")
+        .map((i) => (i.inputs.metadata as any)?.annotations?.["alb.ingress.kubernetes.io/group.name"]).filter(Boolean));
+    if (groups.size) {
+        const azs = Number(ofType("awsx:ec2:Vpc")[0]?.inputs.numberOfAvailabilityZones ?? 2);
+        const hourly = prices.albPerHour + prices.albAssumedLcus * prices.albLcuPerHour + azs * prices.publicIpv4PerHour;
+        lines.push({ item: "Application Load Balancer", detail: `${groups.size} shared ALB(s), ${prices.albAssumedLcus} LCU assumed, ${azs} public IPs`, monthly: groups.size * hourly * h });
+    }
+
+    const volumes: [string, number][] = [];
+    if (rootGiB && nodeCount) volumes.push([`node root volumes ${nodeCount} x ${rootGiB} GiB`, nodeCount * rootGiB]);
+    volumes.push(...helmVolumes(resources));
+    for (const [what, size] of volumes) {
+        if (size > 0) lines.push({ item: "EBS gp3", detail: `${what} (${size} GiB)`, monthly: size * prices.ebsGp3PerGbMonth });
+    }
+
+    const keys = ofType("aws:kms/key:Key").length;
+    if (keys) lines.push({ item: "KMS keys", detail: `${keys} customer-managed key(s)`, monthly: keys * prices.kmsKeyPerMonth });
+    if (ofType("aws:acm/certificate:Certificate").length) {
+        lines.push({ item: "Route53 hosted zone", detail: "1 public zone (outside the stack, used by it)", monthly: prices.route53HostedZonePerMonth });
+    }
+    return lines.map((l) => ({ ...l, monthly: round2(l.monthly) }));
+}
+
+export function totalOf(lines: CostLine[]): number {
+    return round2(lines.reduce((sum, l) => sum + l.monthly, 0));
+}
+
+export function formatCost(lines: CostLine[], prices: PriceTable): string {
+    const width = Math.max(...lines.map((l) => `${l.item}: ${l.detail}`.length));
+    const rows = lines.map((l) => `  ${`${l.item}: ${l.detail}`.padEnd(width)}  ${l.monthly.toFixed(2).padStart(9)}`);
+    return [
+        `estimated monthly cost (${prices.currency}, ${prices.region}, prices of ${prices.asOf}; fixed costs only):`,
+        ...rows,
+        `  ${"total".padEnd(width)}  ${totalOf(lines).toFixed(2).padStart(9)}`,
+    ].join("\n");
+}
