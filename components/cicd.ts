@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { partitionOf } from "./cluster";
+import { pinnedRelease } from "./helm";
 import { exposeService, IngressGateway } from "./ingress";
 import { irsaRole, OidcIdentity } from "./irsa";
 import {
@@ -150,14 +151,9 @@ export class CiCd extends pulumi.ComponentResource {
             data: { "config.json": registryHosts.apply((hosts) => ecrDockerConfig([...new Set(hosts)])) },
         }, k8sOpts);
 
-        const release = new k8s.helm.v3.Release(`${name}-jenkins`, {
-            name: JENKINS.releaseName,
-            chart: JENKINS.chart,
-            version: JENKINS.chartVersion,
-            repositoryOpts: { repo: JENKINS.repo },
+        const release = pinnedRelease(`${name}-jenkins`, JENKINS, {
+            releaseName: JENKINS.releaseName,
             namespace,
-            atomic: true,
-            cleanupOnFail: true,
             // First start downloads plugins; give it longer than Helm's default 5 minutes.
             timeout: 900,
             values: pulumi.all([agentRole.arn, deployRole.arn, args.repositoryUrl, args.storageClassName]).apply(([agentRoleArn, deployRoleArn, repositoryUrl, storageClass]) =>

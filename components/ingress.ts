@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { irsaRole, OidcIdentity } from "./irsa";
 import { LBC, lbcPolicy, lbcValues } from "./lbc";
 import { partitionOf } from "./cluster";
+import { pinnedRelease } from "./helm";
 
 /** TLS 1.3 with TLS 1.2 fallback; no TLS 1.0/1.1, no CBC-only suites. */
 export const SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
@@ -91,14 +92,9 @@ export class Ingress extends pulumi.ComponentResource implements IngressGateway 
         const attachment = new aws.iam.RolePolicyAttachment(`${name}-lbc`, { role: role.name, policyArn: policy.arn }, { parent: this });
         this.controllerRoleArn = role.arn;
 
-        this.controller = new k8s.helm.v3.Release(`${name}-lbc`, {
-            name: LBC.chart,
-            chart: LBC.chart,
-            version: LBC.chartVersion,
-            repositoryOpts: { repo: LBC.repo },
+        this.controller = pinnedRelease(`${name}-lbc`, LBC, {
+            releaseName: LBC.chart,
             namespace: LBC.namespace,
-            atomic: true,
-            cleanupOnFail: true,
             values: pulumi.all([args.clusterName, args.vpcId, role.arn]).apply(([clusterName, vpcId, roleArn]) =>
                 lbcValues({ clusterName, region: args.region, vpcId, roleArn, defaultSslPolicy: SSL_POLICY })),
         }, { parent: this, provider: args.provider, dependsOn: [attachment, ...args.clusterReady] });

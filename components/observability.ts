@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { pinnedRelease } from "./helm";
 import { exposeService, IngressGateway } from "./ingress";
 import { AlertThresholds, alertRules, appDashboard, jenkinsDashboard, KPS, kpsValues, ScrapeTarget } from "./monitoring";
 
@@ -39,14 +40,9 @@ export class Observability extends pulumi.ComponentResource {
             stringData: { "admin-user": "admin", "admin-password": args.grafanaAdminPassword },
         }, k8sOpts);
 
-        this.release = new k8s.helm.v3.Release(`${name}-kps`, {
-            name: KPS.releaseName,
-            chart: KPS.chart,
-            version: KPS.chartVersion,
-            repositoryOpts: { repo: KPS.repo },
+        this.release = pinnedRelease(`${name}-kps`, KPS, {
+            releaseName: KPS.releaseName,
             namespace,
-            atomic: true,
-            cleanupOnFail: true,
             timeout: 900,
             values: pulumi.output(args.storageClassName).apply((storageClass) => kpsValues({
                 storageClass,
