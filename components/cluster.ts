@@ -196,6 +196,15 @@ export class Cluster extends pulumi.ComponentResource {
             tags: args.tags,
         }, { parent: this, dependsOn: [nodeGroup, ebsCsiPolicy] });
 
+        // The HPA's CPU metrics come from metrics-server, which EKS does not run by default.
+        new aws.eks.Addon(`${name}-metrics-server`, {
+            clusterName: this.clusterName,
+            addonName: "metrics-server",
+            resolveConflictsOnCreate: "OVERWRITE",
+            resolveConflictsOnUpdate: "OVERWRITE",
+            tags: args.tags,
+        }, { parent: this, dependsOn: [nodeGroup] });
+
         const storageClass = new k8s.storage.v1.StorageClass(`${name}-gp3`, {
             metadata: {
                 name: DEFAULT_STORAGE_CLASS,

@@ -1,5 +1,6 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
+import * as YAML from "yaml";
 import { CiCd, CiCdArgs, JenkinsSettings } from "../../components/cicd";
 import { agentPolicy, JENKINS, JENKINS_PLUGINS, pipelineJobScript, stateBucketOf } from "../../components/jenkins";
 import { all, buildGateway, DOMAIN, json, one, record, RecordedResource, valueOf } from "../helpers/harness";
@@ -64,7 +65,7 @@ describe("CiCd", () => {
         });
 
         it("waits for the EBS CSI driver and the StorageClass before installing", () => {
-            for (const dep of [one(records, "aws:eks/addon:Addon"), one(records, "kubernetes:storage.k8s.io/v1:StorageClass")]) {
+            for (const dep of [one(records, "aws:eks/addon:Addon", "ebs-csi"), one(records, "kubernetes:storage.k8s.io/v1:StorageClass")]) {
                 assert.ok(release().dependencies.includes(dep.urn), `missing dependency on ${dep.name}`);
             }
         });
@@ -170,6 +171,28 @@ describe("CiCd", () => {
     });
 
     describe("builders", () => {
+        it("renders configuration as code that parses as the YAML JCasC expects", () => {
+            const scripts = values().controller.JCasC.configScripts;
+            const job = YAML.parse(scripts["platform-job"]);
+            assert.match(job.jobs[0].script, /^multibranchPipelineJob\('eks-platform'\) \{/);
+            const env = YAML.parse(scripts["platform-env"]).jenkins.globalNodeProperties[0].envVars.env;
+            assert.ok(env.some((e: any) => e.key === "PLATFORM_STACK" && e.value === "dev"));
+            const [template] = YAML.parse(values().agent.podTemplates[JENKINS.agentLabel]);
+            assert.deepStrictEqual(template.containers.map((c: any) => c.name), ["node", "kaniko", "pulumi", "crane"]);
+            assert.strictEqual(template.volumes[0].configMapVolume.mountPath, "/kaniko/.docker");
+        });
+
+        it("adds JCasC credentials for a git token and a Pulumi passphrase, from mounted Secrets", async () => {
+            const { records: withCreds } = await build(() => ({ jenkins: jenkinsSettings({ gitToken: pulumi.secret("ghp_x"), pulumiPassphrase: pulumi.secret("pp") }) }));
+            const v = one(withCreds, "kubernetes:helm.sh/v3:Release", "ci-jenkins").inputs.values as any;
+            assert.deepStrictEqual(v.controller.additionalExistingSecrets, [{ name: "git", keyName: "token" }, { name: "pulumi", keyName: "passphrase" }]);
+            const creds = YAML.parse(v.controller.JCasC.configScripts["platform-credentials"]).credentials.system.domainCredentials[0].credentials;
+            assert.deepStrictEqual(creds.map((c: any) => Object.keys(c)[0]), ["usernamePassword", "string"]);
+            assert.strictEqual(creds[0].usernamePassword.password, "${git-token}");
+            assert.ok(!JSON.stringify(v).includes("ghp_x"));
+            assert.match(v.controller.JCasC.configScripts["platform-job"], /credentialsId\('git-credentials'\)/);
+        });
+
         it("adds git credentials to the job only when a token is configured", () => {
             assert.ok(!pipelineJobScript({ gitRepoUrl: "https://x/y.git", gitBranch: "main" }).includes("credentialsId"));
             assert.match(pipelineJobScript({ gitRepoUrl: "https://x/y.git", gitBranch: "main", gitCredentialsId: "git-credentials" }), /credentialsId\('git-credentials'\)/);

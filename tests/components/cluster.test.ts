@@ -88,11 +88,14 @@ describe("Cluster", () => {
         assert.strictEqual(eks.corednsAddonOptions.enabled, true);
         assert.strictEqual(eks.kubeProxyAddonOptions.enabled, true);
         assert.notStrictEqual(eks.useDefaultVpcCni, true, "the vpc-cni must stay the managed add-on");
-        assert.strictEqual(one(records, "aws:eks/addon:Addon").inputs.addonName, "aws-ebs-csi-driver");
+        assert.strictEqual(one(records, "aws:eks/addon:Addon", "ebs-csi").inputs.addonName, "aws-ebs-csi-driver");
+        const metrics = one(records, "aws:eks/addon:Addon", "metrics-server");
+        assert.strictEqual(metrics.inputs.addonName, "metrics-server", "the HPA needs CPU metrics");
+        assert.ok(metrics.dependencies.includes(one(records, "eks:index:ManagedNodeGroup").urn));
     });
 
     it("gives the EBS CSI driver a role that trusts exactly this cluster's OIDC provider and its service account", async () => {
-        const addon = one(records, "aws:eks/addon:Addon");
+        const addon = one(records, "aws:eks/addon:Addon", "ebs-csi");
         const role = one(records, "aws:iam/role:Role", "ebs-csi");
         assert.strictEqual(addon.inputs.serviceAccountRoleArn, `arn:aws:iam::123456789012:role/${role.name}`);
         const trust = json(role.inputs.assumeRolePolicy);
@@ -117,7 +120,7 @@ describe("Cluster", () => {
         assert.deepStrictEqual(inputs.parameters, { type: "gp3", encrypted: "true", fsType: "ext4" });
         assert.strictEqual(inputs.volumeBindingMode, "WaitForFirstConsumer");
         assert.strictEqual(inputs.reclaimPolicy, "Delete");
-        assert.ok(sc.dependencies.includes(one(records, "aws:eks/addon:Addon").urn));
+        assert.ok(sc.dependencies.includes(one(records, "aws:eks/addon:Addon", "ebs-csi").urn));
     });
 
     it("retains data in prod: volumes kept, KMS key and cluster protected", async () => {

@@ -72,7 +72,7 @@ describe("Observability", () => {
 
         it("waits for the CSI driver and StorageClass before installing", () => {
             assert.ok(release().dependencies.includes(one(records, "kubernetes:storage.k8s.io/v1:StorageClass").urn));
-            assert.ok(release().dependencies.includes(one(records, "aws:eks/addon:Addon").urn));
+            assert.ok(release().dependencies.includes(one(records, "aws:eks/addon:Addon", "ebs-csi").urn));
         });
 
         it("sets only values the pinned chart and its Grafana sub-chart know", function () {
