@@ -131,7 +131,6 @@ export class Cluster extends pulumi.ComponentResource {
             enabledClusterLogTypes: [...args.logTypes],
             corednsAddonOptions: { enabled: true },
             kubeProxyAddonOptions: { enabled: true },
-            vpcCniOptions: { enablePrefixDelegation: true },
             deletionProtection: args.retainData,
             tags: args.tags,
         }, { parent: this, dependsOn: nodePolicies });
