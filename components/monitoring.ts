@@ -27,6 +27,10 @@ export interface ScrapeTarget {
 }
 
 export interface KpsValuesArgs {
+    /** Rendered as ServiceMonitors by the release itself, so Helm applies them after the CRDs they need. */
+    scrapeTargets: ScrapeTarget[];
+    /** Rendered as the PrometheusRule `platform`, likewise. */
+    ruleGroups: { name: string; rules: AlertRule[] }[];
     storageClass: string;
     retention: string;
     prometheusStorage: string;
@@ -45,6 +49,7 @@ export function kpsValues(a: KpsValuesArgs): Record<string, unknown> {
         // The release owns the CRDs (a sub-chart since kps 69), so Helm upgrades them with the chart, server-side,
         // with no client-side last-applied annotation to overflow.
         crds: { enabled: true },
+        additionalPrometheusRulesMap: { platform: { groups: a.ruleGroups } },
         prometheus: {
             prometheusSpec: {
                 retention: a.retention,
@@ -59,6 +64,12 @@ export function kpsValues(a: KpsValuesArgs): Record<string, unknown> {
                 podMonitorNamespaceSelector: {},
                 ruleNamespaceSelector: {},
             },
+            additionalServiceMonitors: a.scrapeTargets.map((t) => ({
+                name: t.name,
+                selector: { matchLabels: t.matchLabels },
+                namespaceSelector: { matchNames: [t.namespace] },
+                endpoints: [{ port: t.port, path: t.path, interval: t.interval }],
+            })),
         },
         alertmanager: { alertmanagerSpec: { storage: pvc(a.storageClass, a.alertmanagerStorage) } },
         grafana: {

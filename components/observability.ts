@@ -44,7 +44,11 @@ export class Observability extends pulumi.ComponentResource {
             releaseName: KPS.releaseName,
             namespace,
             timeout: 900,
+            // ServiceMonitors and rules are rendered by this release, after the CRDs it installs: separate
+            // Pulumi resources of those kinds could not even be previewed before the CRDs exist.
             values: pulumi.output(args.storageClassName).apply((storageClass) => kpsValues({
+                scrapeTargets: args.scrapeTargets,
+                ruleGroups: alertRules(args.appNamespace, [args.appNamespace, "jenkins", KPS.namespace], args.thresholds),
                 storageClass,
                 retention: args.retention,
                 prometheusStorage: args.prometheusStorage,
@@ -62,27 +66,6 @@ export class Observability extends pulumi.ComponentResource {
                 data: { [`${key}.json`]: JSON.stringify(board) },
             }, k8sOpts);
         }
-
-        // ServiceMonitor and PrometheusRule kinds come from the release's CRDs.
-        const afterCrds = { ...k8sOpts, dependsOn: [this.release] };
-        for (const t of args.scrapeTargets) {
-            new k8s.apiextensions.CustomResource(`${name}-sm-${t.name}`, {
-                apiVersion: "monitoring.coreos.com/v1",
-                kind: "ServiceMonitor",
-                metadata: { name: t.name, namespace },
-                spec: {
-                    namespaceSelector: { matchNames: [t.namespace] },
-                    selector: { matchLabels: t.matchLabels },
-                    endpoints: [{ port: t.port, path: t.path, interval: t.interval }],
-                },
-            }, afterCrds);
-        }
-        new k8s.apiextensions.CustomResource(`${name}-rules`, {
-            apiVersion: "monitoring.coreos.com/v1",
-            kind: "PrometheusRule",
-            metadata: { name: "platform", namespace },
-            spec: { groups: alertRules(args.appNamespace, [args.appNamespace, "jenkins", KPS.namespace], args.thresholds) },
-        }, afterCrds);
 
         exposeService(`${name}-grafana`, args.gateway, {
             namespace,

@@ -78,8 +78,9 @@ describe("Observability", () => {
         it("sets only values the pinned chart and its Grafana sub-chart know", function () {
             const kps = YAML.parse(fs.readFileSync(referenceFile(this, "charts", "kube-prometheus-stack", "values.yaml"), "utf8"));
             const grafana = YAML.parse(fs.readFileSync(referenceFile(this, "charts", "grafana", "values.yaml"), "utf8"));
-            const v = kpsValues({ storageClass: "gp3", retention: "1d", prometheusStorage: "1Gi", alertmanagerStorage: "1Gi", grafanaStorage: "1Gi", grafanaUrl: "https://g" }) as any;
+            const v = kpsValues({ scrapeTargets: [], ruleGroups: [], storageClass: "gp3", retention: "1d", prometheusStorage: "1Gi", alertmanagerStorage: "1Gi", grafanaStorage: "1Gi", grafanaUrl: "https://g" }) as any;
             for (const key of Object.keys(v)) assert.ok(key in kps, `kps has no ${key}`);
+            for (const key of Object.keys(v.prometheus)) assert.ok(key in kps.prometheus, `prometheus has no ${key}`);
             for (const key of Object.keys(v.prometheus.prometheusSpec)) assert.ok(key in kps.prometheus.prometheusSpec, `prometheusSpec has no ${key}`);
             for (const key of Object.keys(v.grafana)) assert.ok(key in grafana || key in kps.grafana, `grafana has no ${key}`);
         });
@@ -151,34 +152,34 @@ describe("Observability", () => {
             }
         });
 
-        it("are deployed as one PrometheusRule that waits for the CRDs", () => {
-            const pr = one(records, "kubernetes:monitoring.coreos.com/v1:PrometheusRule");
-            assert.ok(pr.dependencies.includes(release().urn));
-            const deployed = (pr.inputs.spec as any).groups.flatMap((g: any) => g.rules.map((r: any) => r.alert));
+        it("are deployed by the release as the PrometheusRule platform, after the CRDs it installs", () => {
+            const groups = values().additionalPrometheusRulesMap.platform.groups;
+            const deployed = groups.flatMap((g: any) => g.rules.map((r: any) => r.alert));
             assert.deepStrictEqual(deployed.sort(), rules.map((r) => r.alert).sort());
+            assert.deepStrictEqual(values().crds, { enabled: true });
         });
     });
 
     describe("ServiceMonitors", () => {
-        const monitors = () => all(records, "kubernetes:monitoring.coreos.com/v1:ServiceMonitor");
+        const monitors = () => values().prometheus.additionalServiceMonitors as any[];
 
         it("select the app's Service on its http port at /metrics", () => {
-            const app = monitors().find((m) => m.name.endsWith("sm-app"))!;
-            const spec = app.inputs.spec as any;
-            assert.deepStrictEqual(spec.namespaceSelector, { matchNames: ["app"] });
-            assert.deepStrictEqual(spec.selector.matchLabels, { "app.kubernetes.io/name": "app", "app.kubernetes.io/part-of": "platform" });
-            assert.deepStrictEqual([spec.endpoints[0].port, spec.endpoints[0].path], ["http", "/metrics"]);
+            const app = monitors().find((m) => m.name === "app");
+            assert.deepStrictEqual(app.namespaceSelector, { matchNames: ["app"] });
+            assert.deepStrictEqual(app.selector.matchLabels, { "app.kubernetes.io/name": "app", "app.kubernetes.io/part-of": "platform" });
+            assert.deepStrictEqual([app.endpoints[0].port, app.endpoints[0].path], ["http", "/metrics"]);
         });
 
         it("select the Jenkins controller's Service at /prometheus", () => {
-            const spec = monitors().find((m) => m.name.endsWith("sm-jenkins"))!.inputs.spec as any;
-            assert.deepStrictEqual(spec.namespaceSelector, { matchNames: ["jenkins"] });
-            assert.strictEqual(spec.selector.matchLabels["app.kubernetes.io/component"], "jenkins-controller");
-            assert.deepStrictEqual([spec.endpoints[0].port, spec.endpoints[0].path], ["http", "/prometheus"]);
+            const jenkins = monitors().find((m) => m.name === "jenkins");
+            assert.deepStrictEqual(jenkins.namespaceSelector, { matchNames: ["jenkins"] });
+            assert.strictEqual(jenkins.selector.matchLabels["app.kubernetes.io/component"], "jenkins-controller");
+            assert.deepStrictEqual([jenkins.endpoints[0].port, jenkins.endpoints[0].path], ["http", "/prometheus"]);
         });
 
-        it("wait for the release that installs their CRD", () => {
-            for (const m of monitors()) assert.ok(m.dependencies.includes(release().urn), m.name);
+        it("exist only inside the release that installs their CRD, never as resources that could race it", () => {
+            assert.deepStrictEqual(records.filter((r) => r.type.startsWith("kubernetes:monitoring.coreos.com/")).map((r) => r.name), []);
+            assert.strictEqual(monitors().length, 2);
         });
     });
 });
