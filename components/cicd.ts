@@ -180,7 +180,8 @@ export class CiCd extends pulumi.ComponentResource {
                     credentialSecrets,
                     credentialsScript,
                 })),
-        }, { ...k8sOpts, dependsOn: [...secrets, dockerConfig, ...args.storageReady] });
+        // The chart creates Services, which the load balancer controller's webhook must admit.
+        }, { ...k8sOpts, dependsOn: [...secrets, dockerConfig, ...args.storageReady, args.gateway.controller] });
 
         exposeService(`${name}-jenkins`, args.gateway, {
             namespace,

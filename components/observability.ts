@@ -56,7 +56,8 @@ export class Observability extends pulumi.ComponentResource {
                 grafanaStorage: args.grafanaStorage,
                 grafanaUrl: this.grafanaUrl,
             })),
-        }, { ...k8sOpts, dependsOn: [adminSecret, ...args.storageReady] });
+        // The chart creates Services, which the load balancer controller's webhook must admit.
+        }, { ...k8sOpts, dependsOn: [adminSecret, ...args.storageReady, args.gateway.controller] });
 
         // Dashboards: ConfigMaps the Grafana sidecar loads from any namespace by label.
         const dashboards: Record<string, object> = { "platform-app": appDashboard(args.appNamespace), "platform-jenkins": jenkinsDashboard() };

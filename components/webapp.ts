@@ -53,7 +53,10 @@ export function appScrapeTarget(name: string, namespace: string): ScrapeTarget {
     return { name, namespace, matchLabels: appLabels(name), port: "http", path: "/metrics", interval: "30s" };
 }
 
-/** The sample web service: Deployment, Service, HPA, PDB and an Ingress on the shared ALB at `host`. */
+/**
+ * The sample web service: Deployment, Service, HPA, PDB and an Ingress on the shared ALB at `host`.
+ * The Service waits for the load balancer controller, whose admission webhook must answer for every new Service.
+ */
 export class WebApp extends pulumi.ComponentResource {
     readonly url: string;
     readonly serviceName: pulumi.Output<string>;
@@ -118,7 +121,7 @@ export class WebApp extends pulumi.ComponentResource {
         const service = new k8s.core.v1.Service(`${name}-svc`, {
             metadata: { name, namespace, labels },
             spec: { type: "ClusterIP", selector: labels, ports: [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }] },
-        }, k8sOpts);
+        }, { ...k8sOpts, dependsOn: [args.gateway.controller] });
 
         new k8s.autoscaling.v2.HorizontalPodAutoscaler(`${name}-hpa`, {
             metadata: { name, namespace },

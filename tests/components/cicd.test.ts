@@ -64,8 +64,8 @@ describe("CiCd", () => {
             assert.deepStrictEqual(values().persistence, { enabled: true, storageClass: await valueOf(gw.cluster.storageClassName), size: "20Gi", accessMode: "ReadWriteOnce" });
         });
 
-        it("waits for the EBS CSI driver and the StorageClass before installing", () => {
-            for (const dep of [one(records, "aws:eks/addon:Addon", "ebs-csi"), one(records, "kubernetes:storage.k8s.io/v1:StorageClass")]) {
+        it("waits for the EBS CSI driver, the StorageClass and the load balancer controller before installing", () => {
+            for (const dep of [one(records, "kubernetes:helm.sh/v3:Release", "gw-lbc"), one(records, "aws:eks/addon:Addon", "ebs-csi"), one(records, "kubernetes:storage.k8s.io/v1:StorageClass")]) {
                 assert.ok(release().dependencies.includes(dep.urn), `missing dependency on ${dep.name}`);
             }
         });

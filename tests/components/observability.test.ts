@@ -70,7 +70,8 @@ describe("Observability", () => {
             assert.strictEqual(g.defaultDashboardsEnabled, true, "the chart's cluster dashboards stay");
         });
 
-        it("waits for the CSI driver and StorageClass before installing", () => {
+        it("waits for the CSI driver, the StorageClass and the load balancer controller before installing", () => {
+            assert.ok(release().dependencies.includes(one(records, "kubernetes:helm.sh/v3:Release", "gw-lbc").urn));
             assert.ok(release().dependencies.includes(one(records, "kubernetes:storage.k8s.io/v1:StorageClass").urn));
             assert.ok(release().dependencies.includes(one(records, "aws:eks/addon:Addon", "ebs-csi").urn));
         });

@@ -98,6 +98,11 @@ describe("WebApp", () => {
         }
     });
 
+    it("creates its Service only once the load balancer controller (and its admission webhook) runs", () => {
+        const svc = one(records, "kubernetes:core/v1:Service");
+        assert.ok(svc.dependencies.includes(one(records, "kubernetes:helm.sh/v3:Release", "lbc").urn));
+    });
+
     it("waits for nodes before rolling out", () => {
         const d = one(records, "kubernetes:apps/v1:Deployment");
         assert.ok(d.dependencies.includes(one(records, "eks:index:ManagedNodeGroup").urn));
