@@ -8,6 +8,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
+import { imageTagProblem } from "../config/checks";
 
 export class UsageError extends Error {
     constructor(message: string) {
@@ -74,8 +75,8 @@ export function checkStackName(stack: string): void {
 }
 
 export function checkImageTag(tag: string): void {
-    if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(tag)) throw new UsageError(`"${tag}" is not a container image tag`);
-    if (tag === "latest") throw new UsageError("\"latest\" cannot be deployed: tags are immutable; deploy the commit tag the pipeline pushed");
+    const problem = imageTagProblem(tag);
+    if (problem) throw new UsageError(problem);
 }
 
 export function shortStackName(stack: string): string {

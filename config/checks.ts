@@ -67,3 +67,14 @@ export function parseJson<T>(problems: Problems, key: string, raw: string | unde
     problems.add(key, `must be ${what}, got ${raw}`);
     return undefined;
 }
+
+export function checkGiSize(problems: Problems, key: string, size: string): void {
+    if (!/^[1-9]\d*Gi$/.test(size)) problems.add(key, `"${size}" is not a size in Gi such as 20Gi`);
+}
+
+/** Why a container image tag cannot be deployed, or undefined when it can. Shared by config and the deploy CLI. */
+export function imageTagProblem(tag: string): string | undefined {
+    if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(tag)) return `"${tag}" is not a container image tag`;
+    if (tag === "latest") return "\"latest\" cannot be deployed: tags are immutable, so deploy the commit tag the pipeline pushed";
+    return undefined;
+}

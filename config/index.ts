@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Problems } from "./problems";
-import { checkArn, checkCidr, checkDomain, checkHostedZoneId, checkInt, parseJson } from "./checks";
+import { checkArn, checkCidr, checkDomain, checkGiSize, checkHostedZoneId, checkInt, imageTagProblem, parseJson } from "./checks";
 
 export { ConfigError } from "./problems";
 
@@ -226,11 +226,8 @@ export function parseConfig(raw: RawConfig, project: string, stack: string): Pla
     else checkHostedZoneId(problems, "dns:hostedZoneId", hostedZoneId);
 
     const imageTag = get("app:imageTag");
-    if (imageTag !== undefined && !/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(imageTag)) {
-        problems.add("app:imageTag", `"${imageTag}" is not a container image tag`);
-    } else if (imageTag === "latest") {
-        problems.add("app:imageTag", "\"latest\" cannot be deployed: tags are immutable, so deploy the commit tag the pipeline pushed");
-    }
+    const tagProblem = imageTag === undefined ? undefined : imageTagProblem(imageTag);
+    if (tagProblem) problems.add("app:imageTag", tagProblem);
     const minReplicas = checkInt(problems, "app:minReplicas", get("app:minReplicas"), d.replicas.min, { min: 1, max: 100 });
     const maxReplicas = checkInt(problems, "app:maxReplicas", get("app:maxReplicas"), d.replicas.max, { min: 1, max: 500 });
     if (minReplicas > maxReplicas) problems.add("app:minReplicas/maxReplicas", `min ${minReplicas} is above max ${maxReplicas}`);
@@ -247,7 +244,7 @@ export function parseConfig(raw: RawConfig, project: string, stack: string): Pla
     if (gitRepoUrl && !/^(https:\/\/|git@|ssh:\/\/)\S+$/.test(gitRepoUrl)) problems.add("cicd:gitRepoUrl", `"${gitRepoUrl}" is not an https:// or ssh git URL`);
     const gitBranch = get("cicd:gitBranch") ?? "main";
     const storageSize = get("cicd:storageSize") ?? d.jenkinsStorage;
-    if (!/^[1-9]\d*Gi$/.test(storageSize)) problems.add("cicd:storageSize", `"${storageSize}" is not a size in Gi such as 20Gi`);
+    checkGiSize(problems, "cicd:storageSize", storageSize);
     const stateBackendUrl = get("cicd:stateBackendUrl");
     if (!stateBackendUrl) problems.add("cicd:stateBackendUrl", "is required: the s3://bucket[/prefix] that holds Pulumi state, which deploys read and write");
     else if (!/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^?\s]*)?(\?\S*)?$/.test(stateBackendUrl)) problems.add("cicd:stateBackendUrl", `"${stateBackendUrl}" is not an s3://bucket URL`);
@@ -264,7 +261,7 @@ export function parseConfig(raw: RawConfig, project: string, stack: string): Pla
     if (!/^\d+[hdwy]$/.test(retention)) problems.add("observability:retention", `"${retention}" is not a Prometheus retention such as 15d`);
     const size = (key: string, fallback: string) => {
         const v = get(key) ?? fallback;
-        if (!/^[1-9]\d*Gi$/.test(v)) problems.add(key, `"${v}" is not a size in Gi such as 20Gi`);
+        checkGiSize(problems, key, v);
         return v;
     };
     const prometheusStorage = size("observability:prometheusStorage", d.prometheusStorage);

@@ -3,13 +3,13 @@
  * writes plan/<stack>.json (every resource with its parent, dependencies, provider and redacted inputs).
  * No cloud account and no Pulumi CLI are needed.
  */
+import * as fs from "fs";
 import * as path from "path";
 import { ConfigError } from "../config";
 import { checkPolicies, countByType, evaluate, formatTree, PROJECT_DIR, readStackConfig, writePlan } from "../offline/plan";
 import { estimateCost, formatCost, loadPrices, totalOf } from "../offline/cost";
 import { mermaid } from "../offline/diagram";
 import { RULES } from "../policy/rules";
-import * as fs from "fs";
 
 async function main(argv: string[]): Promise<number> {
     const args = [...argv];
