@@ -1,69 +1,29 @@
 import * as pulumi from "@pulumi/pulumi";
-import { createHash } from "crypto";
+import { awsxVpc } from "./models/awsx-vpc";
+import { eksCluster, eksManagedNodeGroup } from "./models/eks-cluster";
+import { ACCOUNT_ID, awsId, hex, MockResult } from "./models/ids";
+
+export { ACCOUNT_ID } from "./models/ids";
 
 /**
  * Realistic outputs for what the program creates, so code downstream of remote components (awsx, eks) sees
  * real-looking ids, ARNs and a kubeconfig under mocks. Deterministic: the same inputs give the same ids.
  */
-export const ACCOUNT_ID = "123456789012";
-
-function hex(seed: string, length: number): string {
-    return createHash("sha256").update(seed).digest("hex").slice(0, length);
-}
-
-function awsId(prefix: string, seed: string): string {
-    return `${prefix}-0${hex(seed, 16)}`;
-}
-
-function kubeconfigFor(clusterName: string, endpoint: string, region: string): string {
-    return JSON.stringify({
-        apiVersion: "v1",
-        kind: "Config",
-        clusters: [{ name: clusterName, cluster: { server: endpoint, "certificate-authority-data": Buffer.from(`ca-${clusterName}`).toString("base64") } }],
-        contexts: [{ name: clusterName, context: { cluster: clusterName, user: clusterName } }],
-        "current-context": clusterName,
-        users: [{
-            name: clusterName,
-            user: { exec: { apiVersion: "client.authentication.k8s.io/v1beta1", command: "aws", args: ["eks", "get-token", "--cluster-name", clusterName, "--region", region] } },
-        }],
-    });
-}
-
 export class PlatformMocks implements pulumi.runtime.Mocks {
     constructor(private readonly region: string) {}
 
-    newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, any> } {
+    newResource(args: pulumi.runtime.MockResourceArgs): MockResult {
         const { type, name, inputs } = args;
         const region = this.region;
         const arn = (service: string, resource: string) => `arn:aws:${service}:${region}:${ACCOUNT_ID}:${resource}`;
         switch (type) {
-            case "awsx:ec2:Vpc": {
-                const azs = inputs.numberOfAvailabilityZones ?? 3;
-                const subnets = (kind: string) => Array.from({ length: azs }, (_, i) => awsId("subnet", `${name}-${kind}-${i}`));
-                const vpcId = awsId("vpc", name);
-                return { id: undefined, state: { ...inputs, vpcId, publicSubnetIds: subnets("public"), privateSubnetIds: subnets("private"), isolatedSubnetIds: [] } };
-            }
-            case "eks:index:Cluster": {
-                const clusterName = inputs.name ?? name;
-                const oidcId = hex(clusterName, 32).toUpperCase();
-                const issuer = `oidc.eks.${region}.amazonaws.com/id/${oidcId}`;
-                const endpoint = `https://${oidcId}.gr7.${region}.eks.amazonaws.com`;
-                return {
-                    id: undefined,
-                    state: {
-                        ...inputs,
-                        kubeconfigJson: kubeconfigFor(clusterName, endpoint, region),
-                        oidcProviderArn: `arn:aws:iam::${ACCOUNT_ID}:oidc-provider/${issuer}`,
-                        oidcProviderUrl: `https://${issuer}`,
-                        oidcIssuer: issuer,
-                        clusterSecurityGroupId: awsId("sg", `${clusterName}-cluster`),
-                        nodeSecurityGroupId: awsId("sg", `${clusterName}-node`),
-                        eksCluster: { name: clusterName, arn: arn("eks", `cluster/${clusterName}`), endpoint, version: inputs.version },
-                    },
-                };
-            }
+            // Remote components: each model follows its upstream implementation (offline/models/*).
+            case "awsx:ec2:Vpc":
+                return awsxVpc(name, inputs);
+            case "eks:index:Cluster":
+                return eksCluster(name, inputs, region);
             case "eks:index:ManagedNodeGroup":
-                return { id: undefined, state: { ...inputs, nodeGroup: { nodeGroupName: name, status: "ACTIVE" } } };
+                return eksManagedNodeGroup(name, inputs);
             case "aws:iam/role:Role":
                 return { id: name, state: { ...inputs, name, arn: `arn:aws:iam::${ACCOUNT_ID}:role/${name}` } };
             case "aws:iam/policy:Policy":

@@ -95,6 +95,9 @@ export async function evaluate(stack: string, config: StackConfig, programPath =
         for (const [key, value] of Object.entries(program)) outputs[key] = await resolveOutput(value);
         await recorder.settle();
         if (failures.length > 0) throw failures[0];
+        if (recorder.failures.length > 0) {
+            throw new Error(`the real deploy would fail:\n${recorder.failures.map((f) => `  - ${f.type} ${f.name}: ${f.message}`).join("\n")}`);
+        }
         return { project, stack, resources: [...recorder.records], outputs, placeholders: config.placeholders };
     } finally {
         process.off("unhandledRejection", onRejection);

@@ -8,6 +8,7 @@ const { getStore } = require("@pulumi/pulumi/runtime/state") as { getStore: () =
 // Internal to the SDK (not in its typings): resolves when every RPC started so far has been answered.
 const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs: () => Promise<void> };
 import { PlatformMocks } from "./mocks";
+import { ModeledChild } from "./models/ids";
 
 /** One resource registration as the engine would see it. */
 export interface RecordedResource {
@@ -28,6 +29,8 @@ export interface RecordedResource {
     inputs: Record<string, unknown>;
     /** Outputs the (mocked) provider computed beyond the inputs: ids, ARNs, subnet ids of a VPC, … */
     outputs: Record<string, unknown>;
+    /** Created inside a remote component, as its model in offline/models says upstream does; not registered by this program. */
+    modeled?: boolean;
 }
 
 const SIG = "4dabf18193072939515e22adb298388d";
@@ -49,8 +52,53 @@ export function redact(value: unknown): unknown {
     return value;
 }
 
+/** A registration the (modelled) upstream refused: the real `pulumi up` would fail here. */
+export interface RecordedFailure {
+    type: string;
+    name: string;
+    message: string;
+}
+
 class RecordingMonitor extends MockMonitor {
     readonly records: RecordedResource[] = [];
+    readonly failures: RecordedFailure[] = [];
+    /** Children a model says a remote component creates, keyed by the component's type and name. */
+    private readonly modeled = new Map<string, ModeledChild[]>();
+
+    constructor(mocks: PlatformMocks) {
+        // The engine only ever sees id and state; keep the models' children for the recorder.
+        super({
+            newResource: (args) => {
+                const result = mocks.newResource(args);
+                if (result.children) this.modeled.set(`${args.type}::${args.name}`, result.children);
+                return result;
+            },
+            call: (args) => mocks.call(args),
+        });
+    }
+
+    private addChildren(parent: RecordedResource): void {
+        const children = this.modeled.get(`${parent.type}::${parent.name}`) ?? [];
+        const urnOf = (c: ModeledChild) => (this as any).newUrn(parent.urn, c.type, c.name) as string;
+        const byName = new Map(children.map((c) => [c.name, urnOf(c)]));
+        for (const c of children) {
+            this.records.push({
+                urn: urnOf(c),
+                type: c.type,
+                name: c.name,
+                parent: parent.urn,
+                dependencies: [...parent.dependencies, ...(c.dependsOn ?? []).map((n) => byName.get(n) ?? n)],
+                provider: parent.provider,
+                providers: {},
+                custom: true,
+                remote: false,
+                protect: false,
+                inputs: redact(c.inputs) as Record<string, unknown>,
+                outputs: {},
+                modeled: true,
+            });
+        }
+    }
 
     registerResource(req: any, callback: (err: any, resp: any) => void): Promise<void> {
         const type: string = req.getType();
@@ -74,6 +122,9 @@ class RecordingMonitor extends MockMonitor {
             if (!err && resp) {
                 const state = redact(resp.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>;
                 record.outputs = Object.fromEntries(Object.entries(state).filter(([k]) => !(k in record.inputs)));
+                this.addChildren(record);
+            } else if (err) {
+                this.failures.push({ type, name, message: err instanceof Error ? err.message : String(err) });
             }
             callback(err, resp);
         });
@@ -82,6 +133,8 @@ class RecordingMonitor extends MockMonitor {
 
 export interface Recorder {
     readonly records: RecordedResource[];
+    /** Registrations a model refused, with the upstream message. */
+    readonly failures: RecordedFailure[];
     /** Forget what was recorded so far (between tests). */
     reset(): void;
     /** Wait until every registration started so far has been answered. */
@@ -113,7 +166,8 @@ export async function installMocks(opts: { project: string; stack: string; regio
     pulumi.runtime.setAllConfig({ "aws:region": opts.region, ...opts.config }, opts.secretKeys ?? []);
     return {
         records: monitor.records,
-        reset: () => { monitor.records.length = 0; },
+        failures: monitor.failures,
+        reset: () => { monitor.records.length = 0; monitor.failures.length = 0; },
         settle: async () => {
             // registrations can start more registrations (outputs resolving); wait until none are added
             let before = -1;

@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Cluster } from "../../components/cluster";
 import { Ingress } from "../../components/ingress";
 import { Network } from "../../components/network";
-import { installMocks, RecordedResource, Recorder } from "../../offline/recorder";
+import { installMocks, RecordedFailure, RecordedResource, Recorder } from "../../offline/recorder";
 
 export { RecordedResource } from "../../offline/recorder";
 export const REGION = "ap-northeast-2";
@@ -23,12 +23,19 @@ export async function mockRuntime(config: Record<string, string> = {}, stack = "
     return recorder;
 }
 
-/** Builds resources with a fresh recorder and returns every registration they made. */
-export async function record(build: () => void, stack = "test"): Promise<RecordedResource[]> {
+/** Builds resources with a fresh recorder; returns every registration and every one a model refused. */
+export async function attempt(build: () => void, stack = "test"): Promise<{ records: RecordedResource[]; failures: RecordedFailure[] }> {
     const r = await mockRuntime({}, stack);
     build();
     await r.settle();
-    return [...r.records];
+    return { records: [...r.records], failures: [...r.failures] };
+}
+
+/** Builds resources and returns every registration they made; fails if a model of an upstream refused one. */
+export async function record(build: () => void, stack = "test"): Promise<RecordedResource[]> {
+    const { records, failures } = await attempt(build, stack);
+    assert.deepStrictEqual(failures, [], `upstream would refuse: ${failures.map((f) => `${f.type} ${f.name}: ${f.message}`).join("; ")}`);
+    return records;
 }
 
 export function all(records: RecordedResource[], type: string): RecordedResource[] {
