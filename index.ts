@@ -38,6 +38,7 @@ const cluster = new Cluster(name, {
     adminPrincipalArns: config.cluster.adminPrincipalArns,
     logTypes: config.cluster.logTypes,
     retainData: config.environment === "prod",
+    volumeTags: { ...config.tags },
 }, { providers: [awsProvider], dependsOn: [network] });
 
 // Every host the stack serves; the certificate covers exactly these.

@@ -3,6 +3,8 @@ import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { NodeGroupSettings } from "../config";
+import { addonVersionsFor, METRICS_SERVER } from "./addons";
+import { pinnedRelease } from "./helm";
 import { irsaRole, OidcIdentity } from "./irsa";
 
 export interface ClusterArgs {
@@ -17,11 +19,15 @@ export interface ClusterArgs {
     logTypes: readonly string[];
     /** prod: keep the KMS key and volumes when something is deleted by mistake. */
     retainData: boolean;
+    /** Tags the EBS CSI driver puts on every volume it creates (provider default tags do not reach them). */
+    volumeTags: Record<string, string>;
     tags?: Record<string, string>;
 }
 
 export const EBS_CSI_SERVICE_ACCOUNT = { namespace: "kube-system", name: "ebs-csi-controller-sa" };
 export const DEFAULT_STORAGE_CLASS = "gp3";
+/** The tag naming the cluster on every volume its CSI driver creates. */
+export const CLUSTER_VOLUME_TAG = "platform/cluster";
 
 export function partitionOf(region: string): string {
     if (region.startsWith("cn-")) return "aws-cn";
@@ -29,14 +35,41 @@ export function partitionOf(region: string): string {
     return "aws";
 }
 
-/** Managed policies every worker node needs to join the cluster, run the VPC CNI, pull from ECR and be reachable by SSM. */
+/**
+ * Managed policies a worker node needs to join the cluster, pull from ECR and be reachable by SSM. Not
+ * AmazonEKS_CNI_Policy: the VPC CNI gets it through its own service account, so no pod can borrow it from the node.
+ */
 export function nodePolicyArns(partition: string): string[] {
     return [
         "AmazonEKSWorkerNodePolicy",
-        "AmazonEKS_CNI_Policy",
         "AmazonEC2ContainerRegistryReadOnly",
         "AmazonSSMManagedInstanceCore",
     ].map((p) => `arn:${partition}:iam::aws:policy/${p}`);
+}
+
+export const VPC_CNI_SERVICE_ACCOUNT = { namespace: "kube-system", name: "aws-node" };
+
+/**
+ * pulumi-eks v4.3.0 hard-codes bootstrapClusterCreatorAdminPermissions: true (nodejs/eks/cluster/cluster.ts,
+ * pulumi/pulumi-eks#2373): EKS would give whoever runs the first `up` a cluster-admin entry outside Pulumi state,
+ * and an entry of ours for the same principal would then fail with ResourceInUseException. This transform turns it
+ * off on the component's aws:eks cluster, so every admin is an access entry from config, in state. pulumi-eks
+ * ignores later changes to the field, so it never replaces an existing cluster.
+ */
+export const noBootstrapCreatorAdmin: pulumi.ResourceTransform = (args) => {
+    if (args.type !== "aws:eks/cluster:Cluster") return undefined;
+    const accessConfig = { ...(args.props.accessConfig ?? {}), bootstrapClusterCreatorAdminPermissions: false };
+    return { props: { ...args.props, accessConfig }, opts: args.opts };
+};
+
+/** The VPC CNI's add-on settings: the network policy agent on, so NetworkPolicies are enforced. */
+export function vpcCniConfiguration(): string {
+    return JSON.stringify({ enableNetworkPolicy: "true" });
+}
+
+/** The EBS CSI driver tags every volume it creates, so leftovers after a destroy are found and costed. */
+export function ebsCsiConfiguration(volumeTags: Record<string, string>): string {
+    return JSON.stringify({ controller: { extraVolumeTags: volumeTags } });
 }
 
 /** Graviton families (m7g, c6gn, t4g …) need the ARM AMI; a node group cannot mix architectures. */
@@ -82,9 +115,13 @@ export class Cluster extends pulumi.ComponentResource {
     readonly kubeconfig: pulumi.Output<string>;
     readonly provider: k8s.Provider;
     readonly storageClassName: pulumi.Output<string>;
+    /** What needs nodes to run on waits for these. */
+    readonly nodesReady: pulumi.Resource[];
+    /** What resolves cluster names (a Helm release's hooks, any workload) waits for CoreDNS. */
+    readonly dnsReady: pulumi.Resource[];
     /** What a workload with persistent volumes must wait for: the CSI driver and the default StorageClass. */
     readonly storageReady: pulumi.Resource[];
-    /** What any workload must wait for: nodes to run on (and the storage above). */
+    /** What any workload must wait for: nodes, DNS, metrics and storage (all installed before the LB controller). */
     readonly workloadsReady: pulumi.Resource[];
     readonly nodeRoleArn: pulumi.Output<string>;
 
@@ -112,6 +149,7 @@ export class Cluster extends pulumi.ComponentResource {
         const nodePolicies = nodePolicyArns(partition).map((policyArn, i) =>
             new aws.iam.RolePolicyAttachment(`${name}-node-${i}`, { role: nodeRole.name, policyArn }, { parent: this }));
 
+        const versions = addonVersionsFor(args.version);
         const cluster = new eks.Cluster(`${name}-eks`, {
             name: args.name,
             version: args.version,
@@ -120,7 +158,7 @@ export class Cluster extends pulumi.ComponentResource {
             privateSubnetIds: args.privateSubnetIds,
             nodeAssociatePublicIpAddress: false,
             skipDefaultNodeGroup: true,
-            instanceRoles: [nodeRole],
+            // API mode: EKS creates the managed node group's access entry itself; instanceRoles is refused here.
             authenticationMode: eks.AuthenticationMode.Api,
             accessEntries: adminAccessEntries(args.adminPrincipalArns, partition),
             encryptionConfigKeyArn: secretsKey.arn,
@@ -129,11 +167,17 @@ export class Cluster extends pulumi.ComponentResource {
             endpointPublicAccess: args.publicAccessCidrs.length > 0,
             publicAccessCidrs: args.publicAccessCidrs.length > 0 ? [...args.publicAccessCidrs] : undefined,
             enabledClusterLogTypes: [...args.logTypes],
-            corednsAddonOptions: { enabled: true },
-            kubeProxyAddonOptions: { enabled: true },
+            // Created below, after the nodes exist and with an identity of its own; inside the component it would
+            // wait for nodes that wait for the component.
+            corednsAddonOptions: { enabled: false },
+            useDefaultVpcCni: true,
+            kubeProxyAddonOptions: { enabled: true, version: versions["kube-proxy"] },
+            // Past standard support EKS would silently move the cluster to extended support, at about six times the
+            // control-plane price: fail the upgrade reminder instead of paying for it.
+            upgradePolicy: { supportType: "STANDARD" },
             deletionProtection: args.retainData,
             tags: args.tags,
-        }, { parent: this, dependsOn: nodePolicies });
+        }, { parent: this, dependsOn: nodePolicies, transforms: [noBootstrapCreatorAdmin] });
 
         this.clusterName = cluster.eksCluster.apply((c) => c.name);
         this.oidcProviderArn = cluster.oidcProviderArn;
@@ -144,14 +188,33 @@ export class Cluster extends pulumi.ComponentResource {
         this.kubeconfig = pulumi.secret(cluster.kubeconfigJson);
         this.nodeRoleArn = nodeRole.arn;
 
+        const addon = (addonName: keyof typeof versions, extra: Partial<aws.eks.AddonArgs>, dependsOn: pulumi.Resource[]) =>
+            new aws.eks.Addon(`${name}-${addonName === "aws-ebs-csi-driver" ? "ebs-csi" : addonName}`, {
+                clusterName: this.clusterName,
+                addonName,
+                addonVersion: versions[addonName],
+                resolveConflictsOnCreate: "OVERWRITE",
+                resolveConflictsOnUpdate: "OVERWRITE",
+                tags: args.tags,
+                ...extra,
+            }, { parent: this, dependsOn });
+
+        // The CNI assigns pod IPs, so it must be running with its own identity before any node joins.
+        const cniRole = irsaRole(`${name}-vpc-cni`, this.oidc, VPC_CNI_SERVICE_ACCOUNT.namespace, VPC_CNI_SERVICE_ACCOUNT.name, this);
+        const cniPolicy = new aws.iam.RolePolicyAttachment(`${name}-vpc-cni`, {
+            role: cniRole.name,
+            policyArn: `arn:${partition}:iam::aws:policy/AmazonEKS_CNI_Policy`,
+        }, { parent: this });
+        const vpcCni = addon("vpc-cni", { serviceAccountRoleArn: cniRole.arn, configurationValues: vpcCniConfiguration() }, [cniPolicy]);
+
         const ng = args.nodeGroup;
         const launchTemplate = new aws.ec2.LaunchTemplate(`${name}-nodes`, {
             description: `Worker nodes of ${args.name}: IMDSv2 only, encrypted gp3 root volume`,
             metadataOptions: {
                 httpEndpoint: "enabled",
                 httpTokens: "required",
-                // 2 lets pods that still use IMDS reach it through the node's network namespace hop; IRSA is preferred.
-                httpPutResponseHopLimit: 2,
+                // 1: the node's credentials stop at the node; pods get their own through IRSA.
+                httpPutResponseHopLimit: 1,
             },
             blockDeviceMappings: [{
                 deviceName: "/dev/xvda",
@@ -164,6 +227,9 @@ export class Cluster extends pulumi.ComponentResource {
         const nodeGroup = new eks.ManagedNodeGroup(`${name}-nodes`, {
             cluster,
             nodeRole,
+            // With a launch template pulumi-eks leaves the version unset, and the nodes would stay on their first
+            // Kubernetes version through every control-plane upgrade.
+            version: args.version,
             subnetIds: args.privateSubnetIds,
             amiType: amiTypeFor(ng.instanceTypes),
             instanceTypes: [...ng.instanceTypes],
@@ -172,7 +238,7 @@ export class Cluster extends pulumi.ComponentResource {
             launchTemplate: { id: launchTemplate.id, version: pulumi.interpolate`${launchTemplate.latestVersion}` },
             labels: { "platform/capacity-type": ng.capacityType.toLowerCase() },
             tags: args.tags,
-        }, { parent: this });
+        }, { parent: this, dependsOn: [vpcCni] });
 
         this.provider = new k8s.Provider(`${name}-k8s`, {
             kubeconfig: cluster.kubeconfigJson,
@@ -180,29 +246,25 @@ export class Cluster extends pulumi.ComponentResource {
             enableServerSideApply: true,
         }, { parent: this });
 
+        // Add-ons whose pods need nodes: created once the node group is there, or they stay DEGRADED.
+        const coredns = addon("coredns", {}, [nodeGroup]);
         const ebsCsiRole = irsaRole(`${name}-ebs-csi`, this.oidc, EBS_CSI_SERVICE_ACCOUNT.namespace, EBS_CSI_SERVICE_ACCOUNT.name, this);
         const ebsCsiPolicy = new aws.iam.RolePolicyAttachment(`${name}-ebs-csi`, {
             role: ebsCsiRole.name,
             policyArn: `arn:${partition}:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy`,
         }, { parent: this });
-        // The add-on's controller pods need nodes to schedule on, or the add-on stays DEGRADED.
-        const ebsCsi = new aws.eks.Addon(`${name}-ebs-csi`, {
-            clusterName: this.clusterName,
-            addonName: "aws-ebs-csi-driver",
+        const ebsCsi = addon("aws-ebs-csi-driver", {
             serviceAccountRoleArn: ebsCsiRole.arn,
-            resolveConflictsOnCreate: "OVERWRITE",
-            resolveConflictsOnUpdate: "OVERWRITE",
-            tags: args.tags,
-        }, { parent: this, dependsOn: [nodeGroup, ebsCsiPolicy] });
+            configurationValues: ebsCsiConfiguration({ ...args.volumeTags, [CLUSTER_VOLUME_TAG]: args.name }),
+        }, [nodeGroup, ebsCsiPolicy]);
 
-        // The HPA's CPU metrics come from metrics-server, which EKS does not run by default.
-        new aws.eks.Addon(`${name}-metrics-server`, {
-            clusterName: this.clusterName,
-            addonName: "metrics-server",
-            resolveConflictsOnCreate: "OVERWRITE",
-            resolveConflictsOnUpdate: "OVERWRITE",
-            tags: args.tags,
-        }, { parent: this, dependsOn: [nodeGroup] });
+        // The HPA's CPU metrics. No EKS add-on build of metrics-server can be pinned (components/addons.ts), so
+        // it is a pinned chart; it creates a Service, so it is installed before the LB controller's webhook exists.
+        const metricsServer = pinnedRelease(`${name}-metrics-server`, METRICS_SERVER, {
+            releaseName: METRICS_SERVER.releaseName,
+            namespace: METRICS_SERVER.namespace,
+            values: {},
+        }, { parent: this, provider: this.provider, dependsOn: [nodeGroup, coredns] });
 
         const storageClass = new k8s.storage.v1.StorageClass(`${name}-gp3`, {
             metadata: {
@@ -218,8 +280,10 @@ export class Cluster extends pulumi.ComponentResource {
         }, { parent: this, provider: this.provider, dependsOn: [ebsCsi] });
 
         this.storageClassName = storageClass.metadata.name;
+        this.nodesReady = [nodeGroup];
+        this.dnsReady = [coredns];
         this.storageReady = [ebsCsi, storageClass];
-        this.workloadsReady = [nodeGroup, ...this.storageReady];
+        this.workloadsReady = [nodeGroup, coredns, metricsServer, ...this.storageReady];
 
         this.registerOutputs({
             clusterName: this.clusterName,

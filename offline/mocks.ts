@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { awsxVpc } from "./models/awsx-vpc";
-import { eksCluster, eksManagedNodeGroup } from "./models/eks-cluster";
+import { ChildTransform, eksCluster, eksManagedNodeGroup } from "./models/eks-cluster";
 import { ACCOUNT_ID, awsId, hex, MockResult } from "./models/ids";
 
 export { ACCOUNT_ID } from "./models/ids";
@@ -10,9 +10,22 @@ export { ACCOUNT_ID } from "./models/ids";
  * real-looking ids, ARNs and a kubeconfig under mocks. Deterministic: the same inputs give the same ids.
  */
 export class PlatformMocks implements pulumi.runtime.Mocks {
-    constructor(private readonly region: string) {}
+    /** Inputs of every eks:index:Cluster so far, by name: a node group's model reads the cluster it names. */
+    private readonly clusters = new Map<string, Record<string, any>>();
 
-    newResource(args: pulumi.runtime.MockResourceArgs): MockResult {
+    /**
+     * @param deployer the principal running `pulumi up` (EKS gives it the bootstrap admin entry); by default the
+     *   identity `getCallerIdentity` returns below.
+     */
+    constructor(private readonly region: string, private readonly deployer = `arn:aws:iam::${ACCOUNT_ID}:user/plan`) {}
+
+    private clusterOf(ref: unknown): Record<string, any> | undefined {
+        const urn = typeof ref === "string" ? ref : (ref as { urn?: unknown } | undefined)?.urn;
+        const name = typeof urn === "string" ? urn.split("::").pop() : undefined;
+        return name ? this.clusters.get(name) : undefined;
+    }
+
+    newResource(args: pulumi.runtime.MockResourceArgs, transform: ChildTransform = async (c) => c): MockResult | Promise<MockResult> {
         const { type, name, inputs } = args;
         const region = this.region;
         const arn = (service: string, resource: string) => `arn:aws:${service}:${region}:${ACCOUNT_ID}:${resource}`;
@@ -21,9 +34,10 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
             case "awsx:ec2:Vpc":
                 return awsxVpc(name, inputs);
             case "eks:index:Cluster":
-                return eksCluster(name, inputs, region);
+                this.clusters.set(name, inputs);
+                return eksCluster(name, inputs, { region, partition: "aws", deployer: this.deployer, transform });
             case "eks:index:ManagedNodeGroup":
-                return eksManagedNodeGroup(name, inputs);
+                return eksManagedNodeGroup(name, inputs, (ref) => this.clusterOf(ref));
             case "aws:iam/role:Role":
                 return { id: name, state: { ...inputs, name, arn: `arn:aws:iam::${ACCOUNT_ID}:role/${name}` } };
             case "aws:iam/policy:Policy":
@@ -67,7 +81,7 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
     call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
         switch (args.token) {
             case "aws:index/getCallerIdentity:getCallerIdentity":
-                return { accountId: ACCOUNT_ID, arn: `arn:aws:iam::${ACCOUNT_ID}:user/plan`, userId: "AIDPLAN" };
+                return { accountId: ACCOUNT_ID, arn: this.deployer, userId: "AIDPLAN" };
             case "aws:index/getRegion:getRegion":
                 return { name: this.region, region: this.region, id: this.region };
             case "aws:index/getPartition:getPartition":

@@ -9,6 +9,8 @@ const { getStore } = require("@pulumi/pulumi/runtime/state") as { getStore: () =
 const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs: () => Promise<void> };
 import { PlatformMocks } from "./mocks";
 import { ModeledChild } from "./models/ids";
+// The engine's callback message (not in the SDK's public typings).
+const { Callback } = require("@pulumi/pulumi/proto/callback_pb") as { Callback: new () => { setTarget(t: string): void; setToken(t: string): void } };
 
 /** One resource registration as the engine would see it. */
 export interface RecordedResource {
@@ -59,17 +61,47 @@ export interface RecordedFailure {
     message: string;
 }
 
+/**
+ * Stands in for the engine's callback server: keeps each `transforms` function the program registers, so the
+ * recorder can apply it where the engine would, to the resource's children, those of remote components included.
+ */
+class TransformRegistry {
+    private readonly functions = new Map<string, pulumi.ResourceTransform>();
+
+    async registerTransform(transform: pulumi.ResourceTransform): Promise<unknown> {
+        const token = `transform-${this.functions.size}`;
+        this.functions.set(token, transform);
+        const callback = new Callback();
+        callback.setTarget("offline-recorder");
+        callback.setToken(token);
+        return callback;
+    }
+
+    /** The SDK waits on this before every registration; stack transforms are not used here. */
+    async awaitStackRegistrations(): Promise<void> {}
+
+    lookup(tokens: string[]): pulumi.ResourceTransform[] {
+        return tokens.map((t) => this.functions.get(t)).filter((f): f is pulumi.ResourceTransform => f !== undefined);
+    }
+}
+
 class RecordingMonitor extends MockMonitor {
     readonly records: RecordedResource[] = [];
     readonly failures: RecordedFailure[] = [];
+    readonly transforms = new TransformRegistry();
     /** Children a model says a remote component creates, keyed by the component's type and name. */
     private readonly modeled = new Map<string, ModeledChild[]>();
+    /** Transform tokens registered with each resource, by URN. */
+    private readonly transformTokens = new Map<string, string[]>();
+    /** The transforms of the registration being handed to the mocks (set and read synchronously). */
+    private pending: pulumi.ResourceTransform[] = [];
 
     constructor(mocks: PlatformMocks) {
         // The engine only ever sees id and state; keep the models' children for the recorder.
         super({
-            newResource: (args) => {
-                const result = mocks.newResource(args);
+            newResource: async (args) => {
+                const transforms = this.pending;
+                const result = await mocks.newResource(args, (child) => applyTransforms(transforms, child));
                 if (result.children) this.modeled.set(`${args.type}::${args.name}`, result.children);
                 return result;
             },
@@ -77,9 +109,29 @@ class RecordingMonitor extends MockMonitor {
         });
     }
 
+    /** The transforms that reach a resource: its own and every ancestor's, as the engine applies them. */
+    private transformsFor(parentUrn: string, own: string[]): pulumi.ResourceTransform[] {
+        const tokens = [...own];
+        for (let urn = parentUrn; urn; urn = this.records.find((r) => r.urn === urn)?.parent ?? "") {
+            tokens.push(...(this.transformTokens.get(urn) ?? []));
+        }
+        return this.transforms.lookup(tokens);
+    }
+
+    /** The provider a child of `parent` gets for its package: the nearest ancestor's `providers` entry, as the engine resolves it. */
+    private inheritedProvider(parent: RecordedResource, pkg: string): string {
+        for (let r: RecordedResource | undefined = parent; r; r = this.records.find((x) => x.urn === r!.parent)) {
+            if (r.providers[pkg]) return r.providers[pkg];
+            if (r.custom && r.provider && r.provider.split("::")[2] === `pulumi:providers:${pkg}`) return r.provider;
+        }
+        return "";
+    }
+
     private addChildren(parent: RecordedResource): void {
         const children = this.modeled.get(`${parent.type}::${parent.name}`) ?? [];
-        const urnOf = (c: ModeledChild) => (this as any).newUrn(parent.urn, c.type, c.name) as string;
+        // urn:pulumi:<stack>::<project>::<parent type chain>$<type>::<name>, as the engine builds a child's URN.
+        const [prefix, project, chain] = parent.urn.split("::");
+        const urnOf = (c: ModeledChild) => `${prefix}::${project}::${chain}$${c.type}::${c.name}`;
         const byName = new Map(children.map((c) => [c.name, urnOf(c)]));
         for (const c of children) {
             this.records.push({
@@ -88,7 +140,7 @@ class RecordingMonitor extends MockMonitor {
                 name: c.name,
                 parent: parent.urn,
                 dependencies: [...parent.dependencies, ...(c.dependsOn ?? []).map((n) => byName.get(n) ?? n)],
-                provider: parent.provider,
+                provider: this.inheritedProvider(parent, c.type.split(":")[0]),
                 providers: {},
                 custom: true,
                 remote: false,
@@ -118,6 +170,9 @@ class RecordingMonitor extends MockMonitor {
             outputs: {},
         };
         this.records.push(record);
+        const own: string[] = req.getTransformsList().map((t: any) => t.getToken());
+        this.transformTokens.set(record.urn, own);
+        this.pending = this.transformsFor(record.parent, own);
         return super.registerResource(req, (err: any, resp: any) => {
             if (!err && resp) {
                 const state = redact(resp.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>;
@@ -129,6 +184,16 @@ class RecordingMonitor extends MockMonitor {
             callback(err, resp);
         });
     }
+}
+
+/** Applies transforms to a modelled child the way the engine applies them to a real one: in order, each on the last result. */
+async function applyTransforms(transforms: pulumi.ResourceTransform[], child: ModeledChild): Promise<ModeledChild> {
+    let current = child;
+    for (const transform of transforms) {
+        const result = await transform({ type: current.type, name: current.name, custom: true, props: current.inputs, opts: {} });
+        if (result) current = { ...current, inputs: result.props as Record<string, unknown> };
+    }
+    return current;
 }
 
 export interface Recorder {
@@ -145,8 +210,8 @@ export interface Recorder {
  * Installs realistic mocks and a monitor that records every registration with its parent, dependencies
  * and provider: the pieces `setMocks` alone does not show.
  */
-export async function installMocks(opts: { project: string; stack: string; region: string; config?: Record<string, string>; secretKeys?: string[] }): Promise<Recorder> {
-    const mocks = new PlatformMocks(opts.region);
+export async function installMocks(opts: { project: string; stack: string; region: string; config?: Record<string, string>; secretKeys?: string[]; deployer?: string }): Promise<Recorder> {
+    const mocks = new PlatformMocks(opts.region, opts.deployer);
     const monitor = new RecordingMonitor(mocks);
     setMockOptions(monitor, opts.project, opts.stack, false);
     // setMockOptions turns every runtime feature off; turn on what setMocks would (secrets, resource references),
@@ -158,7 +223,8 @@ export async function installMocks(opts: { project: string; stack: string; regio
         supportsDeletedWith: true,
         supportsReplaceWith: true,
         supportsAliasSpecs: true,
-        supportsTransforms: false,
+        supportsTransforms: true,
+        callbacks: monitor.transforms,
         supportsParameterization: true,
         supportsResourceHooks: true,
         supportsErrorHooks: true,
@@ -169,12 +235,14 @@ export async function installMocks(opts: { project: string; stack: string; regio
         failures: monitor.failures,
         reset: () => { monitor.records.length = 0; monitor.failures.length = 0; },
         settle: async () => {
-            // registrations can start more registrations (outputs resolving); wait until none are added
-            let before = -1;
-            while (before !== monitor.records.length) {
-                before = monitor.records.length;
-                await waitForRPCs();
+            // Registrations can start more registrations (outputs resolving): wait until none are added. After a
+            // refusal, whatever waits on the refused resource's outputs never registers, so its RPCs never end:
+            // then stop once nothing new has registered for a moment.
+            for (;;) {
+                const before = monitor.records.length;
+                const done = await Promise.race([waitForRPCs().then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 100))]);
                 await new Promise((r) => setImmediate(r));
+                if (monitor.records.length === before && (done || monitor.failures.length > 0)) return;
             }
         },
     };

@@ -1,7 +1,17 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { adminAccessEntries, amiTypeFor, Cluster, ClusterArgs } from "../../components/cluster";
-import { all, json, one, record, RecordedResource, valueOf } from "../helpers/harness";
+import * as fs from "fs";
+import * as YAML from "yaml";
+import { ADDON_VERSIONS, addonVersionsFor } from "../../components/addons";
+import { adminAccessEntries, amiTypeFor, Cluster, ClusterArgs, CLUSTER_VOLUME_TAG } from "../../components/cluster";
+import { authenticationModeProblems, eksCluster, FLOATING_VERSION } from "../../offline/models/eks-cluster";
+import { RejectedByUpstream } from "../../offline/models/ids";
+import { all, attempt, json, one, record, RecordedResource, referenceFile, valueOf } from "../helpers/harness";
+
+/** Children a remote component creates, as its model says (offline/models). */
+function modeled(records: RecordedResource[], type: string): RecordedResource[] {
+    return records.filter((r) => r.modeled && r.type === type);
+}
 
 const PRIVATE = ["subnet-0private000000001", "subnet-0private000000002"];
 
@@ -17,6 +27,7 @@ function args(overrides: Partial<ClusterArgs> = {}): ClusterArgs {
         adminPrincipalArns: ["arn:aws:iam::111122223333:role/PlatformAdmin"],
         logTypes: ["api", "audit"],
         retainData: false,
+        volumeTags: { Project: "eks-platform", Environment: "dev" },
         ...overrides,
     };
 }
@@ -81,17 +92,102 @@ describe("Cluster", () => {
         assert.strictEqual(p.publicAccessCidrs, undefined);
     });
 
-    it("creates the OIDC provider, control-plane logs and the managed add-ons", () => {
+    it("creates the OIDC provider and control-plane logs", () => {
         const eks = one(records, "eks:index:Cluster").inputs as any;
         assert.strictEqual(eks.createOidcProvider, true);
         assert.deepStrictEqual(eks.enabledClusterLogTypes, ["api", "audit"]);
-        assert.strictEqual(eks.corednsAddonOptions.enabled, true);
-        assert.strictEqual(eks.kubeProxyAddonOptions.enabled, true);
-        assert.notStrictEqual(eks.useDefaultVpcCni, true, "the vpc-cni must stay the managed add-on");
-        assert.strictEqual(one(records, "aws:eks/addon:Addon", "ebs-csi").inputs.addonName, "aws-ebs-csi-driver");
-        const metrics = one(records, "aws:eks/addon:Addon", "metrics-server");
-        assert.strictEqual(metrics.inputs.addonName, "metrics-server", "the HPA needs CPU metrics");
-        assert.ok(metrics.dependencies.includes(one(records, "eks:index:ManagedNodeGroup").urn));
+        assert.strictEqual(modeled(records, "aws:iam/openIdConnectProvider:OpenIdConnectProvider").length, 1);
+    });
+
+    // Item 1: pulumi-eks refuses instanceRoles in API mode (model: offline/models/eks-cluster.ts, authenticationMode.ts).
+    it("is accepted by pulumi-eks's authentication-mode rules: no instanceRoles in API mode", async () => {
+        const { failures } = await attempt(() => new Cluster("c", args()));
+        assert.deepStrictEqual(failures, []);
+        assert.strictEqual(one(records, "eks:index:Cluster").inputs.instanceRoles, undefined);
+        assert.match(authenticationModeProblems({ authenticationMode: "API", instanceRoles: ["ref:role"] })[0], /'instanceRoles' property does not support non-empty values/);
+    });
+
+    // Item 2: CoreDNS inside the component with no node group deadlocks (pulumi/pulumi-eks#1819).
+    it("runs CoreDNS as its own pinned add-on after the nodes, never inside the cluster component", () => {
+        const inside = modeled(records, "aws:eks/addon:Addon").map((a) => a.inputs.addonName);
+        assert.ok(!inside.includes("coredns"), `the eks.Cluster component creates ${inside.join(", ")}`);
+        const coredns = one(records, "aws:eks/addon:Addon", "-coredns");
+        assert.strictEqual(coredns.modeled, undefined);
+        assert.ok(coredns.dependencies.includes(one(records, "eks:index:ManagedNodeGroup").urn), "CoreDNS must wait for the node group");
+        assert.ok(cluster.dnsReady.length === 1 && cluster.workloadsReady.includes(cluster.dnsReady[0]));
+    });
+
+    it("the model refuses what deadlocks: CoreDNS inside a cluster with no node group", async () => {
+        const result = await eksCluster("x", { name: "x", authenticationMode: "API", skipDefaultNodeGroup: true, corednsAddonOptions: { enabled: true } },
+            { region: "ap-northeast-2", partition: "aws", transform: async (c) => c }).catch((e: Error) => e);
+        assert.ok(result instanceof RejectedByUpstream);
+        assert.match(result.message, /DEGRADED.*20m0s/);
+    });
+
+    // Item 3: the hard-coded bootstrap admin entry (pulumi/pulumi-eks#2373).
+    it("leaves no cluster-admin entry outside Pulumi state, so the README's admin can run the first up", async () => {
+        const admin = "arn:aws:iam::111122223333:role/PlatformAdmin";
+        const { records: byAdmin, failures } = await attempt(() => new Cluster("c", args({ adminPrincipalArns: [admin] })), "test", admin);
+        assert.deepStrictEqual(failures, [], "the admin's own entry must not collide with EKS's bootstrap entry");
+        const eksCluster = modeled(byAdmin, "aws:eks/cluster:Cluster")[0].inputs as any;
+        assert.strictEqual(eksCluster.accessConfig.bootstrapClusterCreatorAdminPermissions, false);
+        const entries = all(byAdmin, "aws:eks/accessEntry:AccessEntry");
+        assert.deepStrictEqual(entries.map((e) => e.inputs.principalArn), [admin]);
+    });
+
+    // Item 7: add-ons pinned per Kubernetes minor (pulumi-eks otherwise resolves mostRecent on every run).
+    it("pins every add-on, its own and pulumi-eks's, to the build listed for the cluster's minor", () => {
+        const addons = all(records, "aws:eks/addon:Addon");
+        assert.deepStrictEqual(addons.map((a) => a.inputs.addonName).sort(), ["aws-ebs-csi-driver", "coredns", "kube-proxy", "vpc-cni"]);
+        for (const a of addons) {
+            assert.notStrictEqual(a.inputs.addonVersion, FLOATING_VERSION, `${a.name} floats`);
+            assert.strictEqual(a.inputs.addonVersion, ADDON_VERSIONS["1.35"][a.inputs.addonName as keyof (typeof ADDON_VERSIONS)["1.35"]], a.name);
+        }
+        assert.throws(() => addonVersionsFor("1.36"), /no pinned EKS add-on builds for Kubernetes 1.36/);
+    });
+
+    it("every pinned add-on build is one the reference data lists for that minor", function () {
+        const data = YAML.parse(fs.readFileSync(referenceFile(this, "eks", "addon-versions.yaml"), "utf8")).addons;
+        for (const [minor, versions] of Object.entries(ADDON_VERSIONS)) {
+            for (const [addonName, version] of Object.entries(versions)) {
+                const entry = data[addonName][minor];
+                const listed = [entry.latest, entry.default, ...(entry.known ?? [])].map((v: any) => v?.version).filter(Boolean);
+                assert.ok(listed.includes(version), `${addonName} ${version} is not a known build for ${minor} (${listed.join(", ")})`);
+            }
+        }
+    });
+
+    // Item 8: nodes follow control-plane upgrades, and the cluster never slides into paid extended support.
+    it("keeps the nodes on the cluster's Kubernetes version and the cluster on standard support", () => {
+        assert.strictEqual(modeled(records, "aws:eks/nodeGroup:NodeGroup")[0].inputs.version, "1.35");
+        assert.deepStrictEqual((modeled(records, "aws:eks/cluster:Cluster")[0].inputs as any).upgradePolicy, { supportType: "STANDARD" });
+    });
+
+    it("gives the VPC CNI its own identity before any node joins, with network policies on; nodes stop at IMDS hop 1", async () => {
+        const nodePolicies = all(records, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter((a) => a.name.startsWith("c-node-"));
+        assert.ok(nodePolicies.every((a) => !String(a.inputs.policyArn).endsWith("AmazonEKS_CNI_Policy")), "the node role must not carry the CNI policy");
+        const cni = one(records, "aws:eks/addon:Addon", "-vpc-cni");
+        const role = one(records, "aws:iam/role:Role", "vpc-cni");
+        assert.strictEqual(cni.inputs.serviceAccountRoleArn, `arn:aws:iam::123456789012:role/${role.name}`);
+        const issuer = (await valueOf(cluster.oidcIssuerUrl)).replace("https://", "");
+        assert.strictEqual(json(role.inputs.assumeRolePolicy).Statement[0].Condition.StringEquals[`${issuer}:sub`], "system:serviceaccount:kube-system:aws-node");
+        assert.match(one(records, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "c-vpc-cni").inputs.policyArn as string, /AmazonEKS_CNI_Policy$/);
+        assert.strictEqual(JSON.parse(cni.inputs.configurationValues as string).enableNetworkPolicy, "true");
+        assert.ok(one(records, "eks:index:ManagedNodeGroup").dependencies.includes(cni.urn), "nodes must join after the CNI has its identity");
+        assert.strictEqual((one(records, "aws:ec2/launchTemplate:LaunchTemplate").inputs.metadataOptions as any).httpPutResponseHopLimit, 1);
+    });
+
+    it("runs metrics-server from a pinned chart on the nodes, before anything waits on workloadsReady", () => {
+        const release = one(records, "kubernetes:helm.sh/v3:Release", "metrics-server");
+        assert.deepStrictEqual([release.inputs.chart, release.inputs.version], ["metrics-server", "3.13.0"]);
+        assert.ok(release.dependencies.includes(one(records, "eks:index:ManagedNodeGroup").urn));
+        assert.ok(cluster.workloadsReady.some((r) => (r as any).__name === "c-metrics-server"));
+    });
+
+    // Item 12: volumes the CSI driver creates carry the stack's tags, so leftovers are found and costed.
+    it("tags every volume the EBS CSI driver creates with the stack's tags and the cluster", () => {
+        const config = JSON.parse(one(records, "aws:eks/addon:Addon", "ebs-csi").inputs.configurationValues as string);
+        assert.deepStrictEqual(config.controller.extraVolumeTags, { Project: "eks-platform", Environment: "dev", [CLUSTER_VOLUME_TAG]: "eks-platform-dev" });
     });
 
     it("gives the EBS CSI driver a role that trusts exactly this cluster's OIDC provider and its service account", async () => {

@@ -18,14 +18,14 @@ export const SHARED_REFERENCE = path.resolve(__dirname, "../../../shared/referen
 let recorder: Recorder | undefined;
 
 /** Installs the mocks once per process; each call forgets earlier registrations. */
-export async function mockRuntime(config: Record<string, string> = {}, stack = "test"): Promise<Recorder> {
-    recorder = await installMocks({ project: "eks-platform", stack, region: REGION, config });
+export async function mockRuntime(config: Record<string, string> = {}, stack = "test", deployer?: string): Promise<Recorder> {
+    recorder = await installMocks({ project: "eks-platform", stack, region: REGION, config, deployer });
     return recorder;
 }
 
 /** Builds resources with a fresh recorder; returns every registration and every one a model refused. */
-export async function attempt(build: () => void, stack = "test"): Promise<{ records: RecordedResource[]; failures: RecordedFailure[] }> {
-    const r = await mockRuntime({}, stack);
+export async function attempt(build: () => void, stack = "test", deployer?: string): Promise<{ records: RecordedResource[]; failures: RecordedFailure[] }> {
+    const r = await mockRuntime({}, stack, deployer);
     build();
     await r.settle();
     return { records: [...r.records], failures: [...r.failures] };
@@ -98,6 +98,7 @@ export function buildBase(): { network: Network; cluster: Cluster } {
         adminPrincipalArns: [],
         logTypes: ["api"],
         retainData: false,
+        volumeTags: { Project: "eks-platform", Environment: "dev" },
     });
     return { network, cluster };
 }
