@@ -86,10 +86,10 @@ describe("CiCd", () => {
 
         it("mounts the admin Secret it creates as the files JCasC's security realm reads, so the admin can log in", () => {
             const secretName = (one(records, "kubernetes:core/v1:Secret", "jenkins-admin").inputs.metadata as any).name;
-            const keys = Object.keys(adminSecretData("x"));
             const releaseName = release().inputs.name as string;
             const mounted = controllerSecretFiles(releaseName, values()).filter((f) => f.secret === secretName);
             assert.notDeepStrictEqual(mounted, [], `the rendered controller does not mount Secret ${secretName}`);
+            const keys = Object.keys(adminSecretData("x"));
             for (const f of mounted) assert.ok(keys.includes(f.key), `the controller mounts key ${f.key}, which Secret ${secretName} does not have`);
             assert.deepStrictEqual(unresolvedJcascVariables(releaseName, values(), { [secretName]: keys }), [],
                 "JCasC would resolve these to empty strings: an admin with an empty id and password");
