@@ -207,6 +207,8 @@ describe("CiCd", () => {
             const creds = YAML.parse(v.controller.JCasC.configScripts["platform-credentials"]).credentials.system.domainCredentials[0].credentials;
             assert.deepStrictEqual(creds.map((c: any) => Object.keys(c)[0]), ["usernamePassword", "string"]);
             assert.strictEqual(creds[0].usernamePassword.password, "${git-token}");
+            const adminKeys = { "jenkins-admin": Object.keys(adminSecretData("x")) };
+            assert.deepStrictEqual(unresolvedJcascVariables("jenkins", v, adminKeys), [], "a credential reads a file the controller does not mount");
             assert.ok(!JSON.stringify(v).includes("ghp_x"));
             assert.match(v.controller.JCasC.configScripts["platform-job"], /credentialsId\('git-credentials'\)/);
         });
