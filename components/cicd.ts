@@ -6,9 +6,10 @@ import { pinnedRelease } from "./helm";
 import { exposeService, IngressGateway } from "./ingress";
 import { irsaRole, OidcIdentity } from "./irsa";
 import {
-    agentPodTemplate, agentPolicy, deployPolicy, deployTrustPolicy, ecrDockerConfig, JENKINS, jenkinsValues,
-    pipelineEnvScript, pipelineJobScript,
+    adminSecretData, agentPodTemplate, agentPolicy, credentialsScript, deployPolicy, deployTrustPolicy, ecrDockerConfig, JENKINS,
+    JenkinsCredential, jenkinsValues, pipelineEnvScript, pipelineJobScript,
 } from "./jenkins";
+import { READINESS_GATE_LABELS } from "./lbc";
 
 /** Another stack the pipeline promotes the same image to (dev -> prod). */
 export interface PromotionTarget {
@@ -122,28 +123,28 @@ export class CiCd extends pulumi.ComponentResource {
 
     private jenkins(name: string, args: CiCdArgs, j: JenkinsSettings, agentRole: aws.iam.Role, deployRole: aws.iam.Role): k8s.helm.v3.Release {
         const k8sOpts = { parent: this, provider: args.gateway.provider };
-        const ns = new k8s.core.v1.Namespace(`${name}-jenkins`, { metadata: { name: JENKINS.namespace } }, k8sOpts);
+        // The controller is an ALB target: its pods must wait for target registration before the old one goes.
+        const ns = new k8s.core.v1.Namespace(`${name}-jenkins`, { metadata: { name: JENKINS.namespace, labels: { ...READINESS_GATE_LABELS } } }, k8sOpts);
         const namespace = ns.metadata.name;
 
         // Credentials live in Secrets the chart mounts; Helm values (kept in the release) never hold them.
         const adminSecret = new k8s.core.v1.Secret(`${name}-jenkins-admin`, {
             metadata: { name: JENKINS.adminSecret, namespace },
-            stringData: { "jenkins-admin-user": "admin", "jenkins-admin-password": j.adminPassword },
+            stringData: adminSecretData(j.adminPassword),
         }, k8sOpts);
         const credentialSecrets: { name: string; keyName: string }[] = [];
-        const credentials: string[] = [];
+        const credentials: JenkinsCredential[] = [];
         const secrets: pulumi.Resource[] = [adminSecret];
         if (j.gitToken) {
             secrets.push(new k8s.core.v1.Secret(`${name}-git`, { metadata: { name: "git", namespace }, stringData: { token: j.gitToken } }, k8sOpts));
             credentialSecrets.push({ name: "git", keyName: "token" });
-            credentials.push(`        - usernamePassword:\n            id: git-credentials\n            scope: GLOBAL\n            username: git\n            password: "\${git-token}"`);
+            credentials.push({ kind: "usernamePassword", id: "git-credentials", username: "git", secretVariable: "git-token" });
         }
         if (j.pulumiPassphrase) {
             secrets.push(new k8s.core.v1.Secret(`${name}-pulumi`, { metadata: { name: "pulumi", namespace }, stringData: { passphrase: j.pulumiPassphrase } }, k8sOpts));
             credentialSecrets.push({ name: "pulumi", keyName: "passphrase" });
-            credentials.push(`        - string:\n            id: pulumi-passphrase\n            scope: GLOBAL\n            secret: "\${pulumi-passphrase}"`);
+            credentials.push({ kind: "string", id: "pulumi-passphrase", secretVariable: "pulumi-passphrase" });
         }
-        const credentialsScript = credentials.length ? `credentials:\n  system:\n    domainCredentials:\n      - credentials:\n${credentials.join("\n")}\n` : undefined;
 
         const registryHosts = pulumi.output(args.repositoryUrl).apply((url) => [url, ...(j.promoteTo ? [j.promoteTo.repositoryUrl] : [])].map((u) => u.split("/")[0]));
         const dockerConfig = new k8s.core.v1.ConfigMap(`${name}-docker-config`, {
@@ -178,7 +179,7 @@ export class CiCd extends pulumi.ComponentResource {
                     }),
                     podTemplate: agentPodTemplate("docker-config"),
                     credentialSecrets,
-                    credentialsScript,
+                    credentialsScript: credentialsScript(credentials),
                 })),
         // The chart creates Services, which the load balancer controller's webhook must admit.
         }, { ...k8sOpts, dependsOn: [...secrets, dockerConfig, ...args.storageReady, args.gateway.controller] });

@@ -1,7 +1,8 @@
 /**
  * Pure builders for the CiCd component: IAM documents, Jenkins Helm values and configuration as code.
- * Chart, controller image and plugins are pinned together (shared/reference/charts/jenkins at 5.9.53).
+ * Chart, controller image, agent image and plugins are pinned together (shared/reference/charts/jenkins at 5.9.53).
  */
+import * as YAML from "yaml";
 import { PolicyDocument } from "./irsa";
 import { ScrapeTarget } from "./monitoring";
 
@@ -15,6 +16,9 @@ export const JENKINS = {
     servicePort: 8080,
     agentServiceAccount: "jenkins-agent",
     adminSecret: "jenkins-admin",
+    /** Keys of the admin Secret; the chart mounts them as the files JCasC's default security realm reads. */
+    adminUserKey: "jenkins-admin-user",
+    adminPasswordKey: "jenkins-admin-password",
     /** The pod template label the Jenkinsfile asks for. */
     agentLabel: "platform-ci",
 } as const;
@@ -29,7 +33,12 @@ export const JENKINS_SCRAPE_TARGET: ScrapeTarget = {
     interval: "60s",
 };
 
-/** Plugins with exact versions: a restarted controller never pulls a newer, untested plugin. */
+/**
+ * Plugins with exact, released versions: the chart's init container installs them with jenkins-plugin-cli under
+ * `set -e`, so one unknown version keeps the controller from ever starting. The first four are the chart's own
+ * installPlugins at 5.9.53; junit is the release of the same week (needs core 2.533, below 2.568.2) and is newer
+ * than what the prometheus plugin depends on.
+ */
 export const JENKINS_PLUGINS = [
     "kubernetes:4540.v612369217f87",
     "workflow-aggregator:608.v67378e9d3db_1",
@@ -37,12 +46,16 @@ export const JENKINS_PLUGINS = [
     "configuration-as-code:2115.vf6de120eef70",
     "job-dsl:1.93",
     "prometheus:852.v317db_5d17a_b_0",
-    "junit:1333.vf209c24d8b_0f",
+    "junit:1418.v67a_81935603c",
     "timestamper:1.27",
 ] as const;
 
-/** Agent container images: tests in node, image builds in kaniko (no Docker daemon on EKS), deploys in pulumi. */
+/**
+ * Agent container images: tests in node, image builds in kaniko (no Docker daemon on EKS), deploys in pulumi, and
+ * jnlp, the chart's inbound agent (its agent.image at 5.9.53), named so the plugin does not add its own default.
+ */
 export const AGENT_IMAGES = {
+    jnlp: "jenkins/inbound-agent:3385.vf1123fb_515da_-1",
     node: "node:22-bookworm-slim",
     // The debug variant has the busybox shell Jenkins' `container()` steps need.
     kaniko: "gcr.io/kaniko-project/executor:v1.24.0-debug",
@@ -115,6 +128,54 @@ export function deployTrustPolicy(roleArns: string[]): PolicyDocument {
     };
 }
 
+/**
+ * A branch name git accepts, by the rules of git-check-ref-format(1) as git/refs.c (check_refname_component)
+ * applies them, plus `git branch`'s own: no leading "-", not "HEAD". A quote, `$` or `{` may still be in it.
+ */
+export function checkBranchName(name: string): void {
+    const problems: string[] = [];
+    if (!name) problems.push("it is empty");
+    if (/[\x00-\x20\x7f~^:?*[\\]/.test(name)) problems.push("it has a space, a control character or one of ~ ^ : ? * [ \\");
+    if (name.includes("..")) problems.push('it has ".."');
+    if (name.includes("@{")) problems.push('it has "@{"');
+    if (name === "@" || name === "HEAD") problems.push(`"${name}" is reserved`);
+    if (name.startsWith("-")) problems.push('it starts with "-"');
+    if (name.startsWith("/") || name.endsWith("/") || name.includes("//")) problems.push("it has an empty path component");
+    if (name.endsWith(".")) problems.push('it ends with "."');
+    if (name.split("/").some((c) => c.startsWith(".") || c.endsWith(".lock"))) problems.push('a component starts with "." or ends with ".lock"');
+    if (problems.length) throw new Error(`gitBranch ${JSON.stringify(name)} is not a branch name git accepts: ${problems.join("; ")}`);
+}
+
+/** Values that reach configuration as code are single lines; a newline or control character is never meant. */
+function checkLine(what: string, value: string): void {
+    if (/[\x00-\x1f\x7f]/.test(value)) throw new Error(`${what} ${JSON.stringify(value)} has a newline or control character`);
+}
+
+function checkGitUrl(url: string): void {
+    checkLine("gitRepoUrl", url);
+    if (!/^(https:\/\/|git@|ssh:\/\/)\S+$/.test(url)) throw new Error(`gitRepoUrl ${JSON.stringify(url)} is not an https:// or ssh git URL`);
+}
+
+/** A Groovy single-quoted string: it never interpolates, so only the backslash, the quote and line breaks need escaping. */
+export function groovyString(value: string): string {
+    return `'${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'").replace(/\n/g, "\\n").replace(/\r/g, "\\r")}'`;
+}
+
+/** JCasC replaces ${name} in every value with a secret or environment variable; ^${ is its escape for a literal ${. */
+export function jcascLiteral(value: string): string {
+    return value.replace(/\$\{/g, "^${");
+}
+
+/** The chart runs configScripts and podTemplates through Helm's `tpl`, where `{{` would start a template action. */
+export function helmTplLiteral(text: string): string {
+    return text.replace(/\{\{/g, '{{ "{{" }}');
+}
+
+/** YAML the chart hands to JCasC unchanged: Helm's `tpl` would otherwise evaluate any `{{` in it. */
+function jcascYaml(doc: unknown): string {
+    return helmTplLiteral(YAML.stringify(doc));
+}
+
 export interface PipelineSettings {
     gitRepoUrl: string;
     gitBranch: string;
@@ -124,26 +185,31 @@ export interface PipelineSettings {
 
 /** The pipeline job, defined by Job DSL inside JCasC, so a re-created Jenkins has it without a click. */
 export function pipelineJobScript(p: PipelineSettings): string {
-    const credentials = p.gitCredentialsId ? `\n            credentialsId('${p.gitCredentialsId}')` : "";
-    return [
-        "jobs:",
-        "  - script: >",
-        `      multibranchPipelineJob('eks-platform') {`,
-        `        displayName('eks-platform')`,
-        `        branchSources {`,
-        `          git {`,
-        `            id('eks-platform')`,
-        `            remote('${p.gitRepoUrl}')${credentials}`,
-        `            includes('${p.gitBranch} PR-*')`,
-        `          }`,
-        `        }`,
-        `        factory { workflowBranchProjectFactory { scriptPath('Jenkinsfile') } }`,
-        `        orphanedItemStrategy { discardOldItems { numToKeep(20) } }`,
+    checkBranchName(p.gitBranch);
+    checkGitUrl(p.gitRepoUrl);
+    if (p.gitCredentialsId !== undefined) checkLine("gitCredentialsId", p.gitCredentialsId);
+    // JCasC resolves ${...} in the script before Job DSL runs it, so each Groovy literal is escaped for both.
+    const q = (value: string) => jcascLiteral(groovyString(value));
+    const credentials = p.gitCredentialsId ? [`      credentialsId(${q(p.gitCredentialsId)})`] : [];
+    const dsl = [
+        `multibranchPipelineJob(${q("eks-platform")}) {`,
+        `  displayName(${q("eks-platform")})`,
+        `  branchSources {`,
+        `    git {`,
+        `      id(${q("eks-platform")})`,
+        `      remote(${q(p.gitRepoUrl)})`,
+        ...credentials,
+        // git refuses spaces and wildcards in branch names, so the branch is one exact pattern of this list.
+        `      includes(${q(`${p.gitBranch} PR-*`)})`,
+        `    }`,
+        `  }`,
+        `  factory { workflowBranchProjectFactory { scriptPath(${q("Jenkinsfile")}) } }`,
+        `  orphanedItemStrategy { discardOldItems { numToKeep(20) } }`,
         // Webhooks trigger scans at once; the periodic scan catches a missed webhook.
-        `        triggers { periodicFolderTrigger { interval('5m') } }`,
-        `      }`,
-        "",
+        `  triggers { periodicFolderTrigger { interval(${q("5m")}) } }`,
+        `}`,
     ].join("\n");
+    return jcascYaml({ jobs: [{ script: dsl }] });
 }
 
 export interface PipelineEnv {
@@ -163,44 +229,77 @@ export interface PipelineEnv {
 
 /** Values the Jenkinsfile reads, set once as global environment variables. */
 export function pipelineEnvScript(env: PipelineEnv): string {
-    const entries = Object.entries(env).filter(([, v]) => v !== undefined);
-    return [
-        "jenkins:",
-        "  globalNodeProperties:",
-        "    - envVars:",
-        "        env:",
-        ...entries.flatMap(([key, value]) => [`          - key: ${key}`, `            value: "${value}"`]),
-        "",
-    ].join("\n");
+    const entries = Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined).map(([key, value]) => {
+        checkLine(key, value);
+        return { key, value: jcascLiteral(value) };
+    });
+    return jcascYaml({ jenkins: { globalNodeProperties: [{ envVars: { env: entries } }] } });
 }
+
+/** A Jenkins credential whose secret JCasC reads from a mounted Secret key (`${<secret>-<key>}`). */
+export type JenkinsCredential =
+    | { kind: "usernamePassword"; id: string; username: string; secretVariable: string }
+    | { kind: "string"; id: string; secretVariable: string };
+
+export function credentialsScript(credentials: JenkinsCredential[]): string | undefined {
+    if (credentials.length === 0) return undefined;
+    const entry = (c: JenkinsCredential) => c.kind === "usernamePassword"
+        ? { usernamePassword: { id: c.id, scope: "GLOBAL", username: c.username, password: `\${${c.secretVariable}}` } }
+        : { string: { id: c.id, scope: "GLOBAL", secret: `\${${c.secretVariable}}` } };
+    return jcascYaml({ credentials: { system: { domainCredentials: [{ credentials: credentials.map(entry) }] } } });
+}
+
+/** The admin Secret's data, under the keys the chart mounts for JCasC's security realm. */
+export function adminSecretData<T>(password: T): Record<string, T | string> {
+    return { [JENKINS.adminUserKey]: "admin", [JENKINS.adminPasswordKey]: password };
+}
+
+interface ContainerResources {
+    resourceRequestCpu: string;
+    resourceRequestMemory: string;
+    resourceLimitMemory: string;
+}
+
+/**
+ * Requests of the agent pod's containers. The pipeline runs one `container()` step at a time, so the pod asks for
+ * what one busy tool needs plus the idle rest and fits a t3.large (1930m / 6837Mi allocatable) beside its daemonsets;
+ * no CPU limits, so a build may burst to the whole node. jnlp is set explicitly: left out, the kubernetes plugin adds
+ * it with 100m / 256Mi of its own.
+ */
+export const AGENT_RESOURCES: Record<keyof typeof AGENT_IMAGES, ContainerResources> = {
+    jnlp: { resourceRequestCpu: "100m", resourceRequestMemory: "256Mi", resourceLimitMemory: "512Mi" },
+    // npm ci, tsc and mocha of the Pulumi program.
+    node: { resourceRequestCpu: "500m", resourceRequestMemory: "1536Mi", resourceLimitMemory: "3Gi" },
+    // kaniko unpacks the base image and snapshots the filesystem in memory-backed layers.
+    kaniko: { resourceRequestCpu: "500m", resourceRequestMemory: "1536Mi", resourceLimitMemory: "3Gi" },
+    // pulumi up with the aws, eks and kubernetes providers running side by side.
+    pulumi: { resourceRequestCpu: "250m", resourceRequestMemory: "1Gi", resourceLimitMemory: "2Gi" },
+    crane: { resourceRequestCpu: "50m", resourceRequestMemory: "64Mi", resourceLimitMemory: "256Mi" },
+};
 
 /** The agent pod: jnlp plus one container per tool, all under the IRSA-annotated agent service account. */
 export function agentPodTemplate(dockerConfigMap: string): string {
-    // Each container idles on `cat` until a `container()` step runs in it; the debug images keep busybox elsewhere.
-    const container = (name: keyof typeof AGENT_IMAGES, extra: string[] = []) => [
-        `      - name: ${name}`,
-        `        image: ${AGENT_IMAGES[name]}`,
-        `        command: "${name === "kaniko" || name === "crane" ? "/busybox/sh" : "/bin/sh"} -c"`,
-        `        args: "cat"`,
-        `        ttyEnabled: true`,
-        ...extra,
-    ];
-    return [
-        `- name: ${JENKINS.agentLabel}`,
-        `  label: ${JENKINS.agentLabel}`,
-        `  serviceAccount: ${JENKINS.agentServiceAccount}`,
-        `  idleMinutes: 0`,
-        `  containers:`,
-        ...container("node", [`        resourceRequestCpu: "1"`, `        resourceRequestMemory: "2Gi"`, `        resourceLimitMemory: "4Gi"`]),
-        ...container("kaniko", [`        resourceRequestCpu: "1"`, `        resourceRequestMemory: "2Gi"`, `        resourceLimitMemory: "4Gi"`]),
-        ...container("pulumi", [`        resourceRequestCpu: "500m"`, `        resourceRequestMemory: "1Gi"`, `        resourceLimitMemory: "3Gi"`]),
-        ...container("crane"),
-        `  volumes:`,
-        `    - configMapVolume:`,
-        `        configMapName: ${dockerConfigMap}`,
-        `        mountPath: /kaniko/.docker`,
-        "",
-    ].join("\n");
+    checkLine("dockerConfigMap", dockerConfigMap);
+    // Each tool idles on `cat` until a `container()` step runs in it; the debug images keep busybox elsewhere.
+    const tool = (name: Exclude<keyof typeof AGENT_IMAGES, "jnlp">) => ({
+        name,
+        image: AGENT_IMAGES[name],
+        command: `${name === "kaniko" || name === "crane" ? "/busybox/sh" : "/bin/sh"} -c`,
+        args: "cat",
+        ttyEnabled: true,
+        ...AGENT_RESOURCES[name],
+    });
+    return jcascYaml([{
+        name: JENKINS.agentLabel,
+        label: JENKINS.agentLabel,
+        serviceAccount: JENKINS.agentServiceAccount,
+        idleMinutes: 0,
+        containers: [
+            { name: "jnlp", image: AGENT_IMAGES.jnlp, ...AGENT_RESOURCES.jnlp },
+            tool("node"), tool("kaniko"), tool("pulumi"), tool("crane"),
+        ],
+        volumes: [{ configMapVolume: { configMapName: dockerConfigMap, mountPath: "/kaniko/.docker" } }],
+    }]);
 }
 
 /** kaniko and crane log in to ECR through the credential helper, with the pod's IRSA credentials. */
@@ -229,7 +328,9 @@ export function jenkinsValues(a: JenkinsValuesArgs): Record<string, unknown> {
             image: { tag: JENKINS.controllerTag },
             numExecutors: 0,
             jenkinsUrl: a.url,
-            admin: { createSecret: false, existingSecret: JENKINS.adminSecret, userKey: "jenkins-admin-user", passwordKey: "jenkins-admin-password" },
+            // createSecret is what makes the chart mount the Secret (existingSecret or its own) as the files JCasC's
+            // default security realm reads; with an existingSecret the chart creates no Secret of its own.
+            admin: { createSecret: true, existingSecret: JENKINS.adminSecret, userKey: JENKINS.adminUserKey, passwordKey: JENKINS.adminPasswordKey },
             installPlugins: [...JENKINS_PLUGINS],
             installLatestPlugins: false,
             overwritePlugins: true,

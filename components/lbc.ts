@@ -17,6 +17,12 @@ export const LBC = {
     ingressClass: "alb",
 } as const;
 
+/**
+ * Namespace labels under which the controller's pod webhook (mpod.elbv2.k8s.aws) injects target-health readiness
+ * gates, so a rollout waits until the ALB has registered each new pod (docs/deploy/pod_readiness_gate.md at v3.5.0).
+ */
+export const READINESS_GATE_LABELS = { "elbv2.k8s.aws/pod-readiness-gate-inject": "enabled" } as const;
+
 const ALL = "*";
 const TAGGED_BY_CLUSTER = { Null: { "aws:ResourceTag/elbv2.k8s.aws/cluster": "false" } };
 const TAGGING_OWN_RESOURCE = { Null: { "aws:RequestTag/elbv2.k8s.aws/cluster": "true", "aws:ResourceTag/elbv2.k8s.aws/cluster": "false" } };

@@ -50,6 +50,14 @@ export function kpsValues(a: KpsValuesArgs): Record<string, unknown> {
         // with no client-side last-applied annotation to overflow.
         crds: { enabled: true },
         additionalPrometheusRulesMap: { platform: { groups: a.ruleGroups } },
+        // EKS runs the control plane out of reach: controller-manager, scheduler and etcd are never scrapeable, so
+        // their ServiceMonitors find nothing and absent(up{...}) alerts (KubeControllerManagerDown,
+        // KubeSchedulerDown) fire forever. kube-proxy's add-on binds metrics to 127.0.0.1:10249 unless its
+        // configuration opens it, which the Cluster does not.
+        kubeControllerManager: { enabled: false },
+        kubeScheduler: { enabled: false },
+        kubeEtcd: { enabled: false },
+        kubeProxy: { enabled: false },
         prometheus: {
             prometheusSpec: {
                 retention: a.retention,

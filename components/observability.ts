@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { pinnedRelease } from "./helm";
 import { exposeService, IngressGateway } from "./ingress";
+import { READINESS_GATE_LABELS } from "./lbc";
 import { AlertThresholds, alertRules, appDashboard, jenkinsDashboard, KPS, kpsValues, ScrapeTarget } from "./monitoring";
 
 export interface ObservabilityArgs {
@@ -33,7 +34,8 @@ export class Observability extends pulumi.ComponentResource {
         const k8sOpts = { parent: this, provider: args.gateway.provider };
         this.grafanaUrl = `https://${args.host}`;
 
-        const ns = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: KPS.namespace } }, k8sOpts);
+        // Grafana is an ALB target: its new pod must be registered before the old one goes.
+        const ns = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: KPS.namespace, labels: { ...READINESS_GATE_LABELS } } }, k8sOpts);
         const namespace = ns.metadata.name;
         const adminSecret = new k8s.core.v1.Secret(`${name}-grafana-admin`, {
             metadata: { name: KPS.grafanaAdminSecret, namespace },

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { exposeService, IngressGateway } from "./ingress";
+import { READINESS_GATE_LABELS } from "./lbc";
 import { ScrapeTarget } from "./monitoring";
 
 export interface WebAppArgs {
@@ -70,7 +71,9 @@ export class WebApp extends pulumi.ComponentResource {
         const labels = appLabels(name);
 
         const ns = new k8s.core.v1.Namespace(`${name}-ns`, {
-            metadata: { name: args.namespace, labels: { "pod-security.kubernetes.io/enforce": "restricted" } },
+            // Readiness gates: with maxUnavailable 0 an old pod goes once a new one is Ready, which must include
+            // the ALB having registered it (target-type ip), or requests reach a target not yet in service.
+            metadata: { name: args.namespace, labels: { "pod-security.kubernetes.io/enforce": "restricted", ...READINESS_GATE_LABELS } },
         }, k8sOpts);
         const namespace = ns.metadata.name;
         const sa = new k8s.core.v1.ServiceAccount(`${name}-sa`, {

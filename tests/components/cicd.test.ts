@@ -1,9 +1,13 @@
 import * as assert from "assert";
+import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { CiCd, CiCdArgs, JenkinsSettings } from "../../components/cicd";
-import { agentPolicy, JENKINS, JENKINS_PLUGINS, pipelineJobScript, stateBucketOf } from "../../components/jenkins";
-import { all, buildGateway, DOMAIN, json, one, record, RecordedResource, valueOf } from "../helpers/harness";
+import {
+    adminSecretData, AGENT_IMAGES, agentPolicy, JENKINS, JENKINS_PLUGINS, pipelineEnvScript, pipelineJobScript, stateBucketOf,
+} from "../../components/jenkins";
+import { agentPodRequests, chartAdminSecret, controllerSecretFiles, jcascVariables, unresolvedJcascVariables } from "../../offline/models/jenkins-chart";
+import { all, buildGateway, DOMAIN, json, one, record, RecordedResource, referenceFile, valueOf } from "../helpers/harness";
 
 const REPO_ARN = "arn:aws:ecr:ap-northeast-2:123456789012:repository/eks-platform-test/app";
 const REPO_URL = "123456789012.dkr.ecr.ap-northeast-2.amazonaws.com/eks-platform-test/app";
@@ -71,12 +75,25 @@ describe("CiCd", () => {
         });
 
         it("reads the admin password from an existing Secret, never from Helm values", () => {
-            assert.deepStrictEqual(values().controller.admin, { createSecret: false, existingSecret: "jenkins-admin", userKey: "jenkins-admin-user", passwordKey: "jenkins-admin-password" });
+            assert.strictEqual(values().controller.admin.existingSecret, "jenkins-admin");
+            assert.strictEqual(values().controller.admin.password, undefined);
             assert.ok(!JSON.stringify(release().inputs).includes(PASSWORD), "the password is in the release inputs");
             const secret = one(records, "kubernetes:core/v1:Secret", "jenkins-admin");
             assert.strictEqual((secret.inputs.metadata as any).name, "jenkins-admin");
             assert.strictEqual(secret.inputs.stringData, "[secret]", "the Secret's data must stay a Pulumi secret");
             assert.ok(release().dependencies.includes(secret.urn));
+        });
+
+        it("mounts the admin Secret it creates as the files JCasC's security realm reads, so the admin can log in", () => {
+            const secretName = (one(records, "kubernetes:core/v1:Secret", "jenkins-admin").inputs.metadata as any).name;
+            const releaseName = release().inputs.name as string;
+            const mounted = controllerSecretFiles(releaseName, values()).filter((f) => f.secret === secretName);
+            assert.notDeepStrictEqual(mounted, [], `the rendered controller does not mount Secret ${secretName}`);
+            const keys = Object.keys(adminSecretData("x"));
+            for (const f of mounted) assert.ok(keys.includes(f.key), `the controller mounts key ${f.key}, which Secret ${secretName} does not have`);
+            assert.deepStrictEqual(unresolvedJcascVariables(releaseName, values(), { [secretName]: keys }), [],
+                "JCasC would resolve these to empty strings: an admin with an empty id and password");
+            assert.strictEqual(chartAdminSecret(releaseName, values()), undefined, "the chart would create a second admin Secret");
         });
 
         it("pins every plugin to an exact version, the Prometheus plugin included, and never upgrades them on restart", () => {
@@ -97,10 +114,11 @@ describe("CiCd", () => {
         });
 
         it("gives the pipeline its registry, deploy role and state backend as global environment", () => {
-            const env: string = values().controller.JCasC.configScripts["platform-env"];
-            assert.match(env, new RegExp(`key: ECR_REPOSITORY_URL\\n\\s+value: "${REPO_URL}"`));
-            assert.match(env, /key: DEPLOY_ROLE_ARN\n\s+value: "arn:aws:iam::123456789012:role\/ci-deploy"/);
-            assert.match(env, /key: PULUMI_BACKEND_URL\n\s+value: "s3:\/\/example-state\/eks-platform"/);
+            const env = YAML.parse(values().controller.JCasC.configScripts["platform-env"]).jenkins.globalNodeProperties[0].envVars.env;
+            const byKey = Object.fromEntries(env.map((e: any) => [e.key, e.value]));
+            assert.strictEqual(byKey.ECR_REPOSITORY_URL, REPO_URL);
+            assert.strictEqual(byKey.DEPLOY_ROLE_ARN, "arn:aws:iam::123456789012:role/ci-deploy");
+            assert.strictEqual(byKey.PULUMI_BACKEND_URL, "s3://example-state/eks-platform");
         });
 
         it("runs builds on Kubernetes agents with node, kaniko (no Docker daemon) and pulumi containers, as the IRSA service account", () => {
@@ -178,7 +196,7 @@ describe("CiCd", () => {
             const env = YAML.parse(scripts["platform-env"]).jenkins.globalNodeProperties[0].envVars.env;
             assert.ok(env.some((e: any) => e.key === "PLATFORM_STACK" && e.value === "dev"));
             const [template] = YAML.parse(values().agent.podTemplates[JENKINS.agentLabel]);
-            assert.deepStrictEqual(template.containers.map((c: any) => c.name), ["node", "kaniko", "pulumi", "crane"]);
+            assert.deepStrictEqual(template.containers.map((c: any) => c.name), ["jnlp", "node", "kaniko", "pulumi", "crane"]);
             assert.strictEqual(template.volumes[0].configMapVolume.mountPath, "/kaniko/.docker");
         });
 
@@ -189,6 +207,8 @@ describe("CiCd", () => {
             const creds = YAML.parse(v.controller.JCasC.configScripts["platform-credentials"]).credentials.system.domainCredentials[0].credentials;
             assert.deepStrictEqual(creds.map((c: any) => Object.keys(c)[0]), ["usernamePassword", "string"]);
             assert.strictEqual(creds[0].usernamePassword.password, "${git-token}");
+            const adminKeys = { "jenkins-admin": Object.keys(adminSecretData("x")) };
+            assert.deepStrictEqual(unresolvedJcascVariables("jenkins", v, adminKeys), [], "a credential reads a file the controller does not mount");
             assert.ok(!JSON.stringify(v).includes("ghp_x"));
             assert.match(v.controller.JCasC.configScripts["platform-job"], /credentialsId\('git-credentials'\)/);
         });
@@ -207,6 +227,105 @@ describe("CiCd", () => {
         it("lets agents assume several deploy roles when promoting", () => {
             const p = agentPolicy(REPO_ARN, ["arn:aws:iam::1:role/a-deploy", "arn:aws:iam::1:role/b-deploy"]);
             assert.deepStrictEqual(p.Statement.find((s) => s.Action === "sts:AssumeRole")!.Resource, ["arn:aws:iam::1:role/a-deploy", "arn:aws:iam::1:role/b-deploy"]);
+        });
+    });
+
+    describe("pinned releases (shared/reference)", () => {
+        it("installs only plugin versions that were released, so jenkins-plugin-cli (under set -e) can install them", function () {
+            const reference = YAML.parse(fs.readFileSync(referenceFile(this, "jenkins", "plugin-versions.yaml"), "utf8"));
+            for (const pin of values().controller.installPlugins as string[]) {
+                const [id, version] = pin.split(":");
+                const tagged = reference.plugins[id]?.versions?.[version] !== undefined;
+                // The kubernetes plugin's tags stop before the chart's pin; the chart's own pins are releases it installs.
+                const chartPin = reference.chartJenkins_5_9_53_installPlugins[id]?.version === version;
+                assert.ok(reference.plugins[id] || chartPin, `${id}: no release data for this plugin`);
+                assert.ok(tagged || chartPin, `${pin} was never released (newest tag ${reference.plugins[id]?.latestStoredTag?.version})`);
+            }
+        });
+
+        it("pins the chart with its own controller image, agent image and installPlugins", function () {
+            const chart = YAML.parse(fs.readFileSync(referenceFile(this, "versions.yaml"), "utf8")).charts.jenkins;
+            assert.strictEqual(release().inputs.version, chart.version);
+            assert.strictEqual(`docker.io/jenkins/jenkins:${values().controller.image.tag}`, chart.controllerImage);
+            const [template] = YAML.parse(values().agent.podTemplates[JENKINS.agentLabel]);
+            assert.strictEqual(template.containers.find((c: any) => c.name === "jnlp")?.image, chart.agentImage);
+            for (const pin of chart.defaultInstallPlugins) assert.ok(values().controller.installPlugins.includes(pin), `the chart's ${pin} is replaced`);
+        });
+    });
+
+    describe("the agent pod on a dev node", () => {
+        const quantity = (q: string) => Number(q.replace(/m$|Mi$/, ""));
+        // Per-node daemonsets' requests: kube-proxy 100m, aws-node 25m, ebs-csi-node 3 x 10m / 40Mi, node-exporter
+        // none by default: about 160m / 120Mi, rounded up.
+        const DAEMONSETS = { cpuMillis: 250, memoryMiB: 512 };
+
+        it("fits a t3.large's allocatable with room for the node's daemonsets, jnlp included", function () {
+            const types = YAML.parse(fs.readFileSync(referenceFile(this, "ec2", "instance-types.yaml"), "utf8"));
+            const allocatable = types.instanceTypes["t3.large"].karpenterAllocatable;
+            const pod = agentPodRequests(values().agent.podTemplates[JENKINS.agentLabel], JENKINS.agentLabel);
+            assert.ok(pod.cpuMillis + DAEMONSETS.cpuMillis <= quantity(allocatable.cpu), `agent pod asks for ${pod.cpuMillis}m CPU; a t3.large has ${allocatable.cpu}`);
+            assert.ok(pod.memoryMiB + DAEMONSETS.memoryMiB <= quantity(allocatable.memory), `agent pod asks for ${pod.memoryMiB}Mi; a t3.large has ${allocatable.memory}`);
+        });
+
+        it("gives every container requests and a memory limit, jnlp explicitly", () => {
+            const [template] = YAML.parse(values().agent.podTemplates[JENKINS.agentLabel]);
+            assert.deepStrictEqual(template.containers.map((c: any) => c.name).sort(), Object.keys(AGENT_IMAGES).sort());
+            for (const c of template.containers) {
+                assert.ok(c.resourceRequestCpu && c.resourceRequestMemory && c.resourceLimitMemory, c.name);
+                assert.strictEqual(c.resourceLimitCpu, undefined, `${c.name}: a CPU limit would throttle builds on an idle node`);
+            }
+        });
+    });
+
+    describe("job configuration inputs", () => {
+        /** Groovy code with each single-quoted literal replaced by '?', and the literals' values. */
+        function groovyLiterals(code: string): { skeleton: string; literals: string[] } {
+            const literals: string[] = [];
+            const skeleton = code.replace(/'((?:[^'\\\n]|\\.)*)'/g, (_, body: string) => {
+                literals.push(body.replace(/\\(.)/g, (__, c: string) => ({ n: "\n", r: "\r" } as Record<string, string>)[c] ?? c));
+                return "'?'";
+            });
+            return { skeleton, literals };
+        }
+        /** The Job DSL script as Job DSL receives it: Helm's tpl and JCasC's ^${ escape undone, no variable left. */
+        function dslOf(branch: string): string {
+            const text = pipelineJobScript({ gitRepoUrl: "https://github.com/example-org/eks-platform.git", gitBranch: branch });
+            const tpl = text.replace(/\{\{ "\{\{" \}\}/g, "{{");
+            assert.ok(!/\{\{/.test(text.replace(/\{\{ "\{\{" \}\}/g, "")), "Helm's tpl would evaluate a {{ action in the job");
+            const script: string = YAML.parse(tpl).jobs[0].script;
+            assert.deepStrictEqual(jcascVariables(script), [], "JCasC would substitute a variable into the job");
+            return script.replace(/\^\$\{/g, "${");
+        }
+
+        it("keeps a branch with quotes, ${...} or {{...}} inside one Groovy string literal", () => {
+            const reference = groovyLiterals(dslOf("main"));
+            for (const branch of ["x')+System.exit(0)+('", "${chart-admin-password}", "{{.Values.controller.admin.password}}", "it's"]) {
+                const { skeleton, literals } = groovyLiterals(dslOf(branch));
+                assert.strictEqual(skeleton, reference.skeleton, `branch ${branch} changed the Job DSL code`);
+                assert.ok(literals.includes(`${branch} PR-*`), `branch ${branch} did not arrive as itself: ${literals.join(" | ")}`);
+            }
+        });
+
+        it("refuses branch names git refuses", () => {
+            for (const branch of ["", "main branch", "a..b", "a@{1}", "-x", "feature/", "x.lock", "a/.b", "x~1", "x^", "a:b", "a*", "a\\b", "HEAD", "x\ny"]) {
+                assert.throws(() => pipelineJobScript({ gitRepoUrl: "https://x/y.git", gitBranch: branch }), /not a branch name git accepts/, JSON.stringify(branch));
+            }
+            for (const branch of ["main", "release/1.2", "feature/JIRA-12_x", "it's"]) pipelineJobScript({ gitRepoUrl: "https://x/y.git", gitBranch: branch });
+        });
+
+        it("refuses a repository URL that is not a git URL and environment values with line breaks", () => {
+            assert.throws(() => pipelineJobScript({ gitRepoUrl: "file:///etc", gitBranch: "main" }), /not an https:\/\/ or ssh git URL/);
+            const env = { AWS_REGION: "r", ECR_REPOSITORY_URL: "u", DEPLOY_ROLE_ARN: "a", PULUMI_BACKEND_URL: "s3://b", PLATFORM_STACK: "dev", APP_URL: "https://a\n" };
+            assert.throws(() => pipelineEnvScript(env), /newline/);
+        });
+
+        it("passes environment values through JCasC and Helm literally", () => {
+            const env = { AWS_REGION: "r", ECR_REPOSITORY_URL: "u", DEPLOY_ROLE_ARN: "a", PULUMI_BACKEND_URL: "s3://b", PLATFORM_STACK: "${chart-admin-password}", APP_URL: "{{ .Release.Name }}" };
+            const text = pipelineEnvScript(env);
+            assert.ok(!/\{\{(?! "\{\{" \}\})/.test(text.replace(/\{\{ "\{\{" \}\}/g, "")));
+            const entries = YAML.parse(text.replace(/\{\{ "\{\{" \}\}/g, "{{")).jenkins.globalNodeProperties[0].envVars.env;
+            assert.deepStrictEqual(entries.flatMap((e: any) => jcascVariables(e.value)), []);
+            assert.strictEqual(entries.find((e: any) => e.key === "PLATFORM_STACK").value.replace(/\^\$\{/g, "${"), "${chart-admin-password}");
         });
     });
 });

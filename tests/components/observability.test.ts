@@ -5,6 +5,7 @@ import * as YAML from "yaml";
 import { JENKINS_SCRAPE_TARGET } from "../../components/jenkins";
 import { alertRules, appDashboard, jenkinsDashboard, JENKINS_METRICS, KPS, kpsValues } from "../../components/monitoring";
 import { Observability } from "../../components/observability";
+import { CHART_DEFAULTS, CONTROL_PLANE, renderControlPlane } from "../../offline/models/kps-chart";
 import { appScrapeTarget } from "../../components/webapp";
 import { all, buildGateway, DOMAIN, one, record, RecordedResource, referenceFile, valueOf } from "../helpers/harness";
 
@@ -181,6 +182,40 @@ describe("Observability", () => {
         it("exist only inside the release that installs their CRD, never as resources that could race it", () => {
             assert.deepStrictEqual(records.filter((r) => r.type.startsWith("kubernetes:monitoring.coreos.com/")).map((r) => r.name), []);
             assert.strictEqual(monitors().length, 2);
+        });
+    });
+
+    describe("control plane on EKS", () => {
+        // EKS runs these out of reach of the cluster; kube-proxy's add-on binds its metrics to 127.0.0.1:10249 and
+        // the Cluster leaves its configuration at the default.
+        const UNREACHABLE = ["kube-controller-manager", "kube-scheduler", "etcd", "kube-proxy"];
+
+        it("renders no alert and no ServiceMonitor for a component EKS does not expose", () => {
+            const rendered = renderControlPlane(values());
+            assert.deepStrictEqual(rendered.alerts.filter((a) => UNREACHABLE.includes(a.component)).map((a) => a.alert), [], "these would fire forever");
+            assert.deepStrictEqual(rendered.serviceMonitors.filter((c) => UNREACHABLE.includes(c)), []);
+        });
+
+        it("models the chart: with its defaults KubeControllerManagerDown and KubeSchedulerDown are rendered", () => {
+            const alerts = renderControlPlane({}).alerts.map((a) => a.alert);
+            for (const a of ["KubeControllerManagerDown", "KubeSchedulerDown", "KubeProxyDown", "etcdMembersDown"]) assert.ok(alerts.includes(a), a);
+            assert.deepStrictEqual(renderControlPlane({ defaultRules: { disabled: { KubeSchedulerDown: true } } }).alerts.filter((a) => a.component === "kube-scheduler"), []);
+        });
+
+        it("the model's gates and defaults are those of the pinned chart's templates and values", function () {
+            const dir = referenceFile(this, "charts", "kube-prometheus-stack", "values.yaml").replace(/values\.yaml$/, "");
+            const chartValues = YAML.parse(fs.readFileSync(`${dir}values.yaml`, "utf8"));
+            for (const [path, value] of Object.entries(CHART_DEFAULTS)) {
+                assert.strictEqual(path.split(".").reduce((n: any, k) => n?.[k], chartValues), value, path);
+            }
+            // The reference holds the controller-manager and scheduler rule files; the others are transcribed.
+            const present = CONTROL_PLANE.filter((x) => fs.existsSync(`${dir}${x.ruleFile}`));
+            assert.ok(present.length >= 2, "no rule template of the chart to compare with");
+            for (const c of present) {
+                const gate = fs.readFileSync(`${dir}${c.ruleFile}`, "utf8").split("\n").find((l) => l.startsWith("{{- if and"))!;
+                const terms = [...gate.matchAll(/(not \()?\.Values\.([\w.]+)/g)].map((m) => (m[1] ? "!" : "") + m[2]);
+                assert.deepStrictEqual(terms, c.ruleGate, c.ruleFile);
+            }
         });
     });
 });

@@ -1,6 +1,9 @@
 import * as assert from "assert";
+import * as fs from "fs";
+import * as YAML from "yaml";
 import { APP_PORT, PRESTOP_SECONDS, WebApp } from "../../components/webapp";
-import { buildGateway, DOMAIN, one, record, RecordedResource } from "../helpers/harness";
+import { DEFAULT_NAMESPACE_REQUIREMENT, readinessGatesInjected } from "../../offline/models/lbc-webhook";
+import { buildGateway, DOMAIN, one, record, RecordedResource, referenceFile } from "../helpers/harness";
 
 describe("WebApp", () => {
     let records: RecordedResource[];
@@ -106,5 +109,23 @@ describe("WebApp", () => {
     it("waits for nodes before rolling out", () => {
         const d = one(records, "kubernetes:apps/v1:Deployment");
         assert.ok(d.dependencies.includes(one(records, "eks:index:ManagedNodeGroup").urn));
+    });
+
+    it("gets ALB readiness gates, so a rollout keeps old pods until the ALB has registered the new ones", () => {
+        const ns = (one(records, "kubernetes:core/v1:Namespace").inputs.metadata as any).labels;
+        const lbcValues = one(records, "kubernetes:helm.sh/v3:Release", "lbc").inputs.values as any;
+        const podLabels = deployment().spec.template.metadata.labels;
+        assert.strictEqual(deployment().spec.strategy.rollingUpdate.maxUnavailable, 0);
+        assert.strictEqual((one(records, "kubernetes:networking.k8s.io/v1:Ingress", "app").inputs.metadata as any).annotations["alb.ingress.kubernetes.io/target-type"], "ip",
+            "readiness gates only work for target-type ip");
+        assert.ok(readinessGatesInjected(lbcValues, ns, podLabels), `the controller's webhook skips pods in a namespace labelled ${JSON.stringify(ns)}`);
+    });
+
+    it("models the webhook's default namespace selector as the pinned chart's webhook.yaml renders it", function () {
+        const template = fs.readFileSync(referenceFile(this, "charts", "aws-load-balancer-controller", "templates", "webhook.yaml"), "utf8");
+        // The first webhook is mpod.elbv2.k8s.aws; its default selector sits between {{ else }} and {{ end }}.
+        const mpod = template.slice(0, template.indexOf("name: mpod.elbv2.k8s.aws") + 1000);
+        const defaults = /\{\{ else \}\}\n([\s\S]*?)\{\{ end \}\}/.exec(mpod.slice(mpod.indexOf("namespaceSelector:")))![1];
+        assert.deepStrictEqual(YAML.parse(defaults.replace(/^ {4}/gm, "")), [DEFAULT_NAMESPACE_REQUIREMENT]);
     });
 });
