@@ -38,7 +38,7 @@ const cluster = new Cluster(name, {
     adminPrincipalArns: config.cluster.adminPrincipalArns,
     logTypes: config.cluster.logTypes,
     retainData: config.environment === "prod",
-    volumeTags: { ...config.tags },
+    volumeTags: { ...config.tags, ManagedBy: "aws-ebs-csi-driver" },
 }, { providers: [awsProvider], dependsOn: [network] });
 
 // Every host the stack serves; the certificate covers exactly these.
@@ -58,6 +58,7 @@ const ingress = new Ingress(name, {
     hostedZoneId: config.dns.hostedZoneId,
     hosts: Object.values(HOSTS),
     groupName: name,
+    resourceTags: { ...config.tags, ManagedBy: "aws-load-balancer-controller" },
 }, { providers: [awsProvider] });
 
 const registry = new Registry(name, {

@@ -124,7 +124,10 @@ export class CiCd extends pulumi.ComponentResource {
     private jenkins(name: string, args: CiCdArgs, j: JenkinsSettings, agentRole: aws.iam.Role, deployRole: aws.iam.Role): k8s.helm.v3.Release {
         const k8sOpts = { parent: this, provider: args.gateway.provider };
         // The controller is an ALB target: its pods must wait for target registration before the old one goes.
-        const ns = new k8s.core.v1.Namespace(`${name}-jenkins`, { metadata: { name: JENKINS.namespace, labels: { ...READINESS_GATE_LABELS } } }, k8sOpts);
+        // Depends on the CSI driver so that destroy deletes the namespace, and with it jenkins_home's claim and volume,
+        // while the driver still runs to delete the volume.
+        const ns = new k8s.core.v1.Namespace(`${name}-jenkins`, { metadata: { name: JENKINS.namespace, labels: { ...READINESS_GATE_LABELS } } },
+            { ...k8sOpts, dependsOn: args.storageReady });
         const namespace = ns.metadata.name;
 
         // Credentials live in Secrets the chart mounts; Helm values (kept in the release) never hold them.

@@ -25,6 +25,8 @@ export interface IngressArgs {
     hosts: string[];
     /** The one ALB every exposed service shares. */
     groupName: string;
+    /** Tags the controller puts on what it creates, so a load balancer left after a destroy is found and costed. */
+    resourceTags: Record<string, string>;
     tags?: Record<string, string>;
 }
 
@@ -96,7 +98,7 @@ export class Ingress extends pulumi.ComponentResource implements IngressGateway 
             releaseName: LBC.chart,
             namespace: LBC.namespace,
             values: pulumi.all([args.clusterName, args.vpcId, role.arn]).apply(([clusterName, vpcId, roleArn]) =>
-                lbcValues({ clusterName, region: args.region, vpcId, roleArn, defaultSslPolicy: SSL_POLICY })),
+                lbcValues({ clusterName, region: args.region, vpcId, roleArn, defaultSslPolicy: SSL_POLICY, resourceTags: args.resourceTags })),
         }, { parent: this, provider: args.provider, dependsOn: [attachment, ...args.clusterReady] });
 
         const certificate = new aws.acm.Certificate(`${name}-cert`, {

@@ -119,6 +119,8 @@ export interface LbcValuesArgs {
     roleArn: string;
     /** Applied to the ALB's TLS listener when an Ingress names none. */
     defaultSslPolicy: string;
+    /** Tags on every AWS resource the controller creates (ALBs, target groups, security groups), which the provider's default tags never reach. */
+    resourceTags: Record<string, string>;
 }
 
 /** Helm values: cluster, region and VPC always set explicitly, so the controller never guesses them from IMDS. */
@@ -139,5 +141,6 @@ export function lbcValues(a: LbcValuesArgs): Record<string, unknown> {
         createIngressClassResource: true,
         defaultSSLPolicy: a.defaultSslPolicy,
         defaultTargetType: "ip",
+        defaultTags: a.resourceTags,
     };
 }

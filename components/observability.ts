@@ -35,7 +35,11 @@ export class Observability extends pulumi.ComponentResource {
         this.grafanaUrl = `https://${args.host}`;
 
         // Grafana is an ALB target: its new pod must be registered before the old one goes.
-        const ns = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: KPS.namespace, labels: { ...READINESS_GATE_LABELS } } }, k8sOpts);
+        // Prometheus' and Alertmanager's claims come from StatefulSet templates and outlive `helm uninstall`; only the
+        // namespace's deletion removes them. Depending on the CSI driver makes destroy delete it while the driver still
+        // runs to delete their volumes.
+        const ns = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: KPS.namespace, labels: { ...READINESS_GATE_LABELS } } },
+            { ...k8sOpts, dependsOn: args.storageReady });
         const namespace = ns.metadata.name;
         const adminSecret = new k8s.core.v1.Secret(`${name}-grafana-admin`, {
             metadata: { name: KPS.grafanaAdminSecret, namespace },

@@ -166,7 +166,7 @@ describe("Ingress", () => {
         });
 
         it("rejects a missing domain or hosted zone before creating anything", async () => {
-            const base = { clusterName: "c", region: "ap-northeast-2", vpcId: "v", oidc: { providerArn: "a", issuerUrl: "u" }, provider: undefined as any, clusterReady: [], hosts: ["app"], groupName: "g" };
+            const base = { clusterName: "c", region: "ap-northeast-2", vpcId: "v", oidc: { providerArn: "a", issuerUrl: "u" }, provider: undefined as any, clusterReady: [], hosts: ["app"], groupName: "g", resourceTags: {} };
             let recorded: RecordedResource[] = [];
             await assert.rejects(async () => {
                 recorded = await record(() => { new Ingress("bad", { ...base, domain: DOMAIN, hostedZoneId: "" }); });

@@ -46,16 +46,24 @@ describe("AWS Load Balancer Controller pins", () => {
         const chart = YAML.parse(fs.readFileSync(referenceFile(this, "charts", "aws-load-balancer-controller", "Chart.yaml"), "utf8"));
         assert.strictEqual(chart.version, LBC.chartVersion);
         assert.strictEqual(chart.appVersion, LBC.appVersion);
-        const values = lbcValues({ clusterName: "c", region: "r", vpcId: "v", roleArn: "a", defaultSslPolicy: "p" }) as any;
+        const values = lbcValues({ clusterName: "c", region: "r", vpcId: "v", roleArn: "a", defaultSslPolicy: "p", resourceTags: {} }) as any;
         assert.strictEqual(values.image.tag, LBC.appVersion);
     });
 
     it("sets every value the chart needs to find its cluster without IMDS", function () {
         const upstream = YAML.parse(fs.readFileSync(referenceFile(this, "charts", "aws-load-balancer-controller", "values.yaml"), "utf8"));
-        const values = lbcValues({ clusterName: "eks-platform-dev", region: "ap-northeast-2", vpcId: "vpc-1", roleArn: "arn:aws:iam::1:role/x", defaultSslPolicy: "p" }) as any;
+        const values = lbcValues({ clusterName: "eks-platform-dev", region: "ap-northeast-2", vpcId: "vpc-1", roleArn: "arn:aws:iam::1:role/x", defaultSslPolicy: "p", resourceTags: { Project: "eks-platform" } }) as any;
         for (const key of Object.keys(values)) assert.ok(key in upstream, `${key} is not a value of chart ${LBC.chartVersion}`);
         assert.deepStrictEqual([values.clusterName, values.region, values.vpcId], ["eks-platform-dev", "ap-northeast-2", "vpc-1"]);
         assert.strictEqual(values.serviceAccount.name, LBC.serviceAccount);
         assert.strictEqual(values.serviceAccount.annotations["eks.amazonaws.com/role-arn"], "arn:aws:iam::1:role/x");
+    });
+
+    // Issue 10 item 12: what the controller creates is tagged, so an ALB left behind by a destroy is found and costed.
+    it("tags every AWS resource the controller creates through the chart's defaultTags (its --default-tags flag)", function () {
+        const upstream = YAML.parse(fs.readFileSync(referenceFile(this, "charts", "aws-load-balancer-controller", "values.yaml"), "utf8"));
+        assert.deepStrictEqual(upstream.defaultTags, {}, "the chart's value the controller's --default-tags comes from");
+        const values = lbcValues({ clusterName: "c", region: "r", vpcId: "v", roleArn: "a", defaultSslPolicy: "p", resourceTags: { Project: "eks-platform", Stack: "dev" } }) as any;
+        assert.deepStrictEqual(values.defaultTags, { Project: "eks-platform", Stack: "dev" });
     });
 });

@@ -119,6 +119,7 @@ export function buildGateway(): { network: Network; cluster: Cluster; ingress: I
         hostedZoneId: "Z0123456789ABCDEFGHIJ",
         hosts: ["jenkins", "grafana", "app"],
         groupName: "eks-platform-test",
+        resourceTags: { Project: "eks-platform", Environment: "dev" },
     });
     return { ...base, ingress };
 }
