@@ -80,7 +80,8 @@ class RecordingMonitor extends MockMonitor {
     private addChildren(parent: RecordedResource): void {
         const children = this.modeled.get(`${parent.type}::${parent.name}`) ?? [];
         const urnOf = (c: ModeledChild) => (this as any).newUrn(parent.urn, c.type, c.name) as string;
-        const byName = new Map(children.map((c) => [c.name, urnOf(c)]));
+        // Siblings by name, and by type::name where a remote component reuses a name across types (awsx does).
+        const byName = new Map(children.flatMap((c): [string, string][] => [[c.name, urnOf(c)], [`${c.type}::${c.name}`, urnOf(c)]]));
         for (const c of children) {
             this.records.push({
                 urn: urnOf(c),
@@ -88,7 +89,7 @@ class RecordingMonitor extends MockMonitor {
                 name: c.name,
                 parent: parent.urn,
                 dependencies: [...parent.dependencies, ...(c.dependsOn ?? []).map((n) => byName.get(n) ?? n)],
-                provider: parent.provider,
+                provider: this.providerFor(parent, c.type),
                 providers: {},
                 custom: true,
                 remote: false,
@@ -98,6 +99,18 @@ class RecordingMonitor extends MockMonitor {
                 modeled: true,
             });
         }
+    }
+
+    /**
+     * The provider a remote component's child gets: the engine merges the providers maps of the component's
+     * ancestors into the component's own before construct (pulumi/pulumi#24125), and the child takes its package's.
+     */
+    private providerFor(component: RecordedResource, childType: string): string {
+        const pkg = childType.split(":")[0];
+        for (let r: RecordedResource | undefined = component; r; r = this.records.find((x) => x.urn === r!.parent)) {
+            if (r.providers[pkg]) return r.providers[pkg];
+        }
+        return pkg === component.type.split(":")[0] ? component.provider : "";
     }
 
     registerResource(req: any, callback: (err: any, resp: any) => void): Promise<void> {
