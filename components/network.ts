@@ -1,6 +1,7 @@
 import * as awsx from "@pulumi/awsx";
 import * as pulumi from "@pulumi/pulumi";
 import { NatStrategy } from "../config";
+import { networkSubnetSpecs } from "./vpc-layout";
 
 export interface NetworkArgs {
     vpcCidr: string;
@@ -17,14 +18,8 @@ export function subnetTags(kind: "public" | "private", clusterName: string): Rec
     return { [role]: "1", [`kubernetes.io/cluster/${clusterName}`]: "shared" };
 }
 
-/**
- * Private subnets get an eighth of the VPC each, because the VPC CNI gives every pod a VPC address;
- * public subnets hold only the ALB and NAT and get a sixty-fourth. Six AZs still fit.
- */
-export function subnetMasks(vpcCidr: string): { public: number; private: number } {
-    const prefix = Number(vpcCidr.split("/")[1]);
-    return { private: prefix + 3, public: prefix + 6 };
-}
+// The subnet arithmetic (awsx's, and the masks asked of it) is pure and shared with config and the offline model.
+export { networkProblems, subnetMasks } from "./vpc-layout";
 
 const NAT_STRATEGY: Record<NatStrategy, awsx.types.enums.ec2.NatGatewayStrategy> = {
     single: awsx.ec2.NatGatewayStrategy.Single,
@@ -40,7 +35,6 @@ export class Network extends pulumi.ComponentResource {
     constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:network:Network", name, {}, opts);
 
-        const masks = subnetMasks(args.vpcCidr);
         const vpc = new awsx.ec2.Vpc(`${name}-vpc`, {
             cidrBlock: args.vpcCidr,
             numberOfAvailabilityZones: args.azCount,
@@ -48,10 +42,12 @@ export class Network extends pulumi.ComponentResource {
             enableDnsSupport: true,
             natGateways: { strategy: NAT_STRATEGY[args.natStrategy] },
             subnetStrategy: awsx.ec2.SubnetAllocationStrategy.Auto,
-            subnetSpecs: [
-                { type: awsx.ec2.SubnetType.Public, cidrMask: masks.public, tags: subnetTags("public", args.clusterName) },
-                { type: awsx.ec2.SubnetType.Private, cidrMask: masks.private, tags: subnetTags("private", args.clusterName) },
-            ],
+            // Public first, then private, with the masks that fit awsx's allocation (components/vpc-layout.ts).
+            subnetSpecs: networkSubnetSpecs(args.vpcCidr, args.azCount).map((spec) => ({
+                type: spec.type,
+                cidrMask: spec.cidrMask,
+                tags: subnetTags(spec.type === "Public" ? "public" : "private", args.clusterName),
+            })),
             tags: { ...args.tags, Name: `${name}-vpc` },
         }, { parent: this });
 

@@ -4,6 +4,10 @@ import { checkArn, checkCidr, checkDomain, checkGiSize, checkHostedZoneId, check
 
 export { ConfigError } from "./problems";
 
+// The Network component's pure checks: what EC2, awsx and the ALB accept, and the AZs each region has.
+import { regionAzNames, REGION_AZS_SOURCE } from "../components/region-azs";
+import { networkProblems, privateRangeProblem, vpcCidrProblem } from "../components/vpc-layout";
+
 export type Environment = "dev" | "prod";
 export type NatStrategy = "single" | "onePerAz";
 export type CapacityType = "ON_DEMAND" | "SPOT";
@@ -172,10 +176,19 @@ export function parseConfig(raw: RawConfig, project: string, stack: string): Pla
     const extraTags = parseJson<Record<string, string>>(problems, "platform:tags", get("platform:tags"), isStringMap, "an object of string tags") ?? {};
 
     const vpcCidr = get("network:vpcCidr") ?? "10.0.0.0/16";
-    checkCidr(problems, "network:vpcCidr", vpcCidr, { minPrefix: 16, maxPrefix: 20 });
     const azCount = checkInt(problems, "network:azCount", get("network:azCount"), d.azCount, { min: 1, max: 6 });
     if (azCount < MIN_AZS[env]) {
         problems.add("network:azCount", `${azCount} AZs is below the ${MIN_AZS[env]} a ${env} stack needs to survive the loss of an AZ`);
+    }
+    // Exactly what EC2, awsx's subnet arithmetic and the ALB accept (the Network component's own functions), in a private range.
+    const cidrProblem = vpcCidrProblem(vpcCidr) ?? privateRangeProblem(vpcCidr);
+    if (cidrProblem) problems.add("network:vpcCidr", cidrProblem);
+    else if (azCount >= 1) for (const why of networkProblems(vpcCidr, azCount)) problems.add("network:vpcCidr/azCount", why);
+    const regionAzs = region ? regionAzNames(region) : undefined;
+    if (region && !regionAzs) {
+        pulumi.log.warn(`network:azCount: cannot check ${azCount} AZs against ${region}, which ${REGION_AZS_SOURCE} does not list; awsx fails at deploy if the region has fewer`);
+    } else if (regionAzs && azCount > regionAzs.length) {
+        problems.add("network:azCount", `${region} has ${regionAzs.length} AZs (${regionAzs.join(", ")}; ${REGION_AZS_SOURCE}), fewer than ${azCount}: awsx would fail to pick them`);
     }
     const natRaw = get("network:natStrategy") ?? d.natStrategy;
     if (natRaw !== "single" && natRaw !== "onePerAz") {

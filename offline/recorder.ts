@@ -132,7 +132,8 @@ class RecordingMonitor extends MockMonitor {
         // urn:pulumi:<stack>::<project>::<parent type chain>$<type>::<name>, as the engine builds a child's URN.
         const [prefix, project, chain] = parent.urn.split("::");
         const urnOf = (c: ModeledChild) => `${prefix}::${project}::${chain}$${c.type}::${c.name}`;
-        const byName = new Map(children.map((c) => [c.name, urnOf(c)]));
+        // Siblings by name, and by type::name where a remote component reuses a name across types (awsx does).
+        const byName = new Map(children.flatMap((c): [string, string][] => [[c.name, urnOf(c)], [`${c.type}::${c.name}`, urnOf(c)]]));
         for (const c of children) {
             this.records.push({
                 urn: urnOf(c),

@@ -22,7 +22,7 @@ export interface ModeledChild {
     type: string;
     name: string;
     inputs: Record<string, unknown>;
-    /** Names of sibling children this one waits for, as the upstream code orders them. */
+    /** Sibling children this one waits for, as the upstream code orders them: by name, or `type::name` where siblings share a name. */
     dependsOn?: string[];
 }
 

@@ -1,6 +1,7 @@
 import * as assert from "assert";
 import { ConfigError, parseConfig } from "../../config";
 import { rawConfig } from "../helpers/harness";
+import { networkProblems } from "../../components/network";
 
 function problemsOf(raw: Record<string, string>, stack = "dev"): string[] {
     try {
@@ -143,5 +144,67 @@ describe("config", () => {
                 return true;
             });
         });
+    });
+});
+
+describe("config: network (what awsx and AWS accept)", () => {
+    const dev = (overrides: Record<string, string>) => rawConfig("dev", overrides);
+    const accepts = (raw: Record<string, string>, stack = "dev") => assert.doesNotThrow(() => parseConfig(raw, "eks-platform", stack));
+
+    it("refuses, under network:vpcCidr/azCount, what awsx, EC2 or the ALB would refuse, with their reason", () => {
+        const both = "network:vpcCidr/azCount";
+        assertRejected(dev({ "network:vpcCidr": "10.0.0.0/22", "network:azCount": "2" }), both, /public subnets would be \/28: an Application Load Balancer needs subnets of at least \/27/);
+        assertRejected(dev({ "network:vpcCidr": "10.0.0.0/23", "network:azCount": "2" }), both, /InvalidSubnet\.Range: The CIDR '10\.0\.0\.0\/29' is invalid/);
+        assertRejected(dev({ "aws:region": "us-east-1", "network:vpcCidr": "10.0.0.0/26", "network:azCount": "6" }), both, /awsx refuses public \/33 \+ private \/30 subnets in 6 AZs: Invalid mask for ip4: 33/);
+        assertRejected(dev({ "aws:region": "us-east-1", "network:vpcCidr": "10.0.0.0/21", "network:azCount": "5" }), both, /Application Load Balancer/);
+        assertRejected(dev({ "network:vpcCidr": "10.0.0.0/15" }), "network:vpcCidr", /InvalidVpc\.Range: The CIDR '10\.0\.0\.0\/15' is invalid/);
+        assertRejected(dev({ "network:vpcCidr": "010.0.0.0/16" }), "network:vpcCidr", /must be written as 10\.0\.0\.0\/16/);
+    });
+
+    it("accepts everything awsx accepts at the boundaries: /21 with 4 AZs, /20 with 6, /16 with 6", () => {
+        accepts(dev({ "network:vpcCidr": "10.0.0.0/21", "network:azCount": "4" }));
+        accepts(dev({ "network:vpcCidr": "10.0.0.0/16", "network:azCount": "4" }));
+        accepts(dev({ "aws:region": "us-east-1", "network:vpcCidr": "10.0.0.0/20", "network:azCount": "6" }));
+        accepts(dev({ "aws:region": "us-east-1", "network:vpcCidr": "10.0.0.0/16", "network:azCount": "6" }));
+    });
+
+    it("agrees with networkProblems over every prefix and AZ count (the one implementation)", () => {
+        for (let prefix = 16; prefix <= 28; prefix++) {
+            for (let azs = 2; azs <= 6; azs++) {
+                const cidr = `10.0.0.0/${prefix}`;
+                const raw = dev({ "aws:region": "us-east-1", "network:vpcCidr": cidr, "network:azCount": String(azs) });
+                let refused: string[] = [];
+                try { parseConfig(raw, "eks-platform", "dev"); } catch (err) { refused = [...(err as ConfigError).problems]; }
+                assert.deepStrictEqual(refused, networkProblems(cidr, azs).map((p) => `network:vpcCidr/azCount: ${p}`), `${cidr} x ${azs}`);
+            }
+        }
+    });
+
+    it("refuses more AZs than the region has, naming the region's AZs and the table's source", () => {
+        assertRejected(dev({ "network:azCount": "5" }), "network:azCount", /ap-northeast-2 has 4 AZs \(ap-northeast-2a, ap-northeast-2b, ap-northeast-2c, ap-northeast-2d; components\/region-azs\.ts/);
+        // prod's default of 3 AZs does not fit us-west-1
+        assertRejected(rawConfig("prod", { "aws:region": "us-west-1" }), "network:azCount", /us-west-1 has 2 AZs .*fewer than 3/, "prod");
+        accepts(dev({ "network:azCount": "4" }));
+    });
+
+    it("accepts an AZ count in a region the table does not hold, saying it cannot check it", () => {
+        const log = require("@pulumi/pulumi/log") as { warn: (msg: string) => Promise<void> };
+        const original = log.warn;
+        const warned: string[] = [];
+        log.warn = (msg: string) => { warned.push(msg); return Promise.resolve(); };
+        try {
+            accepts(dev({ "aws:region": "mx-central-1", "network:azCount": "6" }));
+        } finally {
+            log.warn = original;
+        }
+        assert.deepStrictEqual(warned.filter((w) => w.startsWith("network:azCount")).length, 1, warned.join("\n"));
+        assert.match(warned[0], /cannot check 6 AZs against mx-central-1/);
+    });
+
+    it("refuses a VPC CIDR outside the RFC 1918 private ranges", () => {
+        for (const cidr of ["172.32.0.0/16", "100.64.0.0/16", "11.0.0.0/16", "192.169.0.0/16"]) {
+            assertRejected(dev({ "network:vpcCidr": cidr }), "network:vpcCidr", /is not inside an RFC 1918 private range \(10\.0\.0\.0\/8, 172\.16\.0\.0\/12, 192\.168\.0\.0\/16\)/);
+        }
+        for (const cidr of ["10.255.0.0/16", "172.16.0.0/16", "172.31.0.0/16", "192.168.0.0/16"]) accepts(dev({ "network:vpcCidr": cidr }));
     });
 });
