@@ -80,12 +80,15 @@ export function criticalPath(resources: RecordedResource[]): Step[] {
 
     const last = resources.reduce<RecordedResource | undefined>((m, r) => (!m || doneOf(r).end > doneOf(m).end ? r : m), undefined);
     const path: Step[] = [];
-    for (let r = last; r;) {
+    // `whole`: the step after this one waited for all of r (a remote component with its children), not just its core.
+    for (let r = last, whole = true; r;) {
         const d = doneOf(r);
         // A remote component finishing late because of a child: the child is on the path.
-        if (d.after && d.end > ownOf(r).end) { r = d.after; continue; }
+        if (whole && d.after && d.end > ownOf(r).end) { r = d.after; continue; }
         path.unshift({ resource: r, start: ownOf(r).start, end: ownOf(r).end });
-        r = ownOf(r).after;
+        const next = ownOf(r).after;
+        whole = !(r.modeled && next?.urn === r.parent);
+        r = next;
     }
     return path.filter((s) => s.end > s.start);
 }
