@@ -23,3 +23,12 @@ export function formatPreflight(results: CheckResult[]): string {
     }
     return out.join("\n");
 }
+
+/** Prints the preflight section and, on stderr, one line per problem; true when `pulumi up` would fail. */
+export function reportPreflight(resources: PreflightInput["resources"], date = new Date()): boolean {
+    const results = runPreflight({ resources, date });
+    console.log(`\n${formatPreflight(results)}`);
+    const problems = results.flatMap((r) => r.problems.map((p) => `  [${r.check}] ${p}`));
+    if (problems.length > 0) console.error(`\npreflight problems (${problems.length}):\n${problems.join("\n")}`);
+    return problems.length > 0;
+}
