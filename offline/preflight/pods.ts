@@ -28,9 +28,11 @@ function demand(name: string, requests: Requests[], replicas: PodDemand["replica
 
 /**
  * The kubernetes plugin adds an agent container ("jnlp") to every pod template that does not define one, requesting
- * 100m CPU and 256Mi (jenkinsci/kubernetes-plugin src/main/java/org/csanchez/jenkins/plugins/kubernetes/pod/template/
+ * 100m CPU and 256Mi (jenkinsci/kubernetes-plugin src/main/java/org/csanchez/jenkins/plugins/kubernetes/
  * PodTemplateBuilder.java: DEFAULT_JNLP_CONTAINER_CPU_REQUEST / _MEMORY_REQUEST, applied in build() when the agent
- * container has no resources). Containers without resourceRequest* request nothing.
+ * container has no resources). Containers without resourceRequest* request nothing. The chart's `agent.resources`
+ * (512m/512Mi) belong to its default template only: `agent.defaultsProviderTemplate` is "" in jenkins-5.9.53, so
+ * `agent.podTemplates` inherit nothing from it.
  */
 export const JNLP_DEFAULT_REQUESTS = { cpu: "100m", memory: "256Mi" } as const;
 
