@@ -1,12 +1,12 @@
 /**
  * Capacity: every pod fits a node it can land on, and all of them fit the node pools at their minimum size (steady
  * replicas) and at their maximum size (peak replicas: HPA max, one pod per Jenkins agent template).
- * Not counted yet: DaemonSets and the add-ons' own pods (CoreDNS, EBS CSI controller, metrics-server), so the
- * totals are a lower bound of what the nodes must hold.
+ * System pods count too: the add-ons' Deployments as pods, their DaemonSets as what every node loses first
+ * (offline/data/system-pods.ts).
  */
 import { Check, PreflightInput } from "./check";
 import { Allocatable, landingPools, NodePool, nodePools } from "./nodes";
-import { PodDemand, podsOf } from "./pods";
+import { perNodeOverhead, PodDemand, podsOf } from "./pods";
 import { formatCpu, formatMemory } from "./quantity";
 
 function fits(pod: PodDemand, node: Allocatable): boolean {
@@ -44,7 +44,17 @@ function summarize(pods: PodDemand[]): string {
 export const capacity: Check = ({ resources }: PreflightInput) => {
     const lines: string[] = [];
     const problems: string[] = [];
-    const pools = nodePools(resources);
+    const overhead = perNodeOverhead(resources);
+    // Every node first runs the DaemonSets; what is left is what the other pods can have.
+    const pools = nodePools(resources).map((p) => ({
+        ...p,
+        smallest: p.smallest && {
+            ...p.smallest,
+            cpuMilli: p.smallest.cpuMilli - overhead.cpuMilli,
+            memoryMiB: p.smallest.memoryMiB - overhead.memoryMiB,
+            pods: p.smallest.pods - overhead.pods,
+        },
+    }));
     const pods = podsOf(resources);
     if (pods.length === 0) return { check: "capacity", lines: ["no pods defined"], problems };
     if (pools.length === 0) {
@@ -52,7 +62,7 @@ export const capacity: Check = ({ resources }: PreflightInput) => {
     }
     for (const pool of pools) {
         for (const t of pool.unknownTypes) problems.push(`node group ${pool.name}: instance type ${t} is not in offline/data/instance-types.ts; add it with its source`);
-        if (pool.smallest) lines.push(`node group ${pool.name}: ${pool.minSize}..${pool.maxSize} x ${pool.instanceTypes.join("|")}; smallest node gives pods ${describe(pool.smallest)}`);
+        if (pool.smallest) lines.push(`node group ${pool.name}: ${pool.minSize}..${pool.maxSize} x ${pool.instanceTypes.join("|")}; smallest node gives pods ${describe(pool.smallest)} after DaemonSets (${overhead.names.join(", ")})`);
     }
     const sized = pools.filter((p) => p.smallest);
     const placeable: PodDemand[] = [];

@@ -1,7 +1,8 @@
 /** The pods the plan defines, with what each requests: what the scheduler sees when the deploy runs. */
 import * as YAML from "yaml";
+import { SYSTEM_DAEMONSETS, SYSTEM_DEPLOYMENTS, SystemPod } from "../data/system-pods";
 import { RecordedResource } from "../recorder";
-import { at, chartOf, HELM_RELEASE } from "./check";
+import { ADDON, at, chartOf, HELM_RELEASE } from "./check";
 import { mebibytes, millicores } from "./quantity";
 
 export interface PodDemand {
@@ -127,9 +128,27 @@ function workloadPods(workload: RecordedResource, resources: RecordedResource[])
     return demand(`${workload.type.split(":").pop()} ${workload.name}`, podSpecRequests(spec), scaled, spec?.nodeSelector);
 }
 
+/** System pods present in this plan: always, or when the add-on that brings them is planned. */
+function present<T extends SystemPod>(pods: T[], resources: RecordedResource[]): T[] {
+    const addons = new Set(resources.filter((r) => r.type === ADDON).map((r) => String(r.inputs.addonName)));
+    return pods.filter((p) => !p.addon || addons.has(p.addon));
+}
+
+/** What the DaemonSets take from every node before any other pod lands. */
+export function perNodeOverhead(resources: RecordedResource[]): { cpuMilli: number; memoryMiB: number; pods: number; names: string[] } {
+    const ds = present(SYSTEM_DAEMONSETS, resources);
+    return {
+        cpuMilli: ds.reduce((s, d) => s + millicores(d.cpu), 0),
+        memoryMiB: ds.reduce((s, d) => s + mebibytes(d.memory), 0),
+        pods: ds.length,
+        names: ds.map((d) => d.what),
+    };
+}
+
 export function podsOf(resources: RecordedResource[]): PodDemand[] {
     const releases = resources.filter((r) => r.type === HELM_RELEASE);
     return [
+        ...present(SYSTEM_DEPLOYMENTS, resources).map((p) => demand(p.what, [p], { steady: p.replicas, peak: p.replicas })),
         ...releases.filter((r) => chartOf(r) === "jenkins").flatMap(jenkinsAgentPods),
         ...releases.flatMap(chartPods),
         ...resources.filter((r) => WORKLOADS.includes(r.type)).map((w) => workloadPods(w, resources)),
