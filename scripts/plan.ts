@@ -10,6 +10,7 @@ import { checkPolicies, countByType, evaluate, formatTree, PROJECT_DIR, readStac
 import { estimateCost, formatCost, loadPrices, totalOf } from "../offline/cost";
 import { mermaid } from "../offline/diagram";
 import { RULES } from "../policy/rules";
+import { reportPreflight } from "../offline/preflight";
 
 async function main(argv: string[]): Promise<number> {
     const args = [...argv];
@@ -82,10 +83,11 @@ async function main(argv: string[]): Promise<number> {
             const [, , qualifiedType, name] = v.urn.split("::");
             console.error(`  [${v.policy}] ${name} (${qualifiedType.split("$").pop()}): ${v.message}`);
         }
-        return 1;
+    } else {
+        console.log(`\npolicies: ${RULES.length} passed`);
     }
-    console.log(`\npolicies: ${RULES.length} passed`);
-    return 0;
+    const preflightFailed = reportPreflight(plan.resources);
+    return violations.length > 0 || preflightFailed ? 1 : 0;
 }
 
 main(process.argv.slice(2)).then(

@@ -1,0 +1,130 @@
+/**
+ * Order: what must exist before something else is created (or, for destroy, deleted after it), as data. A rule
+ * names the records that need something and the records that provide it; a resource type joins a rule by being
+ * added to its selectors, not by new code.
+ */
+import { RecordedResource } from "../recorder";
+import { ADDON, at, Check, chartOf, HELM_RELEASE, label, MANAGED_NODE_GROUP } from "./check";
+import { DeployGraph } from "./graph";
+
+/** Picks records: by type, optionally narrowed by a predicate over the record and the whole plan. */
+export interface Selector {
+    types: string[];
+    where?: (r: RecordedResource, all: RecordedResource[]) => boolean;
+}
+
+export interface OrderRule {
+    name: string;
+    /** Why the order matters, for the message. */
+    because: string;
+    needs: Selector[];
+    providedBy: Selector[];
+}
+
+const WORKLOADS = [
+    "kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet", "kubernetes:apps/v1:DaemonSet",
+    "kubernetes:batch/v1:Job", "kubernetes:batch/v1:CronJob", "kubernetes:core/v1:Pod",
+];
+const SERVICE = "kubernetes:core/v1:Service";
+const INGRESS = "kubernetes:networking.k8s.io/v1:Ingress";
+const PVC = "kubernetes:core/v1:PersistentVolumeClaim";
+const NAMESPACE = "kubernetes:core/v1:Namespace";
+
+const addonNamed = (...names: string[]): Selector => ({ types: [ADDON], where: (r) => names.includes(String(r.inputs.addonName)) });
+const chartIn = (charts: string[], negate = false) => (r: RecordedResource) => charts.includes(chartOf(r)) !== negate;
+
+/** Add-ons whose pods run on worker nodes (vpc-cni and kube-proxy are DaemonSets that wait for nodes themselves). */
+export const NODE_ADDONS = ["coredns", "aws-ebs-csi-driver", "metrics-server"];
+/** Charts whose templates create Services (the LB controller's own webhook Service is what the others wait for). */
+export const SERVICE_CHARTS = ["jenkins", "kube-prometheus-stack", "grafana", "karpenter"];
+
+/** Does this release keep data on a PersistentVolumeClaim? (values paths of the charts the platform pins) */
+export function chartUsesVolumes(r: RecordedResource): boolean {
+    const v = at(r.inputs, "values");
+    switch (chartOf(r)) {
+        case "jenkins": return at(v, "persistence", "enabled") !== false;
+        case "kube-prometheus-stack":
+            return at(v, "prometheus", "prometheusSpec", "storageSpec", "volumeClaimTemplate") !== undefined
+                || at(v, "alertmanager", "alertmanagerSpec", "storage", "volumeClaimTemplate") !== undefined
+                || at(v, "grafana", "persistence", "enabled") === true;
+        case "grafana": return at(v, "persistence", "enabled") === true;
+        default: return false;
+    }
+}
+
+function workloadUsesVolumes(r: RecordedResource): boolean {
+    const spec = at(r.inputs, "spec") as any;
+    return (spec?.volumeClaimTemplates?.length ?? 0) > 0
+        || (spec?.template?.spec?.volumes ?? []).some((v: any) => v?.persistentVolumeClaim);
+}
+
+const volumeUsers: Selector[] = [
+    { types: [HELM_RELEASE], where: chartUsesVolumes },
+    { types: WORKLOADS, where: workloadUsesVolumes },
+    { types: [PVC] },
+];
+
+function namespaceOf(r: RecordedResource): unknown {
+    return r.type === HELM_RELEASE ? r.inputs.namespace : at(r.inputs, "metadata", "namespace");
+}
+
+export function selects(selectors: Selector[], r: RecordedResource, all: RecordedResource[]): boolean {
+    return selectors.some((s) => s.types.includes(r.type) && (!s.where || s.where(r, all)));
+}
+
+export const ORDER_RULES: OrderRule[] = [
+    {
+        name: "nodes",
+        because: "its pods need a node to run on; without one the create waits until it times out",
+        needs: [{ types: WORKLOADS }, { types: [HELM_RELEASE] }, addonNamed(...NODE_ADDONS)],
+        providedBy: [{ types: [MANAGED_NODE_GROUP] }],
+    },
+    {
+        name: "cluster DNS",
+        because: "its pods resolve service and AWS endpoint names through CoreDNS",
+        needs: [{ types: WORKLOADS }, { types: [HELM_RELEASE] }],
+        providedBy: [addonNamed("coredns")],
+    },
+    {
+        name: "load balancer controller webhook",
+        because: "the controller's webhooks (mservice.elbv2.k8s.aws, vingress.elbv2.k8s.aws) must answer before Services and Ingresses are admitted",
+        needs: [{ types: [SERVICE, INGRESS] }, { types: [HELM_RELEASE], where: chartIn(SERVICE_CHARTS) }],
+        providedBy: [{ types: [HELM_RELEASE], where: chartIn(["aws-load-balancer-controller"]) }],
+    },
+    {
+        name: "EBS CSI driver",
+        because: "its PersistentVolumeClaims are provisioned by the EBS CSI driver",
+        needs: volumeUsers,
+        providedBy: [addonNamed("aws-ebs-csi-driver")],
+    },
+    {
+        name: "EBS CSI driver on destroy",
+        because: "destroy deletes in reverse order: the namespace (and the volumes its claims hold) must go while the CSI driver still runs, or the PVCs hang on their finalizers",
+        needs: [{
+            types: [NAMESPACE],
+            where: (ns, all) => all.some((u) => selects(volumeUsers, u, all) && namespaceOf(u) === at(ns.inputs, "metadata", "name")),
+        }],
+        providedBy: [addonNamed("aws-ebs-csi-driver")],
+    },
+];
+
+export function orderProblems(resources: RecordedResource[], rules: OrderRule[] = ORDER_RULES): { lines: string[]; problems: string[] } {
+    const graph = new DeployGraph(resources);
+    const lines: string[] = [];
+    const problems: string[] = [];
+    for (const rule of rules) {
+        const providers = resources.filter((r) => selects(rule.providedBy, r, resources));
+        const needing = resources.filter((r) => selects(rule.needs, r, resources) && !providers.includes(r));
+        if (needing.length === 0) continue;
+        if (providers.length === 0) {
+            problems.push(`${rule.name}: nothing in the plan provides it, but ${needing.map(label).join(", ")} need it (${rule.because})`);
+            continue;
+        }
+        const late = needing.filter((r) => !providers.some((p) => graph.waitsFor(r).has(p.urn)));
+        for (const r of late) problems.push(`${label(r)} does not wait for ${rule.name} (${providers.map(label).join(" or ")}): ${rule.because}`);
+        lines.push(`${rule.name}: ${needing.length - late.length} of ${needing.length} wait for ${providers.map(label).join(" or ")}`);
+    }
+    return { lines, problems };
+}
+
+export const order: Check = ({ resources }) => ({ check: "order", ...orderProblems(resources) });

@@ -1,0 +1,156 @@
+/** The pods the plan defines, with what each requests: what the scheduler sees when the deploy runs. */
+import * as YAML from "yaml";
+import { SYSTEM_DAEMONSETS, SYSTEM_DEPLOYMENTS, SystemPod } from "../data/system-pods";
+import { RecordedResource } from "../recorder";
+import { ADDON, at, chartOf, HELM_RELEASE } from "./check";
+import { mebibytes, millicores } from "./quantity";
+
+export interface PodDemand {
+    /** Who defines it, for messages: "Jenkins agent pod template platform-ci". */
+    name: string;
+    cpuMilli: number;
+    memoryMiB: number;
+    /** Replicas in steady state and at their peak (HPA max, one agent per pod template). */
+    replicas: { steady: number; peak: number };
+    nodeSelector: Record<string, string>;
+}
+
+type Requests = { cpu?: unknown; memory?: unknown } | undefined;
+
+function demand(name: string, requests: Requests[], replicas: PodDemand["replicas"], nodeSelector: unknown = {}): PodDemand {
+    return {
+        name,
+        cpuMilli: requests.reduce((s, r) => s + millicores(r?.cpu), 0),
+        memoryMiB: requests.reduce((s, r) => s + mebibytes(r?.memory), 0),
+        replicas,
+        nodeSelector: { ...(nodeSelector as Record<string, string>) },
+    };
+}
+
+/**
+ * The kubernetes plugin adds an agent container ("jnlp") to every pod template that does not define one, requesting
+ * 100m CPU and 256Mi (jenkinsci/kubernetes-plugin src/main/java/org/csanchez/jenkins/plugins/kubernetes/
+ * PodTemplateBuilder.java: DEFAULT_JNLP_CONTAINER_CPU_REQUEST / _MEMORY_REQUEST, applied in build() when the agent
+ * container has no resources). Containers without resourceRequest* request nothing. The chart's `agent.resources`
+ * (512m/512Mi) belong to its default template only: `agent.defaultsProviderTemplate` is "" in jenkins-5.9.53, so
+ * `agent.podTemplates` inherit nothing from it.
+ */
+export const JNLP_DEFAULT_REQUESTS = { cpu: "100m", memory: "256Mi" } as const;
+
+/** `agent.podTemplates` of the Jenkins chart: label -> YAML list of JCasC pod templates (charts/jenkins/templates/jcasc-config.yaml). */
+export function jenkinsAgentPods(release: RecordedResource): PodDemand[] {
+    const templates = (at(release.inputs, "values", "agent", "podTemplates") ?? {}) as Record<string, string>;
+    return Object.values(templates).flatMap((text) => {
+        const parsed = YAML.parse(String(text));
+        return (Array.isArray(parsed) ? parsed : [parsed]).map((t: any) => {
+            const containers: any[] = t?.containers ?? [];
+            const agentName = t?.agentContainer ?? "jnlp";
+            const requests: Requests[] = containers.map((c) => ({ cpu: c.resourceRequestCpu, memory: c.resourceRequestMemory }));
+            if (!containers.some((c) => c.name === agentName)) requests.push(JNLP_DEFAULT_REQUESTS);
+            return demand(`Jenkins agent pod template ${t?.name ?? "?"}`, requests, { steady: 1, peak: 1 }, nodeSelectorOf(t?.nodeSelector));
+        });
+    });
+}
+
+/** The plugin's nodeSelector is a "key=value,key=value" string (PodTemplate.getNodeSelector). */
+function nodeSelectorOf(value: unknown): Record<string, string> {
+    if (!value) return {};
+    return Object.fromEntries(String(value).split(",").map((kv) => kv.split("=").map((s) => s.trim()) as [string, string]));
+}
+
+/**
+ * Pods a chart runs whose requests its values decide: values path of the requests, of the replica count, and the
+ * chart's defaults at the pinned version (charts' values.yaml in ../shared/reference/charts; `{}` there means none).
+ */
+interface ChartPod {
+    pod: string;
+    requests: string[];
+    replicas?: string[];
+    defaultReplicas: number;
+    defaultRequests?: Requests;
+    /** Values path that turns the pod off when false. */
+    enabled?: string[];
+}
+
+export const CHART_PODS: Record<string, ChartPod[]> = {
+    // jenkinsci/helm-charts jenkins-5.9.53 charts/jenkins/values.yaml: controller.resources.requests 50m / 256Mi.
+    jenkins: [{ pod: "controller", requests: ["controller", "resources", "requests"], defaultReplicas: 1, defaultRequests: { cpu: "50m", memory: "256Mi" } }],
+    // aws/eks-charts 3.5.0 stable/aws-load-balancer-controller/values.yaml: replicaCount 2, resources {}.
+    "aws-load-balancer-controller": [{ pod: "controller", requests: ["resources", "requests"], replicas: ["replicaCount"], defaultReplicas: 2 }],
+    // prometheus-community/helm-charts kube-prometheus-stack-88.5.3 values.yaml: every resources {} by default.
+    "kube-prometheus-stack": [
+        { pod: "prometheus", requests: ["prometheus", "prometheusSpec", "resources", "requests"], replicas: ["prometheus", "prometheusSpec", "replicas"], defaultReplicas: 1, enabled: ["prometheus", "enabled"] },
+        { pod: "alertmanager", requests: ["alertmanager", "alertmanagerSpec", "resources", "requests"], replicas: ["alertmanager", "alertmanagerSpec", "replicas"], defaultReplicas: 1, enabled: ["alertmanager", "enabled"] },
+        { pod: "grafana", requests: ["grafana", "resources", "requests"], replicas: ["grafana", "replicas"], defaultReplicas: 1, enabled: ["grafana", "enabled"] },
+        { pod: "operator", requests: ["prometheusOperator", "resources", "requests"], defaultReplicas: 1, enabled: ["prometheusOperator", "enabled"] },
+        { pod: "kube-state-metrics", requests: ["kube-state-metrics", "resources", "requests"], replicas: ["kube-state-metrics", "replicas"], defaultReplicas: 1, enabled: ["kubeStateMetrics", "enabled"] },
+    ],
+};
+
+function chartPods(release: RecordedResource): PodDemand[] {
+    const values = at(release.inputs, "values") ?? {};
+    return (CHART_PODS[chartOf(release)] ?? [])
+        .filter((p) => !p.enabled || at(values, ...p.enabled) !== false)
+        .map((p) => {
+            const requests = (at(values, ...p.requests) as Requests) ?? p.defaultRequests;
+            const replicas = Number((p.replicas && at(values, ...p.replicas)) ?? p.defaultReplicas);
+            return demand(`${chartOf(release)} ${p.pod} (release ${release.name})`, [requests], { steady: replicas, peak: replicas });
+        });
+}
+
+const WORKLOADS = ["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet"];
+const HPA = "kubernetes:autoscaling/v2:HorizontalPodAutoscaler";
+
+/** Requests of a pod spec: its containers together, or its largest init container if that is more (as the scheduler counts). */
+function podSpecRequests(spec: any): Requests[] {
+    const sum = (cs: any[] | undefined) => (cs ?? []).map((c) => c?.resources?.requests as Requests);
+    const containers = sum(spec?.containers);
+    const inits = sum(spec?.initContainers);
+    const total = (rs: Requests[], key: "cpu" | "memory") => rs.reduce((s, r) => s + (key === "cpu" ? millicores(r?.cpu) : mebibytes(r?.memory)), 0);
+    const maxInit = (key: "cpu" | "memory") => Math.max(0, ...inits.map((r) => total([r], key)));
+    return [{
+        cpu: `${Math.max(total(containers, "cpu"), maxInit("cpu"))}m`,
+        memory: `${Math.max(total(containers, "memory"), maxInit("memory"))}Mi`,
+    }];
+}
+
+function workloadPods(workload: RecordedResource, resources: RecordedResource[]): PodDemand {
+    const name = at(workload.inputs, "metadata", "name");
+    const namespace = at(workload.inputs, "metadata", "namespace");
+    const hpa = resources.find((r) => r.type === HPA
+        && at(r.inputs, "spec", "scaleTargetRef", "name") === name
+        && at(r.inputs, "metadata", "namespace") === namespace);
+    const replicas = Number(at(workload.inputs, "spec", "replicas") ?? 1);
+    const spec = at(workload.inputs, "spec", "template", "spec") as any;
+    const scaled = hpa
+        ? { steady: Number(at(hpa.inputs, "spec", "minReplicas") ?? 1), peak: Number(at(hpa.inputs, "spec", "maxReplicas")) }
+        : { steady: replicas, peak: replicas };
+    return demand(`${workload.type.split(":").pop()} ${workload.name}`, podSpecRequests(spec), scaled, spec?.nodeSelector);
+}
+
+/** System pods present in this plan: always, or when the add-on that brings them is planned. */
+function present<T extends SystemPod>(pods: T[], resources: RecordedResource[]): T[] {
+    const addons = new Set(resources.filter((r) => r.type === ADDON).map((r) => String(r.inputs.addonName)));
+    return pods.filter((p) => !p.addon || addons.has(p.addon));
+}
+
+/** What the DaemonSets take from every node before any other pod lands. */
+export function perNodeOverhead(resources: RecordedResource[]): { cpuMilli: number; memoryMiB: number; pods: number; names: string[] } {
+    const ds = present(SYSTEM_DAEMONSETS, resources);
+    return {
+        cpuMilli: ds.reduce((s, d) => s + millicores(d.cpu), 0),
+        memoryMiB: ds.reduce((s, d) => s + mebibytes(d.memory), 0),
+        pods: ds.length,
+        names: ds.map((d) => d.what),
+    };
+}
+
+export function podsOf(resources: RecordedResource[]): PodDemand[] {
+    const releases = resources.filter((r) => r.type === HELM_RELEASE);
+    return [
+        ...present(SYSTEM_DEPLOYMENTS, resources).map((p) => demand(p.what, [p], { steady: p.replicas, peak: p.replicas })),
+        ...releases.filter((r) => chartOf(r) === "jenkins").flatMap(jenkinsAgentPods),
+        ...releases.flatMap(chartPods),
+        ...resources.filter((r) => WORKLOADS.includes(r.type)).map((w) => workloadPods(w, resources)),
+    ];
+}

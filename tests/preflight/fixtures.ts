@@ -1,0 +1,97 @@
+/**
+ * Small hand-built plans in the shape `npm run plan` records, for the preflight checks. `platform()` is a stack that
+ * passes every check; each test breaks one thing in it.
+ */
+import * as YAML from "yaml";
+import { RecordedResource } from "../../offline/recorder";
+
+const urnOf = (type: string, name: string) => `urn:pulumi:t::p::${type}::${name}`;
+
+export interface Opts {
+    parent?: RecordedResource;
+    dependsOn?: RecordedResource[];
+    modeled?: boolean;
+}
+
+export function res(type: string, name: string, inputs: Record<string, unknown>, opts: Opts = {}): RecordedResource {
+    const component = type.startsWith("platform:");
+    return {
+        urn: urnOf(type, name),
+        type, name,
+        parent: opts.parent?.urn ?? "",
+        dependencies: (opts.dependsOn ?? []).map((d) => d.urn),
+        provider: "", providers: {},
+        custom: !component && !type.startsWith("eks:index:Cluster"),
+        remote: type === "eks:index:Cluster" || type === "eks:index:ManagedNodeGroup",
+        protect: false,
+        inputs, outputs: {},
+        ...(opts.modeled ? { modeled: true } : {}),
+    };
+}
+
+/** One JCasC pod template as the Jenkins chart's `agent.podTemplates` takes it. */
+export function podTemplate(name: string, containers: Record<string, unknown>[], extra: Record<string, unknown> = {}): string {
+    return YAML.stringify([{ name, label: name, ...extra, containers }]);
+}
+
+export const GOOD_PLUGINS = ["kubernetes:4540.v612369217f87", "git:5.10.1", "junit:1424.vc64a_edde7777", "timestamper:1.27"];
+
+export interface PlatformOptions {
+    instanceTypes?: string[];
+    minSize?: number;
+    maxSize?: number;
+    version?: string;
+    agent?: string;
+    plugins?: string[];
+    corednsVersion?: string | undefined;
+    hpaMax?: number;
+}
+
+/** A stack that passes every check: nodes, CoreDNS and the CSI driver first, then the controller, then the rest. */
+export function platform(o: PlatformOptions = {}): RecordedResource[] {
+    const cluster = res("eks:index:Cluster", "eks", { version: o.version ?? "1.35" });
+    const nodes = res("eks:index:ManagedNodeGroup", "nodes", {
+        cluster: `ref:${cluster.urn}`,
+        instanceTypes: o.instanceTypes ?? ["t3.xlarge"],
+        scalingConfig: { minSize: o.minSize ?? 2, desiredSize: o.minSize ?? 2, maxSize: o.maxSize ?? 4 },
+    });
+    const coredns = res("aws:eks/addon:Addon", "coredns", { addonName: "coredns", addonVersion: "corednsVersion" in o ? o.corednsVersion : "v1.14.3-eksbuild.11" }, { dependsOn: [nodes, cluster] });
+    const ebsCsi = res("aws:eks/addon:Addon", "ebs-csi", { addonName: "aws-ebs-csi-driver", addonVersion: "v1.57.1-eksbuild.1" }, { dependsOn: [nodes, cluster] });
+    const lbc = res("kubernetes:helm.sh/v3:Release", "lbc", {
+        chart: "aws-load-balancer-controller", version: "3.5.0", repositoryOpts: { repo: "https://aws.github.io/eks-charts" }, namespace: "kube-system", values: {},
+    }, { dependsOn: [nodes, coredns] });
+    const jenkinsNs = res("kubernetes:core/v1:Namespace", "jenkins-ns", { metadata: { name: "jenkins" } }, { dependsOn: [ebsCsi] });
+    const jenkins = res("kubernetes:helm.sh/v3:Release", "jenkins", {
+        chart: "jenkins", version: "5.9.53", repositoryOpts: { repo: "https://charts.jenkins.io" }, namespace: "jenkins",
+        values: {
+            controller: {
+                image: { tag: "2.568.2-jdk21" },
+                installPlugins: o.plugins ?? GOOD_PLUGINS,
+                resources: { requests: { cpu: "500m", memory: "2Gi" } },
+            },
+            agent: { podTemplates: { ci: o.agent ?? podTemplate("ci", [{ name: "node", resourceRequestCpu: "1", resourceRequestMemory: "2Gi" }]) } },
+            persistence: { enabled: true, size: "20Gi" },
+        },
+    }, { dependsOn: [jenkinsNs, lbc, ebsCsi] });
+    const app = res("platform:app:WebApp", "app", {}, { dependsOn: [nodes, coredns] });
+    const deployment = res("kubernetes:apps/v1:Deployment", "app-deploy", {
+        metadata: { name: "app", namespace: "app" },
+        spec: { template: { spec: { containers: [{ name: "app", resources: { requests: { cpu: "250m", memory: "256Mi" } } }] } } },
+    }, { parent: app });
+    const hpa = res("kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "app-hpa", {
+        metadata: { name: "app", namespace: "app" },
+        spec: { minReplicas: 2, maxReplicas: o.hpaMax ?? 4, scaleTargetRef: { kind: "Deployment", name: "app" } },
+    }, { parent: app, dependsOn: [deployment] });
+    const service = res("kubernetes:core/v1:Service", "app-svc", { metadata: { name: "app", namespace: "app" } }, { parent: app, dependsOn: [lbc] });
+    const ingress = res("kubernetes:networking.k8s.io/v1:Ingress", "app-ingress", { metadata: { name: "app", namespace: "app" } }, { parent: app, dependsOn: [lbc, service] });
+    return [cluster, nodes, coredns, ebsCsi, lbc, jenkinsNs, jenkins, app, deployment, hpa, service, ingress];
+}
+
+export function named(resources: RecordedResource[], name: string): RecordedResource {
+    const found = resources.find((r) => r.name === name);
+    if (!found) throw new Error(`no ${name} in fixture`);
+    return found;
+}
+
+/** The plan date the tests ask about. */
+export const TODAY = new Date("2026-11-30T00:00:00Z");

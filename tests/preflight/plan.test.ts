@@ -1,0 +1,39 @@
+import * as assert from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { PROJECT_DIR } from "../../offline/plan";
+import { runPreflight } from "../../offline/preflight";
+import { planFor } from "../helpers/plans";
+
+describe("preflight on the committed stacks", function () {
+    this.timeout(120000);
+
+    it("runs every check over the recorded plan; the cold deploy waits for the control plane before the node group", async () => {
+        const plan = await planFor("dev");
+        const results = runPreflight({ resources: plan.resources, date: new Date("2026-11-30T00:00:00Z") });
+        assert.deepStrictEqual(results.map((r) => r.check), ["capacity", "versions", "order", "cold deploy"]);
+        assert.ok(results[0].lines.some((l) => /^node group eks-platform-dev-nodes: /.test(l)), results[0].lines.join("\n"));
+        const path = results[3].lines.join("\n");
+        assert.ok(path.indexOf("Cluster eks-platform-dev-eks") < path.indexOf("ManagedNodeGroup eks-platform-dev-nodes"), path);
+    });
+
+    it("npm run plan prints the preflight section and exits non-zero with one line per problem", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "preflight-"));
+        try {
+            const stack = fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.prod.yaml"), "utf8");
+            assert.match(stack, /cluster:version: "1\.35"/);
+            fs.writeFileSync(path.join(dir, "Pulumi.prod.yaml"), stack.replace('cluster:version: "1.35"', 'cluster:version: "1.32"'));
+            const res = spawnSync(process.execPath, [require.resolve("ts-node/dist/bin"), "--transpile-only", path.join(PROJECT_DIR, "scripts/plan.ts"),
+                "--stack-file", path.join(dir, "Pulumi.prod.yaml"), "--out", dir, "--quiet"], { cwd: PROJECT_DIR, encoding: "utf8", timeout: 60000 });
+            assert.strictEqual(res.status, 1, res.stderr);
+            assert.match(res.stdout, /\npreflight:\n {2}capacity: /);
+            assert.match(res.stdout, /critical path of a cold `pulumi up`/);
+            assert.match(res.stderr, /\npreflight problems \(\d+\):\n/);
+            assert.match(res.stderr, /\n {2}\[versions\] Cluster eks-platform-prod-eks: Kubernetes 1\.32 left standard support on 2026-03-23/);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+});
