@@ -1,9 +1,7 @@
 /**
  * Pods EKS and its add-ons run on the worker nodes, with their requests, so capacity counts them. Transcribed
  * 2026-11-30 from: eksctl-io/eksctl @ 99984adb (2026-08-21) pkg/addons/default/assets/coredns-1.35.json (written by
- * eksctl from the EKS coredns add-on) and aws-node.yaml (VPC CNI v1.23.0 DaemonSet); kubernetes-sigs/metrics-server
- * charts/metrics-server/values.yaml @ 026af897 (the EKS community add-on's own manifest is not in the stored
- * sources: the upstream chart defaults stand in for it); kubernetes-sigs/aws-ebs-csi-driver
+ * eksctl from the EKS coredns add-on) and aws-node.yaml (VPC CNI v1.23.0 DaemonSet); kubernetes-sigs/aws-ebs-csi-driver
  * charts/aws-ebs-csi-driver/values.yaml @ 006340ee (controller and node containers; sidecars request nothing there).
  * kube-proxy's requests are not in any stored source and are counted as a pod slot only.
  */
@@ -17,7 +15,6 @@ export interface SystemPod {
 
 export const SYSTEM_DEPLOYMENTS: (SystemPod & { replicas: number })[] = [
     { what: "CoreDNS", addon: "coredns", replicas: 2, cpu: "100m", memory: "70Mi" },
-    { what: "metrics-server", addon: "metrics-server", replicas: 1, cpu: "100m", memory: "200Mi" },
     { what: "EBS CSI controller", addon: "aws-ebs-csi-driver", replicas: 2, cpu: "10m", memory: "40Mi" },
 ];
 

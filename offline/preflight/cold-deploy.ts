@@ -17,10 +17,12 @@ export interface DurationAssumption {
 
 /** Assumptions, first match wins. "estimate" means observed typical times, not a documented figure. */
 export const DURATIONS: DurationAssumption[] = [
-    { what: "EKS control plane (eks:index:Cluster with its IAM, OIDC provider, access entries)", types: [EKS_CLUSTER], minutes: 10,
+    // Remote components do no work of their own: the children their models add (offline/models) carry the time.
+    { what: "remote component (its modelled children carry the time)", types: [EKS_CLUSTER, MANAGED_NODE_GROUP, "awsx:ec2:Vpc"], minutes: 0, source: "offline/models" },
+    { what: "EKS control plane", types: ["aws:eks/cluster:Cluster"], minutes: 10,
         source: "estimate; AWS EKS user guide create-cluster: \"Cluster provisioning takes several minutes\"" },
-    { what: "managed node group", types: [MANAGED_NODE_GROUP], minutes: 4, source: "estimate (3-5 min: launch, join, Ready)" },
-    { what: "VPC with subnets, routes and NAT gateway(s)", types: ["awsx:ec2:Vpc"], minutes: 3, source: "estimate (a NAT gateway takes 1-2 min to become available)" },
+    { what: "managed node group", types: ["aws:eks/nodeGroup:NodeGroup"], minutes: 4, source: "estimate (3-5 min: launch, join, Ready)" },
+    { what: "NAT gateway until available", types: ["aws:ec2/natGateway:NatGateway"], minutes: 2, source: "estimate (a NAT gateway takes 1-2 min to become available)" },
     { what: "ACM DNS validation", types: ["aws:acm/certificateValidation:CertificateValidation"], minutes: 5, source: "estimate (ACM: usually minutes after the CNAME resolves; up to 72 h documented)" },
     { what: "Route53 record (until INSYNC)", types: ["aws:route53/record:Record"], minutes: 1, source: "estimate (Route53 propagates to all servers within 60 s)" },
     { what: "EKS add-on until ACTIVE", types: [ADDON], minutes: 2, source: "estimate" },

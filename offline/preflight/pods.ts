@@ -73,6 +73,9 @@ interface ChartPod {
 }
 
 export const CHART_PODS: Record<string, ChartPod[]> = {
+    // kubernetes-sigs/metrics-server tag metrics-server-helm-chart-3.13.0 charts/metrics-server/values.yaml:
+    // replicas 1, resources.requests 100m / 200Mi.
+    "metrics-server": [{ pod: "metrics-server", requests: ["resources", "requests"], replicas: ["replicas"], defaultReplicas: 1, defaultRequests: { cpu: "100m", memory: "200Mi" } }],
     // jenkinsci/helm-charts jenkins-5.9.53 charts/jenkins/values.yaml: controller.resources.requests 50m / 256Mi.
     jenkins: [{ pod: "controller", requests: ["controller", "resources", "requests"], defaultReplicas: 1, defaultRequests: { cpu: "50m", memory: "256Mi" } }],
     // aws/eks-charts 3.5.0 stable/aws-load-balancer-controller/values.yaml: replicaCount 2, resources {}.

@@ -84,7 +84,10 @@ export function platform(o: PlatformOptions = {}): RecordedResource[] {
     }, { parent: app, dependsOn: [deployment] });
     const service = res("kubernetes:core/v1:Service", "app-svc", { metadata: { name: "app", namespace: "app" } }, { parent: app, dependsOn: [lbc] });
     const ingress = res("kubernetes:networking.k8s.io/v1:Ingress", "app-ingress", { metadata: { name: "app", namespace: "app" } }, { parent: app, dependsOn: [lbc, service] });
-    return [cluster, nodes, coredns, ebsCsi, lbc, jenkinsNs, jenkins, app, deployment, hpa, service, ingress];
+    // What the remote components create, as offline/models records it: they carry the time.
+    const controlPlane = res("aws:eks/cluster:Cluster", "eks-eksCluster", { version: o.version ?? "1.35" }, { parent: cluster, modeled: true });
+    const nodeGroup = res("aws:eks/nodeGroup:NodeGroup", "nodes", {}, { parent: nodes, modeled: true, dependsOn: [cluster] });
+    return [cluster, controlPlane, nodes, nodeGroup, coredns, ebsCsi, lbc, jenkinsNs, jenkins, app, deployment, hpa, service, ingress];
 }
 
 export function named(resources: RecordedResource[], name: string): RecordedResource {

@@ -16,7 +16,7 @@ describe("preflight on the committed stacks", function () {
         assert.deepStrictEqual(results.map((r) => r.check), ["capacity", "versions", "order", "cold deploy"]);
         assert.ok(results[0].lines.some((l) => /^node group eks-platform-dev-nodes: /.test(l)), results[0].lines.join("\n"));
         const path = results[3].lines.join("\n");
-        assert.ok(path.indexOf("Cluster eks-platform-dev-eks") < path.indexOf("ManagedNodeGroup eks-platform-dev-nodes"), path);
+        assert.ok(path.includes("Cluster eks-platform-dev-eks-eksCluster") && path.indexOf("Cluster eks-platform-dev-eks-eksCluster") < path.indexOf("NodeGroup eks-platform-dev-nodes"), path);
     });
 
     it("npm run plan prints the preflight section and exits non-zero with one line per problem", () => {
@@ -24,14 +24,14 @@ describe("preflight on the committed stacks", function () {
         try {
             const stack = fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.prod.yaml"), "utf8");
             assert.match(stack, /cluster:version: "1\.35"/);
-            fs.writeFileSync(path.join(dir, "Pulumi.prod.yaml"), stack.replace('cluster:version: "1.35"', 'cluster:version: "1.32"'));
+            fs.writeFileSync(path.join(dir, "Pulumi.prod.yaml"), stack.replace('cluster:version: "1.35"', 'cluster:version: "1.33"'));
             const res = spawnSync(process.execPath, [require.resolve("ts-node/dist/bin"), "--transpile-only", path.join(PROJECT_DIR, "scripts/plan.ts"),
                 "--stack-file", path.join(dir, "Pulumi.prod.yaml"), "--out", dir, "--quiet"], { cwd: PROJECT_DIR, encoding: "utf8", timeout: 60000 });
             assert.strictEqual(res.status, 1, res.stderr);
             assert.match(res.stdout, /\npreflight:\n {2}capacity: /);
             assert.match(res.stdout, /critical path of a cold `pulumi up`/);
             assert.match(res.stderr, /\npreflight problems \(\d+\):\n/);
-            assert.match(res.stderr, /\n {2}\[versions\] Cluster eks-platform-prod-eks: Kubernetes 1\.32 left standard support on 2026-03-23/);
+            assert.match(res.stderr, /\n {2}\[versions\] Cluster eks-platform-prod-eks: Kubernetes 1\.33 left standard support on 2026-07-29/);
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }
