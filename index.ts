@@ -16,6 +16,7 @@ const name = config.cluster.name;
 
 // One AWS provider for the whole stack: region and tags are decided here, not in each component.
 const awsProvider = new aws.Provider("aws", {
+    ...config.awsProvider,
     region: config.region as aws.Region,
     defaultTags: { tags: { ...config.tags } },
 });

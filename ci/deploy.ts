@@ -7,15 +7,12 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import * as YAML from "yaml";
-import { imageTagProblem } from "../config/checks";
+import { parseArgs as parseCommandLine } from "util";
+import { imageTagProblem, stackNameProblem } from "../config/checks";
+import { UsageError } from "../config/problems";
+import { readStackFile, StackFileError } from "../config/stack-file";
 
-export class UsageError extends Error {
-    constructor(message: string) {
-        super(message);
-        this.name = "UsageError";
-    }
-}
+export { UsageError } from "../config/problems";
 
 export interface DeployOptions {
     stack: string;
@@ -26,39 +23,53 @@ export interface DeployOptions {
     yesDestroyProd: boolean;
 }
 
-export const USAGE = "usage: deploy --stack <name> [--image-tag <tag>] [--refresh] [--preview-only] | --stack <name> --destroy [--yes-destroy-prod]";
-const FLAGS = new Set(["--refresh", "--preview-only", "--destroy", "--yes-destroy-prod"]);
-const VALUED = new Set(["--stack", "--image-tag"]);
+export const USAGE = `usage: deploy --stack <name> [--image-tag <tag>] [--refresh] [--preview-only] | --stack <name> --destroy [--yes-destroy-prod]
+  --stack             the stack: name or org/project/name; its Pulumi.<name>.yaml must exist
+  --image-tag         the app image to deploy (sets app:imageTag; never latest)
+  --refresh           refresh the stack's state before the preview
+  --preview-only      stop after the preview
+  --destroy           destroy the stack (prod also needs --yes-destroy-prod)
+  --help              prints this
+needs the Pulumi CLI on PATH; exit codes: 0 done, 1 the deploy failed, 2 bad arguments`;
+
+const OPTIONS = {
+    "stack": { type: "string" },
+    "image-tag": { type: "string" },
+    "refresh": { type: "boolean" },
+    "preview-only": { type: "boolean" },
+    "destroy": { type: "boolean" },
+    "yes-destroy-prod": { type: "boolean" },
+    "help": { type: "boolean", short: "h" },
+} as const;
+
+/** True when the command line asks for the usage. */
+export function wantsHelp(argv: string[]): boolean {
+    return argv.includes("--help") || argv.includes("-h");
+}
 
 export function parseArgs(argv: string[]): DeployOptions {
-    const values: Record<string, string> = {};
-    const flags = new Set<string>();
-    for (let i = 0; i < argv.length; i++) {
-        const arg = argv[i];
-        const [key, inline] = arg.split(/=(.*)/s, 2);
-        if (VALUED.has(key)) {
-            const value = inline ?? argv[++i];
-            if (value === undefined || value.startsWith("--")) throw new UsageError(`${key} needs a value\n${USAGE}`);
-            if (key in values) throw new UsageError(`${key} given twice`);
-            values[key] = value;
-        } else if (FLAGS.has(arg)) {
-            flags.add(arg);
-        } else {
-            throw new UsageError(`unknown argument ${arg}\n${USAGE}`);
-        }
+    let parsed;
+    try {
+        parsed = parseCommandLine({ args: argv, options: OPTIONS, allowPositionals: false, tokens: true });
+    } catch (err) {
+        throw new UsageError(`${err instanceof Error ? err.message : err}\n${USAGE}`);
     }
-    const stack = values["--stack"];
+    const { values, tokens } = parsed;
+    const given = tokens.filter((t) => t.kind === "option").map((t) => (t as { name: string }).name);
+    const twice = given.find((name, i) => given.indexOf(name) !== i);
+    if (twice) throw new UsageError(`--${twice} given twice`);
+    const stack = values.stack;
     if (!stack) throw new UsageError(`--stack is required\n${USAGE}`);
     checkStackName(stack);
-    const imageTag = values["--image-tag"];
+    const imageTag = values["image-tag"];
     if (imageTag !== undefined) checkImageTag(imageTag);
     const options: DeployOptions = {
         stack,
         imageTag,
-        refresh: flags.has("--refresh"),
-        previewOnly: flags.has("--preview-only"),
-        destroy: flags.has("--destroy"),
-        yesDestroyProd: flags.has("--yes-destroy-prod"),
+        refresh: values.refresh ?? false,
+        previewOnly: values["preview-only"] ?? false,
+        destroy: values.destroy ?? false,
+        yesDestroyProd: values["yes-destroy-prod"] ?? false,
     };
     if (options.destroy && (options.imageTag || options.previewOnly)) {
         throw new UsageError("--destroy takes no --image-tag or --preview-only");
@@ -67,11 +78,9 @@ export function parseArgs(argv: string[]): DeployOptions {
     return options;
 }
 
-/** Pulumi stack names: `name` or `org/project/name`, letters, digits, `-`, `_`, `.`. */
 export function checkStackName(stack: string): void {
-    const parts = stack.split("/");
-    const ok = (parts.length === 1 || parts.length === 3) && parts.every((p) => /^[A-Za-z0-9_.-]{1,100}$/.test(p));
-    if (!ok) throw new UsageError(`"${stack}" is not a stack name (name or org/project/name; letters, digits, - _ .)`);
+    const problem = stackNameProblem(stack);
+    if (problem) throw new UsageError(problem);
 }
 
 export function checkImageTag(tag: string): void {
@@ -89,8 +98,15 @@ export function environmentOf(stack: string, projectDir: string): string {
     if (!fs.existsSync(file)) {
         throw new UsageError(`no stack file Pulumi.${shortStackName(stack)}.yaml in ${projectDir}: a stack without its config would fail validation`);
     }
-    const doc = YAML.parse(fs.readFileSync(file, "utf8")) ?? {};
-    return doc.config?.["platform:environment"] ?? shortStackName(stack);
+    let config: Record<string, unknown>;
+    try {
+        config = readStackFile(file);
+    } catch (err) {
+        if (err instanceof StackFileError) throw new UsageError(err.message);
+        throw err;
+    }
+    const environment = config["platform:environment"];
+    return typeof environment === "string" ? environment : shortStackName(stack);
 }
 
 /** The part of a Pulumi stack this program uses, so tests can stand in for the CLI. */
@@ -104,6 +120,8 @@ export interface DeployStack {
 }
 
 export interface DeployWorkspace {
+    /** Why this workspace cannot run at all (no Pulumi CLI), asked before any stack is touched. */
+    unavailable?(): string | undefined;
     /** For deploys: a new stack is created from its committed stack file. */
     selectOrCreate(stack: string, projectDir: string): Promise<DeployStack>;
     /** For destroy: never creates. */
@@ -123,6 +141,10 @@ export function formatOutputs(outputs: Record<string, { value: unknown; secret: 
 
 /** Runs one deploy or destroy; returns the process exit code. */
 export async function run(argv: string[], workspace: DeployWorkspace, projectDir: string, io: Io): Promise<number> {
+    if (wantsHelp(argv)) {
+        io.out(`${USAGE}\n`);
+        return 0;
+    }
     let options: DeployOptions;
     let environment: string;
     try {
@@ -137,6 +159,12 @@ export async function run(argv: string[], workspace: DeployWorkspace, projectDir
             return 2;
         }
         throw err;
+    }
+
+    const unavailable = workspace.unavailable?.();
+    if (unavailable) {
+        io.err(`deploy: ${unavailable}\n`);
+        return 1;
     }
 
     const stream = (out: string) => io.out(out);
@@ -176,18 +204,41 @@ export async function run(argv: string[], workspace: DeployWorkspace, projectDir
     }
 }
 
-/** The real workspace: the Pulumi CLI through the Automation API, on the project's own Pulumi.yaml. */
+/** Where the `pulumi` binary is on PATH, or undefined. */
+export function findOnPath(binary: string, pathVar = process.env.PATH ?? ""): string | undefined {
+    const names = process.platform === "win32" ? [`${binary}.exe`, `${binary}.cmd`] : [binary];
+    for (const dir of pathVar.split(path.delimiter).filter(Boolean)) {
+        for (const name of names) {
+            const candidate = path.join(dir, name);
+            try {
+                fs.accessSync(candidate, fs.constants.X_OK);
+                if (fs.statSync(candidate).isFile()) return candidate;
+            } catch {
+                // not here
+            }
+        }
+    }
+    return undefined;
+}
+
+export const NO_PULUMI = "the Pulumi CLI is not on PATH: install it (https://www.pulumi.com/docs/iac/download-install/, or curl -fsSL https://get.pulumi.com | sh) and run again";
+
+/**
+ * The real workspace: the Pulumi CLI through the Automation API, on the project's own Pulumi.yaml.
+ * The workspace is made only when first used, so bad arguments are reported without a Pulumi CLI.
+ */
 export function localWorkspace(): DeployWorkspace {
-    // Loaded here so that tests (which stand in for the workspace) need no Pulumi CLI.
-    const { LocalWorkspace } = require("@pulumi/pulumi/automation") as typeof import("@pulumi/pulumi/automation");
+    // Loaded only once a stack is used, after the CLI was found: the Automation API drives the `pulumi` binary.
+    const automation = () => (require("@pulumi/pulumi/automation") as typeof import("@pulumi/pulumi/automation")).LocalWorkspace;
     return {
-        selectOrCreate: (stackName, workDir) => LocalWorkspace.createOrSelectStack({ stackName, workDir }),
-        select: (stackName, workDir) => LocalWorkspace.selectStack({ stackName, workDir }),
+        unavailable: () => (findOnPath("pulumi") ? undefined : NO_PULUMI),
+        selectOrCreate: (stackName, workDir) => automation().createOrSelectStack({ stackName, workDir }),
+        select: (stackName, workDir) => automation().selectStack({ stackName, workDir }),
     };
 }
 
 if (require.main === module) {
     const projectDir = path.resolve(__dirname, "..");
     run(process.argv.slice(2), localWorkspace(), projectDir, { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) })
-        .then((code) => process.exit(code), (err) => { process.stderr.write(`deploy: ${err?.stack ?? err}\n`); process.exit(1); });
+        .then((code) => process.exit(code), (err) => { process.stderr.write(`deploy: ${err instanceof Error ? err.message : err}\n`); process.exit(1); });
 }

@@ -1,6 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
+import { ADDON_VERSIONS } from "../components/addons";
 import { Problems } from "./problems";
-import { checkArn, checkCidr, checkDomain, checkGiSize, checkHostedZoneId, checkInt, imageTagProblem, parseJson } from "./checks";
+import {
+    checkArn, checkCidr, checkDomain, checkEcrRepositoryUrl, checkGiSize, checkHostedZoneId, checkHttpsUrl, checkInt, checkRetention, checkTags,
+    imageTagProblem, parseJson, partitionOf, REGION, stackNameProblem,
+} from "./checks";
+import { AwsProviderSettings, awsProviderSettings } from "./provider";
 
 export { ConfigError } from "./problems";
 
@@ -26,6 +31,8 @@ export interface PlatformConfig {
     readonly stack: string;
     readonly environment: Environment;
     readonly region: string;
+    /** The stack's other `aws:` keys, for the program's explicit AWS provider (which reads no stack config itself). */
+    readonly awsProvider: AwsProviderSettings;
     /** Tags every AWS resource carries (through the provider's default tags). */
     readonly tags: Readonly<Record<string, string>>;
     readonly network: {
@@ -137,7 +144,38 @@ export const KNOWN_KEYS: Record<string, readonly string[]> = {
 /** Secret keys: never read as plain strings; the offline plan supplies placeholders for them. */
 export const SECRET_KEYS: readonly string[] = ["cicd:jenkinsAdminPassword", "observability:grafanaAdminPassword"];
 
+// Namespaces outside KNOWN_KEYS that a stack file may use, and why the others are refused.
+const PULUMI_KEYS = ["disable-default-providers"];
+const KUBERNETES_REFUSED = "is not read: every Kubernetes resource goes through the cluster's own provider, and an explicit provider reads no stack config";
+
 export type RawConfig = Readonly<Record<string, string | undefined>>;
+
+/** Known keys with the same name in another namespace, for "did you mean". */
+function lookalikes(name: string): string[] {
+    return Object.entries(KNOWN_KEYS).filter(([, keys]) => keys.includes(name)).map(([ns]) => `${ns}:${name}`);
+}
+
+function checkKeyNames(problems: Problems, raw: RawConfig, project: string): void {
+    for (const key of Object.keys(raw)) {
+        const at = key.indexOf(":");
+        const [ns, name] = at < 0 ? [project, key] : [key.slice(0, at), key.slice(at + 1)];
+        const known = KNOWN_KEYS[ns];
+        const hint = lookalikes(name).length > 0 ? `; did you mean ${lookalikes(name).join(" or ")}?` : "";
+        if (known) {
+            if (!known.includes(name)) problems.add(key, `is not a setting this program reads (known ${ns} keys: ${known.join(", ")})`);
+        } else if (ns === "aws") {
+            continue; // awsProviderSettings knows the provider's keys
+        } else if (ns === "kubernetes") {
+            problems.add(key, KUBERNETES_REFUSED);
+        } else if (ns === "pulumi") {
+            if (!PULUMI_KEYS.includes(name)) problems.add(key, `is not a Pulumi engine setting this program allows (${PULUMI_KEYS.join(", ")})`);
+        } else if (ns === project) {
+            problems.add(key, `is not a setting this program reads: a key without a namespace belongs to the project (${project}:) and the program reads none${hint}`);
+        } else {
+            problems.add(key, `"${ns}" is not a namespace this program reads (${[...Object.keys(KNOWN_KEYS), "aws", "pulumi"].join(", ")})${hint}`);
+        }
+    }
+}
 
 /**
  * Turns raw stack config ("namespace:key" -> string, as Pulumi stores it) into a validated, frozen object.
@@ -145,18 +183,15 @@ export type RawConfig = Readonly<Record<string, string | undefined>>;
  */
 export function parseConfig(raw: RawConfig, project: string, stack: string): PlatformConfig {
     const problems = new Problems();
+    // An empty value would otherwise fall back to the default unnoticed.
+    for (const [key, value] of Object.entries(raw)) {
+        if (value !== undefined && value.trim() === "") problems.add(key, "is set but empty: give it a value, or remove the key to use the default");
+    }
     const get = (key: string): string | undefined => {
         const value = raw[key];
-        return value === undefined || value === "" ? undefined : value;
+        return value === undefined || value.trim() === "" ? undefined : value;
     };
-
-    for (const key of Object.keys(raw)) {
-        const [ns, name] = key.split(":");
-        const known = KNOWN_KEYS[ns];
-        if (known && !known.includes(name)) {
-            problems.add(key, `is not a setting this program reads (known ${ns} keys: ${known.join(", ")})`);
-        }
-    }
+    checkKeyNames(problems, raw, project);
 
     const envRaw = get("platform:environment") ?? stack;
     const environment = envRaw === "dev" || envRaw === "prod" ? envRaw : undefined;
@@ -169,11 +204,14 @@ export function parseConfig(raw: RawConfig, project: string, stack: string): Pla
     const region = get("aws:region");
     if (!region) {
         problems.add("aws:region", "is required (pulumi config set aws:region ap-northeast-2)");
-    } else if (!/^[a-z]{2}(-gov)?-[a-z]+-\d$/.test(region)) {
+    } else if (!REGION.test(region)) {
         problems.add("aws:region", `"${region}" is not an AWS region name`);
     }
+    const partition = partitionOf(region ?? "");
+    const awsProvider = awsProviderSettings(problems, raw);
 
     const extraTags = parseJson<Record<string, string>>(problems, "platform:tags", get("platform:tags"), isStringMap, "an object of string tags") ?? {};
+    checkTags(problems, "platform:tags", extraTags);
 
     const vpcCidr = get("network:vpcCidr") ?? "10.0.0.0/16";
     const azCount = checkInt(problems, "network:azCount", get("network:azCount"), d.azCount, { min: 1, max: 6 });
@@ -200,6 +238,9 @@ export function parseConfig(raw: RawConfig, project: string, stack: string): Pla
     const version = get("cluster:version") ?? "1.35";
     if (!(SUPPORTED_KUBERNETES_VERSIONS as readonly string[]).includes(version)) {
         problems.add("cluster:version", `"${version}" is not a Kubernetes version EKS supports (${SUPPORTED_KUBERNETES_VERSIONS.join(", ")})`);
+    } else if (!(version in ADDON_VERSIONS)) {
+        problems.add("cluster:version", `"${version}" has no pinned EKS add-on builds (components/addons.ts lists ${Object.keys(ADDON_VERSIONS).join(", ")}): `
+            + "add the vpc-cni, kube-proxy, coredns and aws-ebs-csi-driver builds for it, from `aws eks describe-addon-versions`, first");
     }
 
     const instanceTypes = parseJson<string[]>(problems, "cluster:instanceTypes", get("cluster:instanceTypes"), isStringArray, "a JSON list of instance types") ?? d.nodeGroup.instanceTypes;
@@ -216,6 +257,12 @@ export function parseConfig(raw: RawConfig, project: string, stack: string): Pla
     const minSize = checkInt(problems, "cluster:minSize", get("cluster:minSize"), d.nodeGroup.minSize, { min: 0, max: 100 });
     const desiredSize = checkInt(problems, "cluster:desiredSize", get("cluster:desiredSize"), d.nodeGroup.desiredSize, { min: 0, max: 100 });
     const maxSize = checkInt(problems, "cluster:maxSize", get("cluster:maxSize"), d.nodeGroup.maxSize, { min: 1, max: 100 });
+    if (env === "prod" && desiredSize === 0) {
+        problems.add("cluster:desiredSize", "prod cannot run on zero nodes");
+    }
+    if (env === "prod" && minSize === 0) {
+        problems.add("cluster:minSize", "prod cannot scale to zero nodes: the app, ingress controller and monitoring would stop");
+    }
     if (!(minSize <= desiredSize && desiredSize <= maxSize)) {
         problems.add("cluster:minSize/desiredSize/maxSize", `need min <= desired <= max, got ${minSize} / ${desiredSize} / ${maxSize}`);
     }
@@ -225,7 +272,12 @@ export function parseConfig(raw: RawConfig, project: string, stack: string): Pla
     // An open prod endpoint is the policy eks-public-endpoint-restricted-in-prod's to refuse (plan and previews).
     for (const cidr of publicAccessCidrs) checkCidr(problems, "cluster:publicAccessCidrs", cidr, { minPrefix: 0, maxPrefix: 32 });
     const adminPrincipalArns = parseJson<string[]>(problems, "cluster:adminPrincipalArns", get("cluster:adminPrincipalArns"), isStringArray, "a JSON list of IAM role/user ARNs") ?? [];
-    for (const arn of adminPrincipalArns) checkArn(problems, "cluster:adminPrincipalArns", arn);
+    for (const arn of adminPrincipalArns) checkArn(problems, "cluster:adminPrincipalArns", arn, partition);
+    // The cluster has no other admin: EKS's bootstrap creator entry is off (components/cluster.ts), and the program's
+    // own Kubernetes provider authenticates as whoever runs `pulumi up`.
+    if (adminPrincipalArns.length === 0) {
+        problems.add("cluster:adminPrincipalArns", "is empty: list the IAM role or user you run `pulumi up` as (and any other admins); the cluster has no other admin");
+    }
     const logTypes = parseJson<string[]>(problems, "cluster:logTypes", get("cluster:logTypes"), isStringArray, "a JSON list of log types") ?? d.logTypes;
     for (const t of logTypes) {
         if (!CONTROL_PLANE_LOG_TYPES.includes(t)) problems.add("cluster:logTypes", `"${t}" is not one of ${CONTROL_PLANE_LOG_TYPES.join(", ")}`);
@@ -262,16 +314,22 @@ export function parseConfig(raw: RawConfig, project: string, stack: string): Pla
     if (!stateBackendUrl) problems.add("cicd:stateBackendUrl", "is required: the s3://bucket[/prefix] that holds Pulumi state, which deploys read and write");
     else if (!/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^?\s]*)?(\?\S*)?$/.test(stateBackendUrl)) problems.add("cicd:stateBackendUrl", `"${stateBackendUrl}" is not an s3://bucket URL`);
     const trustedDeployerArns = parseJson<string[]>(problems, "cicd:trustedDeployerArns", get("cicd:trustedDeployerArns"), isStringArray, "a JSON list of IAM role ARNs") ?? [];
-    for (const arn of trustedDeployerArns) checkArn(problems, "cicd:trustedDeployerArns", arn);
+    for (const arn of trustedDeployerArns) checkArn(problems, "cicd:trustedDeployerArns", arn, partition);
     if (!jenkins && trustedDeployerArns.length === 0) {
         problems.add("cicd:trustedDeployerArns", "is empty and this stack runs no Jenkins: list the Jenkins agent role that promotes to it (the dev stack's jenkinsAgentRoleArn output)");
     }
     const promoteTo = parseJson<{ stack: string; deployRoleArn: string; repositoryUrl: string; appUrl: string }>(problems, "cicd:promoteTo", get("cicd:promoteTo"), isPromotion,
         "an object {stack, deployRoleArn, repositoryUrl, appUrl} (the target stack's outputs)");
-    if (promoteTo) checkArn(problems, "cicd:promoteTo.deployRoleArn", promoteTo.deployRoleArn);
+    if (promoteTo) {
+        const stackProblem = stackNameProblem(promoteTo.stack);
+        if (stackProblem) problems.add("cicd:promoteTo.stack", stackProblem);
+        checkArn(problems, "cicd:promoteTo.deployRoleArn", promoteTo.deployRoleArn, partition, ["role"]);
+        checkEcrRepositoryUrl(problems, "cicd:promoteTo.repositoryUrl", promoteTo.repositoryUrl, partition);
+        checkHttpsUrl(problems, "cicd:promoteTo.appUrl", promoteTo.appUrl);
+    }
 
     const retention = get("observability:retention") ?? d.retention;
-    if (!/^\d+[hdwy]$/.test(retention)) problems.add("observability:retention", `"${retention}" is not a Prometheus retention such as 15d`);
+    checkRetention(problems, "observability:retention", retention);
     const size = (key: string, fallback: string) => {
         const v = get(key) ?? fallback;
         checkGiSize(problems, key, v);
@@ -280,10 +338,14 @@ export function parseConfig(raw: RawConfig, project: string, stack: string): Pla
     const prometheusStorage = size("observability:prometheusStorage", d.prometheusStorage);
     const alertmanagerStorage = size("observability:alertmanagerStorage", "5Gi");
     const grafanaStorage = size("observability:grafanaStorage", "10Gi");
-    const errorRatio = Number(get("observability:errorRatio") ?? "0.05");
-    if (!(errorRatio > 0 && errorRatio < 1)) problems.add("observability:errorRatio", `${get("observability:errorRatio")} is not a ratio between 0 and 1`);
-    const p99Seconds = Number(get("observability:p99Seconds") ?? "0.5");
-    if (!(p99Seconds > 0 && p99Seconds <= 60)) problems.add("observability:p99Seconds", `${get("observability:p99Seconds")} is not a number of seconds (0..60]`);
+    const decimal = (key: string, fallback: string) => {
+        const v = get(key) ?? fallback;
+        return /^\d{1,3}(\.\d{1,6})?$/.test(v) ? Number(v) : NaN;
+    };
+    const errorRatio = decimal("observability:errorRatio", "0.05");
+    if (!(errorRatio > 0 && errorRatio < 1)) problems.add("observability:errorRatio", `${get("observability:errorRatio")} is not a ratio between 0 and 1 in decimal digits`);
+    const p99Seconds = decimal("observability:p99Seconds", "0.5");
+    if (!(p99Seconds > 0 && p99Seconds <= 60)) problems.add("observability:p99Seconds", `${get("observability:p99Seconds")} is not a number of seconds (0..60] in decimal digits`);
 
     problems.throwIfAny(stack);
 
@@ -292,6 +354,7 @@ export function parseConfig(raw: RawConfig, project: string, stack: string): Pla
         stack,
         environment: env,
         region: region!,
+        awsProvider,
         tags: { ...extraTags, Project: project, Environment: env, Stack: stack, ManagedBy: "pulumi" },
         network: { vpcCidr, azCount, natStrategy: natRaw as NatStrategy },
         cluster: {

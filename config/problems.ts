@@ -17,3 +17,11 @@ export class Problems {
         if (this.list.length > 0) throw new ConfigError(stack, this.list);
     }
 }
+
+/** A command line the CLIs (plan, deploy) refuse before doing anything; they exit 2 with it. */
+export class UsageError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "UsageError";
+    }
+}

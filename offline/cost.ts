@@ -30,12 +30,19 @@ export interface CostLine {
     item: string;
     detail: string;
     monthly: number;
+    /** Why this line is not priced (counted as 0): the estimate is then partial. */
+    unpriced?: string;
 }
 
-export function loadPrices(region: string, dir = path.resolve(__dirname, "../cost")): PriceTable {
+/** The region's price table, or undefined when there is none (the plan then says it has no estimate). */
+export function loadPrices(region: string, dir = path.resolve(__dirname, "../cost")): PriceTable | undefined {
     const file = path.join(dir, `prices-${region}.json`);
-    if (!fs.existsSync(file)) throw new Error(`no price table for ${region}: add cost/prices-${region}.json`);
-    return JSON.parse(fs.readFileSync(file, "utf8"));
+    return fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, "utf8")) : undefined;
+}
+
+/** What a plan says when its region has no price table. */
+export function noPricesNote(region: string): string {
+    return `estimated monthly cost: none: there is no price table for ${region} (add cost/prices-${region}.json)`;
 }
 
 const gib = (size: unknown): number => {
@@ -74,11 +81,15 @@ export function estimateCost(resources: RecordedResource[], prices: PriceTable):
         const type = (ng.inputs.instanceTypes as string[])[0];
         const count = (ng.inputs.scalingConfig as any).desiredSize as number;
         const onDemand = prices.ec2OnDemandPerHour[type];
-        if (onDemand === undefined) throw new Error(`no price for ${type} in the ${prices.region} table: add it to cost/prices-${prices.region}.json`);
         const spot = ng.inputs.capacityType === "SPOT";
-        const hourly = spot ? onDemand * (1 - prices.spotDiscount) : onDemand;
         nodeCount += count;
-        lines.push({ item: "Worker nodes", detail: `${count} x ${type} ${spot ? "spot (est.)" : "on-demand"}`, monthly: count * hourly * h });
+        const detail = `${count} x ${type} ${spot ? "spot (est.)" : "on-demand"}`;
+        if (onDemand === undefined) {
+            lines.push({ item: "Worker nodes", detail, monthly: 0, unpriced: `no price for ${type} in the ${prices.region} table (add it to cost/prices-${prices.region}.json)` });
+            continue;
+        }
+        const hourly = spot ? onDemand * (1 - prices.spotDiscount) : onDemand;
+        lines.push({ item: "Worker nodes", detail, monthly: count * hourly * h });
     }
 
     for (const vpc of ofType("awsx:ec2:Vpc")) {
@@ -116,11 +127,13 @@ export function totalOf(lines: CostLine[]): number {
 }
 
 export function formatCost(lines: CostLine[], prices: PriceTable): string {
-    const width = Math.max(...lines.map((l) => `${l.item}: ${l.detail}`.length));
-    const rows = lines.map((l) => `  ${`${l.item}: ${l.detail}`.padEnd(width)}  ${l.monthly.toFixed(2).padStart(9)}`);
+    const width = Math.max("total of the priced lines".length, ...lines.map((l) => `${l.item}: ${l.detail}`.length));
+    const rows = lines.map((l) => `  ${`${l.item}: ${l.detail}`.padEnd(width)}  ${(l.unpriced ? "no price" : l.monthly.toFixed(2)).padStart(9)}`);
+    const unpriced = lines.filter((l) => l.unpriced).map((l) => l.unpriced!);
     return [
-        `estimated monthly cost (${prices.currency}, ${prices.region}, prices of ${prices.asOf}; fixed costs only):`,
+        `estimated monthly cost (${prices.currency}, ${prices.region}, prices of ${prices.asOf}; fixed costs only${unpriced.length ? "; PARTIAL" : ""}):`,
         ...rows,
-        `  ${"total".padEnd(width)}  ${totalOf(lines).toFixed(2).padStart(9)}`,
+        `  ${(unpriced.length ? "total of the priced lines" : "total").padEnd(width)}  ${totalOf(lines).toFixed(2).padStart(9)}`,
+        ...unpriced.map((why) => `  partial estimate: ${why}`),
     ].join("\n");
 }

@@ -3,6 +3,8 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { parseConfig, SECRET_KEYS } from "../config";
+import { shortStackNameProblem } from "../config/checks";
+import { readStackFile, StackFileError } from "../config/stack-file";
 import { evaluatePolicies, PolicyTarget, Violation } from "../policy/rules";
 import { installMocks, RecordedResource, REDACTED } from "./recorder";
 
@@ -36,22 +38,25 @@ export function projectName(dir = PROJECT_DIR): string {
  * no key to decrypt them with, and nothing real is deployed.
  */
 export function readStackConfig(stack: string, dir = PROJECT_DIR): StackConfig {
+    // The name becomes a file name: "../../x" must not reach outside dir.
+    const stackProblem = shortStackNameProblem(stack);
+    if (stackProblem) throw new StackFileError(stackProblem);
     const file = path.join(dir, `Pulumi.${stack}.yaml`);
     if (!fs.existsSync(file)) {
         throw new Error(`no stack file ${path.relative(process.cwd(), file) || file}: create it or pick another stack (${listStacks(dir).join(", ") || "none found"})`);
     }
-    const doc = YAML.parse(fs.readFileSync(file, "utf8")) ?? {};
     const values: Record<string, string> = {};
     const secretKeys: string[] = [];
     const placeholders: string[] = [];
-    for (const [key, value] of Object.entries<any>(doc.config ?? {})) {
+    for (const [key, value] of Object.entries<any>(readStackFile(file))) {
         const fullKey = key.includes(":") ? key : `${projectName()}:${key}`;
         if (value && typeof value === "object" && "secure" in value) {
             values[fullKey] = PLACEHOLDER_SECRET;
             secretKeys.push(fullKey);
             placeholders.push(fullKey);
         } else {
-            values[fullKey] = typeof value === "string" ? value : JSON.stringify(value);
+            // `key:` with nothing after it is an empty setting, which parseConfig names, not the text "null".
+            values[fullKey] = typeof value === "string" ? value : value === null ? "" : JSON.stringify(value);
         }
     }
     for (const key of SECRET_KEYS) {
@@ -131,11 +136,25 @@ export function formatTree(resources: RecordedResource[]): string {
     return lines.join("\n");
 }
 
-export function writePlan(plan: Plan, outDir: string): string {
-    fs.mkdirSync(outDir, { recursive: true });
-    const file = path.join(outDir, `${plan.stack}.json`);
-    fs.writeFileSync(file, JSON.stringify(plan, null, 2) + "\n");
-    return file;
+/** Writes each file to a temporary name beside it, then renames them all, so a failed run leaves no half-written output. */
+export function writeOutputs(files: Record<string, string>): void {
+    const temps: [string, string][] = [];
+    try {
+        for (const [file, text] of Object.entries(files)) {
+            fs.mkdirSync(path.dirname(file), { recursive: true });
+            const temp = `${file}.${process.pid}.tmp`;
+            temps.push([temp, file]);
+            fs.writeFileSync(temp, text);
+        }
+    } catch (err) {
+        for (const [temp] of temps) fs.rmSync(temp, { force: true });
+        throw err;
+    }
+    for (const [temp, file] of temps) fs.renameSync(temp, file);
+}
+
+export function planJson(plan: Plan): string {
+    return JSON.stringify(plan, null, 2) + "\n";
 }
 
 /** The plan's resources as the policies see them: inputs plus what the mocks computed (ids, subnet ids). */

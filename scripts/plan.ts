@@ -3,52 +3,111 @@
  * writes plan/<stack>.json (every resource with its parent, dependencies, provider and redacted inputs).
  * No cloud account and no Pulumi CLI are needed.
  */
-import * as fs from "fs";
 import * as path from "path";
+import { parseArgs } from "util";
 import { ConfigError } from "../config";
-import { checkPolicies, countByType, evaluate, formatTree, PROJECT_DIR, readStackConfig, writePlan } from "../offline/plan";
-import { estimateCost, formatCost, loadPrices, totalOf } from "../offline/cost";
+import { shortStackNameProblem } from "../config/checks";
+import { StackFileError } from "../config/stack-file";
+import { UsageError } from "../config/problems";
+import { checkPolicies, countByType, evaluate, formatTree, planJson, PROJECT_DIR, readStackConfig, writeOutputs } from "../offline/plan";
+import { estimateCost, formatCost, loadPrices, noPricesNote, totalOf } from "../offline/cost";
 import { mermaid } from "../offline/diagram";
 import { RULES } from "../policy/rules";
 import { reportPreflight } from "../offline/preflight";
 
-async function main(argv: string[]): Promise<number> {
-    const args = [...argv];
-    let outDir = path.join(PROJECT_DIR, "plan");
-    const outAt = args.indexOf("--out");
-    if (outAt >= 0) {
-        if (!args[outAt + 1]) throw new Error("--out needs a folder");
-        outDir = path.resolve(args[outAt + 1]);
-        args.splice(outAt, 2);
+export const USAGE = `usage: npm run plan -- [<stack> | --stack-file <dir>/Pulumi.<stack>.yaml] [--out <dir>] [--config ns:key=value]... [--quiet]
+  <stack>       a stack of this project: reads Pulumi.<stack>.yaml beside Pulumi.yaml (default dev)
+  --stack-file  a stack file kept elsewhere (a proposed change, a test fixture)
+  --out         where plan/<stack>.json and plan/<stack>.md go (default plan/)
+  --config      overrides one setting, as pulumi up -c does (repeatable)
+  --quiet       leaves out the resource tree
+  --help        prints this
+exit codes: 0 planned and every policy passed, 1 the plan failed or a policy is violated, 2 bad arguments`;
+
+interface PlanOptions {
+    stack: string;
+    configDir: string;
+    outDir: string;
+    overrides: Record<string, string>;
+    quiet: boolean;
+    help: boolean;
+}
+
+export function parsePlanArgs(argv: string[]): PlanOptions {
+    let parsed;
+    try {
+        parsed = parseArgs({
+            args: argv,
+            allowPositionals: true,
+            options: {
+                "out": { type: "string" },
+                "stack-file": { type: "string" },
+                "config": { type: "string", multiple: true },
+                "quiet": { type: "boolean" },
+                "help": { type: "boolean", short: "h" },
+            },
+        });
+    } catch (err) {
+        throw new UsageError(err instanceof Error ? err.message : String(err));
     }
-    // --stack-file checks a stack file kept elsewhere (a proposed change, a test fixture) against this program.
+    const { values, positionals } = parsed;
+    const help = values.help ?? false;
     let configDir = PROJECT_DIR;
     let fileStack: string | undefined;
-    const fileAt = args.indexOf("--stack-file");
-    if (fileAt >= 0) {
-        const file = path.resolve(args[fileAt + 1] ?? "");
+    if (values["stack-file"] !== undefined) {
+        const file = path.resolve(values["stack-file"]);
         fileStack = /^Pulumi\.(.+)\.yaml$/.exec(path.basename(file))?.[1];
-        if (!fileStack) throw new Error("--stack-file needs a path to a Pulumi.<stack>.yaml file");
+        if (!fileStack) throw new UsageError("--stack-file needs a path to a Pulumi.<stack>.yaml file");
         configDir = path.dirname(file);
-        args.splice(fileAt, 2);
     }
     // --config ns:key=value overrides the stack file, as `pulumi up -c` does (the pipeline plans its image tag).
     const overrides: Record<string, string> = {};
-    for (let at = args.indexOf("--config"); at >= 0; at = args.indexOf("--config")) {
-        const m = /^([\w-]+:[\w-]+)=(.*)$/.exec(args[at + 1] ?? "");
-        if (!m) throw new Error(`--config needs namespace:key=value, got ${args[at + 1] ?? "nothing"}`);
+    for (const setting of values.config ?? []) {
+        const m = /^([\w-]+:[\w-]+)=(.*)$/s.exec(setting);
+        if (!m) throw new UsageError(`--config needs namespace:key=value, got ${setting}`);
         overrides[m[1]] = m[2];
-        args.splice(at, 2);
     }
-    const quiet = args.includes("--quiet");
-    const stacks = args.filter((a) => !a.startsWith("--"));
-    if (stacks.length > 1 || (fileStack && stacks.length > 0)) throw new Error(`one stack at a time, got ${[fileStack, ...stacks].filter(Boolean).join(" ")}`);
-    const stack = fileStack ?? stacks[0] ?? "dev";
+    if (positionals.length > 1 || (fileStack && positionals.length > 0)) throw new UsageError(`one stack at a time, got ${[fileStack, ...positionals].filter(Boolean).join(" ")}`);
+    const stack = fileStack ?? positionals[0] ?? "dev";
+    // The name becomes a file name: "../../x" must not reach outside the project.
+    const stackProblem = shortStackNameProblem(stack);
+    if (stackProblem) throw new UsageError(stackProblem);
+    const outDir = values.out === undefined ? path.join(PROJECT_DIR, "plan") : path.resolve(values.out);
+    return { stack, configDir, outDir, overrides, quiet: values.quiet ?? false, help };
+}
+
+async function main(argv: string[]): Promise<number> {
+    const { stack, configDir, outDir, overrides, quiet, help } = parsePlanArgs(argv);
+    if (help) {
+        console.log(USAGE);
+        return 0;
+    }
 
     const config = readStackConfig(stack, configDir);
     Object.assign(config.values, overrides);
     const plan = await evaluate(stack, config);
-    const file = writePlan(plan, outDir);
+
+    // Everything written is computed first, so a failure leaves the previous outputs as they were.
+    const region = plan.outputs.region as string;
+    const prices = loadPrices(region);
+    const cost = prices && estimateCost(plan.resources, prices);
+    const costText = prices && cost ? formatCost(cost, prices) : noPricesNote(region);
+    const file = path.join(outDir, `${stack}.json`);
+    const diagramFile = path.join(outDir, `${stack}.md`);
+    writeOutputs({
+        [file]: planJson(plan),
+        [diagramFile]: [
+            `# Plan of stack ${stack}`,
+            "",
+            `${plan.resources.length} resources; ${prices && cost ? `estimated ${totalOf(cost).toFixed(2)} ${prices.currency}/month in fixed costs${cost.some((l) => l.unpriced) ? " (partial)" : ""}` : "no cost estimate"}.`,
+            "",
+            mermaid(plan.resources, `stack ${stack}`),
+            "```text",
+            costText,
+            "```",
+            "",
+        ].join("\n"),
+    });
 
     if (!quiet) console.log(formatTree(plan.resources));
     console.log(`\nstack ${stack}: ${plan.resources.length} resources`);
@@ -59,21 +118,7 @@ async function main(argv: string[]): Promise<number> {
     if (plan.outputs.appUrl === undefined) {
         console.log("\napp: not deployed until app:imageTag is set (the pipeline sets it); plan it with --config app:imageTag=<tag>");
     }
-    const prices = loadPrices(plan.outputs.region as string);
-    const cost = estimateCost(plan.resources, prices);
-    console.log(`\n${formatCost(cost, prices)}`);
-    const diagramFile = path.join(outDir, `${stack}.md`);
-    fs.writeFileSync(diagramFile, [
-        `# Plan of stack ${stack}`,
-        "",
-        `${plan.resources.length} resources; estimated ${totalOf(cost).toFixed(2)} ${prices.currency}/month in fixed costs.`,
-        "",
-        mermaid(plan.resources, `stack ${stack}`),
-        "```text",
-        formatCost(cost, prices),
-        "```",
-        "",
-    ].join("\n"));
+    console.log(`\n${costText}`);
     console.log(`\nwrote ${path.relative(process.cwd(), file)} and ${path.relative(process.cwd(), diagramFile)}`);
 
     const violations = checkPolicies(plan);
@@ -90,10 +135,17 @@ async function main(argv: string[]): Promise<number> {
     return violations.length > 0 || preflightFailed ? 1 : 0;
 }
 
-main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (err) => {
-        console.error(err instanceof ConfigError ? err.message : `plan failed: ${err instanceof Error ? err.stack ?? err.message : err}`);
-        process.exit(1);
-    },
-);
+/** One message per failure and no stack trace: what went wrong is in the input, not in this script. */
+function reportFailure(err: unknown): number {
+    if (err instanceof UsageError) {
+        console.error(`plan: ${err.message}\n${USAGE}`);
+        return 2;
+    }
+    const known = err instanceof ConfigError || err instanceof StackFileError;
+    console.error(known ? (err as Error).message : `plan failed: ${err instanceof Error ? err.message : String(err)}`);
+    return 1;
+}
+
+if (require.main === module) {
+    main(process.argv.slice(2)).then((code) => process.exit(code), (err) => process.exit(reportFailure(err)));
+}

@@ -65,6 +65,8 @@ export const capacity: Check = ({ resources }: PreflightInput) => {
         if (pool.smallest) lines.push(`node group ${pool.name}: ${pool.minSize}..${pool.maxSize} x ${pool.instanceTypes.join("|")}; smallest node gives pods ${describe(pool.smallest)} after DaemonSets (${overhead.names.join(", ")})`);
     }
     const sized = pools.filter((p) => p.smallest);
+    // A pool whose nodes cannot be sized might be where a pod lands: one problem says so, not one per pod.
+    if (sized.length < pools.length) return { check: "capacity", lines, problems };
     const placeable: PodDemand[] = [];
     for (const pod of pods) {
         const landing = landingPools(pod.nodeSelector, sized);

@@ -1,7 +1,9 @@
 import * as assert from "assert";
 import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
-import { DeployStack, DeployWorkspace, parseArgs, run, UsageError } from "../../ci/deploy";
+import { DeployStack, DeployWorkspace, findOnPath, parseArgs, run, UsageError } from "../../ci/deploy";
 import { PROJECT_DIR } from "../../offline/plan";
 
 /** Stands in for the Pulumi CLI: records the calls in order and fails where told to. */
@@ -54,8 +56,11 @@ describe("deploy program (Automation API)", () => {
         it("rejects bad arguments with a usage error", () => {
             for (const [argv, why] of [
                 [[], /--stack is required/],
-                [["--stack"], /--stack needs a value/],
-                [["--stack", "dev", "--force"], /unknown argument --force/],
+                [["--stack"], /--stack <value>' argument missing/],
+                [["--stack", "dev", "--force"], /Unknown option '--force'/],
+                [["--stack", "dev", "extra"], /Unexpected argument 'extra'/],
+                [["--stack", "dev", "--stack", "prod"], /--stack given twice/],
+                [["--stack", "../../etc"], /not a stack name/],
                 [["--stack", "dev", "--image-tag", "latest"], /"latest" cannot be deployed/],
                 [["--stack", "dev", "--image-tag", "has space"], /not a container image tag/],
                 [["--stack", "a/b"], /not a stack name/],
@@ -137,6 +142,53 @@ describe("deploy program (Automation API)", () => {
             const allowed = await deploy(["--stack", "prod", "--destroy", "--yes-destroy-prod"]);
             assert.deepStrictEqual([allowed.code, allowed.calls], [0, ["select prod", "destroy"]]);
         });
+    });
+
+    describe("the CLI as a process", () => {
+        let nodeOnly: string;
+        before(() => {
+            nodeOnly = fs.mkdtempSync(path.join(os.tmpdir(), "path-without-pulumi-"));
+            fs.symlinkSync(process.execPath, path.join(nodeOnly, "node"));
+        });
+        after(() => fs.rmSync(nodeOnly, { recursive: true, force: true }));
+        const deployCli = (args: string[], env: NodeJS.ProcessEnv = process.env) => spawnSync(process.execPath,
+            [require.resolve("ts-node/dist/bin"), "--transpile-only", path.join(PROJECT_DIR, "ci/deploy.ts"), ...args], { encoding: "utf8", timeout: 60000, env });
+
+        it("--help prints the usage and exits 0", () => {
+            const r = deployCli(["--help"]);
+            assert.strictEqual(r.status, 0, r.stderr);
+            assert.match(r.stdout, /^usage: deploy --stack <name>/);
+            assert.match(r.stdout, /--preview-only\s+stop after the preview/);
+        });
+
+        it("refuses an unknown flag with exit 2", () => {
+            const r = deployCli(["--stack", "dev", "--imagetag", "abc"]);
+            assert.strictEqual(r.status, 2);
+            assert.match(r.stderr, /Unknown option '--imagetag'/);
+        });
+
+        it("without a Pulumi CLI on PATH, says to install one, exits 1 with no stack trace", () => {
+            assert.strictEqual(findOnPath("pulumi", nodeOnly), undefined);
+            const r = deployCli(["--stack", "dev", "--image-tag", "3f2a9c1"], { ...process.env, PATH: nodeOnly });
+            assert.strictEqual(r.status, 1, r.stderr);
+            assert.match(r.stderr, /^deploy: the Pulumi CLI is not on PATH: install it/);
+            assert.doesNotMatch(r.stderr, /^\s+at /m);
+        });
+    });
+
+    it("refuses a malformed stack file with exit 2, naming its line and column, before touching the stack", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "deploy-stack-"));
+        try {
+            fs.writeFileSync(path.join(dir, "Pulumi.dev.yaml"), "config:\n  platform:environment: [dev\n");
+            const ws = new FakeWorkspace();
+            const err: string[] = [];
+            const code = await run(["--stack", "dev", "--image-tag", "3f2a9c1"], ws, dir, { out: () => undefined, err: (t) => err.push(t) });
+            assert.strictEqual(code, 2);
+            assert.match(err.join(""), /Pulumi\.dev\.yaml:\d+:\d+: /);
+            assert.deepStrictEqual(ws.calls, []);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 
     it("the CLI itself exits 2 with the usage on bad arguments (no Pulumi CLI needed)", () => {

@@ -1,5 +1,6 @@
 import * as assert from "assert";
 import { ConfigError, parseConfig } from "../../config";
+import { evaluate, readStackConfig } from "../../offline/plan";
 import { rawConfig } from "../helpers/harness";
 import { networkProblems } from "../../components/network";
 
@@ -206,5 +207,146 @@ describe("config: network (what awsx and AWS accept)", () => {
             assertRejected(dev({ "network:vpcCidr": cidr }), "network:vpcCidr", /is not inside an RFC 1918 private range \(10\.0\.0\.0\/8, 172\.16\.0\.0\/12, 192\.168\.0\.0\/16\)/);
         }
         for (const cidr of ["10.255.0.0/16", "172.16.0.0/16", "172.31.0.0/16", "192.168.0.0/16"]) accepts(dev({ "network:vpcCidr": cidr }));
+    });
+});
+
+describe("config hardening: inputs AWS or Pulumi would reject later, or silently misread", () => {
+    const tags = (t: Record<string, string>) => rawConfig("dev", { "platform:tags": JSON.stringify(t) });
+    const promotion = (p: Partial<Record<"stack" | "deployRoleArn" | "repositoryUrl" | "appUrl", string>>) => rawConfig("dev", {
+        "cicd:promoteTo": JSON.stringify({
+            stack: "prod",
+            deployRoleArn: "arn:aws:iam::111122223333:role/eks-platform-prod-deploy",
+            repositoryUrl: "111122223333.dkr.ecr.ap-northeast-2.amazonaws.com/eks-platform-prod/app",
+            appUrl: "https://app.platform.example.com",
+            ...p,
+        }),
+    });
+
+    it("refuses an STS assumed-role ARN as admin principal or trusted deployer: access entries and trust policies take the role", () => {
+        const session = "arn:aws:sts::111122223333:assumed-role/PlatformAdmin/alice";
+        assertRejected(rawConfig("dev", { "cluster:adminPrincipalArns": JSON.stringify([session]) }), "cluster:adminPrincipalArns", /STS session.*arn:aws:iam::111122223333:role\/PlatformAdmin/);
+        assertRejected(rawConfig("prod", { "cicd:trustedDeployerArns": JSON.stringify([session]) }), "cicd:trustedDeployerArns", /STS session/, "prod");
+    });
+
+    it("refuses a principal from another partition than the stack's region", () => {
+        assertRejected(rawConfig("dev", { "cluster:adminPrincipalArns": '["arn:aws-cn:iam::111122223333:role/PlatformAdmin"]' }), "cluster:adminPrincipalArns", /partition aws-cn.*region is in aws/);
+        const cn = parseConfig(rawConfig("dev", { "aws:region": "cn-north-1", "cluster:adminPrincipalArns": '["arn:aws-cn:iam::111122223333:role/PlatformAdmin"]' }), "eks-platform", "dev");
+        assert.deepStrictEqual(cn.cluster.adminPrincipalArns, ["arn:aws-cn:iam::111122223333:role/PlatformAdmin"]);
+    });
+
+    it("refuses tags with the reserved aws: prefix, in any case", () => {
+        assertRejected(tags({ "AWS:team": "core" }), "platform:tags", /"AWS:team": the aws: prefix is reserved/);
+    });
+
+    it("refuses tag keys over 128 and values over 256 characters", () => {
+        assertRejected(tags({ ["k".repeat(129)]: "v" }), "platform:tags", /keys are 1 to 128 characters/);
+        assertRejected(tags({ Team: "v".repeat(257) }), "platform:tags", /257 characters, AWS allows 256/);
+        assert.doesNotThrow(() => parseConfig(tags({ ["k".repeat(128)]: "v".repeat(256) }), "eks-platform", "dev"));
+    });
+
+    it("refuses characters AWS does not allow in tags", () => {
+        assertRejected(tags({ "team#1": "core" }), "platform:tags", /only letters, digits, spaces and _ \. : \/ = \+ - @/);
+        assertRejected(tags({ Team: "core<script>" }), "platform:tags", /only letters/);
+        assert.doesNotThrow(() => parseConfig(tags({ "cost-center/é": "a b_c.d:e/f=g+h-i@j" }), "eks-platform", "dev"));
+    });
+
+    it("refuses more tags than fit beside the ones the program adds (50 per resource)", () => {
+        const many = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, "v"]));
+        assertRejected(tags(many(43)), "platform:tags", /43 tags: AWS allows 50 per resource and the program adds up to 8.*at most 42/);
+        assert.doesNotThrow(() => parseConfig(tags(many(42)), "eks-platform", "dev"));
+    });
+
+    it("refuses user tags the program would silently replace", () => {
+        for (const key of ["Environment", "Project", "Stack", "ManagedBy", "environment", "Name", "SubnetType"]) {
+            assertRejected(tags({ [key]: "x" }), "platform:tags", new RegExp(`"${key}": the program sets`));
+        }
+    });
+
+    it("refuses a typo outside the known namespaces, and a bare key (Pulumi files it under the project)", () => {
+        assertRejected(rawConfig("dev", { "clustr:minSize": "2" }), "clustr:minSize", /"clustr" is not a namespace.*did you mean cluster:minSize/);
+        assertRejected(rawConfig("dev", { "eks-platform:minSize": "2" }), "eks-platform:minSize", /belongs to the project.*did you mean cluster:minSize/);
+    });
+
+    it("knows the AWS provider's keys: a typo is refused, a real key is accepted and handed to the program's provider", () => {
+        assertRejected(rawConfig("dev", { "aws:regoin": "ap-northeast-2" }), "aws:regoin", /not a setting of the AWS provider/);
+        assertRejected(rawConfig("dev", { "aws:assumeRole": '{"roleArn":"x"}' }), "aws:assumeRole", /not a setting of the AWS provider.*assumeRoles/);
+        assertRejected(rawConfig("dev", { "aws:defaultTags": '{"tags":{"a":"b"}}' }), "aws:defaultTags", /platform:tags/);
+        assertRejected(rawConfig("dev", { "aws:maxRetries": "many" }), "aws:maxRetries", /a whole number/);
+        const c = parseConfig(rawConfig("dev", {
+            "aws:profile": "platform", "aws:allowedAccountIds": '["111122223333"]', "aws:assumeRoles": '[{"roleArn":"arn:aws:iam::111122223333:role/deploy"}]',
+        }), "eks-platform", "dev");
+        assert.deepStrictEqual(c.awsProvider, { profile: "platform", allowedAccountIds: ["111122223333"], assumeRoles: [{ roleArn: "arn:aws:iam::111122223333:role/deploy" }] });
+    });
+
+    it("aws: settings in the stack file reach the explicit AWS provider, which reads no stack config itself (pulumi/pulumi-aws#1307)", async () => {
+        const config = readStackConfig("dev");
+        config.values["aws:profile"] = "platform-dev";
+        config.values["aws:allowedAccountIds"] = '["111122223333"]';
+        const plan = await evaluate("dev", config);
+        const provider = plan.resources.find((r) => r.type === "pulumi:providers:aws")!;
+        assert.strictEqual(provider.inputs.profile, "platform-dev");
+        assert.deepStrictEqual(JSON.parse(provider.inputs.allowedAccountIds as string), ["111122223333"]);
+    });
+
+    it("refuses kubernetes: keys: no default Kubernetes provider exists to read them", () => {
+        assertRejected(rawConfig("dev", { "kubernetes:context": "prod" }), "kubernetes:context", /cluster's own provider/);
+    });
+
+    it("reads sizes only as plain decimal digits (Number() takes 0x4, 4e0 and spaces)", () => {
+        for (const raw of ["0x4", "4e0", " 4", "4.0", "+4"]) {
+            assertRejected(rawConfig("dev", { "cluster:maxSize": raw }), "cluster:maxSize", /plain decimal digits/);
+        }
+        assertRejected(rawConfig("dev", { "observability:errorRatio": "0x0" }), "observability:errorRatio", /decimal digits/);
+    });
+
+    it("refuses an explicitly empty value instead of falling back to the default", () => {
+        assertRejected(rawConfig("dev", { "cluster:maxSize": "" }), "cluster:maxSize", /set but empty/);
+        assertRejected(rawConfig("dev", { "observability:retention": " " }), "observability:retention", /set but empty/);
+    });
+
+    it("refuses prod with zero nodes", () => {
+        assertRejected(rawConfig("prod", { "cluster:minSize": "0" }), "cluster:minSize", /prod cannot scale to zero/, "prod");
+        assertRejected(rawConfig("prod", { "cluster:minSize": "0", "cluster:desiredSize": "0" }), "cluster:desiredSize", /zero nodes/, "prod");
+        assert.strictEqual(parseConfig(rawConfig("dev", { "cluster:minSize": "0" }), "eks-platform", "dev").cluster.nodeGroup.minSize, 0);
+    });
+
+    it("refuses a retention of zero and beyond the bounds 1d..365d", () => {
+        for (const raw of ["0d", "0h", "12h", "366d", "2y", "53w"]) {
+            assertRejected(rawConfig("dev", { "observability:retention": raw }), "observability:retention", /outside 1d\.\.365d/);
+        }
+        for (const ok of ["24h", "1d", "52w", "1y", "365d"]) assert.doesNotThrow(() => parseConfig(rawConfig("dev", { "observability:retention": ok }), "eks-platform", "dev"), ok);
+    });
+
+    it("checks the promotion target's stack name with the deploy CLI's rule", () => {
+        assertRejected(promotion({ stack: "../prod" }), "cicd:promoteTo.stack", /not a stack name/);
+        assertRejected(promotion({ stack: "a/b" }), "cicd:promoteTo.stack", /not a stack name/);
+        assert.doesNotThrow(() => parseConfig(promotion({ stack: "acme/eks-platform/prod" }), "eks-platform", "dev"));
+    });
+
+    it("checks the promotion target's repository URL is an ECR repository of the stack's partition", () => {
+        assertRejected(promotion({ repositoryUrl: "docker.io/library/app" }), "cicd:promoteTo.repositoryUrl", /not an ECR repository URL/);
+        assertRejected(promotion({ repositoryUrl: "111122223333.dkr.ecr.ap-northeast-2.amazonaws.com/App" }), "cicd:promoteTo.repositoryUrl", /not an ECR repository URL/);
+        assertRejected(promotion({ repositoryUrl: "111122223333.dkr.ecr.cn-north-1.amazonaws.com/app" }), "cicd:promoteTo.repositoryUrl", /not an ECR repository URL/);
+        assertRejected(promotion({ repositoryUrl: "111122223333.dkr.ecr.cn-north-1.amazonaws.com.cn/app" }), "cicd:promoteTo.repositoryUrl", /partition aws-cn/);
+        assertRejected(promotion({ deployRoleArn: "arn:aws:iam::111122223333:user/deployer" }), "cicd:promoteTo.deployRoleArn", /not an IAM role ARN/);
+    });
+
+    it("checks the promotion target's app URL is https with a valid host", () => {
+        assertRejected(promotion({ appUrl: "http://app.platform.example.com" }), "cicd:promoteTo.appUrl", /not an https:\/\/ URL/);
+        assertRejected(promotion({ appUrl: "https://app_platform" }), "cicd:promoteTo.appUrl", /not an https:\/\/ URL/);
+        assertRejected(promotion({ appUrl: "https://user:pw@app.platform.example.com" }), "cicd:promoteTo.appUrl", /not an https:\/\/ URL/);
+    });
+});
+
+describe("config: the cluster's version and admins (issue 10 items 3 and 7)", () => {
+    it("refuses a Kubernetes minor that has no pinned add-on builds, naming where to add them", () => {
+        assert.throws(() => parseConfig(rawConfig("dev", { "cluster:version": "1.36" }), "eks-platform", "dev"),
+            /cluster:version: "1\.36" has no pinned EKS add-on builds \(components\/addons\.ts lists 1\.33, 1\.34, 1\.35\)/);
+        assert.doesNotThrow(() => parseConfig(rawConfig("dev", { "cluster:version": "1.34" }), "eks-platform", "dev"));
+    });
+
+    it("refuses a cluster with no admin principal: with no bootstrap entry nobody could administer it", () => {
+        assert.throws(() => parseConfig(rawConfig("dev", { "cluster:adminPrincipalArns": "[]" }), "eks-platform", "dev"),
+            /cluster:adminPrincipalArns: is empty: list the IAM role or user you run `pulumi up` as/);
     });
 });

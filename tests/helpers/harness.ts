@@ -66,6 +66,7 @@ export function rawConfig(env: "dev" | "prod", overrides: Record<string, string 
         "dns:domain": env === "dev" ? "dev.example.com" : "example.com",
         "dns:hostedZoneId": "Z0123456789ABCDEFGHIJ",
         "cicd:stateBackendUrl": "s3://example-state/eks-platform",
+        "cluster:adminPrincipalArns": '["arn:aws:iam::111122223333:role/PlatformAdmin"]',
         ...(env === "dev"
             ? { "cicd:gitRepoUrl": "https://github.com/example-org/eks-platform.git" }
             : { "cicd:trustedDeployerArns": '["arn:aws:iam::111122223333:role/eks-platform-dev-jenkins-agent"]' }),

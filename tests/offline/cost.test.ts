@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { estimateCost, formatCost, loadPrices, PriceTable, totalOf } from "../../offline/cost";
+import { estimateCost, formatCost, loadPrices, noPricesNote, PriceTable, totalOf } from "../../offline/cost";
 import { FIXED_PLAN } from "../helpers/fixed-plan";
 import { planFor } from "../helpers/plans";
 
@@ -43,13 +43,25 @@ describe("cost estimate", () => {
         assert.strictEqual(estimateCost(onDemand, PRICES).find((l) => l.item === "Worker nodes")!.monthly, 560);
     });
 
-    it("refuses an instance type the price table lacks instead of pricing it at zero", () => {
+    it("still estimates when the table lacks an instance type, and says the estimate is partial rather than pricing it at zero", () => {
         const unknown = FIXED_PLAN.map((r) => r.type === "eks:index:ManagedNodeGroup" ? { ...r, inputs: { ...r.inputs, instanceTypes: ["x9.huge"] } } : r);
-        assert.throws(() => estimateCost(unknown, PRICES), /no price for x9\.huge in the test-1 table/);
+        const partial = estimateCost(unknown, PRICES);
+        const nodes = partial.find((l) => l.item === "Worker nodes")!;
+        assert.match(nodes.unpriced ?? "", /no price for x9\.huge in the test-1 table/);
+        const text = formatCost(partial, PRICES);
+        assert.match(text, /PARTIAL/);
+        assert.match(text, /Worker nodes: 4 x x9\.huge spot \(est\.\)\s+no price$/m);
+        assert.match(text, /total of the priced lines\s+311\.50$/m);                // 591.50 without the 280 of the nodes
+        assert.match(text, /partial estimate: no price for x9\.huge/);
+    });
+
+    it("has no table for a region it was not given prices for, instead of failing the plan", () => {
+        assert.strictEqual(loadPrices("us-east-1"), undefined);
+        assert.match(noPricesNote("us-east-1"), /no price table for us-east-1 \(add cost\/prices-us-east-1\.json\)/);
     });
 
     it("the committed table has a date, a source and every instance type the stacks use; prod costs more than dev", async () => {
-        const prices = loadPrices("ap-northeast-2");
+        const prices = loadPrices("ap-northeast-2")!;
         assert.match(prices.asOf, /^\d{4}-\d{2}-\d{2}$/);
         assert.ok(prices.source.length > 20);
         const [dev, prod] = [await planFor("dev"), await planFor("prod")];

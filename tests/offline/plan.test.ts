@@ -1,8 +1,9 @@
 import * as assert from "assert";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { countByType, formatTree, PLACEHOLDER_SECRET, readStackConfig } from "../../offline/plan";
+import { countByType, formatTree, PLACEHOLDER_SECRET, PROJECT_DIR, readStackConfig } from "../../offline/plan";
 import { redact } from "../../offline/recorder";
 import { FIXED_PLAN } from "../helpers/fixed-plan";
 
@@ -47,5 +48,104 @@ describe("offline plan internals", () => {
         assert.strictEqual(tree[0], "+ platform:network:Network  net  (component)");
         assert.strictEqual(tree[1], "  + awsx:ec2:Vpc  vpc");
         assert.deepStrictEqual(countByType(FIXED_PLAN)[0], ["kubernetes:helm.sh/v3:Release", 3]);
+    });
+});
+
+describe("plan CLI: every bad input refused with one clear message", function () {
+    this.timeout(90000);
+    let dir: string;
+    before(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-cli-")); });
+    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    const planCli = (args: string[]) => spawnSync(process.execPath, [require.resolve("ts-node/dist/bin"), "--transpile-only", path.join(PROJECT_DIR, "scripts/plan.ts"), ...args],
+        { cwd: PROJECT_DIR, encoding: "utf8", timeout: 80000 });
+    /** A failure the user can act on: the expected exit code and message on stderr, and no stack trace. */
+    const assertRefused = (res: ReturnType<typeof planCli>, status: number, message: RegExp) => {
+        assert.strictEqual(res.status, status, `stdout: ${res.stdout}\nstderr: ${res.stderr}`);
+        assert.match(res.stderr, message);
+        assert.doesNotMatch(res.stderr, /^\s+at /m, "no stack trace");
+    };
+    const stackFile = (name: string, content: string | Buffer) => {
+        const file = path.join(dir, `Pulumi.${name}.yaml`);
+        fs.writeFileSync(file, content);
+        return file;
+    };
+
+    it("--help prints the usage and exits 0", () => {
+        const res = planCli(["--help"]);
+        assert.strictEqual(res.status, 0, res.stderr);
+        assert.match(res.stdout, /^usage: npm run plan -- \[<stack> \| --stack-file/);
+        assert.match(res.stdout, /--config\s+overrides one setting/);
+    });
+
+    it("refuses an unknown flag with exit 2 instead of taking it for a stack", () => {
+        assertRefused(planCli(["dev", "--qiuet"]), 2, /Unknown option '--qiuet'[\s\S]*usage: npm run plan/);
+    });
+
+    it("refuses a stack name that would become a path outside the project", () => {
+        assertRefused(planCli(["../../x", "--out", dir]), 2, /"\.\.\/\.\.\/x" is not a stack name/);
+    });
+
+    it("reads no file outside the directory for a stack name with ../", () => {
+        fs.mkdirSync(path.join(dir, "project"), { recursive: true });
+        fs.writeFileSync(path.join(dir, "x.yaml"), "config:\n  aws:region: ap-northeast-2\n");
+        assert.throws(() => readStackConfig("../../x", path.join(dir, "project")), /is not a stack name/);
+    });
+
+    it("names the file, line and column of a YAML error", () => {
+        const file = stackFile("yamlerr", "config:\n  aws:region: ap-northeast-2\n  cluster:instanceTypes: [t3.large\n  cluster:minSize: 1\n");
+        assertRefused(planCli(["--stack-file", file, "--out", dir]), 1, new RegExp(`${file.replace(/[.]/g, "\\.")}:\\d+:\\d+: .*(flow|Flow|indent|\\])`));
+    });
+
+    it("names a duplicate key with its line and column", () => {
+        const file = stackFile("dupkey", "config:\n  aws:region: ap-northeast-2\n  aws:region: us-east-1\n");
+        assertRefused(planCli(["--stack-file", file, "--out", dir]), 1, /Pulumi\.dupkey\.yaml:3:3: Map keys must be unique/);
+    });
+
+    it("says a UTF-16 file is UTF-16", () => {
+        const file = stackFile("utf16", Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from("config:\n  aws:region: ap-northeast-2\n", "utf16le")]));
+        assertRefused(planCli(["--stack-file", file, "--out", dir]), 1, /Pulumi\.utf16\.yaml is UTF-16 text .*save it as UTF-8/);
+    });
+
+    it("says a binary file is binary", () => {
+        const file = stackFile("binary", Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0x3e, 0, 1, 0, 0, 0, 0x10, 0x6b]));
+        assertRefused(planCli(["--stack-file", file, "--out", dir]), 1, /Pulumi\.binary\.yaml is a binary file/);
+    });
+
+    it("says an empty file is empty", () => {
+        const file = stackFile("empty", "# nothing yet\n");
+        assertRefused(planCli(["--stack-file", file, "--out", dir]), 1, /Pulumi\.empty\.yaml is empty/);
+    });
+
+    it("refuses a stack file of 400,000 tag keys at once instead of parsing it for half an hour", () => {
+        const keys = Array.from({ length: 400000 }, (_, i) => `    k${i}: v\n`).join("");
+        const file = stackFile("huge", `config:\n  aws:region: ap-northeast-2\n  platform:tags:\n${keys}`);
+        const started = Date.now();
+        assert.throws(() => readStackConfig("huge", dir), /Pulumi\.huge\.yaml is \d+ bytes; a stack file may be at most 65536/);
+        assert.ok(Date.now() - started < 1000, `took ${Date.now() - started} ms`);
+        assertRefused(planCli(["--stack-file", file, "--out", dir]), 1, /is \d+ bytes; a stack file may be at most 65536/);
+    });
+
+    it("still plans a region without a price table, says there is no estimate, and writes both outputs", () => {
+        const prod = fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.prod.yaml"), "utf8");
+        assert.match(prod, /aws:region: ap-northeast-2/);
+        const out = path.join(dir, "out-region");
+        const file = stackFile("useast", prod.replace("aws:region: ap-northeast-2", "aws:region: us-east-1"));
+        const res = planCli(["--stack-file", file, "--out", out, "--quiet"]);
+        assert.strictEqual(res.status, 0, res.stderr);
+        assert.match(res.stdout, /estimated monthly cost: none: there is no price table for us-east-1/);
+        assert.match(fs.readFileSync(path.join(out, "useast.md"), "utf8"), /no cost estimate/);
+        assert.strictEqual(JSON.parse(fs.readFileSync(path.join(out, "useast.json"), "utf8")).stack, "useast");
+        assert.deepStrictEqual(fs.readdirSync(out).sort(), ["useast.json", "useast.md"], "no temporary files left");
+    });
+
+    it("plans an instance type the price table lacks, marking the estimate partial", () => {
+        const dev = fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8");
+        const out = path.join(dir, "out-type");
+        const file = stackFile("devtype", dev.replace('cluster:instanceTypes: ["t3.large", "t3a.large"]', 'cluster:instanceTypes: ["m7i.large"]'));
+        const res = planCli(["--stack-file", file, "--out", out, "--quiet"]);
+        assert.strictEqual(res.status, 0, res.stderr);
+        assert.match(res.stdout, /PARTIAL[\s\S]*partial estimate: no price for m7i\.large/);
+        assert.match(fs.readFileSync(path.join(out, "devtype.md"), "utf8"), /\(partial\)/);
     });
 });

@@ -78,5 +78,7 @@ describe("preflight: capacity", () => {
     it("names an instance type missing from the data table", () => {
         assert.match(run(platform({ instanceTypes: ["t3.xlarge", "x2idn.32xlarge"] })).problems.join("\n"), /x2idn\.32xlarge is not in offline\/data\/instance-types\.ts/);
         assert.ok(named(platform(), "nodes"));
+        // A node group that cannot be sized at all is one problem, not one "would stay Pending" per pod.
+        assert.deepStrictEqual(run(platform({ instanceTypes: ["x2idn.32xlarge"] })).problems, ["node group nodes: instance type x2idn.32xlarge is not in offline/data/instance-types.ts; add it with its source"]);
     });
 });
