@@ -62,6 +62,19 @@ export const noBootstrapCreatorAdmin: pulumi.ResourceTransform = (args) => {
     return { props: { ...args.props, accessConfig }, opts: args.opts };
 };
 
+/**
+ * Why the principal running `pulumi up` could not administer the cluster, or undefined when it can. With the
+ * bootstrap creator entry off, the access entries for `admins` are the only way in, and the program's own Kubernetes
+ * provider authenticates as the deployer: without an entry every chart and object would fail Unauthorized after the
+ * cluster and nodes exist. `issuerArn` is the IAM role or user behind the caller's session (iam:GetSessionContext).
+ */
+export function deployerProblem(issuerArn: string, admins: readonly string[]): string | undefined {
+    if (admins.includes(issuerArn)) return undefined;
+    return `you are deploying as ${issuerArn}, which is not in cluster:adminPrincipalArns (${admins.join(", ") || "empty"}): `
+        + "the cluster's only admins are those access entries, so every Kubernetes resource would fail Unauthorized. "
+        + "Add it there, or run pulumi up as one of them";
+}
+
 /** The VPC CNI's add-on settings: the network policy agent on, so NetworkPolicies are enforced. */
 export function vpcCniConfiguration(): string {
     return JSON.stringify({ enableNetworkPolicy: "true" });
@@ -150,8 +163,17 @@ export class Cluster extends pulumi.ComponentResource {
             new aws.iam.RolePolicyAttachment(`${name}-node-${i}`, { role: nodeRole.name, policyArn }, { parent: this }));
 
         const versions = addonVersionsFor(args.version);
+        // Checked before the cluster is created (its name waits on it), so a deployer who could not administer the
+        // cluster fails the preview, not an hour into the first `up`.
+        const caller = aws.getCallerIdentityOutput({}, { parent: this });
+        const deployer = aws.iam.getSessionContextOutput({ arn: caller.arn }, { parent: this });
+        const clusterName = deployer.issuerArn.apply((issuerArn) => {
+            const problem = deployerProblem(issuerArn, args.adminPrincipalArns);
+            if (problem) throw new Error(problem);
+            return args.name;
+        });
         const cluster = new eks.Cluster(`${name}-eks`, {
-            name: args.name,
+            name: clusterName,
             version: args.version,
             vpcId: args.vpcId,
             // Control-plane ENIs and nodes both live in the private subnets; nothing here gets a public IP.

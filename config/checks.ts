@@ -144,7 +144,10 @@ export function imageTagProblem(tag: string): string | undefined {
 // the Resource Groups Tagging API's key/value pattern): 50 tags per resource, keys 1..128 and values 0..256
 // characters, letters, digits, spaces and _ . : / = + - @, and no aws: prefix in any case.
 const MAX_TAGS_PER_RESOURCE = 50;
-const TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+// AWS allows Unicode letters in tags, but the stack's tags also become the EBS CSI add-on's
+// controller.extraVolumeTags, whose configuration schema (describe-addon-configuration, aws-ebs-csi-driver) allows
+// only ^[a-zA-Z0-9 _.:/=+\-@]*$: CreateAddon would refuse anything else.
+const TAG_TEXT = /^[a-zA-Z0-9 _.:/=+\-@]*$/;
 /** The tags every resource gets from the program (config/index.ts). */
 export const PROGRAM_TAG_KEYS = ["Project", "Environment", "Stack", "ManagedBy"] as const;
 // Set on single resources after the default tags, so a user tag of the same key is silently replaced there:
@@ -169,7 +172,7 @@ export function checkTags(problems: Problems, key: string, tags: Record<string, 
         else if (clash) problems.add(key, `tag ${shown}: the program sets ${clash} itself and would silently replace (or, differing in case, duplicate) it`);
         if ([...name].length < 1 || [...name].length > 128) problems.add(key, `tag ${shown}: keys are 1 to 128 characters`);
         if ([...value].length > 256) problems.add(key, `tag ${shown}: its value has ${[...value].length} characters, AWS allows 256`);
-        if (!TAG_TEXT.test(name) || !TAG_TEXT.test(value)) problems.add(key, `tag ${shown}: AWS allows only letters, digits, spaces and _ . : / = + - @ in tag keys and values`);
+        if (!TAG_TEXT.test(name) || !TAG_TEXT.test(value)) problems.add(key, `tag ${shown}: tags may hold only ASCII letters, digits, spaces and _ . : / = + - @ (what AWS and the EBS CSI add-on's volume tags both accept)`);
     }
 }
 

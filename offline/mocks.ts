@@ -80,6 +80,14 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
 
     call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
         switch (args.token) {
+            // iam:GetSessionContext: the role behind an assumed-role session (a role's path is not in the session ARN,
+            // so a role with a path cannot be modelled here), or the user itself.
+            case "aws:iam/getSessionContext:getSessionContext": {
+                const m = /^arn:([\w-]+):sts::(\d{12}):assumed-role\/([^/]+)\/(.+)$/.exec(String(args.inputs.arn));
+                return m
+                    ? { arn: args.inputs.arn, issuerArn: `arn:${m[1]}:iam::${m[2]}:role/${m[3]}`, issuerName: m[3], sessionName: m[4] }
+                    : { arn: args.inputs.arn, issuerArn: args.inputs.arn };
+            }
             case "aws:index/getCallerIdentity:getCallerIdentity":
                 return { accountId: ACCOUNT_ID, arn: this.deployer, userId: "AIDPLAN" };
             case "aws:index/getRegion:getRegion":

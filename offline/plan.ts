@@ -85,9 +85,11 @@ async function resolveOutput(value: unknown): Promise<unknown> {
  */
 export async function evaluate(stack: string, config: StackConfig, programPath = path.join(PROJECT_DIR, "index.ts")): Promise<Plan> {
     const project = projectName();
-    parseConfig(config.values, project, stack);
+    const parsed = parseConfig(config.values, project, stack);
+    // The plan runs as the README says a real `up` must: as one of the cluster's admin principals.
+    const deployer = parsed.cluster.adminPrincipalArns[0];
     const region = config.values["aws:region"];
-    const recorder = await installMocks({ project, stack, region, config: config.values, secretKeys: config.secretKeys });
+    const recorder = await installMocks({ project, stack, region, config: config.values, secretKeys: config.secretKeys, deployer });
 
     const failures: unknown[] = [];
     const onRejection = (err: unknown) => failures.push(err);

@@ -211,9 +211,20 @@ export interface Recorder {
  * Installs realistic mocks and a monitor that records every registration with its parent, dependencies
  * and provider: the pieces `setMocks` alone does not show.
  */
+/** The one program-error listener: errors the program throws (in an apply, say) are failures of the deploy too. */
+let programErrors: ((err: unknown) => void) | undefined;
+
 export async function installMocks(opts: { project: string; stack: string; region: string; config?: Record<string, string>; secretKeys?: string[]; deployer?: string }): Promise<Recorder> {
     const mocks = new PlatformMocks(opts.region, opts.deployer);
     const monitor = new RecordingMonitor(mocks);
+    if (programErrors) process.off("unhandledRejection", programErrors);
+    programErrors = (err: unknown) => {
+        const message = err instanceof Error ? err.message : String(err);
+        // A refused registration rejects every output that waits on it: those echoes are recorded already.
+        if (message.includes("failed to register new resource")) return;
+        if (!monitor.failures.some((f) => f.message === message)) monitor.failures.push({ type: "program", name: "", message });
+    };
+    process.on("unhandledRejection", programErrors);
     setMockOptions(monitor, opts.project, opts.stack, false);
     // setMockOptions turns every runtime feature off; turn on what setMocks would (secrets, resource references),
     // or secrets would be serialized as plain values.

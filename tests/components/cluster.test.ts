@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as YAML from "yaml";
 import { ADDON_VERSIONS, addonVersionsFor } from "../../components/addons";
-import { adminAccessEntries, amiTypeFor, Cluster, ClusterArgs, CLUSTER_VOLUME_TAG } from "../../components/cluster";
+import { adminAccessEntries, amiTypeFor, Cluster, ClusterArgs, CLUSTER_VOLUME_TAG, deployerProblem } from "../../components/cluster";
 import { authenticationModeProblems, eksCluster, FLOATING_VERSION } from "../../offline/models/eks-cluster";
 import { RejectedByUpstream } from "../../offline/models/ids";
 import { all, attempt, json, one, record, RecordedResource, referenceFile, valueOf } from "../helpers/harness";
@@ -133,6 +133,17 @@ describe("Cluster", () => {
         assert.strictEqual(eksCluster.accessConfig.bootstrapClusterCreatorAdminPermissions, false);
         const entries = all(byAdmin, "aws:eks/accessEntry:AccessEntry");
         assert.deepStrictEqual(entries.map((e) => e.inputs.principalArn), [admin]);
+    });
+
+    it("refuses, before the cluster exists, a deployer that would not be one of its admins", async () => {
+        const outsider = "arn:aws:sts::111122223333:assumed-role/Developer/alice";
+        const { records: refused, failures } = await attempt(() => new Cluster("c", args()), "test", outsider);
+        assert.strictEqual(all(refused, "eks:index:Cluster").length, 0, "the cluster must not be created");
+        assert.match(failures.map((f) => f.message).join("\n"), /deploying as arn:aws:iam::111122223333:role\/Developer, which is not in cluster:adminPrincipalArns/);
+        const admin = "arn:aws:sts::111122223333:assumed-role/PlatformAdmin/bob";
+        const { failures: none } = await attempt(() => new Cluster("c", args()), "test", admin);
+        assert.deepStrictEqual(none, [], "an admin role's session may deploy");
+        assert.strictEqual(deployerProblem("arn:aws:iam::111122223333:user/ops", ["arn:aws:iam::111122223333:user/ops"]), undefined);
     });
 
     // Item 7: add-ons pinned per Kubernetes minor (pulumi-eks otherwise resolves mostRecent on every run).

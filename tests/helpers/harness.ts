@@ -13,12 +13,14 @@ import { installMocks, RecordedFailure, RecordedResource, Recorder } from "../..
 
 export { RecordedResource } from "../../offline/recorder";
 export const REGION = "ap-northeast-2";
+/** The admin principal the test clusters list and, unless a test says otherwise, the one running `pulumi up`. */
+export const ADMIN = "arn:aws:iam::111122223333:role/PlatformAdmin";
 export const SHARED_REFERENCE = path.resolve(__dirname, "../../../shared/reference");
 
 let recorder: Recorder | undefined;
 
 /** Installs the mocks once per process; each call forgets earlier registrations. */
-export async function mockRuntime(config: Record<string, string> = {}, stack = "test", deployer?: string): Promise<Recorder> {
+export async function mockRuntime(config: Record<string, string> = {}, stack = "test", deployer = ADMIN): Promise<Recorder> {
     recorder = await installMocks({ project: "eks-platform", stack, region: REGION, config, deployer });
     return recorder;
 }
@@ -96,7 +98,7 @@ export function buildBase(): { network: Network; cluster: Cluster } {
         privateSubnetIds: network.privateSubnetIds,
         nodeGroup: { instanceTypes: ["t3.large"], capacityType: "SPOT", minSize: 1, desiredSize: 2, maxSize: 3, diskSizeGiB: 50 },
         publicAccessCidrs: [],
-        adminPrincipalArns: [],
+        adminPrincipalArns: [ADMIN],
         logTypes: ["api"],
         retainData: false,
         volumeTags: { Project: "eks-platform", Environment: "dev" },
