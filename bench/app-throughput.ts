@@ -6,6 +6,7 @@
  */
 import autocannon from "autocannon";
 import { ChildProcess, spawn } from "child_process";
+import * as fs from "fs";
 import * as path from "path";
 
 /** A single-worker FastAPI/Uvicorn service returning the same JSON, measured on this machine (see README). */
@@ -19,6 +20,8 @@ interface Run {
     p99Ms: number;
     errors: number;
     non2xx: number;
+    /** The server process's CPU time per 1,000 requests: steadier than req/s when other work shares the cores. */
+    cpuMsPer1kRequests?: number;
 }
 
 function flag(name: string, fallback: number): number {
@@ -39,14 +42,27 @@ function start(args: string[], env: Record<string, string>): Promise<{ proc: Chi
     });
 }
 
-async function load(port: number, connections: number, duration: number): Promise<Run> {
-    const result = await autocannon({ url: `http://127.0.0.1:${port}/`, connections, duration });
+/** User + system CPU milliseconds a process has used so far (Linux /proc, fields 14 and 15 in clock ticks of 10 ms). */
+function cpuMs(pid: number): number | undefined {
+    try {
+        const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+        return (Number(fields[11]) + Number(fields[12])) * 10;
+    } catch {
+        return undefined;
+    }
+}
+
+async function load(server: { proc: ChildProcess; port: number }, connections: number, duration: number): Promise<Run> {
+    const cpuBefore = cpuMs(server.proc.pid!);
+    const result = await autocannon({ url: `http://127.0.0.1:${server.port}/`, connections, duration });
+    const cpuAfter = cpuMs(server.proc.pid!);
     return {
         requestsPerSec: Math.round(result.requests.average),
         p50Ms: result.latency.p50,
         p99Ms: result.latency.p99,
         errors: result.errors + result.timeouts,
         non2xx: result.non2xx,
+        cpuMsPer1kRequests: cpuBefore === undefined || cpuAfter === undefined ? undefined : Math.round(((cpuAfter - cpuBefore) / result.requests.total) * 1e5) / 100,
     };
 }
 
@@ -60,13 +76,13 @@ async function main(): Promise<number> {
     const app = await start([path.resolve(__dirname, "../app/dist/src/main.js")], { HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "info" });
     const bare = await start(["-r", "ts-node/register/transpile-only", path.resolve(__dirname, "bare-server.ts")], {});
     try {
-        await load(bare.port, connections, WARMUP_S);
-        await load(app.port, connections, WARMUP_S);
+        await load(bare, connections, WARMUP_S);
+        await load(app, connections, WARMUP_S);
         const runs: { round: number; bare: Run; app: Run; share: number }[] = [];
         for (let round = 1; round <= rounds; round++) {
             // Alternating who goes first spreads drift in the machine's other load over both.
             const order = round % 2 === 1 ? [bare, app] : [app, bare];
-            const [first, second] = [await load(order[0].port, connections, duration), await load(order[1].port, connections, duration)];
+            const [first, second] = [await load(order[0], connections, duration), await load(order[1], connections, duration)];
             const [b, a] = order[0] === bare ? [first, second] : [second, first];
             runs.push({ round, bare: b, app: a, share: Math.round((a.requestsPerSec / b.requestsPerSec) * 1000) / 1000 });
         }
@@ -77,6 +93,7 @@ async function main(): Promise<number> {
         const meetsShare = share >= TARGET.shareOfBare && clean;
         const meetsReference = appRun.requestsPerSec >= TARGET.requestsPerSec && appRun.p99Ms < TARGET.p99Ms && clean;
         console.log(`app/bare req/s per round: ${runs.map((r) => `${r.app.requestsPerSec}/${r.bare.requestsPerSec} = ${(r.share * 100).toFixed(1)}%`).join(", ")}`);
+        console.log(`CPU ms per 1,000 requests, bare/app per round: ${runs.map((r) => `${r.bare.cpuMsPer1kRequests}/${r.app.cpuMsPer1kRequests}`).join(", ")}`);
         console.log(`${meetsShare ? "meets" : "MISSES"} the target: median >= ${TARGET.shareOfBare * 100}% of a bare node:http server's req/s in the same run, zero errors`);
         console.log(`${meetsReference ? "meets" : "MISSES"} the target: >= ${TARGET.requestsPerSec} req/s (3x ${REFERENCE.name}), p99 < ${TARGET.p99Ms} ms, zero errors`);
         return process.argv.includes("--check") && !(meetsShare && meetsReference) ? 1 : 0;

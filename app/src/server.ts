@@ -39,6 +39,16 @@ function replaying(socket: net.Socket, head: Buffer): Duplex {
     return duplex;
 }
 
+interface Reply {
+    body: string;
+    headers: http.OutgoingHttpHeaders;
+}
+
+function json(body: unknown): Reply {
+    const text = JSON.stringify(body);
+    return { body: text, headers: { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text) } };
+}
+
 export interface ShutdownResult {
     forced: boolean;
     durationMs: number;
@@ -60,8 +70,12 @@ export class AppServer {
     /** Open HTTP/2 sessions, each with its graceful close: GOAWAY, then destroyed once no stream is open. */
     private readonly sessions = new Map<http2.ServerHttp2Session, () => void>();
     private shutdownPromise?: Promise<ShutdownResult>;
+    /** Keyed by HTTP version: llhttp and HTTP/2 admit only a few (single-digit major.minor at most). */
+    private readonly rootReplies = new Map<string, Reply>();
+    private readonly logRequests: boolean;
 
     constructor(private readonly config: AppConfig, private readonly log: Logger, private readonly metrics: Metrics) {
+        this.logRequests = log.enabled("debug");
         const handler = (req: Request, res: Response) => this.handle(req, res);
         this.h1 = http.createServer({
             keepAliveTimeout: config.idleTimeoutMs,
@@ -79,7 +93,8 @@ export class AppServer {
         // No frame either way for this long: the session is destroyed (Node sets session.setTimeout per new session).
         this.h2.setTimeout(config.idleTimeoutMs);
         this.h2.on("session", (session) => this.track(session));
-        this.listener = net.createServer((socket) => this.route(socket));
+        // As http.Server does for the sockets it accepts: a response is not held back waiting for an ACK (Nagle).
+        this.listener = net.createServer({ noDelay: true }, (socket) => this.route(socket));
     }
 
     /**
@@ -157,15 +172,16 @@ export class AppServer {
     }
 
     private handle(req: Request, res: Response): void {
-        const started = process.hrtime.bigint();
-        const path = (req.url ?? "/").split("?")[0];
+        const started = performance.now();
+        const url = req.url ?? "/";
+        const query = url.indexOf("?");
+        const path = query < 0 ? url : url.slice(0, query);
         const route = KNOWN_ROUTES.has(path) ? path : "unmatched";
         res.on("finish", () => {
-            const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+            const seconds = (performance.now() - started) / 1000;
             const labels = { method: METHOD_LABELS.has(req.method!) ? req.method! : "other", route, status: String(res.statusCode) };
-            this.metrics.requests.inc(labels);
             this.metrics.duration.observe(labels, seconds);
-            if (this.log.enabled("debug")) {
+            if (this.logRequests) {
                 this.log.debug("request", { ...labels, path, protocol: req.httpVersion, durationMs: Math.round(seconds * 1e6) / 1e3 });
             }
         });
@@ -173,14 +189,14 @@ export class AppServer {
         if (req.method !== "GET" && req.method !== "HEAD") return this.json(res, 405, { error: "method not allowed" });
         switch (route) {
             case "/":
-                return this.json(res, 200, { service: "platform-sample-app", version: this.config.version, protocol: req.httpVersion, message: "hello from the platform" });
+                return this.reply(res, 200, this.root(req.httpVersion));
             case "/healthz":
                 return this.json(res, 200, { status: "ok" });
             case "/readyz":
                 return this.json(res, this.ready ? 200 : 503, { ready: this.ready });
             case "/metrics":
                 this.metrics.registry.metrics().then(
-                    (body) => this.send(res, 200, this.metrics.registry.contentType, body),
+                    (body) => this.reply(res, 200, { body, headers: { "content-type": this.metrics.registry.contentType, "content-length": Buffer.byteLength(body) } }),
                     (err) => this.json(res, 500, { error: String(err) }),
                 );
                 return;
@@ -205,15 +221,23 @@ export class AppServer {
         this.h1.closeIdleConnections();
     }
 
-    private json(res: Response, status: number, body: unknown): void {
-        this.send(res, status, "application/json; charset=utf-8", JSON.stringify(body));
+    /** The same for every request but the protocol, so it is built once per protocol version, not per request. */
+    private root(protocol: string): Reply {
+        let reply = this.rootReplies.get(protocol);
+        if (reply === undefined) {
+            reply = json({ service: "platform-sample-app", version: this.config.version, protocol, message: "hello from the platform" });
+            this.rootReplies.set(protocol, reply);
+        }
+        return reply;
     }
 
-    private send(res: Response, status: number, contentType: string, body: string): void {
-        const headers: http.OutgoingHttpHeaders = { "content-type": contentType, "content-length": Buffer.byteLength(body) };
+    private json(res: Response, status: number, body: unknown): void {
+        this.reply(res, status, json(body));
+    }
+
+    private reply(res: Response, status: number, { body, headers }: Reply): void {
         // While draining, HTTP/1.1 clients are told to reconnect (to another pod); HTTP/2 clients get GOAWAY instead.
-        if (this.draining && !(res instanceof http2.Http2ServerResponse)) headers.connection = "close";
-        res.writeHead(status, headers);
+        res.writeHead(status, this.draining && !(res instanceof http2.Http2ServerResponse) ? { ...headers, connection: "close" } : headers);
         res.end(body);
     }
 
