@@ -2,7 +2,7 @@
  * Loads the real app (the built app/dist, one process) and a bare `node:http` server (bench/bare-server.ts, one
  * process) on loopback with autocannon, in the same run and in alternating order, and reports req/s, p50, p99, errors
  * and the app's share of the bare server's req/s.
- * `npm run bench -- [--connections 50] [--duration 10] [--rounds 3] [--check]`; see bench/README.md.
+ * `npm run bench -- [--connections 50] [--duration 10] [--rounds 5] [--check]`; see bench/README.md.
  */
 import autocannon from "autocannon";
 import { ChildProcess, spawn } from "child_process";
@@ -71,7 +71,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 async function main(): Promise<number> {
     const connections = flag("connections", 50);
     const duration = flag("duration", 10);
-    const rounds = flag("rounds", 3);
+    const rounds = flag("rounds", 5);
     // info is the production level: it logs start and stop, not each request.
     const app = await start([path.resolve(__dirname, "../app/dist/src/main.js")], { HOST: "127.0.0.1", PORT: "0", LOG_LEVEL: "info" });
     const bare = await start(["-r", "ts-node/register/transpile-only", path.resolve(__dirname, "bare-server.ts")], {});

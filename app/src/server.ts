@@ -43,6 +43,7 @@ interface Reply {
     body: string;
     headers: http.OutgoingHttpHeaders;
 }
+type Answer = [status: number, reply: Reply];
 
 function json(body: unknown): Reply {
     const text = JSON.stringify(body);
@@ -177,37 +178,45 @@ export class AppServer {
         const query = url.indexOf("?");
         const path = query < 0 ? url : url.slice(0, query);
         const route = KNOWN_ROUTES.has(path) ? path : "unmatched";
-        res.on("finish", () => {
-            const seconds = (performance.now() - started) / 1000;
-            const labels = { method: METHOD_LABELS.has(req.method!) ? req.method! : "other", route, status: String(res.statusCode) };
-            this.metrics.duration.observe(labels, seconds);
-            if (this.logRequests) {
-                this.log.debug("request", { ...labels, path, protocol: req.httpVersion, durationMs: Math.round(seconds * 1e6) / 1e3 });
-            }
-        });
+        const answer = this.answer(req, route);
+        if (answer instanceof Promise) answer.then((a) => this.respond(req, res, path, route, started, a));
+        else this.respond(req, res, path, route, started, answer);
+    }
 
-        if (req.method !== "GET" && req.method !== "HEAD") return this.json(res, 405, { error: "method not allowed" });
+    private answer(req: Request, route: string): Answer | Promise<Answer> {
+        if (req.method !== "GET" && req.method !== "HEAD") return [405, json({ error: "method not allowed" })];
         switch (route) {
             case "/":
-                return this.reply(res, 200, this.root(req.httpVersion));
+                return [200, this.root(req.httpVersion)];
             case "/healthz":
-                return this.json(res, 200, { status: "ok" });
+                return [200, json({ status: "ok" })];
             case "/readyz":
-                return this.json(res, this.ready ? 200 : 503, { ready: this.ready });
+                return [this.ready ? 200 : 503, json({ ready: this.ready })];
             case "/metrics":
-                this.metrics.registry.metrics().then(
-                    (body) => this.reply(res, 200, { body, headers: { "content-type": this.metrics.registry.contentType, "content-length": Buffer.byteLength(body) } }),
-                    (err) => this.json(res, 500, { error: String(err) }),
+                return this.metrics.registry.metrics().then(
+                    (body): Answer => [200, { body, headers: { "content-type": this.metrics.registry.contentType, "content-length": Buffer.byteLength(body) } }],
+                    (err): Answer => [500, json({ error: String(err) })],
                 );
-                return;
             case "/debug/sleep": {
-                if (!this.config.debugRoutes) return this.json(res, 404, { error: "not found" });
+                if (!this.config.debugRoutes) return [404, json({ error: "not found" })];
                 const ms = Math.min(Number(new URL(req.url ?? "/", "http://x").searchParams.get("ms")) || 0, MAX_DEBUG_SLEEP_MS);
-                setTimeout(() => this.json(res, 200, { slept: ms }), ms);
-                return;
+                return new Promise((resolve) => setTimeout(() => resolve([200, json({ slept: ms })]), ms));
             }
             default:
-                return this.json(res, 404, { error: "not found" });
+                return [404, json({ error: "not found" })];
+        }
+    }
+
+    /** Sends the answer and records it; the duration ends when the response is handed to the socket. */
+    private respond(req: Request, res: Response, path: string, route: string, started: number, [status, { body, headers }]: Answer): void {
+        // While draining, HTTP/1.1 clients are told to reconnect (to another pod); HTTP/2 clients get GOAWAY instead.
+        res.writeHead(status, this.draining && !(res instanceof http2.Http2ServerResponse) ? { ...headers, connection: "close" } : headers);
+        res.end(body);
+        const seconds = (performance.now() - started) / 1000;
+        const labels = { method: METHOD_LABELS.has(req.method!) ? req.method! : "other", route, status: String(status) };
+        this.metrics.duration.observe(labels, seconds);
+        if (this.logRequests) {
+            this.log.debug("request", { ...labels, path, protocol: req.httpVersion, durationMs: Math.round(seconds * 1e6) / 1e3 });
         }
     }
 
@@ -229,16 +238,6 @@ export class AppServer {
             this.rootReplies.set(protocol, reply);
         }
         return reply;
-    }
-
-    private json(res: Response, status: number, body: unknown): void {
-        this.reply(res, status, json(body));
-    }
-
-    private reply(res: Response, status: number, { body, headers }: Reply): void {
-        // While draining, HTTP/1.1 clients are told to reconnect (to another pod); HTTP/2 clients get GOAWAY instead.
-        res.writeHead(status, this.draining && !(res instanceof http2.Http2ServerResponse) ? { ...headers, connection: "close" } : headers);
-        res.end(body);
     }
 
     /**
