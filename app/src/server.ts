@@ -193,8 +193,8 @@ export class AppServer {
             case "/readyz":
                 return [this.ready ? 200 : 503, json({ ready: this.ready })];
             case "/metrics":
-                return this.metrics.registry.metrics().then(
-                    (body): Answer => [200, { body, headers: { "content-type": this.metrics.registry.contentType, "content-length": Buffer.byteLength(body) } }],
+                return this.metrics.text().then(
+                    (body): Answer => [200, { body, headers: { "content-type": this.metrics.contentType, "content-length": Buffer.byteLength(body) } }],
                     (err): Answer => [500, json({ error: String(err) })],
                 );
             case "/debug/sleep": {
@@ -213,10 +213,10 @@ export class AppServer {
         res.writeHead(status, this.draining && !(res instanceof http2.Http2ServerResponse) ? { ...headers, connection: "close" } : headers);
         res.end(body);
         const seconds = (performance.now() - started) / 1000;
-        const labels = { method: METHOD_LABELS.has(req.method!) ? req.method! : "other", route, status: String(status) };
-        this.metrics.duration.observe(labels, seconds);
+        const method = METHOD_LABELS.has(req.method!) ? req.method! : "other";
+        this.metrics.requests.observe(method, route, status, seconds);
         if (this.logRequests) {
-            this.log.debug("request", { ...labels, path, protocol: req.httpVersion, durationMs: Math.round(seconds * 1e6) / 1e3 });
+            this.log.debug("request", { method, route, status: String(status), path, protocol: req.httpVersion, durationMs: Math.round(seconds * 1e6) / 1e3 });
         }
     }
 
