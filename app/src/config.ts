@@ -11,8 +11,9 @@ export interface AppConfig {
     /** After SIGTERM: the bound on the whole shutdown; connections still open then are cut. */
     shutdownGraceMs: number;
     /**
-     * The time a client has to send a complete request head: for HTTP/1.1 from the connection's start or the request's
-     * first byte; for h2c to send the preface, then to open its first stream. A silent or slow-drip client is cut then.
+     * The time a client has for each step towards a complete request head, however many bytes it trickles: to show
+     * which protocol it speaks; then for HTTP/1.1 to finish the head (counted by Node from the hand-over, and from the
+     * first byte of each later request); for h2c to open its first stream after the preface.
      */
     headersTimeoutMs: number;
     /** HTTP/1.1 only: the time to receive a whole request, head and body, from its first byte. */
