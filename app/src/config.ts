@@ -10,6 +10,19 @@ export interface AppConfig {
     drainDelayMs: number;
     /** After SIGTERM: the bound on the whole shutdown; connections still open then are cut. */
     shutdownGraceMs: number;
+    /**
+     * The time a client has for each step towards a complete request head, however many bytes it trickles: to show
+     * which protocol it speaks; then for HTTP/1.1 to finish the head (counted by Node from the hand-over, and from the
+     * first byte of each later request); for h2c to open its first stream after the preface.
+     */
+    headersTimeoutMs: number;
+    /** HTTP/1.1 only: the time to receive a whole request, head and body, from its first byte. */
+    requestTimeoutMs: number;
+    /**
+     * How long a connection may wait for its next request (HTTP/1.1 keep-alive; h2c: no stream open, or no frame at
+     * all). Longer than the ALB's 60 s idle timeout, so the ALB never reuses a connection the app has just closed (502s).
+     */
+    idleTimeoutMs: number;
     version: string;
     /** Routes that only tests and benchmarks need (/debug/sleep). Off in production. */
     debugRoutes: boolean;
@@ -42,6 +55,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     if (shutdownGraceMs <= drainDelayMs) {
         problems.push(`SHUTDOWN_GRACE_MS=${shutdownGraceMs} must be longer than SHUTDOWN_DRAIN_MS=${drainDelayMs}`);
     }
+    const headersTimeoutMs = intFrom(env, "HEADERS_TIMEOUT_MS", 10000, 500, 300000, problems);
+    const requestTimeoutMs = intFrom(env, "REQUEST_TIMEOUT_MS", 30000, 500, 3600000, problems);
+    // Node's http.Server refuses a headers timeout longer than the request timeout (ERR_OUT_OF_RANGE).
+    if (requestTimeoutMs < headersTimeoutMs) {
+        problems.push(`REQUEST_TIMEOUT_MS=${requestTimeoutMs} must not be shorter than HEADERS_TIMEOUT_MS=${headersTimeoutMs}`);
+    }
+    const idleTimeoutMs = intFrom(env, "IDLE_TIMEOUT_MS", 65000, 500, 3600000, problems);
     const logLevel = (env.LOG_LEVEL ?? "info").toLowerCase();
     if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
         problems.push(`LOG_LEVEL=${env.LOG_LEVEL}: must be one of ${LOG_LEVELS.join(", ")}`);
@@ -55,6 +75,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         logLevel: logLevel as LogLevel,
         drainDelayMs,
         shutdownGraceMs,
+        headersTimeoutMs,
+        requestTimeoutMs,
+        idleTimeoutMs,
         version: env.APP_VERSION || "dev",
         debugRoutes: debugRaw === "true",
     };

@@ -10,6 +10,17 @@ describe("configuration from the environment", () => {
         assert.deepStrictEqual([c.port, c.logLevel, c.drainDelayMs, c.shutdownGraceMs, c.debugRoutes], [8080, "info", 2000, 20000, false]);
     });
 
+    it("has timeouts for silent, slow and idle clients, idle longer than the ALB's 60 s", () => {
+        const c = loadConfig({});
+        assert.deepStrictEqual([c.headersTimeoutMs, c.requestTimeoutMs, c.idleTimeoutMs], [10000, 30000, 65000]);
+    });
+
+    it("rejects timeouts out of range, and a headers timeout longer than the request timeout (Node's http.Server throws)", () => {
+        assert.throws(() => loadConfig({ HEADERS_TIMEOUT_MS: "0" }), /HEADERS_TIMEOUT_MS=0: must be a whole number from 500 to 300000/);
+        assert.throws(() => loadConfig({ IDLE_TIMEOUT_MS: "1m" }), /IDLE_TIMEOUT_MS=1m/);
+        assert.throws(() => loadConfig({ HEADERS_TIMEOUT_MS: "20000", REQUEST_TIMEOUT_MS: "10000" }), /REQUEST_TIMEOUT_MS=10000 must not be shorter than HEADERS_TIMEOUT_MS=20000/);
+    });
+
     it("names every bad variable at once", () => {
         assert.throws(() => loadConfig({ PORT: "http", LOG_LEVEL: "verbose", SHUTDOWN_GRACE_MS: "5s", DEBUG_ROUTES: "yes" }), (err: AppConfigError) => {
             assert.ok(err instanceof AppConfigError);

@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from "child_process";
 import * as http from "http";
 import * as http2 from "http2";
+import * as net from "net";
 import * as path from "path";
 
 export const MAIN = path.resolve(__dirname, "../src/main.js");
@@ -80,3 +81,48 @@ export function connect2(port: number): Promise<http2.ClientHttp2Session> {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface RawConnection {
+    socket: net.Socket;
+    /** Everything the server sent, as latin1 text. */
+    received: () => string;
+    /** Milliseconds from connect until the server closed the connection, or undefined if still open after `boundMs`. */
+    closedWithin: (boundMs: number) => Promise<number | undefined>;
+}
+
+/** A client that writes only what a test tells it to, and never closes or answers a FIN on its own. */
+export function openRaw(port: number): Promise<RawConnection> {
+    return new Promise((resolve, reject) => {
+        const socket = net.connect({ port, host: "127.0.0.1", allowHalfOpen: true });
+        const chunks: Buffer[] = [];
+        let opened = 0;
+        // The server's FIN ends the connection for this client: it does not answer with its own.
+        const closed = new Promise<number>((r) => {
+            socket.once("end", () => r(Date.now() - opened));
+            socket.once("close", () => r(Date.now() - opened));
+        });
+        socket.on("data", (d) => chunks.push(d));
+        socket.on("error", () => undefined);
+        socket.once("connect", () => {
+            opened = Date.now();
+            resolve({
+                socket,
+                received: () => Buffer.concat(chunks).toString("latin1"),
+                closedWithin: (boundMs) => Promise.race([closed, sleep(boundMs).then(() => undefined)]),
+            });
+        });
+        socket.once("error", reject);
+    });
+}
+
+/** One HTTP/2 frame (RFC 9113 §4.1). */
+export function h2Frame(type: number, flags: number, streamId: number, payload: Buffer = Buffer.alloc(0)): Buffer {
+    const header = Buffer.alloc(9);
+    header.writeUIntBE(payload.length, 0, 3);
+    header.writeUInt8(type, 3);
+    header.writeUInt8(flags, 4);
+    header.writeUInt32BE(streamId, 5);
+    return Buffer.concat([header, payload]);
+}
+
+export const H2_PREFACE = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
