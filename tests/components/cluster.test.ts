@@ -26,6 +26,7 @@ function args(overrides: Partial<ClusterArgs> = {}): ClusterArgs {
         publicAccessCidrs: ["203.0.113.0/24"],
         adminPrincipalArns: ["arn:aws:iam::111122223333:role/PlatformAdmin"],
         logTypes: ["api", "audit"],
+        logRetentionDays: 14,
         retainData: false,
         volumeTags: { Project: "eks-platform", Environment: "dev" },
         ...overrides,
