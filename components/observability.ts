@@ -34,6 +34,8 @@ export interface ObservabilityArgs {
 export class Observability extends pulumi.ComponentResource {
     readonly grafanaUrl: string;
     readonly release: k8s.helm.v3.Release;
+    /** Keys of the Secret ALERT_SECRET: one per configured receiver secret. */
+    readonly alertSecretKeys: string[];
 
     constructor(name: string, args: ObservabilityArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:observability:Observability", name, {}, opts);
@@ -58,9 +60,12 @@ export class Observability extends pulumi.ComponentResource {
             [ALERT_SECRET.keys.heartbeatUrl]: args.alertSecrets.heartbeatUrl,
         };
         // Mounted by the operator at /etc/alertmanager/secrets/<name>/; the Alertmanager config names the files.
+        const receiverData = Object.fromEntries(Object.entries(receiverSecrets).filter(([, v]) => v !== undefined)) as Record<string, pulumi.Input<string>>;
+        // The provider marks all of stringData secret, so its key names are kept here for what checks the mount.
+        this.alertSecretKeys = Object.keys(receiverData);
         const receiverSecret = new k8s.core.v1.Secret(`${name}-alert-receivers`, {
             metadata: { name: ALERT_SECRET.name, namespace },
-            stringData: Object.fromEntries(Object.entries(receiverSecrets).filter(([, v]) => v !== undefined)) as Record<string, pulumi.Input<string>>,
+            stringData: receiverData,
         }, k8sOpts);
         const jenkins = args.jenkins !== undefined;
         const watched = [args.appNamespace, ...(jenkins ? [args.jenkins!.namespace] : []), KPS.namespace];

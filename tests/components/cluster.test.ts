@@ -75,7 +75,7 @@ describe("Cluster", () => {
     });
 
     it("encrypts secrets with its own KMS key, rotation on", async () => {
-        const key = one(records, "aws:kms/key:Key");
+        const key = one(records, "aws:kms/key:Key", "-secrets");
         assert.strictEqual(key.inputs.enableKeyRotation, true);
         const eks = one(records, "eks:index:Cluster");
         assert.match(eks.inputs.encryptionConfigKeyArn as string, /^arn:aws:kms:ap-northeast-2:\d{12}:key\//);
@@ -224,7 +224,7 @@ describe("Cluster", () => {
         const { records: prod } = await build({ retainData: true });
         assert.strictEqual((one(prod, "kubernetes:storage.k8s.io/v1:StorageClass").inputs as any).reclaimPolicy, "Retain");
         assert.strictEqual(one(prod, "eks:index:Cluster").inputs.deletionProtection, true);
-        assert.strictEqual(one(prod, "aws:kms/key:Key").inputs.deletionWindowInDays, 30);
+        assert.strictEqual(one(prod, "aws:kms/key:Key", "-secrets").inputs.deletionWindowInDays, 30);
     });
 
     it("builds one Kubernetes provider from the cluster's kubeconfig and uses it for its Kubernetes resources", async () => {
