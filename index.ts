@@ -1,7 +1,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { CiCd } from "./components/cicd";
+import { Backup } from "./components/backup";
 import { Cluster } from "./components/cluster";
+import { ContainerLogs } from "./components/container-logs";
 import { Ingress } from "./components/ingress";
 import { JENKINS_SCRAPE_TARGET } from "./components/jenkins";
 import { Network } from "./components/network";
@@ -38,9 +40,27 @@ const cluster = new Cluster(name, {
     publicAccessCidrs: config.cluster.publicAccessCidrs,
     adminPrincipalArns: config.cluster.adminPrincipalArns,
     logTypes: config.cluster.logTypes,
+    logRetentionDays: config.cluster.logRetentionDays,
     retainData: config.environment === "prod",
     volumeTags: { ...config.tags, ManagedBy: "aws-ebs-csi-driver" },
 }, { providers: [awsProvider], dependsOn: [network] });
+
+const containerLogs = new ContainerLogs(name, {
+    clusterName: config.cluster.name,
+    version: config.cluster.version,
+    region: config.region,
+    oidc: cluster.oidc,
+    retentionDays: config.cluster.logRetentionDays,
+    logsKeyArn: cluster.logsKey.arn,
+    nodesReady: cluster.nodesReady,
+}, { providers: [awsProvider] });
+
+new Backup(name, {
+    clusterName: config.cluster.name,
+    region: config.region,
+    retentionDays: config.backup.retentionDays,
+    protect: config.environment === "prod",
+}, { providers: [awsProvider] });
 
 // Every host the stack serves; the certificate covers exactly these.
 const HOSTS = { jenkins: "jenkins", grafana: "grafana", app: "app" } as const;
@@ -115,7 +135,10 @@ const observability = new Observability(name, {
     alertmanagerStorage: config.observability.alertmanagerStorage,
     grafanaStorage: config.observability.grafanaStorage,
     appNamespace: APP.namespace,
-    scrapeTargets: [appScrapeTarget(APP.name, APP.namespace), ...(config.cicd.jenkins ? [JENKINS_SCRAPE_TARGET] : [])],
+    scrapeTargets: [appScrapeTarget(APP.name, APP.namespace)],
+    jenkins: config.cicd.jenkins ? JENKINS_SCRAPE_TARGET : undefined,
+    alerts: config.observability.alerts,
+    alertSecrets: secrets.alertSecrets,
     thresholds: { errorRatio: config.observability.errorRatio, p99Seconds: config.observability.p99Seconds, jenkinsQueue: 5, pvcFreeRatio: 0.15 },
     gateway: ingress,
     storageClassName: cluster.storageClassName,
@@ -138,4 +161,5 @@ export const deployRoleArn = cicd.deployRoleArn;
 export const jenkinsAgentRoleArn = cicd.agentRoleArn;
 export const jenkinsUrl = cicd.jenkinsUrl;
 export const grafanaUrl = observability.grafanaUrl;
+export const containerLogGroups = containerLogs.logGroupNames;
 export const kubeconfig = pulumi.secret(cluster.kubeconfig);

@@ -10,7 +10,7 @@
  * A minor is listed only when every add-on the platform runs has a known build for it: 1.36 has none for vpc-cni or
  * aws-ebs-csi-driver in the sources, so it cannot be chosen until they are added here.
  */
-export const ADDON_NAMES = ["vpc-cni", "kube-proxy", "coredns", "aws-ebs-csi-driver"] as const;
+export const ADDON_NAMES = ["vpc-cni", "kube-proxy", "coredns", "aws-ebs-csi-driver", "amazon-cloudwatch-observability"] as const;
 export type AddonName = (typeof ADDON_NAMES)[number];
 
 export const ADDON_VERSIONS: Readonly<Record<string, Readonly<Record<AddonName, string>>>> = {
@@ -19,18 +19,21 @@ export const ADDON_VERSIONS: Readonly<Record<string, Readonly<Record<AddonName, 
         "kube-proxy": "v1.33.10-eksbuild.13", // docsJaKubeProxy
         coredns: "v1.13.2-eksbuild.19", // eksctl
         "aws-ebs-csi-driver": "v1.56.0-eksbuild.1", // cdk
+        "amazon-cloudwatch-observability": "v4.10.1-eksbuild.1", // cdk
     },
     "1.34": {
         "vpc-cni": "v1.21.1-eksbuild.7", // docsCnVpcCni
         "kube-proxy": "v1.34.6-eksbuild.13", // docsJaKubeProxy
         coredns: "v1.13.2-eksbuild.19", // eksctl
         "aws-ebs-csi-driver": "v1.56.0-eksbuild.1", // cdk
+        "amazon-cloudwatch-observability": "v4.10.1-eksbuild.1", // cdk
     },
     "1.35": {
         "vpc-cni": "v1.21.1-eksbuild.7", // docsCnVpcCni
         "kube-proxy": "v1.35.3-eksbuild.13", // docsJaKubeProxy
         coredns: "v1.14.3-eksbuild.11", // eksctl
         "aws-ebs-csi-driver": "v1.57.1-eksbuild.1", // cdk
+        "amazon-cloudwatch-observability": "v5.3.1-eksbuild.1", // cdk
     },
 };
 

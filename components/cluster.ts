@@ -17,6 +17,8 @@ export interface ClusterArgs {
     publicAccessCidrs: readonly string[];
     adminPrincipalArns: readonly string[];
     logTypes: readonly string[];
+    /** Days CloudWatch keeps the control-plane log group. */
+    logRetentionDays: number;
     /** prod: keep the KMS key and volumes when something is deleted by mistake. */
     retainData: boolean;
     /** Tags the EBS CSI driver puts on every volume it creates (provider default tags do not reach them). */
@@ -45,6 +47,33 @@ export function nodePolicyArns(partition: string): string[] {
         "AmazonEC2ContainerRegistryReadOnly",
         "AmazonSSMManagedInstanceCore",
     ].map((p) => `arn:${partition}:iam::aws:policy/${p}`);
+}
+
+/** The log group EKS writes control-plane logs to; it uses an existing one of this name instead of creating its own. */
+export function controlPlaneLogGroupName(clusterName: string): string {
+    return `/aws/eks/${clusterName}/cluster`;
+}
+
+/**
+ * A key policy that lets CloudWatch Logs use the key only for the named log groups (CloudWatch Logs user guide,
+ * "Encrypt log data in CloudWatch Logs using AWS KMS": principal logs.<region>.amazonaws.com and an ArnLike condition
+ * on kms:EncryptionContext:aws:logs:arn), plus the account's root so IAM policies keep working.
+ */
+export function logsKeyPolicy(partition: string, region: string, accountId: string, logGroupArnPatterns: string[]): string {
+    return JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+            { Sid: "AccountAdmin", Effect: "Allow", Principal: { AWS: `arn:${partition}:iam::${accountId}:root` }, Action: "kms:*", Resource: "*" },
+            {
+                Sid: "CloudWatchLogs",
+                Effect: "Allow",
+                Principal: { Service: `logs.${region}.amazonaws.com` },
+                Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+                Resource: "*",
+                Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": logGroupArnPatterns } },
+            },
+        ],
+    });
 }
 
 export const VPC_CNI_SERVICE_ACCOUNT = { namespace: "kube-system", name: "aws-node" };
@@ -137,6 +166,8 @@ export class Cluster extends pulumi.ComponentResource {
     /** What any workload must wait for: nodes, DNS, metrics and storage (all installed before the LB controller). */
     readonly workloadsReady: pulumi.Resource[];
     readonly nodeRoleArn: pulumi.Output<string>;
+    /** Encrypts the cluster's log groups (control plane and containers). */
+    readonly logsKey: aws.kms.Key;
 
     constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:cluster:Cluster", name, {}, opts);
@@ -161,6 +192,25 @@ export class Cluster extends pulumi.ComponentResource {
         }, { parent: this });
         const nodePolicies = nodePolicyArns(partition).map((policyArn, i) =>
             new aws.iam.RolePolicyAttachment(`${name}-node-${i}`, { role: nodeRole.name, policyArn }, { parent: this }));
+
+        // Created before the cluster, so EKS writes into it instead of creating one with no retention that
+        // `destroy` would leave behind. The key is shared with the container log groups (ContainerLogs).
+        const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
+        const logGroupArn = (group: string) => pulumi.interpolate`arn:${partition}:logs:${args.region}:${accountId}:log-group:${group}`;
+        this.logsKey = new aws.kms.Key(`${name}-logs`, {
+            description: `CloudWatch Logs of ${args.name}`,
+            enableKeyRotation: true,
+            deletionWindowInDays: args.retainData ? 30 : 7,
+            policy: pulumi.all([accountId, logGroupArn(`/aws/eks/${args.name}/*`), logGroupArn(`/aws/containerinsights/${args.name}/*`)])
+                .apply(([account, ...groups]) => logsKeyPolicy(partition, args.region, account, groups)),
+            tags: args.tags,
+        }, { parent: this, ...retain });
+        const logGroup = new aws.cloudwatch.LogGroup(`${name}-control-plane`, {
+            name: controlPlaneLogGroupName(args.name),
+            retentionInDays: args.logRetentionDays,
+            kmsKeyId: this.logsKey.arn,
+            tags: args.tags,
+        }, { parent: this });
 
         const versions = addonVersionsFor(args.version);
         // Checked before the cluster is created (its name waits on it), so a deployer who could not administer the
@@ -194,12 +244,13 @@ export class Cluster extends pulumi.ComponentResource {
             corednsAddonOptions: { enabled: false },
             useDefaultVpcCni: true,
             kubeProxyAddonOptions: { enabled: true, version: versions["kube-proxy"] },
-            // Past standard support EKS would silently move the cluster to extended support, at about six times the
-            // control-plane price: fail the upgrade reminder instead of paying for it.
+            // STANDARD: at the end of standard support EKS upgrades the control plane to the next minor on its own
+            // (instead of moving it to extended support at about six times the price). That upgrade skips our add-on
+            // pins and node group, so the versions preflight fails 30 days before the date: upgrade first, as planned.
             upgradePolicy: { supportType: "STANDARD" },
             deletionProtection: args.retainData,
             tags: args.tags,
-        }, { parent: this, dependsOn: nodePolicies, transforms: [noBootstrapCreatorAdmin] });
+        }, { parent: this, dependsOn: [...nodePolicies, logGroup], transforms: [noBootstrapCreatorAdmin] });
 
         this.clusterName = cluster.eksCluster.apply((c) => c.name);
         this.oidcProviderArn = cluster.oidcProviderArn;

@@ -37,7 +37,30 @@ export interface KpsValuesArgs {
     alertmanagerStorage: string;
     grafanaStorage: string;
     grafanaUrl: string;
+    /** Rendered into alertmanager.config (components/alerting.ts). */
+    alertmanagerConfig: Record<string, unknown>;
+    /** Secrets in the namespace the operator mounts into Alertmanager at /etc/alertmanager/secrets/<name>/. */
+    alertmanagerSecrets: string[];
 }
+
+/**
+ * What each pod asks the scheduler for: the chart requests nothing by default, so the capacity preflight counted
+ * them as free. Sized for a small cluster (a few hundred thousand series); raise Prometheus' with its load.
+ */
+export const KPS_REQUESTS = {
+    prometheus: { cpu: "200m", memory: "1Gi" },
+    alertmanager: { cpu: "20m", memory: "64Mi" },
+    grafana: { cpu: "50m", memory: "256Mi" },
+    operator: { cpu: "50m", memory: "128Mi" },
+    kubeStateMetrics: { cpu: "20m", memory: "64Mi" },
+    nodeExporter: { cpu: "20m", memory: "32Mi" },
+} as const;
+
+/**
+ * The busybox that unpacks the CRDs in the chart's CRD upgrade job: the chart defaults to `latest`; 1.38.0 is the
+ * tag the Grafana sub-chart pins (shared/reference/charts/grafana/values.yaml initChownData.image).
+ */
+export const CRD_JOB_BUSYBOX_TAG = "1.38.0";
 
 function pvc(storageClass: string, size: string) {
     return { volumeClaimTemplate: { spec: { storageClassName: storageClass, accessModes: ["ReadWriteOnce"], resources: { requests: { storage: size } } } } };
@@ -46,9 +69,10 @@ function pvc(storageClass: string, size: string) {
 export function kpsValues(a: KpsValuesArgs): Record<string, unknown> {
     return {
         fullnameOverride: KPS.releaseName,
-        // The release owns the CRDs (a sub-chart since kps 69), so Helm upgrades them with the chart, server-side,
-        // with no client-side last-applied annotation to overflow.
-        crds: { enabled: true },
+        // Helm installs the CRDs under charts/crds/crds/ once and never upgrades them; the chart's upgrade job (a
+        // pre-install/pre-upgrade hook, charts/crds/templates/upgrade/job.yaml) applies the bundled CRDs server-side
+        // before each upgrade, so a new chart version never runs its operator against old CRDs.
+        crds: { enabled: true, upgradeJob: { enabled: true, forceConflicts: true, image: { busybox: { tag: CRD_JOB_BUSYBOX_TAG } } } },
         additionalPrometheusRulesMap: { platform: { groups: a.ruleGroups } },
         // EKS runs the control plane out of reach: controller-manager, scheduler and etcd are never scrapeable, so
         // their ServiceMonitors find nothing and absent(up{...}) alerts (KubeControllerManagerDown,
@@ -61,6 +85,7 @@ export function kpsValues(a: KpsValuesArgs): Record<string, unknown> {
         prometheus: {
             prometheusSpec: {
                 retention: a.retention,
+                resources: { requests: { ...KPS_REQUESTS.prometheus } },
                 storageSpec: pvc(a.storageClass, a.prometheusStorage),
                 // Select ServiceMonitors, PodMonitors, Probes and rules from every namespace, with any labels,
                 // not only those carrying this release's label.
@@ -79,9 +104,20 @@ export function kpsValues(a: KpsValuesArgs): Record<string, unknown> {
                 endpoints: [{ port: t.port, path: t.path, interval: t.interval }],
             })),
         },
-        alertmanager: { alertmanagerSpec: { storage: pvc(a.storageClass, a.alertmanagerStorage) } },
+        alertmanager: {
+            config: a.alertmanagerConfig,
+            alertmanagerSpec: {
+                storage: pvc(a.storageClass, a.alertmanagerStorage),
+                secrets: a.alertmanagerSecrets,
+                resources: { requests: { ...KPS_REQUESTS.alertmanager } },
+            },
+        },
+        prometheusOperator: { resources: { requests: { ...KPS_REQUESTS.operator } } },
+        "kube-state-metrics": { resources: { requests: { ...KPS_REQUESTS.kubeStateMetrics } } },
+        "prometheus-node-exporter": { resources: { requests: { ...KPS_REQUESTS.nodeExporter } } },
         grafana: {
             defaultDashboardsEnabled: true,
+            resources: { requests: { ...KPS_REQUESTS.grafana } },
             admin: { existingSecret: KPS.grafanaAdminSecret, userKey: "admin-user", passwordKey: "admin-password" },
             persistence: { enabled: true, type: "pvc", storageClassName: a.storageClass, size: a.grafanaStorage, accessModes: ["ReadWriteOnce"] },
             // A ReadWriteOnce volume cannot be attached to the old and the new pod at once.
@@ -179,7 +215,8 @@ export interface AlertRule {
     annotations: { summary: string; description: string };
 }
 
-export function alertRules(appNamespace: string, watchedNamespaces: string[], t: AlertThresholds): { name: string; rules: AlertRule[] }[] {
+/** The platform's rules; Jenkins' only where Jenkins runs. */
+export function alertRules(appNamespace: string, watchedNamespaces: string[], t: AlertThresholds, jenkins = true): { name: string; rules: AlertRule[] }[] {
     const labels = (severity: "warning" | "critical") => ({ severity, team: "platform" });
     const nsRegex = watchedNamespaces.join("|");
     return [
@@ -209,7 +246,7 @@ export function alertRules(appNamespace: string, watchedNamespaces: string[], t:
                 },
             ],
         },
-        {
+        ...(!jenkins ? [] : [{
             name: "platform-ci",
             rules: [{
                 alert: "JenkinsQueueGrowing",
@@ -218,7 +255,7 @@ export function alertRules(appNamespace: string, watchedNamespaces: string[], t:
                 labels: labels("warning"),
                 annotations: { summary: "Jenkins build queue is growing", description: "More than " + t.jenkinsQueue + " builds wait for an executor and the queue keeps growing: agents cannot start?" },
             }],
-        },
+        }]),
         {
             name: "platform-storage",
             rules: [{

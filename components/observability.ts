@@ -3,6 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { pinnedRelease } from "./helm";
 import { exposeService, IngressGateway } from "./ingress";
 import { READINESS_GATE_LABELS } from "./lbc";
+import { AlertReceiverSettings, AlertSecrets } from "../config";
+import { ALERT_SECRET, alertmanagerConfig } from "./alerting";
 import { AlertThresholds, alertRules, appDashboard, jenkinsDashboard, KPS, kpsValues, ScrapeTarget } from "./monitoring";
 
 export interface ObservabilityArgs {
@@ -13,8 +15,12 @@ export interface ObservabilityArgs {
     alertmanagerStorage: string;
     grafanaStorage: string;
     appNamespace: string;
-    /** Services to scrape (the app, Jenkins). */
+    /** Services to scrape (the app). */
     scrapeTargets: ScrapeTarget[];
+    /** Where Jenkins runs: its scrape target; its dashboard and alerts come with it. */
+    jenkins?: ScrapeTarget;
+    alerts: AlertReceiverSettings;
+    alertSecrets: AlertSecrets;
     thresholds: AlertThresholds;
     gateway: IngressGateway;
     storageClassName: pulumi.Input<string>;
@@ -28,6 +34,8 @@ export interface ObservabilityArgs {
 export class Observability extends pulumi.ComponentResource {
     readonly grafanaUrl: string;
     readonly release: k8s.helm.v3.Release;
+    /** Keys of the Secret ALERT_SECRET: one per configured receiver secret. */
+    readonly alertSecretKeys: string[];
 
     constructor(name: string, args: ObservabilityArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:observability:Observability", name, {}, opts);
@@ -46,6 +54,22 @@ export class Observability extends pulumi.ComponentResource {
             stringData: { "admin-user": "admin", "admin-password": args.grafanaAdminPassword },
         }, k8sOpts);
 
+        const receiverSecrets: Record<string, pulumi.Input<string> | undefined> = {
+            [ALERT_SECRET.keys.slackWebhookUrl]: args.alertSecrets.slackWebhookUrl,
+            [ALERT_SECRET.keys.smtpPassword]: args.alertSecrets.smtpPassword,
+            [ALERT_SECRET.keys.heartbeatUrl]: args.alertSecrets.heartbeatUrl,
+        };
+        // Mounted by the operator at /etc/alertmanager/secrets/<name>/; the Alertmanager config names the files.
+        const receiverData = Object.fromEntries(Object.entries(receiverSecrets).filter(([, v]) => v !== undefined)) as Record<string, pulumi.Input<string>>;
+        // The provider marks all of stringData secret, so its key names are kept here for what checks the mount.
+        this.alertSecretKeys = Object.keys(receiverData);
+        const receiverSecret = new k8s.core.v1.Secret(`${name}-alert-receivers`, {
+            metadata: { name: ALERT_SECRET.name, namespace },
+            stringData: receiverData,
+        }, k8sOpts);
+        const jenkins = args.jenkins !== undefined;
+        const watched = [args.appNamespace, ...(jenkins ? [args.jenkins!.namespace] : []), KPS.namespace];
+
         this.release = pinnedRelease(`${name}-kps`, KPS, {
             releaseName: KPS.releaseName,
             namespace,
@@ -53,20 +77,25 @@ export class Observability extends pulumi.ComponentResource {
             // ServiceMonitors and rules are rendered by this release, after the CRDs it installs: separate
             // Pulumi resources of those kinds could not even be previewed before the CRDs exist.
             values: pulumi.output(args.storageClassName).apply((storageClass) => kpsValues({
-                scrapeTargets: args.scrapeTargets,
-                ruleGroups: alertRules(args.appNamespace, [args.appNamespace, "jenkins", KPS.namespace], args.thresholds),
+                scrapeTargets: [...args.scrapeTargets, ...(jenkins ? [args.jenkins!] : [])],
+                ruleGroups: alertRules(args.appNamespace, watched, args.thresholds, jenkins),
                 storageClass,
                 retention: args.retention,
                 prometheusStorage: args.prometheusStorage,
                 alertmanagerStorage: args.alertmanagerStorage,
                 grafanaStorage: args.grafanaStorage,
                 grafanaUrl: this.grafanaUrl,
+                alertmanagerConfig: alertmanagerConfig(args.alerts),
+                alertmanagerSecrets: [ALERT_SECRET.name],
             })),
         // The chart creates Services, which the load balancer controller's webhook must admit.
-        }, { ...k8sOpts, dependsOn: [adminSecret, ...args.storageReady, args.gateway.controller] });
+        }, { ...k8sOpts, dependsOn: [adminSecret, receiverSecret, ...args.storageReady, args.gateway.controller] });
 
         // Dashboards: ConfigMaps the Grafana sidecar loads from any namespace by label.
-        const dashboards: Record<string, object> = { "platform-app": appDashboard(args.appNamespace), "platform-jenkins": jenkinsDashboard() };
+        const dashboards: Record<string, object> = {
+            "platform-app": appDashboard(args.appNamespace),
+            ...(jenkins ? { "platform-jenkins": jenkinsDashboard() } : {}),
+        };
         for (const [key, board] of Object.entries(dashboards)) {
             new k8s.core.v1.ConfigMap(`${name}-dashboard-${key}`, {
                 metadata: { name: `dashboard-${key}`, namespace, labels: { [KPS.dashboardLabel]: "1" } },

@@ -49,6 +49,8 @@ export interface PlatformConfig {
         readonly publicAccessCidrs: readonly string[];
         readonly adminPrincipalArns: readonly string[];
         readonly logTypes: readonly string[];
+        /** Days CloudWatch keeps the control-plane and container logs. */
+        readonly logRetentionDays: number;
     };
     readonly dns: {
         readonly domain: string;
@@ -82,7 +84,20 @@ export interface PlatformConfig {
         readonly errorRatio: number;
         /** App p99 latency in seconds that alerts. */
         readonly p99Seconds: number;
+        readonly alerts: AlertReceiverSettings;
     };
+    readonly backup: {
+        /** Days AWS Backup keeps each daily recovery point. */
+        readonly retentionDays: number;
+    };
+}
+
+/** Where Alertmanager sends alerts; the webhook URLs and SMTP password are secrets (PlatformSecrets). */
+export interface AlertReceiverSettings {
+    readonly slackChannel?: string;
+    readonly email?: Readonly<{ to: string; from: string; smarthost: string; username?: string }>;
+    /** Send the always-firing Watchdog to observability:heartbeatUrl (a dead man's switch service). */
+    readonly heartbeat: boolean;
 }
 
 /** Kubernetes versions EKS supports (standard or extended) as of 2026-08; see shared/reference/eks/versions.yaml. */
@@ -99,6 +114,8 @@ interface Defaults {
     natStrategy: NatStrategy;
     nodeGroup: NodeGroupSettings;
     logTypes: string[];
+    logRetentionDays: number;
+    backupRetentionDays: number;
 }
 
 const DEFAULTS: Record<Environment, Defaults> = {
@@ -113,6 +130,8 @@ const DEFAULTS: Record<Environment, Defaults> = {
         natStrategy: "single",
         nodeGroup: { instanceTypes: ["t3.large", "t3a.large"], capacityType: "SPOT", minSize: 1, desiredSize: 2, maxSize: 3, diskSizeGiB: 50 },
         logTypes: ["api", "audit"],
+        logRetentionDays: 14,
+        backupRetentionDays: 7,
     },
     // prod: survives the loss of an AZ, so NAT per AZ and on-demand capacity.
     prod: {
@@ -125,6 +144,8 @@ const DEFAULTS: Record<Environment, Defaults> = {
         natStrategy: "onePerAz",
         nodeGroup: { instanceTypes: ["m6i.xlarge", "m6a.xlarge"], capacityType: "ON_DEMAND", minSize: 3, desiredSize: 3, maxSize: 9, diskSizeGiB: 100 },
         logTypes: CONTROL_PLANE_LOG_TYPES,
+        logRetentionDays: 90,
+        backupRetentionDays: 35,
     },
 };
 
@@ -134,15 +155,36 @@ const MIN_AZS: Record<Environment, number> = { dev: 2, prod: 3 };
 export const KNOWN_KEYS: Record<string, readonly string[]> = {
     platform: ["environment", "tags"],
     network: ["vpcCidr", "azCount", "natStrategy"],
-    cluster: ["version", "instanceTypes", "capacityType", "minSize", "desiredSize", "maxSize", "diskSizeGiB", "publicAccessCidrs", "adminPrincipalArns", "logTypes"],
+    cluster: ["version", "instanceTypes", "capacityType", "minSize", "desiredSize", "maxSize", "diskSizeGiB", "publicAccessCidrs", "adminPrincipalArns", "logTypes", "logRetentionDays"],
     dns: ["domain", "hostedZoneId"],
     app: ["imageTag", "minReplicas", "maxReplicas", "logLevel", "keepImages"],
     cicd: ["jenkins", "gitRepoUrl", "gitBranch", "storageSize", "stateBackendUrl", "trustedDeployerArns", "promoteTo", "jenkinsAdminPassword", "gitToken", "pulumiPassphrase"],
-    observability: ["retention", "prometheusStorage", "alertmanagerStorage", "grafanaStorage", "errorRatio", "p99Seconds", "grafanaAdminPassword"],
+    observability: ["retention", "prometheusStorage", "alertmanagerStorage", "grafanaStorage", "errorRatio", "p99Seconds", "grafanaAdminPassword",
+        "alertSlackChannel", "alertSlackWebhookUrl", "alertEmailTo", "alertEmailFrom", "smtpSmarthost", "smtpUsername", "smtpPassword", "heartbeat", "heartbeatUrl"],
+    backup: ["retentionDays"],
 };
 
 /** Secret keys: never read as plain strings; the offline plan supplies placeholders for them. */
-export const SECRET_KEYS: readonly string[] = ["cicd:jenkinsAdminPassword", "observability:grafanaAdminPassword"];
+export const SECRET_KEYS: readonly string[] = [
+    "cicd:jenkinsAdminPassword", "observability:grafanaAdminPassword",
+    "observability:alertSlackWebhookUrl", "observability:smtpPassword", "observability:heartbeatUrl",
+];
+
+/** The retention periods CloudWatch Logs accepts (PutRetentionPolicy retentionInDays). */
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+
+/**
+ * A Kubernetes upgrade moves one minor at a time (EKS UpdateClusterVersion refuses more, and the add-on pins of
+ * the minor in between would be skipped). Undefined when `to` is allowed from `from`.
+ */
+export function versionJumpProblem(from: string, to: string): string | undefined {
+    const minor = (v: string) => /^1\.(\d+)$/.exec(v)?.[1];
+    const [a, b] = [minor(from), minor(to)];
+    if (a === undefined || b === undefined) return undefined;
+    if (Number(b) - Number(a) > 1) return `${from} -> ${to} skips a minor: upgrade one minor at a time (${from} -> 1.${Number(a) + 1} first)`;
+    if (Number(b) < Number(a)) return `${from} -> ${to} is a downgrade, which EKS refuses`;
+    return undefined;
+}
 
 // Namespaces outside KNOWN_KEYS that a stack file may use, and why the others are refused.
 const PULUMI_KEYS = ["disable-default-providers"];
@@ -283,6 +325,9 @@ export function parseConfig(raw: RawConfig, project: string, stack: string): Pla
         if (!CONTROL_PLANE_LOG_TYPES.includes(t)) problems.add("cluster:logTypes", `"${t}" is not one of ${CONTROL_PLANE_LOG_TYPES.join(", ")}`);
     }
 
+    const logRetentionDays = checkInt(problems, "cluster:logRetentionDays", get("cluster:logRetentionDays"), d.logRetentionDays, { min: 1, max: 3653 });
+    if (!LOG_RETENTION_DAYS.includes(logRetentionDays)) problems.add("cluster:logRetentionDays", `${logRetentionDays} is not a retention CloudWatch Logs accepts (${LOG_RETENTION_DAYS.join(", ")})`);
+
     const domain = get("dns:domain");
     if (!domain) problems.add("dns:domain", "is required: the domain under which jenkins., grafana. and app. are served");
     else checkDomain(problems, "dns:domain", domain);
@@ -347,6 +392,9 @@ export function parseConfig(raw: RawConfig, project: string, stack: string): Pla
     const p99Seconds = decimal("observability:p99Seconds", "0.5");
     if (!(p99Seconds > 0 && p99Seconds <= 60)) problems.add("observability:p99Seconds", `${get("observability:p99Seconds")} is not a number of seconds (0..60] in decimal digits`);
 
+    const alerts = alertReceivers(problems, get, env);
+    const backupRetentionDays = checkInt(problems, "backup:retentionDays", get("backup:retentionDays"), d.backupRetentionDays, { min: 1, max: 3650 });
+
     problems.throwIfAny(stack);
 
     return deepFreeze<PlatformConfig>({
@@ -364,12 +412,37 @@ export function parseConfig(raw: RawConfig, project: string, stack: string): Pla
             publicAccessCidrs,
             adminPrincipalArns,
             logTypes,
+            logRetentionDays,
         },
         dns: { domain: domain!.toLowerCase(), hostedZoneId: hostedZoneId! },
         app: { imageTag, minReplicas, maxReplicas, logLevel, keepImages },
         cicd: { jenkins, gitRepoUrl, gitBranch, storageSize, stateBackendUrl: stateBackendUrl!, trustedDeployerArns, promoteTo },
-        observability: { retention, prometheusStorage, alertmanagerStorage, grafanaStorage, errorRatio, p99Seconds },
+        observability: { retention, prometheusStorage, alertmanagerStorage, grafanaStorage, errorRatio, p99Seconds, alerts },
+        backup: { retentionDays: backupRetentionDays },
     });
+}
+
+function alertReceivers(problems: Problems, get: (key: string) => string | undefined, env: Environment): AlertReceiverSettings {
+    const slackChannel = get("observability:alertSlackChannel");
+    if (slackChannel !== undefined && !/^[#@]?[\w.-]{1,80}$/.test(slackChannel)) problems.add("observability:alertSlackChannel", `"${slackChannel}" is not a Slack channel name such as #platform-alerts`);
+    const emailKeys = ["observability:alertEmailTo", "observability:alertEmailFrom", "observability:smtpSmarthost"];
+    const [to, from, smarthost] = emailKeys.map(get);
+    let email: AlertReceiverSettings["email"];
+    if (to !== undefined || from !== undefined || smarthost !== undefined) {
+        emailKeys.filter((k) => get(k) === undefined).forEach((k) => problems.add(k, `is required with ${emailKeys.filter((o) => get(o) !== undefined).join(", ")}: email alerts need a recipient, a sender and an SMTP host`));
+        for (const [key, v] of [["observability:alertEmailTo", to], ["observability:alertEmailFrom", from]]) {
+            if (v !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(v)) problems.add(key!, `"${v}" is not an email address`);
+        }
+        if (smarthost !== undefined && !/^[\w.-]+:\d{2,5}$/.test(smarthost)) problems.add("observability:smtpSmarthost", `"${smarthost}" is not host:port, e.g. email-smtp.ap-northeast-2.amazonaws.com:587`);
+        if (to && from && smarthost) email = { to, from, smarthost, username: get("observability:smtpUsername") };
+    }
+    const heartbeatRaw = get("observability:heartbeat") ?? "false";
+    if (heartbeatRaw !== "true" && heartbeatRaw !== "false") problems.add("observability:heartbeat", `"${heartbeatRaw}" is not true or false`);
+    // Without a receiver every alert goes to the chart's "null" receiver: nobody learns prod is down.
+    if (env === "prod" && slackChannel === undefined && email === undefined) {
+        problems.add("observability:alertSlackChannel/alertEmailTo", "prod needs somewhere to send alerts: set a Slack channel (and the secret alertSlackWebhookUrl) or email settings");
+    }
+    return { slackChannel, email, heartbeat: heartbeatRaw === "true" };
 }
 
 /** Reads the current stack's config. The only place the program touches pulumi.Config. */
@@ -377,8 +450,16 @@ export function loadConfig(): PlatformConfig {
     return parseConfig(pulumi.runtime.allConfig(), pulumi.getProject(), pulumi.getStack());
 }
 
+export interface AlertSecrets {
+    slackWebhookUrl?: pulumi.Output<string>;
+    smtpPassword?: pulumi.Output<string>;
+    heartbeatUrl?: pulumi.Output<string>;
+}
+
 export interface PlatformSecrets {
     grafanaAdminPassword: pulumi.Output<string>;
+    /** The receivers' secrets, present where their receiver is configured. */
+    alertSecrets: AlertSecrets;
     jenkinsAdminPassword?: pulumi.Output<string>;
     gitToken?: pulumi.Output<string>;
     pulumiPassphrase?: pulumi.Output<string>;
@@ -399,8 +480,19 @@ export function loadSecrets(config: PlatformConfig): PlatformSecrets {
     if (grafanaAdminPassword === undefined) {
         problems.add("observability:grafanaAdminPassword", "is required: pulumi config set --secret observability:grafanaAdminPassword <password>");
     }
+    const alerts = config.observability.alerts;
+    const required = (key: string, when: boolean, why: string) => {
+        const value = new pulumi.Config("observability").getSecret(key);
+        if (when && value === undefined) problems.add(`observability:${key}`, `is required ${why}: pulumi config set --secret observability:${key} <value>`);
+        return when ? value : undefined;
+    };
+    const alertSecrets: AlertSecrets = {
+        slackWebhookUrl: required("alertSlackWebhookUrl", alerts.slackChannel !== undefined, "with observability:alertSlackChannel"),
+        smtpPassword: alerts.email?.username !== undefined ? required("smtpPassword", true, "with observability:smtpUsername") : undefined,
+        heartbeatUrl: required("heartbeatUrl", alerts.heartbeat, "with observability:heartbeat true"),
+    };
     problems.throwIfAny(config.stack);
-    return { grafanaAdminPassword: grafanaAdminPassword!, jenkinsAdminPassword, gitToken: cicd.getSecret("gitToken"), pulumiPassphrase: cicd.getSecret("pulumiPassphrase") };
+    return { grafanaAdminPassword: grafanaAdminPassword!, alertSecrets, jenkinsAdminPassword, gitToken: cicd.getSecret("gitToken"), pulumiPassphrase: cicd.getSecret("pulumiPassphrase") };
 }
 
 function isStringArray(v: unknown): v is string[] {

@@ -1,7 +1,7 @@
 /**
  * Monthly cost estimate of a plan, line by line, from a price table kept in cost/ (date and source inside).
- * Fixed costs only: data transfer, NAT data processing, ALB traffic beyond the assumed LCUs, logs and
- * requests are not estimated.
+ * Fixed costs, plus CloudWatch Logs at an assumed ingestion volume (LOG_INGESTION_ASSUMPTION): data transfer,
+ * NAT data processing, ALB traffic beyond the assumed LCUs, backup snapshots and requests are not estimated.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -24,6 +24,33 @@ export interface PriceTable {
     ebsGp3PerGbMonth: number;
     kmsKeyPerMonth: number;
     route53HostedZonePerMonth: number;
+    cloudwatchLogsIngestPerGb?: number;
+    cloudwatchLogsStoragePerGbMonth?: number;
+}
+
+/**
+ * Log volume is not in a plan, so the estimate assumes it: GB ingested per month per control-plane log type
+ * (audit is the chatty one) and per node for container logs, and a month of it kept in storage. Measure real
+ * volume in CloudWatch (IncomingBytes) and adjust.
+ */
+export const LOG_INGESTION_ASSUMPTION = {
+    controlPlaneGbPerType: { api: 1, audit: 5, authenticator: 0.5, controllerManager: 0.5, scheduler: 0.5 } as Record<string, number>,
+    containerGbPerNode: 5,
+};
+
+function logIngestionGb(resources: RecordedResource[], nodeCount: number): { gb: number; basis: string } | undefined {
+    const cluster = resources.find((r) => r.type === "eks:index:Cluster");
+    const types = (cluster?.inputs.enabledClusterLogTypes as string[] | undefined) ?? [];
+    const containers = resources.some((r) => r.type === "aws:eks/addon:Addon" && r.inputs.addonName === "amazon-cloudwatch-observability");
+    const a = LOG_INGESTION_ASSUMPTION;
+    const controlPlane = types.reduce((sum, t) => sum + (a.controlPlaneGbPerType[t] ?? 0), 0);
+    const container = containers ? nodeCount * a.containerGbPerNode : 0;
+    if (!controlPlane && !container) return undefined;
+    const basis = [
+        types.length ? `control plane ${types.map((t) => `${t} ${a.controlPlaneGbPerType[t] ?? 0}`).join(" + ")} GB` : "",
+        containers ? `containers ${a.containerGbPerNode} GB x ${nodeCount} nodes` : "",
+    ].filter(Boolean).join("; ");
+    return { gb: controlPlane + container, basis };
 }
 
 export interface CostLine {
@@ -114,6 +141,14 @@ export function estimateCost(resources: RecordedResource[], prices: PriceTable):
         if (size > 0) lines.push({ item: "EBS gp3", detail: `${what} (${size} GiB)`, monthly: size * prices.ebsGp3PerGbMonth });
     }
 
+    const logs = logIngestionGb(resources, nodeCount);
+    if (logs) {
+        const detail = `${logs.gb} GB/month ingested, assumed (${logs.basis}), one month stored`;
+        const ingest = prices.cloudwatchLogsIngestPerGb;
+        if (ingest === undefined) lines.push({ item: "CloudWatch Logs", detail, monthly: 0, unpriced: `no CloudWatch Logs price in the ${prices.region} table (add cloudwatchLogsIngestPerGb to cost/prices-${prices.region}.json)` });
+        else lines.push({ item: "CloudWatch Logs", detail, monthly: logs.gb * (ingest + (prices.cloudwatchLogsStoragePerGbMonth ?? 0)) });
+    }
+
     const keys = ofType("aws:kms/key:Key").length;
     if (keys) lines.push({ item: "KMS keys", detail: `${keys} customer-managed key(s)`, monthly: keys * prices.kmsKeyPerMonth });
     if (ofType("aws:acm/certificate:Certificate").length) {
@@ -131,7 +166,7 @@ export function formatCost(lines: CostLine[], prices: PriceTable): string {
     const rows = lines.map((l) => `  ${`${l.item}: ${l.detail}`.padEnd(width)}  ${(l.unpriced ? "no price" : l.monthly.toFixed(2)).padStart(9)}`);
     const unpriced = lines.filter((l) => l.unpriced).map((l) => l.unpriced!);
     return [
-        `estimated monthly cost (${prices.currency}, ${prices.region}, prices of ${prices.asOf}; fixed costs only${unpriced.length ? "; PARTIAL" : ""}):`,
+        `estimated monthly cost (${prices.currency}, ${prices.region}, prices of ${prices.asOf}; fixed costs and assumed log ingestion${unpriced.length ? "; PARTIAL" : ""}):`,
         ...rows,
         `  ${(unpriced.length ? "total of the priced lines" : "total").padEnd(width)}  ${totalOf(lines).toFixed(2).padStart(9)}`,
         ...unpriced.map((why) => `  partial estimate: ${why}`),

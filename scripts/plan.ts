@@ -5,7 +5,7 @@
  */
 import * as path from "path";
 import { parseArgs } from "util";
-import { ConfigError } from "../config";
+import { ConfigError, versionJumpProblem } from "../config";
 import { shortStackNameProblem } from "../config/checks";
 import { StackFileError } from "../config/stack-file";
 import { UsageError } from "../config/problems";
@@ -84,6 +84,10 @@ async function main(argv: string[]): Promise<number> {
     }
 
     const config = readStackConfig(stack, configDir);
+    // The stack file holds the version running now; `-c cluster:version` is the upgrade being planned.
+    const from = config.values["cluster:version"];
+    const jump = from && overrides["cluster:version"] ? versionJumpProblem(from, overrides["cluster:version"]) : undefined;
+    if (jump) throw new ConfigError(stack, [`cluster:version: ${jump}`]);
     Object.assign(config.values, overrides);
     const plan = await evaluate(stack, config);
 

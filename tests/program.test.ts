@@ -52,8 +52,8 @@ describe("program (index.ts) per stack", () => {
         const plan = await planFor("prod");
         const components = new Set(plan.resources.filter((r) => r.type.startsWith("platform:")).map((r) => r.type));
         assert.deepStrictEqual([...components].sort(), [
-            "platform:app:WebApp", "platform:cicd:CiCd", "platform:cluster:Cluster", "platform:ingress:Ingress",
-            "platform:network:Network", "platform:observability:Observability", "platform:registry:Registry",
+            "platform:app:WebApp", "platform:backup:Backup", "platform:cicd:CiCd", "platform:cluster:Cluster", "platform:ingress:Ingress",
+            "platform:logs:ContainerLogs", "platform:network:Network", "platform:observability:Observability", "platform:registry:Registry",
         ]);
         assert.strictEqual(plan.outputs.grafanaUrl, "https://grafana.platform.example.com");
     });

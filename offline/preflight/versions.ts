@@ -10,6 +10,11 @@ import { RecordedResource } from "../recorder";
 import { ADDON, at, Check, chartOf, EKS_CLUSTER, HELM_RELEASE, label, releasesOf } from "./check";
 
 const DAY = 24 * 60 * 60 * 1000;
+/**
+ * With upgradePolicy STANDARD (components/cluster.ts) EKS upgrades the control plane itself when standard support
+ * ends, past the add-on pins and the node group: fail early enough to plan and run the upgrade first.
+ */
+export const UPGRADE_WARNING_DAYS = 30;
 
 function kubernetes(cluster: RecordedResource, date: Date, lines: string[], problems: string[]): void {
     const version = String(cluster.inputs.version ?? "");
@@ -20,6 +25,9 @@ function kubernetes(cluster: RecordedResource, date: Date, lines: string[], prob
     const approx = support.approximate ? " (approximate)" : "";
     if (days < 0) {
         problems.push(`${label(cluster)}: Kubernetes ${version} left standard support on ${support.endOfStandardSupport}${approx}; extended support costs extra until ${support.endOfExtendedSupport}: upgrade`);
+    } else if (days < UPGRADE_WARNING_DAYS) {
+        problems.push(`${label(cluster)}: Kubernetes ${version} leaves standard support on ${support.endOfStandardSupport}${approx} (${days} days): `
+            + "EKS then upgrades the control plane on its own (upgradePolicy STANDARD), ahead of the add-ons and nodes; upgrade now (README \"Upgrades\")");
     } else {
         lines.push(`Kubernetes ${version}: standard support until ${support.endOfStandardSupport}${approx} (${days} days)`);
     }

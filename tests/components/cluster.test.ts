@@ -26,6 +26,7 @@ function args(overrides: Partial<ClusterArgs> = {}): ClusterArgs {
         publicAccessCidrs: ["203.0.113.0/24"],
         adminPrincipalArns: ["arn:aws:iam::111122223333:role/PlatformAdmin"],
         logTypes: ["api", "audit"],
+        logRetentionDays: 14,
         retainData: false,
         volumeTags: { Project: "eks-platform", Environment: "dev" },
         ...overrides,
@@ -74,7 +75,7 @@ describe("Cluster", () => {
     });
 
     it("encrypts secrets with its own KMS key, rotation on", async () => {
-        const key = one(records, "aws:kms/key:Key");
+        const key = one(records, "aws:kms/key:Key", "-secrets");
         assert.strictEqual(key.inputs.enableKeyRotation, true);
         const eks = one(records, "eks:index:Cluster");
         assert.match(eks.inputs.encryptionConfigKeyArn as string, /^arn:aws:kms:ap-northeast-2:\d{12}:key\//);
@@ -234,7 +235,7 @@ describe("Cluster", () => {
         const { records: prod } = await build({ retainData: true });
         assert.strictEqual((one(prod, "kubernetes:storage.k8s.io/v1:StorageClass").inputs as any).reclaimPolicy, "Retain");
         assert.strictEqual(one(prod, "eks:index:Cluster").inputs.deletionProtection, true);
-        assert.strictEqual(one(prod, "aws:kms/key:Key").inputs.deletionWindowInDays, 30);
+        assert.strictEqual(one(prod, "aws:kms/key:Key", "-secrets").inputs.deletionWindowInDays, 30);
     });
 
     it("builds one Kubernetes provider from the cluster's kubeconfig and uses it for its Kubernetes resources", async () => {

@@ -7,10 +7,13 @@ import { alertRules, appDashboard, jenkinsDashboard, JENKINS_METRICS, KPS, kpsVa
 import { Observability } from "../../components/observability";
 import { CHART_DEFAULTS, CONTROL_PLANE, renderControlPlane } from "../../offline/models/kps-chart";
 import { appScrapeTarget } from "../../components/webapp";
+import { planFor } from "../helpers/plans";
 import { all, buildGateway, DOMAIN, one, record, RecordedResource, referenceFile, valueOf } from "../helpers/harness";
 
 const THRESHOLDS = { errorRatio: 0.05, p99Seconds: 0.5, jenkinsQueue: 5, pvcFreeRatio: 0.15 };
 const PASSWORD = "grafana-admin-s3cret";
+const SLACK_URL = "https://hooks.slack.com/services/T000/B000/s3cret";
+const ALERTS = { slackChannel: "#platform-alerts", heartbeat: false };
 
 describe("Observability", () => {
     let records: RecordedResource[];
@@ -26,7 +29,10 @@ describe("Observability", () => {
                 alertmanagerStorage: "10Gi",
                 grafanaStorage: "20Gi",
                 appNamespace: "app",
-                scrapeTargets: [appScrapeTarget("app", "app"), JENKINS_SCRAPE_TARGET],
+                scrapeTargets: [appScrapeTarget("app", "app")],
+                jenkins: JENKINS_SCRAPE_TARGET,
+                alerts: ALERTS,
+                alertSecrets: { slackWebhookUrl: pulumi.secret(SLACK_URL) },
                 thresholds: THRESHOLDS,
                 gateway: gw.ingress,
                 storageClassName: gw.cluster.storageClassName,
@@ -41,7 +47,7 @@ describe("Observability", () => {
         it("installs the pinned chart in monitoring on the cluster's provider, with the release managing its CRDs", () => {
             assert.deepStrictEqual([release().inputs.chart, release().inputs.version, release().inputs.namespace], [KPS.chart, KPS.chartVersion, "monitoring"]);
             assert.ok(release().provider.startsWith(one(records, "pulumi:providers:kubernetes").urn + "::"));
-            assert.deepStrictEqual(values().crds, { enabled: true });
+            assert.strictEqual(values().crds.enabled, true);
         });
 
         it("keeps Prometheus for the configured retention on persistent gp3 storage", async () => {
@@ -80,10 +86,13 @@ describe("Observability", () => {
         it("sets only values the pinned chart and its Grafana sub-chart know", function () {
             const kps = YAML.parse(fs.readFileSync(referenceFile(this, "charts", "kube-prometheus-stack", "values.yaml"), "utf8"));
             const grafana = YAML.parse(fs.readFileSync(referenceFile(this, "charts", "grafana", "values.yaml"), "utf8"));
-            const v = kpsValues({ scrapeTargets: [], ruleGroups: [], storageClass: "gp3", retention: "1d", prometheusStorage: "1Gi", alertmanagerStorage: "1Gi", grafanaStorage: "1Gi", grafanaUrl: "https://g" }) as any;
+            const v = kpsValues({ scrapeTargets: [], ruleGroups: [], storageClass: "gp3", retention: "1d", prometheusStorage: "1Gi", alertmanagerStorage: "1Gi", grafanaStorage: "1Gi", grafanaUrl: "https://g", alertmanagerConfig: {}, alertmanagerSecrets: ["s"] }) as any;
             for (const key of Object.keys(v)) assert.ok(key in kps, `kps has no ${key}`);
             for (const key of Object.keys(v.prometheus)) assert.ok(key in kps.prometheus, `prometheus has no ${key}`);
             for (const key of Object.keys(v.prometheus.prometheusSpec)) assert.ok(key in kps.prometheus.prometheusSpec, `prometheusSpec has no ${key}`);
+            for (const key of Object.keys(v.alertmanager)) assert.ok(key in kps.alertmanager, `alertmanager has no ${key}`);
+            for (const key of Object.keys(v.alertmanager.alertmanagerSpec)) assert.ok(key in kps.alertmanager.alertmanagerSpec, `alertmanagerSpec has no ${key}`);
+            for (const key of Object.keys(v.crds.upgradeJob)) assert.ok(key in kps.crds.upgradeJob, `crds.upgradeJob has no ${key}`);
             for (const key of Object.keys(v.grafana)) assert.ok(key in grafana || key in kps.grafana, `grafana has no ${key}`);
         });
     });
@@ -158,7 +167,7 @@ describe("Observability", () => {
             const groups = values().additionalPrometheusRulesMap.platform.groups;
             const deployed = groups.flatMap((g: any) => g.rules.map((r: any) => r.alert));
             assert.deepStrictEqual(deployed.sort(), rules.map((r) => r.alert).sort());
-            assert.deepStrictEqual(values().crds, { enabled: true });
+            assert.strictEqual(values().crds.enabled, true);
         });
     });
 
@@ -216,6 +225,32 @@ describe("Observability", () => {
                 const terms = [...gate.matchAll(/(not \()?\.Values\.([\w.]+)/g)].map((m) => (m[1] ? "!" : "") + m[2]);
                 assert.deepStrictEqual(terms, c.ruleGate, c.ruleFile);
             }
+        });
+    });
+
+    describe("Jenkins monitoring follows Jenkins", () => {
+        const kps = (r: RecordedResource[]) => one(r, "kubernetes:helm.sh/v3:Release", "-kps").inputs.values as any;
+        const jenkinsParts = (r: RecordedResource[]) => {
+            const v = kps(r);
+            return {
+                dashboards: all(r, "kubernetes:core/v1:ConfigMap").filter((c) => (c.inputs.metadata as any).name === "dashboard-platform-jenkins").length,
+                monitors: v.prometheus.additionalServiceMonitors.filter((m: any) => m.name === "jenkins").length,
+                rules: v.additionalPrometheusRulesMap.platform.groups.flatMap((g: any) => g.rules).filter((x: any) => /Jenkins/.test(x.alert)).length,
+                watchesJenkins: JSON.stringify(v.additionalPrometheusRulesMap.platform.groups).includes("jenkins|"),
+            };
+        };
+
+        it("prod, which runs no Jenkins, has no Jenkins dashboard, scrape target or alerts", async function () {
+            this.timeout(120_000);
+            const prod = await planFor("prod");
+            assert.strictEqual(prod.resources.some((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.chart === "jenkins"), false);
+            assert.deepStrictEqual(jenkinsParts(prod.resources), { dashboards: 0, monitors: 0, rules: 0, watchesJenkins: false });
+        });
+
+        it("dev, which runs Jenkins, has all three", async function () {
+            this.timeout(120_000);
+            const dev = await planFor("dev");
+            assert.deepStrictEqual(jenkinsParts(dev.resources), { dashboards: 1, monitors: 1, rules: 1, watchesJenkins: true });
         });
     });
 });

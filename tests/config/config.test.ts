@@ -351,4 +351,23 @@ describe("config: the cluster's version and admins (issue 10 items 3 and 7)", ()
         assert.throws(() => parseConfig(rawConfig("dev", { "cluster:adminPrincipalArns": "[]" }), "eks-platform", "dev"),
             /cluster:adminPrincipalArns: is empty: list the IAM role or user you run `pulumi up` as/);
     });
+
+    describe("Day 2 settings", () => {
+        it("prod refuses a stack whose alerts would reach nobody", () => {
+            assertRejected(rawConfig("prod", { "observability:alertSlackChannel": undefined }), "observability:alertSlackChannel/alertEmailTo", /prod needs somewhere to send alerts/, "prod");
+            const email = { "observability:alertSlackChannel": undefined, "observability:alertEmailTo": "oncall@example.com", "observability:alertEmailFrom": "am@example.com", "observability:smtpSmarthost": "smtp.example.com:587" };
+            assert.deepStrictEqual(parseConfig(rawConfig("prod", email), "eks-platform", "prod").observability.alerts.email, { to: "oncall@example.com", from: "am@example.com", smarthost: "smtp.example.com:587", username: undefined });
+        });
+
+        it("names the missing email settings and a smarthost without a port", () => {
+            assertRejected(rawConfig("dev", { "observability:alertEmailTo": "oncall@example.com" }), "observability:smtpSmarthost", /is required with observability:alertEmailTo/);
+            assertRejected(rawConfig("dev", { "observability:alertEmailTo": "a@b.c", "observability:alertEmailFrom": "d@e.f", "observability:smtpSmarthost": "smtp.example.com" }), "observability:smtpSmarthost", /not host:port/);
+        });
+
+        it("takes log retention only as CloudWatch Logs accepts it, and per-environment defaults", () => {
+            assertRejected(rawConfig("dev", { "cluster:logRetentionDays": "10" }), "cluster:logRetentionDays", /not a retention CloudWatch Logs accepts/);
+            const [dev, prod] = (["dev", "prod"] as const).map((e) => parseConfig(rawConfig(e), "eks-platform", e));
+            assert.deepStrictEqual([dev.cluster.logRetentionDays, prod.cluster.logRetentionDays, dev.backup.retentionDays, prod.backup.retentionDays], [14, 90, 7, 35]);
+        });
+    });
 });

@@ -71,7 +71,10 @@ export function rawConfig(env: "dev" | "prod", overrides: Record<string, string 
         "cluster:adminPrincipalArns": '["arn:aws:iam::111122223333:role/PlatformAdmin"]',
         ...(env === "dev"
             ? { "cicd:gitRepoUrl": "https://github.com/example-org/eks-platform.git" }
-            : { "cicd:trustedDeployerArns": '["arn:aws:iam::111122223333:role/eks-platform-dev-jenkins-agent"]' }),
+            : {
+                "cicd:trustedDeployerArns": '["arn:aws:iam::111122223333:role/eks-platform-dev-jenkins-agent"]',
+                "observability:alertSlackChannel": "#platform-alerts",
+            }),
     };
     const merged: Record<string, string | undefined> = { ...base, ...overrides };
     return Object.fromEntries(Object.entries(merged).filter((e): e is [string, string] => e[1] !== undefined));
@@ -100,6 +103,7 @@ export function buildBase(): { network: Network; cluster: Cluster } {
         publicAccessCidrs: [],
         adminPrincipalArns: [ADMIN],
         logTypes: ["api"],
+        logRetentionDays: 14,
         retainData: false,
         volumeTags: { Project: "eks-platform", Environment: "dev" },
     });

@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { estimateCost, formatCost, loadPrices, noPricesNote, PriceTable, totalOf } from "../../offline/cost";
+import { estimateCost, formatCost, LOG_INGESTION_ASSUMPTION, loadPrices, noPricesNote, PriceTable, totalOf } from "../../offline/cost";
 import { FIXED_PLAN } from "../helpers/fixed-plan";
 import { planFor } from "../helpers/plans";
 
@@ -70,5 +70,20 @@ describe("cost estimate", () => {
         const nats = (p: typeof dev) => estimateCost(p.resources, prices).find((l) => l.item === "NAT gateways")!.detail;
         assert.match(nats(dev), /^1 \(single\)/);
         assert.match(nats(prod), /^3 \(one per AZ\)/);
+    });
+
+    describe("CloudWatch Logs", () => {
+        it("prices the committed dev stack's logs at a stated ingestion assumption: its log types and its nodes", async function () {
+            this.timeout(120_000);
+            const dev = await planFor("dev");
+            const withLogs = { ...PRICES, cloudwatchLogsIngestPerGb: 1, cloudwatchLogsStoragePerGbMonth: 0.1 };
+            const logs = estimateCost(dev.resources, withLogs).find((l) => l.item === "CloudWatch Logs")!;
+            const a = LOG_INGESTION_ASSUMPTION;
+            const gb = a.controlPlaneGbPerType.api + a.controlPlaneGbPerType.audit + 2 * a.containerGbPerNode; // dev: api+audit, 2 nodes
+            assert.match(logs.detail, new RegExp(`^${gb} GB/month ingested, assumed \\(control plane api 1 \\+ audit 5 GB; containers 5 GB x 2 nodes\\)`));
+            assert.strictEqual(logs.monthly, Math.round(gb * 1.1 * 100) / 100);
+            const without = estimateCost(dev.resources, PRICES).find((l) => l.item === "CloudWatch Logs")!;
+            assert.match(without.unpriced ?? "", /no CloudWatch Logs price in the test-1 table/);
+        });
     });
 });

@@ -11,9 +11,11 @@ describe("preflight: versions", () => {
         assert.ok(result.lines.includes("Kubernetes 1.35: standard support until 2027-03-27 (117 days)"), result.lines.join("\n"));
     });
 
-    it("fails Kubernetes 1.34 once standard support ends on 2026-12-02 (the plan date decides)", () => {
-        assert.deepStrictEqual(run(platform({ version: "1.34", corednsVersion: "v1.13.2-eksbuild.19" }), new Date("2026-12-01T00:00:00Z"))
-            .filter((p) => /standard support/.test(p)), []);
+    it("fails Kubernetes 1.34 from 30 days before standard support ends on 2026-12-02, when EKS would upgrade it itself", () => {
+        const at134 = (date: string) => run(platform({ version: "1.34", corednsVersion: "v1.13.2-eksbuild.19" }), new Date(date));
+        assert.deepStrictEqual(at134("2026-11-01T00:00:00Z").filter((p) => /standard support/.test(p)), []);
+        assert.match(at134("2026-11-03T00:00:00Z").join("\n"), /Kubernetes 1\.34 leaves standard support on 2026-12-02 \(29 days\): EKS then upgrades the control plane on its own/);
+        assert.match(at134("2026-12-01T00:00:00Z").join("\n"), /leaves standard support on 2026-12-02 \(1 days\)/);
         const late = run(platform({ version: "1.34", corednsVersion: "v1.13.2-eksbuild.19" }), new Date("2026-12-03T00:00:00Z"));
         assert.match(late.join("\n"), /Kubernetes 1\.34 left standard support on 2026-12-02/);
     });
