@@ -4,7 +4,7 @@
  * each is similar to a Kubernetes user-facing ClusterRole (kubernetes.io/docs/reference/access-authn-authz/rbac/
  * #user-facing-roles). Resources are abbreviated to what the preflight asks about: "*" (everything), "namespaces",
  * "secrets", "rbac" (roles and rolebindings), "workloads" (every other namespaced object an app uses: deployments,
- * services, ingresses, configmaps, HPAs, PVCs, ...). With an accessScope of type "namespace" a policy applies only
+ * services, ingresses, configmaps, HPAs, PVCs, ...; see WORKLOAD_API_GROUPS). With an accessScope of type "namespace" a policy applies only
  * to namespaced resources in the listed namespaces; namespaces themselves are cluster-scoped.
  */
 export type Verb = "get" | "list" | "watch" | "create" | "update" | "patch" | "delete";
@@ -46,5 +46,11 @@ export const EKS_ACCESS_POLICIES: Record<string, AccessPolicy> = {
     // Not a stock ClusterRole: get/list/watch on every resource of every API group, secrets included.
     AmazonEKSAdminViewPolicy: { clusterRole: "view + secrets and every API group (EKS only)", rules: [{ resources: ["*"], verbs: READ }] },
 };
+
+/**
+ * API groups whose namespaced objects count as "workloads": those the user-facing edit/view ClusterRoles name.
+ * Objects of other groups (custom resources such as ServiceMonitor) are "custom": only cluster-admin writes them.
+ */
+export const WORKLOAD_API_GROUPS = ["core", "apps", "batch", "autoscaling", "networking.k8s.io", "policy", "extensions"];
 
 export const ACCESS_POLICY_ARN_PREFIX = "arn:aws:eks::aws:cluster-access-policy/";

