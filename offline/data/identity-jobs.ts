@@ -80,7 +80,7 @@ export const JOBS: Job[] = [
         tag: DEPLOYER_TAG,
         namePattern: /-deploy$/,
         needs: [
-            { actions: ["sts:GetCallerIdentity"], resource: "*", why: "Pulumi reads the caller's account" },
+            { actions: ["sts:GetCallerIdentity"], resource: "*", why: "Pulumi reads the caller's account (IAM needs no grant for it, only the absence of a Deny)" },
             { actions: ["eks:DescribeCluster"], resource: "arn:{partition}:eks:{region}:{account}:cluster/{cluster}", why: "kubeconfig for the cluster" },
             { actions: ["ecr:GetAuthorizationToken"], resource: "*", why: "promote images" },
             { actions: ["ecr:BatchGetImage", "ecr:PutImage"], resource: "{repository}", why: "promote the app image" },
