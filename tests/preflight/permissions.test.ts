@@ -1,0 +1,180 @@
+import * as assert from "assert";
+import { irsaTrustPolicy, PolicyDocument } from "../../components/irsa";
+import { lbcPolicy } from "../../components/lbc";
+import { permissions } from "../../offline/preflight/permissions";
+import { RecordedResource } from "../../offline/recorder";
+import { planFor } from "../helpers/plans";
+import { res, TODAY } from "./fixtures";
+
+const ACCOUNT = "123456789012";
+const OIDC = `arn:aws:iam::${ACCOUNT}:oidc-provider/oidc.eks.ap-northeast-2.amazonaws.com/id/EXAMPLE`;
+const ISSUER = "https://oidc.eks.ap-northeast-2.amazonaws.com/id/EXAMPLE";
+const REPO = `arn:aws:ecr:ap-northeast-2:${ACCOUNT}:repository/p-dev/app`;
+const DEPLOY = `arn:aws:iam::${ACCOUNT}:role/p-dev-deploy`;
+const POLICY_PREFIX = "arn:aws:eks::aws:cluster-access-policy/";
+
+function role(name: string, trust: PolicyDocument, tags?: Record<string, string>): RecordedResource {
+    const r = res("aws:iam/role:Role", name, { name, assumeRolePolicy: JSON.stringify(trust), ...(tags ? { tags } : {}) });
+    r.outputs = { arn: `arn:aws:iam::${ACCOUNT}:role/${name}`, name };
+    return r;
+}
+
+const irsa = (name: string, namespace: string, sa: string) => role(name, irsaTrustPolicy(OIDC, ISSUER, namespace, sa));
+const inline = (name: string, roleName: string, policy: PolicyDocument) => res("aws:iam/rolePolicy:RolePolicy", name, { role: roleName, policy: JSON.stringify(policy) });
+const attach = (name: string, roleName: string, policyArn: string) => res("aws:iam/rolePolicyAttachment:RolePolicyAttachment", name, { role: roleName, policyArn });
+const allow = (Action: string[], Resource: string | string[]): PolicyDocument => ({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action, Resource }] });
+
+function lbc(policy: PolicyDocument = lbcPolicy(), roleName = "p-dev-lbc"): RecordedResource[] {
+    const p = res("aws:iam/policy:Policy", "p-dev-lbc", { policy: JSON.stringify(policy) });
+    p.outputs = { arn: `arn:aws:iam::${ACCOUNT}:policy/p-dev-lbc` };
+    return [p, irsa(roleName, "kube-system", "aws-load-balancer-controller"), attach("lbc", roleName, p.outputs.arn as string)];
+}
+
+function access(principalArn: string, policy: string, namespaces?: string[]): RecordedResource[] {
+    return [
+        res("aws:eks/accessEntry:AccessEntry", `${policy}-entry`, { principalArn, type: "STANDARD" }),
+        res("aws:eks/accessPolicyAssociation:AccessPolicyAssociation", `${policy}-${namespaces?.join("-") ?? "cluster"}`, {
+            principalArn, policyArn: `${POLICY_PREFIX}${policy}`, accessScope: namespaces ? { type: "namespace", namespaces } : { type: "cluster" },
+        }),
+    ];
+}
+
+/** The platform's identities as components/ builds them: all have exactly what their job needs. */
+function identities(o: { lbcPolicy?: PolicyDocument; deployerAccess?: RecordedResource[]; appNamespace?: boolean } = {}): RecordedResource[] {
+    const cluster = res("eks:index:Cluster", "eks", { name: "p-dev", version: "1.35" });
+    const repo = res("aws:ecr/repository:Repository", "app", { name: "p-dev/app" });
+    repo.outputs = { arn: REPO };
+    const deployer = role("p-dev-deploy", { Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: [`arn:aws:iam::${ACCOUNT}:role/p-dev-jenkins-agent`] }, Action: "sts:AssumeRole" }] });
+    const app = res("platform:app:WebApp", "app", {});
+    return [
+        cluster, repo,
+        ...lbc(o.lbcPolicy),
+        irsa("p-dev-ebs-csi", "kube-system", "ebs-csi-controller-sa"),
+        attach("ebs-csi", "p-dev-ebs-csi", "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy"),
+        irsa("p-dev-vpc-cni", "kube-system", "aws-node"),
+        attach("vpc-cni", "p-dev-vpc-cni", "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy"),
+        irsa("p-dev-jenkins-agent", "jenkins", "jenkins-agent"),
+        inline("agent", "p-dev-jenkins-agent", {
+            Version: "2012-10-17",
+            Statement: [
+                { Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
+                { Effect: "Allow", Action: ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:CompleteLayerUpload", "ecr:GetDownloadUrlForLayer", "ecr:InitiateLayerUpload", "ecr:PutImage", "ecr:UploadLayerPart"], Resource: REPO },
+                { Effect: "Allow", Action: "sts:AssumeRole", Resource: DEPLOY },
+            ],
+        }),
+        deployer,
+        inline("deploy", "p-dev-deploy", {
+            Version: "2012-10-17",
+            Statement: [
+                { Effect: "Allow", Action: ["sts:GetCallerIdentity", "eks:Describe*", "ecr:GetAuthorizationToken"], Resource: "*" },
+                { Effect: "Allow", Action: ["ecr:BatchGetImage", "ecr:PutImage"], Resource: REPO },
+            ],
+        }),
+        ...(o.deployerAccess ?? [...access(DEPLOY, "AmazonEKSAdminViewPolicy"), ...access(DEPLOY, "AmazonEKSEditPolicy", ["app"])]),
+        app,
+        ...(o.appNamespace ? [res("kubernetes:core/v1:Namespace", "app-ns", { metadata: { name: "app" } }, { parent: app })] : []),
+        res("kubernetes:apps/v1:Deployment", "app-deploy", { metadata: { name: "app", namespace: "app" } }, { parent: app }),
+    ];
+}
+
+const run = (resources: RecordedResource[]) => permissions({ resources, date: TODAY });
+
+describe("preflight: permissions", function () {
+    this.timeout(60000);
+
+    it("passes identities whose policies allow their job and nothing outside it; AWS managed policies come from the data package", () => {
+        const result = run(identities());
+        assert.deepStrictEqual(result.problems, []);
+        const lines = result.lines.join("\n");
+        assert.match(lines, /Role p-dev-lbc \(load balancer controller\): (\d+) of \1 requests of its job allowed; 0 of \d+ probes/);
+        assert.match(lines, /Role p-dev-ebs-csi \(EBS CSI driver\): (\d+) of \1 requests/);
+        assert.match(lines, /Role p-dev-vpc-cni \(VPC CNI\): (\d+) of \1 requests/);
+        assert.match(lines, /Role p-dev-jenkins-agent \(Jenkins agents\): 9 of 9 requests/);
+        assert.match(lines, /Role p-dev-deploy \(deployer\): 5 of 5 requests/);
+    });
+
+    it("fails a load balancer controller policy without elasticloadbalancing:AddTags or ec2:DescribeAvailabilityZones (upstream iam_policy.json v3.5.0 needs both)", () => {
+        const policy = lbcPolicy();
+        for (const s of policy.Statement) {
+            s.Action = (Array.isArray(s.Action) ? s.Action : [s.Action]).filter((a) => a !== "elasticloadbalancing:AddTags" && a !== "ec2:DescribeAvailabilityZones");
+        }
+        const problems = run(identities({ lbcPolicy: policy })).problems.join("\n");
+        assert.match(problems, /Role p-dev-lbc \(load balancer controller\): its job needs ec2:DescribeAvailabilityZones on \*/);
+        // The controller tags the target groups it creates: the request carries the create action and cluster tag the statement's conditions ask for.
+        assert.match(problems, /its job needs elasticloadbalancing:AddTags on arn:aws:elasticloadbalancing:ap-northeast-2:123456789012:targetgroup\/x\/x with elasticloadbalancing:CreateAction="CreateTargetGroup", aws:RequestTag\/elbv2\.k8s\.aws\/cluster="x"/);
+    });
+
+    it("finds a renamed role by the service account its trust policy admits", () => {
+        const resources = identities().filter((r) => r.type !== "aws:iam/role:Role" || r.name !== "p-dev-lbc");
+        resources.push(irsa("ingress-controller-role", "kube-system", "aws-load-balancer-controller"));
+        for (const r of resources.filter((x) => x.name === "lbc")) r.inputs.role = "ingress-controller-role";
+        assert.match(run(resources).lines.join("\n"), /Role ingress-controller-role \(load balancer controller\): (\d+) of \1 requests/);
+    });
+
+    it("reports iam:PassRole on * as a grant outside the job", () => {
+        const resources = identities();
+        resources.push(inline("extra", "p-dev-ebs-csi", allow(["iam:PassRole"], "*")));
+        const problems = run(resources).problems;
+        assert.deepStrictEqual(problems, [
+            "Role p-dev-ebs-csi (EBS CSI driver): grant outside its job: can pass any role to a service (iam:PassRole on *): iam:PassRole on arn:aws:iam::123456789012:role/probe-admin",
+        ]);
+    });
+
+    it("reports s3:* on * and ec2:TerminateInstances on *, but not a grant scoped to the job's own resources", () => {
+        const resources = identities();
+        resources.push(inline("wide", "p-dev-jenkins-agent", allow(["s3:*", "ec2:TerminateInstances"], "*")));
+        const problems = run(resources).problems.join("\n");
+        assert.match(problems, /Jenkins agents\): grant outside its job: can read any S3 object/);
+        assert.match(problems, /Jenkins agents\): grant outside its job: can terminate any instance/);
+        const scoped = identities();
+        scoped.push(inline("scoped", "p-dev-jenkins-agent", allow(["ecr:DescribeImages"], REPO)));
+        assert.deepStrictEqual(run(scoped).problems, []);
+    });
+
+    it("fails a deployer without namespace rights whose app creates a namespace; cluster admin may", () => {
+        const problems = run(identities({ appNamespace: true })).problems;
+        assert.strictEqual(problems.length, 1, problems.join("\n"));
+        assert.match(problems[0], /^Role p-dev-deploy \(deployer\) cannot create namespaces, which Namespace app-ns needs; its EKS access: policies AmazonEKSAdminViewPolicy \(cluster\), AmazonEKSEditPolicy \(namespaces app\); create namespaces: no/);
+        assert.deepStrictEqual(run(identities({ appNamespace: true, deployerAccess: access(DEPLOY, "AmazonEKSClusterAdminPolicy") })).problems, []);
+    });
+
+    it("honours namespace scope: edit in another namespace does not let the deployer apply the app's Deployment", () => {
+        const problems = run(identities({ deployerAccess: access(DEPLOY, "AmazonEKSEditPolicy", ["other"]) })).problems;
+        assert.deepStrictEqual(problems.map((p) => p.replace(/;.*/, "")), ["Role p-dev-deploy (deployer) cannot create workloads in app, which Deployment app-deploy needs"]);
+    });
+
+    it("applies the deployer's job to a role tagged platform/identity=deployer (issue 11's app deployer) and checks custom resources", () => {
+        const resources = identities();
+        const app = resources.find((r) => r.type === "platform:app:WebApp")!;
+        const tagged = role("app-pipeline", { Version: "2012-10-17", Statement: [] }, { "platform/identity": "deployer" });
+        resources.push(tagged, ...access(tagged.outputs.arn as string, "AmazonEKSEditPolicy", ["app"]),
+            res("kubernetes:monitoring.coreos.com/v1:ServiceMonitor", "app-monitor", { metadata: { name: "app", namespace: "app" } }, { parent: app }));
+        const problems = run(resources).problems.join("\n");
+        assert.match(problems, /Role app-pipeline \(deployer\): its job needs eks:DescribeCluster on arn:aws:eks:ap-northeast-2:123456789012:cluster\/p-dev/);
+        assert.match(problems, /Role p-dev-jenkins-agent \(Jenkins agents\): its job needs sts:AssumeRole on arn:aws:iam::123456789012:role\/app-pipeline/);
+        assert.match(problems, /Role app-pipeline \(deployer\) cannot create custom in app, which ServiceMonitor app-monitor needs/);
+    });
+
+    it("reports for each access entry whether it can create namespaces, read secrets cluster-wide and where it can edit", () => {
+        const lines = run([...identities(), ...access("arn:aws:iam::111122223333:role/Viewer", "AmazonEKSViewPolicy")]).lines;
+        assert.ok(lines.includes(`access entry ${DEPLOY}: policies AmazonEKSAdminViewPolicy (cluster), AmazonEKSEditPolicy (namespaces app); create namespaces: no; read secrets cluster-wide: yes; edit in: app`), lines.join("\n"));
+        assert.ok(lines.includes("access entry arn:aws:iam::111122223333:role/Viewer: policies AmazonEKSViewPolicy (cluster); create namespaces: no; read secrets cluster-wide: no; edit in: none"), lines.join("\n"));
+    });
+
+    it("fails a role with an attached policy whose document is neither in the plan nor an AWS managed policy", () => {
+        const resources = identities();
+        resources.push(attach("ghost", "p-dev-vpc-cni", "arn:aws:iam::aws:policy/NoSuchManagedPolicy"));
+        assert.match(run(resources).problems.join("\n"), /Role p-dev-vpc-cni \(VPC CNI\): no document for arn:aws:iam::aws:policy\/NoSuchManagedPolicy/);
+    });
+
+    for (const stack of ["dev", "prod"] as const) {
+        it(`passes the committed ${stack} stack's identities`, async () => {
+            const plan = await planFor(stack);
+            const result = run(plan.resources);
+            // Known, reported to the CI helper (issue 11): the app's first deploy creates Namespace app as the deploy
+            // role, whose access (AdminView + Edit in app) cannot create namespaces.
+            assert.deepStrictEqual(result.problems.filter((p) => !/\(deployer\) cannot create namespaces, which Namespace \S*app-ns needs/.test(p)), []);
+            assert.match(result.lines.join("\n"), new RegExp(`Role eks-platform-${stack}-lbc \\(load balancer controller\\): (\\d+) of \\1 requests of its job allowed; 0 of`));
+        });
+    }
+});
