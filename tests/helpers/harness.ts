@@ -69,7 +69,7 @@ export function rawConfig(env: "dev" | "prod", overrides: Record<string, string 
         "cluster:adminPrincipalArns": '["arn:aws:iam::111122223333:role/PlatformAdmin"]',
         ...(env === "dev"
             ? { "cicd:gitRepoUrl": "https://github.com/example-org/eks-platform.git" }
-            : { "cicd:trustedDeployerArns": '["arn:aws:iam::111122223333:role/eks-platform-dev-jenkins-agent"]' }),
+            : { "cicd:trustedDeployerArns": '["arn:aws:iam::111122223333:role/eks-platform-dev-jenkins-deploy"]', "cicd:pipelineEgressCidrs": '["198.51.100.7/32"]', "cluster:publicAccessCidrs": '["203.0.113.0/24"]' }),
     };
     const merged: Record<string, string | undefined> = { ...base, ...overrides };
     return Object.fromEntries(Object.entries(merged).filter((e): e is [string, string] => e[1] !== undefined));
