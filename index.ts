@@ -90,6 +90,7 @@ const cicd = new CiCd(name, {
         platformProject: pulumi.getProject(),
         platformStack: pulumi.getStack(),
         secretsKeyArn: config.cicd.appSecretsKeyArn,
+        stateKeyArn: config.cicd.stateKeyArn,
     },
     trustedDeployerArns: [...config.cicd.trustedDeployerArns],
     jenkins: config.cicd.jenkins ? {

@@ -45,6 +45,12 @@ export const APP_DEPLOYER_NEEDS: Record<string, ResourceNeeds> = {
         kubernetes: [],
         source: "AWS Service Authorization Reference, AWS KMS (Encrypt, Decrypt); pulumi/pulumi pkg/secrets/cloud",
     },
+    "pulumi:state:sse-kms": {
+        // Only with an SSE-KMS state bucket: S3 asks the key for a data key on PutObject and decrypts it on GetObject.
+        aws: ["kms:GenerateDataKey", "kms:Decrypt"],
+        kubernetes: [],
+        source: "Amazon S3 user guide, \"Protecting data with server-side encryption with AWS KMS keys\" (permissions); AWS Service Authorization Reference, AWS KMS",
+    },
     "pulumi:providers:aws": {
         // sts:GetCallerIdentity needs no permission (AWS STS API reference, GetCallerIdentity).
         aws: [],
@@ -120,6 +126,8 @@ export interface AppDeployerScope {
     platformStack: string;
     /** The secrets-provider key the app stack is encrypted with (awskms://), if any. */
     secretsKeyArn?: string;
+    /** The state bucket's SSE-KMS key, if any. */
+    stateKeyArn?: string;
 }
 
 /** Route53 normalizes names to lower case without the trailing dot in its condition keys (Route 53 developer guide, "Using IAM policy conditions for fine-grained access control"). */
@@ -177,6 +185,17 @@ export function appDeployerPolicy(s: AppDeployerScope): PolicyDocument {
         },
     ];
     if (s.secretsKeyArn) statements.push({ Sid: "SecretsProvider", Effect: "Allow", Action: ["kms:Encrypt", "kms:Decrypt"], Resource: s.secretsKeyArn });
+    if (s.stateKeyArn) {
+        statements.push({
+            Sid: "StateBucketKey",
+            Effect: "Allow",
+            Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+            Resource: s.stateKeyArn,
+            // Only when S3 calls on the deployer's behalf (KMS developer guide, kms:ViaService); what it may read or write
+            // through S3 is limited by the statements above.
+            Condition: { StringLike: { "kms:ViaService": "s3.*.amazonaws.com" } },
+        });
+    }
     return { Version: "2012-10-17", Statement: statements };
 }
 

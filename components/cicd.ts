@@ -30,6 +30,8 @@ export interface AppPlace {
     platformStack: string;
     /** The app stack's secrets-provider key (awskms://), if it uses one. */
     secretsKeyArn?: string;
+    /** The state bucket's SSE-KMS key, if it has one. */
+    stateKeyArn?: string;
 }
 
 /** Another stack the pipeline promotes the same image to (dev -> prod). */
@@ -123,7 +125,7 @@ export class CiCd extends pulumi.ComponentResource {
             policy: JSON.stringify(appDeployerPolicy({
                 partition, hostedZoneId: args.app.hostedZoneId, recordNames: args.app.recordNames, stateBucket: bucket, statePrefix: prefix,
                 appProject: args.app.project, appStack: args.app.stack, platformProject: args.app.platformProject, platformStack: args.app.platformStack,
-                secretsKeyArn: args.app.secretsKeyArn,
+                secretsKeyArn: args.app.secretsKeyArn, stateKeyArn: args.app.stateKeyArn,
             })),
         }, { parent: this });
         const accessEntry = new aws.eks.AccessEntry(`${name}-deploy`, {

@@ -56,9 +56,8 @@ describe("the app deployer's rights are exactly what the app stack's up needs", 
 
     it("the IAM policy allows the needed actions and no other", () => {
         const needed = new Set(typesOfUp(app).flatMap((t) => APP_DEPLOYER_NEEDS[t].aws));
-        // The committed dev stack names no secrets-provider key: KMS rights are there only where one is configured.
-        needed.delete("kms:Encrypt");
-        needed.delete("kms:Decrypt");
+        // The committed dev stack names no secrets-provider or state key: KMS rights are there only where one is configured.
+        for (const action of ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"]) needed.delete(action);
         const granted = new Set(policyOf(platform).Statement.flatMap((s: any) => [s.Action].flat()));
         assert.deepStrictEqual([...granted].sort(), [...needed].sort());
         for (const s of policyOf(platform).Statement) assert.ok(![s.Resource].flat().includes("*"), `${s.Sid} applies to every resource`);
@@ -131,18 +130,28 @@ describe("the app deployer's rights are exactly what the app stack's up needs", 
         for (const [action, resource] of denied) assert.ok(!await allowed(policy, action, resource, {}, action.startsWith("kms:") ? DEFAULT_KEY_POLICY : undefined), action);
     });
 
-    it("simulated: with a secrets-provider key configured, Encrypt and Decrypt on that key only", async function () {
+    it("simulated: with a secrets-provider key and an SSE-KMS state bucket configured, the keys' needed uses and no other", async function () {
         this.timeout(120000);
         const { evaluate, readStackConfig } = await import("../../offline/plan");
         const config = readStackConfig("dev");
+        const stateKey = KEY.replace("1111", "2222");
         config.values["cicd:appSecretsKeyArn"] = KEY;
-        const withKey = await evaluate("dev", config);
-        const policy = policyOf(withKey);
+        config.values["cicd:stateKeyArn"] = stateKey;
+        const withKeys = await evaluate("dev", config);
+        const policy = policyOf(withKeys);
+        const granted = new Set(policy.Statement.flatMap((s: any) => [s.Action].flat()).filter((a: string) => a.startsWith("kms:")));
+        const needed = new Set([...APP_DEPLOYER_NEEDS["pulumi:secrets:awskms"].aws, ...APP_DEPLOYER_NEEDS["pulumi:state:sse-kms"].aws]);
+        assert.deepStrictEqual([...granted].sort(), [...needed].sort());
         for (const action of ["kms:Encrypt", "kms:Decrypt"]) {
             assert.ok(await allowed(policy, action, KEY, {}, DEFAULT_KEY_POLICY), action);
             assert.ok(!await allowed(policy, action, KEY.replace("1111", "9999"), {}, DEFAULT_KEY_POLICY), `${action} on another key`);
         }
         assert.ok(!await allowed(policy, "kms:ScheduleKeyDeletion", KEY, {}, DEFAULT_KEY_POLICY));
+        for (const action of ["kms:GenerateDataKey", "kms:Decrypt"]) {
+            assert.ok(await allowed(policy, action, stateKey, { "kms:ViaService": "s3.ap-northeast-2.amazonaws.com" }, DEFAULT_KEY_POLICY), `${action} through S3`);
+            assert.ok(!await allowed(policy, action, stateKey, {}, DEFAULT_KEY_POLICY), `${action} called directly`);
+        }
+        assert.ok(!await allowed(policy, "kms:Encrypt", stateKey, { "kms:ViaService": "s3.ap-northeast-2.amazonaws.com" }, DEFAULT_KEY_POLICY));
     });
 });
 
