@@ -9,7 +9,7 @@ import { JENKINS_SCRAPE_TARGET } from "./components/jenkins";
 import { Network } from "./components/network";
 import { Observability } from "./components/observability";
 import { Registry } from "./components/registry";
-import { appScrapeTarget, WebApp } from "./components/webapp";
+import { appScrapeTarget } from "./components/webapp";
 import { loadConfig, loadSecrets } from "./config";
 
 const config = loadConfig();
@@ -37,7 +37,8 @@ const cluster = new Cluster(name, {
     vpcId: network.vpcId,
     privateSubnetIds: network.privateSubnetIds,
     nodeGroup: config.cluster.nodeGroup,
-    publicAccessCidrs: config.cluster.publicAccessCidrs,
+    // The promoting pipeline (dev's Jenkins) reaches this API from its NAT addresses.
+    publicAccessCidrs: [...config.cluster.publicAccessCidrs, ...config.cicd.pipelineEgressCidrs],
     adminPrincipalArns: config.cluster.adminPrincipalArns,
     logTypes: config.cluster.logTypes,
     logRetentionDays: config.cluster.logRetentionDays,
@@ -64,8 +65,9 @@ new Backup(name, {
 
 // Every host the stack serves; the certificate covers exactly these.
 const HOSTS = { jenkins: "jenkins", grafana: "grafana", app: "app" } as const;
-// The sample app's workload name and namespace; deploys may change only this namespace.
-const APP = { name: "app", namespace: "app" } as const;
+// The sample app's workload name and namespace; its own stack (appstack/) deploys it, and may change only this namespace.
+const APP = { name: "app", namespace: "app", project: "eks-platform-app" } as const;
+const appHost = `${HOSTS.app}.${config.dns.domain}`;
 
 // VPC, region and cluster name reach the controller only as outputs of the components that own them.
 const ingress = new Ingress(name, {
@@ -89,18 +91,6 @@ const registry = new Registry(name, {
     protect: config.environment === "prod",
 }, { providers: [awsProvider] });
 
-// The pipeline sets app:imageTag per build; until its first build there is no image to run.
-const app = config.app.imageTag === undefined ? undefined : new WebApp(APP.name, {
-    namespace: APP.namespace,
-    repositoryUrl: registry.repositoryUrl,
-    imageTag: config.app.imageTag,
-    host: `${HOSTS.app}.${config.dns.domain}`,
-    minReplicas: config.app.minReplicas,
-    maxReplicas: config.app.maxReplicas,
-    logLevel: config.app.logLevel,
-    gateway: ingress,
-    clusterReady: cluster.workloadsReady,
-}, { providers: [awsProvider] });
 const cicd = new CiCd(name, {
     stack: config.stack,
     region: config.region,
@@ -109,7 +99,19 @@ const cicd = new CiCd(name, {
     repositoryArn: registry.repositoryArn,
     repositoryUrl: registry.repositoryUrl,
     stateBackendUrl: config.cicd.stateBackendUrl,
-    appNamespace: APP.namespace,
+    app: {
+        namespace: APP.namespace,
+        formerOwner: APP.name,
+        hostedZoneId: config.dns.hostedZoneId,
+        recordNames: [appHost],
+        project: APP.project,
+        // The app stack of an environment has the platform stack's name.
+        stack: pulumi.getStack(),
+        platformProject: pulumi.getProject(),
+        platformStack: pulumi.getStack(),
+        secretsKeyArn: config.cicd.appSecretsKeyArn,
+        stateKeyArn: config.cicd.stateKeyArn,
+    },
     trustedDeployerArns: [...config.cicd.trustedDeployerArns],
     jenkins: config.cicd.jenkins ? {
         host: `${HOSTS.jenkins}.${config.dns.domain}`,
@@ -119,7 +121,7 @@ const cicd = new CiCd(name, {
         gitToken: secrets.gitToken,
         pulumiPassphrase: secrets.pulumiPassphrase,
         storageSize: config.cicd.storageSize,
-        appUrl: `https://${HOSTS.app}.${config.dns.domain}`,
+        appUrl: `https://${appHost}`,
         promoteTo: config.cicd.promoteTo,
     } : undefined,
     gateway: ingress,
@@ -145,7 +147,6 @@ const observability = new Observability(name, {
     storageReady: cluster.storageReady,
 }, { providers: [awsProvider] });
 
-if (!app) pulumi.log.info("app:imageTag is not set: the app is not deployed yet (the pipeline sets it on its first build)");
 
 export const environment = config.environment;
 export const region = config.region;
@@ -156,10 +157,32 @@ export const clusterName = cluster.clusterName;
 export const oidcProviderArn = cluster.oidcProviderArn;
 export const certificateArn = ingress.certificateArn;
 export const repositoryUrl = registry.repositoryUrl;
-export const appUrl = app?.url;
+export const appUrl = `https://${appHost}`;
 export const deployRoleArn = cicd.deployRoleArn;
 export const jenkinsAgentRoleArn = cicd.agentRoleArn;
 export const jenkinsUrl = cicd.jenkinsUrl;
 export const grafanaUrl = observability.grafanaUrl;
 export const containerLogGroups = containerLogs.logGroupNames;
 export const kubeconfig = pulumi.secret(cluster.kubeconfig);
+
+// Everything the app stack reads (appstack/program.ts, through a StackReference): nothing secret, nothing else.
+const kubeCluster = pulumi.unsecret(cluster.kubeconfig).apply((k) => JSON.parse(k).clusters[0].cluster as { server: string; "certificate-authority-data": string });
+export const appPlatform = pulumi.output({
+    environment: config.environment,
+    region: config.region,
+    tags: { ...config.tags },
+    clusterName: cluster.clusterName,
+    clusterEndpoint: kubeCluster.apply((c) => c.server),
+    clusterCertificateAuthority: kubeCluster.apply((c) => c["certificate-authority-data"]),
+    namespace: cicd.appNamespace,
+    host: appHost,
+    repositoryUrl: registry.repositoryUrl,
+    gateway: {
+        groupName: ingress.groupName,
+        domain: ingress.domain,
+        hostedZoneId: ingress.hostedZoneId,
+        hostnames: ingress.hostnames,
+        certificateArn: ingress.certificateArn,
+        sslPolicy: ingress.sslPolicy,
+    },
+});

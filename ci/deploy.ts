@@ -1,21 +1,27 @@
 /**
- * The pipeline's deploy step, through the Pulumi Automation API:
- *   npm run deploy -- --stack dev --image-tag 3f2a9c1 [--refresh] [--preview-only]
- *   npm run deploy -- --stack dev --destroy            (prod also needs --yes-destroy-prod)
- * Selects or creates the stack, sets app:imageTag, optionally refreshes, previews, then updates with the policy pack
- * in policy/ enforced, streaming the engine's output, and prints the stack outputs. Exit codes: 0 done, 1 the deploy failed, 2 bad arguments.
+ * Deploys one layer through the Pulumi Automation API:
+ *   npm run deploy -- --stack dev --image-tag 3f2a9c1 [--refresh] [--preview-only]     the app stack (appstack/), as the pipeline does
+ *   npm run deploy -- --stack dev --layer platform [--refresh] [--preview-only]       the platform (Pulumi.yaml), as a person does
+ *   npm run deploy -- --stack dev [--layer platform] --destroy                        (prod also needs --yes-destroy-prod)
+ * Selects or creates the stack, sets the app stack's app:imageTag, optionally refreshes, previews, then updates,
+ * streaming the engine's output, and prints the stack outputs. Exit codes: 0 done, 1 the deploy failed, 2 bad arguments.
  */
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs as parseCommandLine } from "util";
+import { parseAppConfig } from "../config/app";
 import { imageTagProblem, stackNameProblem } from "../config/checks";
+import { ConfigError } from "../config/problems";
 import { UsageError } from "../config/problems";
 import { readStackFile, StackFileError } from "../config/stack-file";
 
 export { UsageError } from "../config/problems";
 
+export type Layer = "app" | "platform";
+
 export interface DeployOptions {
     stack: string;
+    layer: Layer;
     imageTag?: string;
     refresh: boolean;
     previewOnly: boolean;
@@ -23,9 +29,10 @@ export interface DeployOptions {
     yesDestroyProd: boolean;
 }
 
-export const USAGE = `usage: deploy --stack <name> [--image-tag <tag>] [--refresh] [--preview-only] | --stack <name> --destroy [--yes-destroy-prod]
-  --stack             the stack: name or org/project/name; its Pulumi.<name>.yaml must exist
-  --image-tag         the app image to deploy (sets app:imageTag; never latest)
+export const USAGE = `usage: deploy --stack <name> [--layer app|platform] [--image-tag <tag>] [--refresh] [--preview-only] | --stack <name> [--layer app|platform] --destroy [--yes-destroy-prod]
+  --stack             the stack: name or org/project/name; its Pulumi.<name>.yaml must exist (appstack/ for the app layer)
+  --layer             app (default): the app stack the pipeline deploys; platform: the platform people deploy with full rights
+  --image-tag         the app image to deploy (sets the app stack's app:imageTag; never latest); required for the app layer
   --refresh           refresh the stack's state before the preview
   --preview-only      stop after the preview
   --destroy           destroy the stack (prod also needs --yes-destroy-prod)
@@ -34,6 +41,7 @@ needs the Pulumi CLI on PATH; exit codes: 0 done, 1 the deploy failed, 2 bad arg
 
 const OPTIONS = {
     "stack": { type: "string" },
+    "layer": { type: "string" },
     "image-tag": { type: "string" },
     "refresh": { type: "boolean" },
     "preview-only": { type: "boolean" },
@@ -63,8 +71,11 @@ export function parseArgs(argv: string[]): DeployOptions {
     checkStackName(stack);
     const imageTag = values["image-tag"];
     if (imageTag !== undefined) checkImageTag(imageTag);
+    const layer = values.layer ?? "app";
+    if (layer !== "app" && layer !== "platform") throw new UsageError(`--layer is app or platform, got ${layer}`);
     const options: DeployOptions = {
         stack,
+        layer,
         imageTag,
         refresh: values.refresh ?? false,
         previewOnly: values["preview-only"] ?? false,
@@ -75,6 +86,9 @@ export function parseArgs(argv: string[]): DeployOptions {
         throw new UsageError("--destroy takes no --image-tag or --preview-only");
     }
     if (options.yesDestroyProd && !options.destroy) throw new UsageError("--yes-destroy-prod only goes with --destroy");
+    if (layer === "platform" && options.imageTag) throw new UsageError("--image-tag goes with the app layer: the platform stack holds no app");
+    // The app stack's committed file has no tag: an up without one would be refused by its config, or delete the app.
+    if (layer === "app" && !options.destroy && !options.imageTag) throw new UsageError(`--image-tag is required to deploy the app layer\n${USAGE}`);
     return options;
 }
 
@@ -92,21 +106,40 @@ export function shortStackName(stack: string): string {
     return stack.split("/").pop()!;
 }
 
-/** The stack's environment as its stack file says (platform:environment), else its name. */
-export function environmentOf(stack: string, projectDir: string): string {
-    const file = path.join(projectDir, `Pulumi.${shortStackName(stack)}.yaml`);
+/** Where a layer's Pulumi.yaml and stack files are. */
+export function layerDir(layer: Layer, projectDir: string): string {
+    return layer === "app" ? path.join(projectDir, "appstack") : projectDir;
+}
+
+/** The stack file's settings; a missing or malformed file is the caller's mistake (exit 2). */
+export function stackSettings(stack: string, dir: string): Record<string, unknown> {
+    const file = path.join(dir, `Pulumi.${shortStackName(stack)}.yaml`);
     if (!fs.existsSync(file)) {
-        throw new UsageError(`no stack file Pulumi.${shortStackName(stack)}.yaml in ${projectDir}: a stack without its config would fail validation`);
+        throw new UsageError(`no stack file Pulumi.${shortStackName(stack)}.yaml in ${dir}: a stack without its config would fail validation`);
     }
-    let config: Record<string, unknown>;
     try {
-        config = readStackFile(file);
+        return readStackFile(file);
     } catch (err) {
         if (err instanceof StackFileError) throw new UsageError(err.message);
         throw err;
     }
-    const environment = config["platform:environment"];
+}
+
+/** The stack's environment as its stack file says (platform:environment), else its name. */
+export function environmentOf(stack: string, projectDir: string): string {
+    const environment = stackSettings(stack, projectDir)["platform:environment"];
     return typeof environment === "string" ? environment : shortStackName(stack);
+}
+
+/** The app stack's config as the update will see it, checked before any stack is touched. */
+function checkAppStack(options: DeployOptions, dir: string): void {
+    const values = Object.fromEntries(Object.entries(stackSettings(options.stack, dir)).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
+    try {
+        parseAppConfig({ ...values, ...(options.imageTag ? { "app:imageTag": options.imageTag } : {}) }, shortStackName(options.stack));
+    } catch (err) {
+        if (err instanceof ConfigError) throw new UsageError(err.message);
+        throw err;
+    }
 }
 
 /** The part of a Pulumi stack this program uses, so tests can stand in for the CLI. */
@@ -147,9 +180,12 @@ export async function run(argv: string[], workspace: DeployWorkspace, projectDir
     }
     let options: DeployOptions;
     let environment: string;
+    let dir: string;
     try {
         options = parseArgs(argv);
-        environment = environmentOf(options.stack, projectDir);
+        dir = layerDir(options.layer, projectDir);
+        environment = environmentOf(options.stack, dir);
+        if (options.layer === "app" && !options.destroy) checkAppStack(options, dir);
         if (options.destroy && environment === "prod" && !options.yesDestroyProd) {
             throw new UsageError(`refusing to destroy ${options.stack}: it is a prod stack; add --yes-destroy-prod if you mean it`);
         }
@@ -168,19 +204,21 @@ export async function run(argv: string[], workspace: DeployWorkspace, projectDir
     }
 
     const stream = (out: string) => io.out(out);
-    // The same guardrails as the offline plan, enforced by the engine on the real preview and update.
-    const policyPacks = [path.join(projectDir, "policy")];
+    // The same guardrails as the offline plan, enforced by the engine on the platform's real preview and update. The
+    // rules judge one stack at a time, and the app's Ingress waits for the platform's load balancer controller only
+    // through the platform's namespace: the offline plan of both layers (npm run plan -- <stack> --layer app) checks it.
+    const policyPacks = options.layer === "platform" ? [path.join(projectDir, "policy")] : [];
     let step = "selecting the stack";
     try {
         if (options.destroy) {
-            const stack = await workspace.select(options.stack, projectDir);
+            const stack = await workspace.select(options.stack, dir);
             step = "destroy";
-            io.out(`destroying ${options.stack} (${environment})\n`);
+            io.out(`destroying the ${options.layer} stack ${options.stack} (${environment})\n`);
             await stack.destroy({ onOutput: stream });
             io.out(`destroyed ${options.stack}\n`);
             return 0;
         }
-        const stack = await workspace.selectOrCreate(options.stack, projectDir);
+        const stack = await workspace.selectOrCreate(options.stack, dir);
         if (options.imageTag) {
             step = "setting app:imageTag";
             await stack.setConfig("app:imageTag", { value: options.imageTag });
@@ -191,12 +229,12 @@ export async function run(argv: string[], workspace: DeployWorkspace, projectDir
         }
         step = "preview";
         const preview = await stack.preview({ onOutput: stream, policyPacks });
-        io.out(`preview of ${options.stack}: ${JSON.stringify(preview.changeSummary ?? {})}\n`);
+        io.out(`preview of the ${options.layer} stack ${options.stack}: ${JSON.stringify(preview.changeSummary ?? {})}\n`);
         if (options.previewOnly) return 0;
         step = "update";
         const up = await stack.up({ onOutput: stream, policyPacks });
         if (up.summary.result !== "succeeded") throw new Error(`update finished as ${up.summary.result ?? "unknown"}`);
-        io.out(`updated ${options.stack}${options.imageTag ? ` to image ${options.imageTag}` : ""}; outputs:\n${formatOutputs(await stack.outputs())}\n`);
+        io.out(`updated the ${options.layer} stack ${options.stack}${options.imageTag ? ` to image ${options.imageTag}` : ""}; outputs:\n${formatOutputs(await stack.outputs())}\n`);
         return 0;
     } catch (err) {
         io.err(`deploy: ${step} of ${options.stack} failed: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -1,15 +1,38 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { APP_DEPLOYER_GROUP, appDeployerPolicy, appKubernetesNeeds, kubernetesRules } from "./app-deployer";
 import { partitionOf } from "./cluster";
 import { pinnedRelease } from "./helm";
 import { exposeService, IngressGateway } from "./ingress";
 import { irsaRole, OidcIdentity } from "./irsa";
 import {
-    adminSecretData, agentPodTemplate, agentPolicy, credentialsScript, deployPolicy, deployTrustPolicy, ecrDockerConfig, JENKINS,
-    JenkinsCredential, jenkinsValues, pipelineEnvScript, pipelineJobScript,
+    adminSecretData, agentPodTemplate, agentPolicy, credentialsScript, deployTrustPolicy, ecrDockerConfig, JENKINS,
+    JenkinsCredential, jenkinsValues, pipelineEnvScript, pipelineJobScript, stateBucketOf,
 } from "./jenkins";
 import { READINESS_GATE_LABELS } from "./lbc";
+import { appNamespaceLabels } from "./webapp";
+
+/** The place the platform prepares for the app stack, and who may deploy into it. */
+export interface AppPlace {
+    /** The app's namespace; the platform creates it, the app stack only fills it. */
+    namespace: string;
+    /** The WebApp this namespace belonged to before the app got its own stack, so the namespace keeps its URN. */
+    formerOwner?: string;
+    hostedZoneId: string;
+    /** The DNS names the app's records may have. */
+    recordNames: string[];
+    /** The app stack in the state backend. */
+    project: string;
+    stack: string;
+    /** This platform stack, as the app's StackReference reads it. */
+    platformProject: string;
+    platformStack: string;
+    /** The app stack's secrets-provider key (awskms://), if it uses one. */
+    secretsKeyArn?: string;
+    /** The state bucket's SSE-KMS key, if it has one. */
+    stateKeyArn?: string;
+}
 
 /** Another stack the pipeline promotes the same image to (dev -> prod). */
 export interface PromotionTarget {
@@ -42,8 +65,8 @@ export interface CiCdArgs {
     repositoryUrl: pulumi.Input<string>;
     /** Where Pulumi state lives (s3://bucket/prefix); the deploy role may read and write it. */
     stateBackendUrl: string;
-    /** The namespace deploys may change; everything else is read-only to the deploy role. */
-    appNamespace: string;
+    /** The app's place: its namespace, DNS names and stack; the deployer may change nothing else. */
+    app: AppPlace;
     /** Roles from elsewhere (e.g. the dev stack's Jenkins agents) that may assume this stack's deploy role. */
     trustedDeployerArns: string[];
     /** Jenkins itself; absent in stacks that are only deployed to (prod is promoted to from dev's Jenkins). */
@@ -64,57 +87,72 @@ export class CiCd extends pulumi.ComponentResource {
     readonly agentRoleArn?: pulumi.Output<string>;
     readonly jenkinsUrl?: string;
     readonly release?: k8s.helm.v3.Release;
+    readonly appNamespace: pulumi.Output<string>;
 
     constructor(name: string, args: CiCdArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:cicd:CiCd", name, {}, opts);
         const partition = partitionOf(args.region);
         const j = args.jenkins;
 
+        // Builds of every branch and pull request run as the jenkins-agent service account, which has no AWS identity;
+        // only the deploy cloud's pods (namespace jenkins-deploy, restricted to the deploy job) get this role.
         // Fixed role names: other stacks name them in their trust policies before this stack's outputs exist.
-        const agentRole = j ? irsaRole(`${name}-jenkins-agent`, args.oidc, JENKINS.namespace, JENKINS.agentServiceAccount, this, `${name}-jenkins-agent`) : undefined;
-        const trustees: pulumi.Input<string>[] = [...(agentRole ? [agentRole.arn] : []), ...args.trustedDeployerArns];
+        const pipelineRole = j ? irsaRole(`${name}-jenkins-deploy`, args.oidc, JENKINS.deployNamespace, JENKINS.deployServiceAccount, this, `${name}-jenkins-deploy`) : undefined;
+        const trustees: pulumi.Input<string>[] = [...(pipelineRole ? [pipelineRole.arn] : []), ...args.trustedDeployerArns];
         if (trustees.length === 0) {
             throw new Error("CiCd: nobody could assume the deploy role: enable Jenkins in this stack or list trustedDeployerArns");
         }
 
+        const k8sOpts = { parent: this, provider: args.gateway.provider };
+        const appNamespace = new k8s.core.v1.Namespace(`${args.app.namespace}-ns`, {
+            metadata: { name: args.app.namespace, labels: appNamespaceLabels() },
+        // After the load balancer controller: destroy deletes the namespace, and the app's Ingress (and ALB) in it,
+        // while the controller still runs to delete the ALB, whichever stack the Ingress belongs to.
+        }, { ...k8sOpts, dependsOn: [args.gateway.controller], aliases: args.app.formerOwner ? [{ parent: pulumi.createUrn(args.app.formerOwner, "platform:app:WebApp") }] : [] });
+        this.appNamespace = appNamespace.metadata.name;
+
+        // The app stack's deployer: its Kubernetes rights are a Role in the app namespace for a group only the
+        // access entry maps to (no access policy, nothing cluster-wide); its IAM rights are the app's records and state.
         const deployRole = new aws.iam.Role(`${name}-deploy`, {
             name: `${name}-deploy`,
-            description: `Runs pulumi up for ${args.stack} from the pipeline`,
+            description: `Runs pulumi up of the app stack ${args.app.project}/${args.app.stack} from the pipeline`,
             assumeRolePolicy: pulumi.output(trustees).apply((arns) => JSON.stringify(deployTrustPolicy(arns))),
             maxSessionDuration: 3600,
         }, { parent: this });
+        const { bucket, prefix } = stateBucketOf(args.stateBackendUrl);
         new aws.iam.RolePolicy(`${name}-deploy`, {
             role: deployRole.name,
-            policy: pulumi.output(args.repositoryArn).apply((repo) => JSON.stringify(deployPolicy(repo, args.stateBackendUrl, partition))),
+            policy: JSON.stringify(appDeployerPolicy({
+                partition, hostedZoneId: args.app.hostedZoneId, recordNames: args.app.recordNames, stateBucket: bucket, statePrefix: prefix,
+                appProject: args.app.project, appStack: args.app.stack, platformProject: args.app.platformProject, platformStack: args.app.platformStack,
+                secretsKeyArn: args.app.secretsKeyArn, stateKeyArn: args.app.stateKeyArn,
+            })),
         }, { parent: this });
         const accessEntry = new aws.eks.AccessEntry(`${name}-deploy`, {
             clusterName: args.clusterName,
             principalArn: deployRole.arn,
             type: "STANDARD",
+            kubernetesGroups: [APP_DEPLOYER_GROUP],
         }, { parent: this });
-        const eksPolicy = (p: string) => `arn:${partition}:eks::aws:cluster-access-policy/${p}`;
-        new aws.eks.AccessPolicyAssociation(`${name}-deploy-view`, {
-            clusterName: args.clusterName,
-            principalArn: accessEntry.principalArn,
-            policyArn: eksPolicy("AmazonEKSAdminViewPolicy"),
-            accessScope: { type: "cluster" },
-        }, { parent: this });
-        new aws.eks.AccessPolicyAssociation(`${name}-deploy-edit`, {
-            clusterName: args.clusterName,
-            principalArn: accessEntry.principalArn,
-            policyArn: eksPolicy("AmazonEKSEditPolicy"),
-            accessScope: { type: "namespace", namespaces: [args.appNamespace] },
-        }, { parent: this });
+        const role = new k8s.rbac.v1.Role(`${name}-app-deployer`, {
+            metadata: { name: "app-deployer", namespace: this.appNamespace },
+            rules: kubernetesRules(appKubernetesNeeds()),
+        }, k8sOpts);
+        new k8s.rbac.v1.RoleBinding(`${name}-app-deployer`, {
+            metadata: { name: "app-deployer", namespace: this.appNamespace },
+            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
+            subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: APP_DEPLOYER_GROUP }],
+        }, { ...k8sOpts, dependsOn: [accessEntry] });
         this.deployRoleArn = deployRole.arn;
 
-        if (j && agentRole) {
+        if (j && pipelineRole) {
             const assumable = [deployRole.arn, ...(j.promoteTo ? [j.promoteTo.deployRoleArn] : [])];
-            new aws.iam.RolePolicy(`${name}-jenkins-agent`, {
-                role: agentRole.name,
+            new aws.iam.RolePolicy(`${name}-jenkins-deploy`, {
+                role: pipelineRole.name,
                 policy: pulumi.all([args.repositoryArn, ...assumable]).apply(([repo, ...roles]) => JSON.stringify(agentPolicy(repo, roles))),
             }, { parent: this });
-            this.agentRoleArn = agentRole.arn;
-            this.release = this.jenkins(name, args, j, agentRole, deployRole);
+            this.agentRoleArn = pipelineRole.arn;
+            this.release = this.jenkins(name, args, j, pipelineRole, deployRole);
             this.jenkinsUrl = `https://${j.host}`;
         }
 
@@ -149,23 +187,54 @@ export class CiCd extends pulumi.ComponentResource {
             credentials.push({ kind: "string", id: "pulumi-passphrase", secretVariable: "pulumi-passphrase" });
         }
 
+        // Builds run in their own namespace: no Secret of the controller's can be mounted by a pod a branch describes.
+        const buildNs = new k8s.core.v1.Namespace(`${name}-jenkins-builds`, { metadata: { name: JENKINS.buildNamespace } }, k8sOpts);
+        const deployNs = new k8s.core.v1.Namespace(`${name}-jenkins-deploy`, { metadata: { name: JENKINS.deployNamespace } }, k8sOpts);
+        const deploySa = new k8s.core.v1.ServiceAccount(`${name}-jenkins-deploy`, {
+            metadata: { name: JENKINS.deployServiceAccount, namespace: deployNs.metadata.name, annotations: { "eks.amazonaws.com/role-arn": agentRole.arn } },
+        }, k8sOpts);
+        // The deploy cloud's own API identity: it alone may start pods in jenkins-deploy; the controller's may not.
+        const launcher = new k8s.core.v1.ServiceAccount(`${name}-jenkins-deploy-launcher`, {
+            metadata: { name: JENKINS.deployLauncherServiceAccount, namespace },
+        }, k8sOpts);
+        const launcherToken = new k8s.core.v1.Secret(`${name}-jenkins-deploy-launcher`, {
+            metadata: { name: JENKINS.deployLauncherSecret, namespace, annotations: { "kubernetes.io/service-account.name": JENKINS.deployLauncherServiceAccount } },
+            type: "kubernetes.io/service-account-token",
+        }, { ...k8sOpts, dependsOn: [launcher] });
+        const launchRole = new k8s.rbac.v1.Role(`${name}-jenkins-deploy-launcher`, {
+            metadata: { name: "launch-agents", namespace: deployNs.metadata.name },
+            // What the kubernetes plugin does with agent pods (its README, "RBAC").
+            rules: [
+                { apiGroups: [""], resources: ["pods"], verbs: ["create", "delete", "get", "list", "patch", "update", "watch"] },
+                { apiGroups: [""], resources: ["pods/exec"], verbs: ["create", "get"] },
+                { apiGroups: [""], resources: ["pods/log", "events"], verbs: ["get", "list", "watch"] },
+            ],
+        }, k8sOpts);
+        new k8s.rbac.v1.RoleBinding(`${name}-jenkins-deploy-launcher`, {
+            metadata: { name: "launch-agents", namespace: deployNs.metadata.name },
+            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: launchRole.metadata.name },
+            subjects: [{ kind: "ServiceAccount", name: JENKINS.deployLauncherServiceAccount, namespace }],
+        }, k8sOpts);
+        credentialSecrets.push({ name: JENKINS.deployLauncherSecret, keyName: "token" });
+        credentials.push({ kind: "string", id: JENKINS.deployLauncherSecret, secretVariable: `${JENKINS.deployLauncherSecret}-token`, system: true });
+
         const registryHosts = pulumi.output(args.repositoryUrl).apply((url) => [url, ...(j.promoteTo ? [j.promoteTo.repositoryUrl] : [])].map((u) => u.split("/")[0]));
         const dockerConfig = new k8s.core.v1.ConfigMap(`${name}-docker-config`, {
-            metadata: { name: "docker-config", namespace },
+            metadata: { name: "docker-config", namespace: deployNs.metadata.name },
             data: { "config.json": registryHosts.apply((hosts) => ecrDockerConfig([...new Set(hosts)])) },
         }, k8sOpts);
+        secrets.push(launcherToken, buildNs, deploySa);
 
         const release = pinnedRelease(`${name}-jenkins`, JENKINS, {
             releaseName: JENKINS.releaseName,
             namespace,
             // First start downloads plugins; give it longer than Helm's default 5 minutes.
             timeout: 900,
-            values: pulumi.all([agentRole.arn, deployRole.arn, args.repositoryUrl, args.storageClassName]).apply(([agentRoleArn, deployRoleArn, repositoryUrl, storageClass]) =>
+            values: pulumi.all([deployRole.arn, args.repositoryUrl, args.storageClassName]).apply(([deployRoleArn, repositoryUrl, storageClass]) =>
                 jenkinsValues({
                     url: `https://${j.host}`,
                     storageClass,
                     storageSize: j.storageSize,
-                    agentRoleArn,
                     jobScript: pipelineJobScript({ gitRepoUrl: j.gitRepoUrl, gitBranch: j.gitBranch, gitCredentialsId: j.gitToken ? "git-credentials" : undefined }),
                     envScript: pipelineEnvScript({
                         AWS_REGION: args.region,
@@ -173,14 +242,17 @@ export class CiCd extends pulumi.ComponentResource {
                         DEPLOY_ROLE_ARN: deployRoleArn,
                         PULUMI_BACKEND_URL: args.stateBackendUrl,
                         PLATFORM_STACK: args.stack,
+                        APP_STACK: args.app.stack,
                         APP_URL: j.appUrl,
+                        DEPLOY_JOB: JENKINS.deployJob,
                         PROMOTE_STACK: j.promoteTo?.stack,
                         PROMOTE_DEPLOY_ROLE_ARN: j.promoteTo?.deployRoleArn,
                         PROMOTE_REPOSITORY_URL: j.promoteTo?.repositoryUrl,
                         PROMOTE_APP_URL: j.promoteTo?.appUrl,
                         PULUMI_PASSPHRASE_CREDENTIAL: j.pulumiPassphrase ? "pulumi-passphrase" : undefined,
                     }),
-                    podTemplate: agentPodTemplate("docker-config"),
+                    podTemplate: agentPodTemplate("build", "docker-config"),
+                    deployPodTemplate: agentPodTemplate("deploy", "docker-config"),
                     credentialSecrets,
                     credentialsScript: credentialsScript(credentials),
                 })),

@@ -15,6 +15,18 @@ export const JENKINS = {
     releaseName: "jenkins",
     servicePort: 8080,
     agentServiceAccount: "jenkins-agent",
+    /** Where every build's agent pods run: no Secrets, no AWS identity (the chart's agent.namespace). */
+    buildNamespace: "jenkins-builds",
+    /** Where deploy pods run: only the restricted `deploy` cloud launches pods here, with its own credential. */
+    deployNamespace: "jenkins-deploy",
+    deployServiceAccount: "jenkins-deploy",
+    deployLauncherServiceAccount: "jenkins-deploy-launcher",
+    deployLauncherSecret: "jenkins-deploy-launcher",
+    deployCloud: "deploy",
+    /** The folder whose jobs alone may use the deploy cloud; it holds the deploy job, which builds gitBranch only. */
+    deployFolder: "deploy",
+    deployJob: "deploy/eks-platform",
+    deployLabel: "platform-deploy",
     adminSecret: "jenkins-admin",
     /** Keys of the admin Secret; the chart mounts them as the files JCasC's default security realm reads. */
     adminUserKey: "jenkins-admin-user",
@@ -89,37 +101,6 @@ export function stateBucketOf(backendUrl: string): { bucket: string; prefix: str
     return { bucket: m[1], prefix: (m[2] ?? "").replace(/^\/|\/$/g, "") };
 }
 
-/**
- * What the pipeline's `pulumi up` of an image change needs: read the stack's AWS resources (refresh and data
- * sources), write the Pulumi state, and copy images into this stack's repository for promotion. Kubernetes
- * permissions come from the role's EKS access entry, not from IAM.
- */
-export function deployPolicy(repositoryArn: string, stateBackendUrl: string, partition = "aws"): PolicyDocument {
-    const { bucket, prefix } = stateBucketOf(stateBackendUrl);
-    const objects = `arn:${partition}:s3:::${bucket}/${prefix ? `${prefix}/` : ""}*`;
-    return {
-        Version: "2012-10-17",
-        Statement: [
-            {
-                Sid: "ReadStackResources",
-                Effect: "Allow",
-                Action: [
-                    "sts:GetCallerIdentity", "ec2:Describe*", "eks:Describe*", "eks:List*", "iam:Get*", "iam:List*",
-                    "kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListAliases", "kms:ListResourceTags",
-                    "acm:DescribeCertificate", "acm:ListTagsForCertificate", "route53:GetHostedZone", "route53:ListResourceRecordSets",
-                    "route53:GetChange", "route53:ListTagsForResource", "ecr:DescribeRepositories", "ecr:GetLifecyclePolicy",
-                    "ecr:ListTagsForResource", "elasticloadbalancing:Describe*",
-                ],
-                Resource: "*",
-            },
-            { Sid: "StateBucket", Effect: "Allow", Action: ["s3:ListBucket", "s3:GetBucketLocation"], Resource: `arn:${partition}:s3:::${bucket}` },
-            { Sid: "StateObjects", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], Resource: objects },
-            { Sid: "EcrLogin", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
-            { Sid: "PromoteImages", Effect: "Allow", Action: ECR_PUSH, Resource: repositoryArn },
-        ],
-    };
-}
-
 /** Trust for the deploy role: the given roles (this stack's Jenkins agents, or another stack's for promotion). */
 export function deployTrustPolicy(roleArns: string[]): PolicyDocument {
     return {
@@ -183,14 +164,19 @@ export interface PipelineSettings {
     gitCredentialsId?: string;
 }
 
-/** The pipeline job, defined by Job DSL inside JCasC, so a re-created Jenkins has it without a click. */
+/**
+ * The jobs, defined by Job DSL inside JCasC, so a re-created Jenkins has them without a click:
+ * - `eks-platform`, a multibranch job over every branch of the repository: tests and offline plans only. A plain
+ *   git branch source discovers branches, not pull requests (that needs a hosting provider's branch source).
+ * - `deploy/eks-platform`, one pipeline job on `gitBranch` alone, in the one folder allowed the deploy cloud.
+ */
 export function pipelineJobScript(p: PipelineSettings): string {
     checkBranchName(p.gitBranch);
     checkGitUrl(p.gitRepoUrl);
     if (p.gitCredentialsId !== undefined) checkLine("gitCredentialsId", p.gitCredentialsId);
     // JCasC resolves ${...} in the script before Job DSL runs it, so each Groovy literal is escaped for both.
     const q = (value: string) => jcascLiteral(groovyString(value));
-    const credentials = p.gitCredentialsId ? [`      credentialsId(${q(p.gitCredentialsId)})`] : [];
+    const [folder, job] = JENKINS.deployJob.split("/");
     const dsl = [
         `multibranchPipelineJob(${q("eks-platform")}) {`,
         `  displayName(${q("eks-platform")})`,
@@ -198,15 +184,34 @@ export function pipelineJobScript(p: PipelineSettings): string {
         `    git {`,
         `      id(${q("eks-platform")})`,
         `      remote(${q(p.gitRepoUrl)})`,
-        ...credentials,
-        // git refuses spaces and wildcards in branch names, so the branch is one exact pattern of this list.
-        `      includes(${q(`${p.gitBranch} PR-*`)})`,
+        ...(p.gitCredentialsId ? [`      credentialsId(${q(p.gitCredentialsId)})`] : []),
         `    }`,
         `  }`,
         `  factory { workflowBranchProjectFactory { scriptPath(${q("Jenkinsfile")}) } }`,
         `  orphanedItemStrategy { discardOldItems { numToKeep(20) } }`,
         // Webhooks trigger scans at once; the periodic scan catches a missed webhook.
         `  triggers { periodicFolderTrigger { interval(${q("5m")}) } }`,
+        `}`,
+        `folder(${q(folder)}) {`,
+        `  properties { kubernetesFolderProperty { permittedClouds([${q(JENKINS.deployCloud)}]) } }`,
+        `}`,
+        `pipelineJob(${q(`${folder}/${job}`)}) {`,
+        `  definition {`,
+        `    cpsScm {`,
+        `      scm {`,
+        `        git {`,
+        `          remote {`,
+        `            url(${q(p.gitRepoUrl)})`,
+        ...(p.gitCredentialsId ? [`            credentials(${q(p.gitCredentialsId)})`] : []),
+        `          }`,
+        `          branch(${q(`refs/heads/${p.gitBranch}`)})`,
+        `        }`,
+        `      }`,
+        `      scriptPath(${q("Jenkinsfile")})`,
+        `      lightweight(false)`,
+        `    }`,
+        `  }`,
+        `  triggers { scm(${q("H/5 * * * *")}) }`,
         `}`,
     ].join("\n");
     return jcascYaml({ jobs: [{ script: dsl }] });
@@ -218,7 +223,11 @@ export interface PipelineEnv {
     DEPLOY_ROLE_ARN: string;
     PULUMI_BACKEND_URL: string;
     PLATFORM_STACK: string;
+    /** The app stack the pipeline deploys (appstack/Pulumi.<APP_STACK>.yaml). */
+    APP_STACK: string;
     APP_URL: string;
+    /** The one job whose builds deploy; every other build only tests and plans. */
+    DEPLOY_JOB: string;
     PROMOTE_STACK?: string;
     PROMOTE_DEPLOY_ROLE_ARN?: string;
     PROMOTE_REPOSITORY_URL?: string;
@@ -238,14 +247,16 @@ export function pipelineEnvScript(env: PipelineEnv): string {
 
 /** A Jenkins credential whose secret JCasC reads from a mounted Secret key (`${<secret>-<key>}`). */
 export type JenkinsCredential =
-    | { kind: "usernamePassword"; id: string; username: string; secretVariable: string }
-    | { kind: "string"; id: string; secretVariable: string };
+    | { kind: "usernamePassword"; id: string; username: string; secretVariable: string; system?: boolean }
+    | { kind: "string"; id: string; secretVariable: string; system?: boolean };
 
 export function credentialsScript(credentials: JenkinsCredential[]): string | undefined {
     if (credentials.length === 0) return undefined;
+    // SYSTEM scope: Jenkins itself (a cloud) may use it, no build can (credentials plugin CredentialsScope).
+    const scope = (c: JenkinsCredential) => (c.system ? "SYSTEM" : "GLOBAL");
     const entry = (c: JenkinsCredential) => c.kind === "usernamePassword"
-        ? { usernamePassword: { id: c.id, scope: "GLOBAL", username: c.username, password: `\${${c.secretVariable}}` } }
-        : { string: { id: c.id, scope: "GLOBAL", secret: `\${${c.secretVariable}}` } };
+        ? { usernamePassword: { id: c.id, scope: scope(c), username: c.username, password: `\${${c.secretVariable}}` } }
+        : { string: { id: c.id, scope: scope(c), secret: `\${${c.secretVariable}}` } };
     return jcascYaml({ credentials: { system: { domainCredentials: [{ credentials: credentials.map(entry) }] } } });
 }
 
@@ -277,8 +288,14 @@ export const AGENT_RESOURCES: Record<keyof typeof AGENT_IMAGES, ContainerResourc
     crane: { resourceRequestCpu: "50m", resourceRequestMemory: "64Mi", resourceLimitMemory: "256Mi" },
 };
 
-/** The agent pod: jnlp plus one container per tool, all under the IRSA-annotated agent service account. */
-export function agentPodTemplate(dockerConfigMap: string): string {
+export type AgentKind = "build" | "deploy";
+
+/**
+ * Agent pods. A build pod (every branch) has jnlp and node under the jenkins-agent service account, which has no
+ * AWS identity; a deploy pod (the deploy job only) adds kaniko, pulumi and crane under jenkins-deploy, whose IRSA
+ * role pushes images and assumes the deployers.
+ */
+export function agentPodTemplate(kind: AgentKind, dockerConfigMap: string): string {
     checkLine("dockerConfigMap", dockerConfigMap);
     // Each tool idles on `cat` until a `container()` step runs in it; the debug images keep busybox elsewhere.
     const tool = (name: Exclude<keyof typeof AGENT_IMAGES, "jnlp">) => ({
@@ -289,16 +306,18 @@ export function agentPodTemplate(dockerConfigMap: string): string {
         ttyEnabled: true,
         ...AGENT_RESOURCES[name],
     });
+    const deploy = kind === "deploy";
     return jcascYaml([{
-        name: JENKINS.agentLabel,
-        label: JENKINS.agentLabel,
-        serviceAccount: JENKINS.agentServiceAccount,
+        name: deploy ? JENKINS.deployLabel : JENKINS.agentLabel,
+        label: deploy ? JENKINS.deployLabel : JENKINS.agentLabel,
+        serviceAccount: deploy ? JENKINS.deployServiceAccount : JENKINS.agentServiceAccount,
         idleMinutes: 0,
         containers: [
             { name: "jnlp", image: AGENT_IMAGES.jnlp, ...AGENT_RESOURCES.jnlp },
-            tool("node"), tool("kaniko"), tool("pulumi"), tool("crane"),
+            tool("node"),
+            ...(deploy ? [tool("kaniko"), tool("pulumi"), tool("crane")] : []),
         ],
-        volumes: [{ configMapVolume: { configMapName: dockerConfigMap, mountPath: "/kaniko/.docker" } }],
+        ...(deploy ? { volumes: [{ configMapVolume: { configMapName: dockerConfigMap, mountPath: "/kaniko/.docker" } }] } : {}),
     }]);
 }
 
@@ -311,10 +330,11 @@ export interface JenkinsValuesArgs {
     url: string;
     storageClass: string;
     storageSize: string;
-    agentRoleArn: string;
     jobScript: string;
     envScript: string;
     podTemplate: string;
+    /** The deploy cloud's pod template (jenkins-deploy service account, the pipeline's IAM role). */
+    deployPodTemplate: string;
     /** Existing Secrets whose keys JCasC reads as ${name-key}, e.g. the git token. */
     credentialSecrets: { name: string; keyName: string }[];
     credentialsScript?: string;
@@ -342,14 +362,22 @@ export function jenkinsValues(a: JenkinsValuesArgs): Record<string, unknown> {
             prometheus: { enabled: false },
             ingress: { enabled: false },
         },
-        agent: { enabled: true, podTemplates: { [JENKINS.agentLabel]: a.podTemplate } },
+        // Builds of every branch and pull request: the default cloud, in a namespace without Secrets or AWS identity.
+        agent: { enabled: true, namespace: JENKINS.buildNamespace, podTemplates: { [JENKINS.agentLabel]: a.podTemplate } },
+        // The deploy cloud: only jobs in the deploy folder may use it (kubernetes plugin KubernetesFolderProperty),
+        // and it talks to the API as a launcher that alone may create pods in jenkins-deploy. The chart merges each
+        // additional cloud over the default one (templates/_helpers.tpl at jenkins-5.9.53), so platform-ci is listed
+        // there too; it cannot start in jenkins-deploy, which has no jenkins-agent service account.
+        additionalClouds: {
+            [JENKINS.deployCloud]: {
+                credentialsId: JENKINS.deployLauncherSecret,
+                agent: { namespace: JENKINS.deployNamespace, usageRestricted: true, podTemplates: { [JENKINS.deployLabel]: a.deployPodTemplate } },
+            },
+        },
         persistence: { enabled: true, storageClass: a.storageClass, size: a.storageSize, accessMode: "ReadWriteOnce" },
         serviceAccount: { create: true, name: "jenkins" },
-        serviceAccountAgent: {
-            create: true,
-            name: JENKINS.agentServiceAccount,
-            annotations: { "eks.amazonaws.com/role-arn": a.agentRoleArn },
-        },
+        // No role annotation: a build of an unreviewed branch gets no AWS credentials at all.
+        serviceAccountAgent: { create: true, name: JENKINS.agentServiceAccount },
         rbac: { create: true, readSecrets: false },
     };
 }

@@ -5,6 +5,7 @@ import { READINESS_GATE_LABELS } from "./lbc";
 import { ScrapeTarget } from "./monitoring";
 
 export interface WebAppArgs {
+    /** The namespace the platform prepared (appNamespace); the app never creates or deletes it. */
     namespace: string;
     /** Image repository URL without tag (the Registry's output). */
     repositoryUrl: pulumi.Input<string>;
@@ -14,8 +15,8 @@ export interface WebAppArgs {
     maxReplicas: number;
     logLevel: string;
     gateway: IngressGateway;
-    /** Nodes to run on. */
-    clusterReady: pulumi.Resource[];
+    /** Nodes to run on, where they are in the same stack; the app stack runs on the platform's. */
+    clusterReady?: pulumi.Resource[];
 }
 
 export const APP_PORT = 8080;
@@ -49,13 +50,23 @@ export function appLabels(name: string): Record<string, string> {
     return { "app.kubernetes.io/name": name, "app.kubernetes.io/part-of": "platform" };
 }
 
+/**
+ * Labels of the namespace the platform prepares for the app: Pod Security restricted, and readiness gates. With
+ * maxUnavailable 0 an old pod goes once a new one is Ready, which must include the ALB having registered it
+ * (target-type ip), or requests reach a target not yet in service.
+ */
+export function appNamespaceLabels(): Record<string, string> {
+    return { "pod-security.kubernetes.io/enforce": "restricted", ...READINESS_GATE_LABELS };
+}
+
 /** Where Prometheus finds the app's /metrics: its Service's `http` port. */
 export function appScrapeTarget(name: string, namespace: string): ScrapeTarget {
     return { name, namespace, matchLabels: appLabels(name), port: "http", path: "/metrics", interval: "30s" };
 }
 
 /**
- * The sample web service: Deployment, Service, HPA, PDB and an Ingress on the shared ALB at `host`.
+ * The sample web service: Deployment, Service, HPA, PDB and an Ingress on the shared ALB at `host`, in a namespace
+ * that already exists.
  * The Service waits for the load balancer controller, whose admission webhook must answer for every new Service.
  */
 export class WebApp extends pulumi.ComponentResource {
@@ -70,12 +81,8 @@ export class WebApp extends pulumi.ComponentResource {
         const k8sOpts = { parent: this, provider };
         const labels = appLabels(name);
 
-        const ns = new k8s.core.v1.Namespace(`${name}-ns`, {
-            // Readiness gates: with maxUnavailable 0 an old pod goes once a new one is Ready, which must include
-            // the ALB having registered it (target-type ip), or requests reach a target not yet in service.
-            metadata: { name: args.namespace, labels: { "pod-security.kubernetes.io/enforce": "restricted", ...READINESS_GATE_LABELS } },
-        }, k8sOpts);
-        const namespace = ns.metadata.name;
+        // The namespace is the platform's: creating a cluster-scoped object is beyond the app's deployer.
+        const namespace = args.namespace;
         const sa = new k8s.core.v1.ServiceAccount(`${name}-sa`, {
             metadata: { name, namespace },
             automountServiceAccountToken: false,
@@ -119,7 +126,7 @@ export class WebApp extends pulumi.ComponentResource {
                     },
                 },
             },
-        }, { ...k8sOpts, dependsOn: args.clusterReady });
+        }, { ...k8sOpts, dependsOn: args.clusterReady ?? [] });
 
         const service = new k8s.core.v1.Service(`${name}-svc`, {
             metadata: { name, namespace, labels },
@@ -156,7 +163,7 @@ export class WebApp extends pulumi.ComponentResource {
         this.url = exposed.url;
         this.ingress = exposed.ingress;
         this.serviceName = service.metadata.name;
-        this.namespace = namespace;
+        this.namespace = pulumi.output(namespace);
         this.registerOutputs({ url: this.url, serviceName: this.serviceName, namespace: this.namespace });
     }
 }

@@ -74,6 +74,12 @@ export interface PlatformConfig {
         readonly stateBackendUrl: string;
         readonly trustedDeployerArns: readonly string[];
         readonly promoteTo?: Readonly<{ stack: string; deployRoleArn: string; repositoryUrl: string; appUrl: string }>;
+        /** The app stack's awskms:// secrets-provider key; its deployer may Encrypt and Decrypt with it. */
+        readonly appSecretsKeyArn?: string;
+        /** The state bucket's SSE-KMS key, if it has one; the app deployer may Decrypt and GenerateDataKey with it. */
+        readonly stateKeyArn?: string;
+        /** Where the promoting pipeline reaches this cluster's API from (dev's NAT addresses); added to the public endpoint's CIDRs. */
+        readonly pipelineEgressCidrs: readonly string[];
     };
     readonly observability: {
         readonly retention: string;
@@ -158,7 +164,7 @@ export const KNOWN_KEYS: Record<string, readonly string[]> = {
     cluster: ["version", "instanceTypes", "capacityType", "minSize", "desiredSize", "maxSize", "diskSizeGiB", "publicAccessCidrs", "adminPrincipalArns", "logTypes", "logRetentionDays"],
     dns: ["domain", "hostedZoneId"],
     app: ["imageTag", "minReplicas", "maxReplicas", "logLevel", "keepImages"],
-    cicd: ["jenkins", "gitRepoUrl", "gitBranch", "storageSize", "stateBackendUrl", "trustedDeployerArns", "promoteTo", "jenkinsAdminPassword", "gitToken", "pulumiPassphrase"],
+    cicd: ["jenkins", "gitRepoUrl", "gitBranch", "storageSize", "stateBackendUrl", "trustedDeployerArns", "promoteTo", "jenkinsAdminPassword", "gitToken", "pulumiPassphrase", "appSecretsKeyArn", "stateKeyArn", "pipelineEgressCidrs"],
     observability: ["retention", "prometheusStorage", "alertmanagerStorage", "grafanaStorage", "errorRatio", "p99Seconds", "grafanaAdminPassword",
         "alertSlackChannel", "alertSlackWebhookUrl", "alertEmailTo", "alertEmailFrom", "smtpSmarthost", "smtpUsername", "smtpPassword", "heartbeat", "heartbeatUrl"],
     backup: ["retentionDays"],
@@ -372,6 +378,24 @@ export function parseConfig(raw: RawConfig, project: string, stack: string): Pla
         checkEcrRepositoryUrl(problems, "cicd:promoteTo.repositoryUrl", promoteTo.repositoryUrl, partition);
         checkHttpsUrl(problems, "cicd:promoteTo.appUrl", promoteTo.appUrl);
     }
+    const kmsKey = (key: string) => {
+        const arn = get(key);
+        // Any region: the state bucket may live elsewhere. An alias ARN does not name the key IAM checks.
+        if (arn !== undefined && !new RegExp(`^arn:${partition}:kms:[a-z0-9-]+:\\d{12}:key/[0-9a-f-]{36}$`).test(arn)) {
+            problems.add(key, `"${arn}" is not a KMS key ARN (arn:${partition}:kms:<region>:<account>:key/<key id>; not an alias)`);
+        }
+        return arn;
+    };
+    const appSecretsKeyArn = kmsKey("cicd:appSecretsKeyArn");
+    const stateKeyArn = kmsKey("cicd:stateKeyArn");
+    const pipelineEgressCidrs = parseJson<string[]>(problems, "cicd:pipelineEgressCidrs", get("cicd:pipelineEgressCidrs"), isStringArray, "a JSON list of CIDRs") ?? [];
+    for (const cidr of pipelineEgressCidrs) checkCidr(problems, "cicd:pipelineEgressCidrs", cidr, { minPrefix: 16, maxPrefix: 32 });
+    // A stack promoted to from another stack's Jenkins is reached through its public endpoint, from that stack's NAT addresses.
+    if (!jenkins && publicAccessCidrs.length === 0) {
+        problems.add("cluster:publicAccessCidrs", "is empty (private endpoint only), but this stack is deployed to by another stack's pipeline, which cannot reach a private endpoint");
+    } else if (!jenkins && pipelineEgressCidrs.length === 0) {
+        problems.add("cicd:pipelineEgressCidrs", "is empty, so the promoting pipeline cannot reach this cluster's API: list the promoting stack's NAT gateway addresses as /32 CIDRs (aws ec2 describe-nat-gateways --filter Name=vpc-id,Values=<its vpcId>)");
+    }
 
     const retention = get("observability:retention") ?? d.retention;
     checkRetention(problems, "observability:retention", retention);
@@ -416,7 +440,7 @@ export function parseConfig(raw: RawConfig, project: string, stack: string): Pla
         },
         dns: { domain: domain!.toLowerCase(), hostedZoneId: hostedZoneId! },
         app: { imageTag, minReplicas, maxReplicas, logLevel, keepImages },
-        cicd: { jenkins, gitRepoUrl, gitBranch, storageSize, stateBackendUrl: stateBackendUrl!, trustedDeployerArns, promoteTo },
+        cicd: { jenkins, gitRepoUrl, gitBranch, storageSize, stateBackendUrl: stateBackendUrl!, trustedDeployerArns, promoteTo, appSecretsKeyArn, stateKeyArn, pipelineEgressCidrs },
         observability: { retention, prometheusStorage, alertmanagerStorage, grafanaStorage, errorRatio, p99Seconds, alerts },
         backup: { retentionDays: backupRetentionDays },
     });

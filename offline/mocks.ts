@@ -1,9 +1,22 @@
 import * as pulumi from "@pulumi/pulumi";
 import { awsxVpc } from "./models/awsx-vpc";
 import { ChildTransform, eksCluster, eksManagedNodeGroup } from "./models/eks-cluster";
-import { ACCOUNT_ID, awsId, hex, MockResult } from "./models/ids";
+import { ACCOUNT_ID, awsId, hex, MockResult, RejectedByUpstream } from "./models/ids";
 
 export { ACCOUNT_ID } from "./models/ids";
+
+/** Outputs of the stacks a StackReference may read, by fully qualified name (org/project/stack). */
+const STACK_OUTPUTS = new Map<string, { outputs: Record<string, unknown>; secretOutputNames: string[] }>();
+
+/** Makes a planned stack's outputs readable by StackReference, as the backend holds them after its `up`. */
+export function publishStackOutputs(name: string, outputs: Record<string, unknown>, secretOutputNames: string[] = []): void {
+    STACK_OUTPUTS.set(name, { outputs, secretOutputNames });
+}
+
+/** Forgets every published stack (a test that publishes none sees an empty backend). */
+export function forgetStackOutputs(): void {
+    STACK_OUTPUTS.clear();
+}
 
 /**
  * Realistic outputs for what the program creates, so code downstream of remote components (awsx, eks) sees
@@ -63,6 +76,14 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
                     id: inputs.name ?? name,
                     state: { ...inputs, arn: arn("ecr", `repository/${inputs.name ?? name}`), repositoryUrl: `${ACCOUNT_ID}.dkr.ecr.${region}.amazonaws.com/${inputs.name ?? name}` },
                 };
+            // The engine's builtin provider reads the referenced stack's outputs from the backend and fails when the
+            // stack does not exist (pulumi/pulumi pkg/resource/deploy/builtins.go readStackReference; sdk/nodejs/stackReference.ts).
+            case "pulumi:pulumi:StackReference": {
+                const stackName = String(inputs.name ?? args.id ?? name);
+                const stack = STACK_OUTPUTS.get(stackName);
+                if (!stack) throw new RejectedByUpstream(type, `unknown stack "${stackName}" (planned stacks: ${[...STACK_OUTPUTS.keys()].join(", ") || "none"})`);
+                return { id: stackName, state: { name: stackName, outputs: stack.outputs, secretOutputNames: stack.secretOutputNames } };
+            }
             case "aws:route53/record:Record":
                 return { id: `${inputs.zoneId}_${inputs.name}_${inputs.type}`, state: { ...inputs, fqdn: String(inputs.name).replace(/\.$/, "") } };
             case "kubernetes:networking.k8s.io/v1:Ingress":

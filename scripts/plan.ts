@@ -14,9 +14,12 @@ import { estimateCost, formatCost, loadPrices, noPricesNote, totalOf } from "../
 import { mermaid } from "../offline/diagram";
 import { RULES } from "../policy/rules";
 import { reportPreflight } from "../offline/preflight";
+import { evaluateApp, onOneCluster, readAppStackConfig } from "../appstack/plan";
 
-export const USAGE = `usage: npm run plan -- [<stack> | --stack-file <dir>/Pulumi.<stack>.yaml] [--out <dir>] [--config ns:key=value]... [--quiet]
+export const USAGE = `usage: npm run plan -- [<stack> | --stack-file <dir>/Pulumi.<stack>.yaml] [--layer platform|app] [--out <dir>] [--config ns:key=value]... [--quiet]
   <stack>       a stack of this project: reads Pulumi.<stack>.yaml beside Pulumi.yaml (default dev)
+  --layer       platform (default), or app: plans the platform stack, then appstack/Pulumi.<stack>.yaml on its
+                outputs (StackReference); writes plan/app-<stack>.json; --config then sets the app stack's settings
   --stack-file  a stack file kept elsewhere (a proposed change, a test fixture)
   --out         where plan/<stack>.json and plan/<stack>.md go (default plan/)
   --config      overrides one setting, as pulumi up -c does (repeatable)
@@ -31,6 +34,7 @@ interface PlanOptions {
     overrides: Record<string, string>;
     quiet: boolean;
     help: boolean;
+    layer: "platform" | "app";
 }
 
 export function parsePlanArgs(argv: string[]): PlanOptions {
@@ -41,6 +45,7 @@ export function parsePlanArgs(argv: string[]): PlanOptions {
             allowPositionals: true,
             options: {
                 "out": { type: "string" },
+                "layer": { type: "string" },
                 "stack-file": { type: "string" },
                 "config": { type: "string", multiple: true },
                 "quiet": { type: "boolean" },
@@ -72,12 +77,14 @@ export function parsePlanArgs(argv: string[]): PlanOptions {
     // The name becomes a file name: "../../x" must not reach outside the project.
     const stackProblem = shortStackNameProblem(stack);
     if (stackProblem) throw new UsageError(stackProblem);
+    const layer = values.layer ?? "platform";
+    if (layer !== "platform" && layer !== "app") throw new UsageError(`--layer is platform or app, got ${layer}`);
     const outDir = values.out === undefined ? path.join(PROJECT_DIR, "plan") : path.resolve(values.out);
-    return { stack, configDir, outDir, overrides, quiet: values.quiet ?? false, help };
+    return { stack, configDir, outDir, overrides, quiet: values.quiet ?? false, help, layer };
 }
 
 async function main(argv: string[]): Promise<number> {
-    const { stack, configDir, outDir, overrides, quiet, help } = parsePlanArgs(argv);
+    const { stack, configDir, outDir, overrides, quiet, help, layer } = parsePlanArgs(argv);
     if (help) {
         console.log(USAGE);
         return 0;
@@ -88,24 +95,29 @@ async function main(argv: string[]): Promise<number> {
     const from = config.values["cluster:version"];
     const jump = from && overrides["cluster:version"] ? versionJumpProblem(from, overrides["cluster:version"]) : undefined;
     if (jump) throw new ConfigError(stack, [`cluster:version: ${jump}`]);
-    Object.assign(config.values, overrides);
-    const plan = await evaluate(stack, config);
+    if (layer === "platform") Object.assign(config.values, overrides);
+    const platform = await evaluate(stack, config);
+    // The app layer runs on the platform's outputs alone; preflight (capacity) sees both layers on one cluster.
+    const plan = layer === "app" ? await evaluateApp(stack, readAppStackConfig(stack, overrides), platform) : platform;
+    const onCluster = layer === "app" ? onOneCluster(platform.resources, plan.resources) : plan.resources;
+    const name = layer === "app" ? `app-${stack}` : stack;
 
     // Everything written is computed first, so a failure leaves the previous outputs as they were.
-    const region = plan.outputs.region as string;
+    const region = platform.outputs.region as string;
     const prices = loadPrices(region);
-    const cost = prices && estimateCost(plan.resources, prices);
+    // The app shares the platform's ALB: its cost is what both layers cost together.
+    const cost = prices && estimateCost(onCluster, prices);
     const costText = prices && cost ? formatCost(cost, prices) : noPricesNote(region);
-    const file = path.join(outDir, `${stack}.json`);
-    const diagramFile = path.join(outDir, `${stack}.md`);
+    const file = path.join(outDir, `${name}.json`);
+    const diagramFile = path.join(outDir, `${name}.md`);
     writeOutputs({
         [file]: planJson(plan),
         [diagramFile]: [
-            `# Plan of stack ${stack}`,
+            `# Plan of ${layer} stack ${stack}`,
             "",
             `${plan.resources.length} resources; ${prices && cost ? `estimated ${totalOf(cost).toFixed(2)} ${prices.currency}/month in fixed costs${cost.some((l) => l.unpriced) ? " (partial)" : ""}` : "no cost estimate"}.`,
             "",
-            mermaid(plan.resources, `stack ${stack}`),
+            mermaid(plan.resources, `${layer} stack ${stack}`),
             "```text",
             costText,
             "```",
@@ -114,18 +126,16 @@ async function main(argv: string[]): Promise<number> {
     });
 
     if (!quiet) console.log(formatTree(plan.resources));
-    console.log(`\nstack ${stack}: ${plan.resources.length} resources`);
+    console.log(`\n${layer} stack ${stack}: ${plan.resources.length} resources`);
     for (const [type, n] of countByType(plan.resources)) console.log(`  ${String(n).padStart(4)}  ${type}`);
     if (plan.placeholders.length > 0) {
         console.log(`\nsecrets not readable offline, planned with placeholders: ${plan.placeholders.join(", ")}`);
     }
-    if (plan.outputs.appUrl === undefined) {
-        console.log("\napp: not deployed until app:imageTag is set (the pipeline sets it); plan it with --config app:imageTag=<tag>");
-    }
+    if (layer === "platform") console.log("\napp: its own stack (appstack/); plan it with --layer app --config app:imageTag=<tag>");
     console.log(`\n${costText}`);
     console.log(`\nwrote ${path.relative(process.cwd(), file)} and ${path.relative(process.cwd(), diagramFile)}`);
 
-    const violations = checkPolicies(plan);
+    const violations = checkPolicies({ ...plan, resources: onCluster });
     if (violations.length > 0) {
         console.error(`\npolicy violations (${violations.length}):`);
         for (const v of violations) {
@@ -135,7 +145,7 @@ async function main(argv: string[]): Promise<number> {
     } else {
         console.log(`\npolicies: ${RULES.length} passed`);
     }
-    const preflightFailed = reportPreflight(plan.resources);
+    const preflightFailed = reportPreflight(onCluster);
     return violations.length > 0 || preflightFailed ? 1 : 0;
 }
 

@@ -6,7 +6,7 @@ import * as os from "os";
 import * as path from "path";
 import { evaluate, PLACEHOLDER_SECRET, Plan, PROJECT_DIR, readStackConfig } from "../offline/plan";
 import { RecordedResource } from "./helpers/harness";
-import { IMAGE_TAG, planCache, planFor } from "./helpers/plans";
+import { planFor } from "./helpers/plans";
 
 function byType(plan: Plan, type: string): RecordedResource[] {
     return plan.resources.filter((r) => r.type === type);
@@ -52,7 +52,7 @@ describe("program (index.ts) per stack", () => {
         const plan = await planFor("prod");
         const components = new Set(plan.resources.filter((r) => r.type.startsWith("platform:")).map((r) => r.type));
         assert.deepStrictEqual([...components].sort(), [
-            "platform:app:WebApp", "platform:backup:Backup", "platform:cicd:CiCd", "platform:cluster:Cluster", "platform:ingress:Ingress",
+            "platform:backup:Backup", "platform:cicd:CiCd", "platform:cluster:Cluster", "platform:ingress:Ingress",
             "platform:logs:ContainerLogs", "platform:network:Network", "platform:observability:Observability", "platform:registry:Registry",
         ]);
         assert.strictEqual(plan.outputs.grafanaUrl, "https://grafana.platform.example.com");
@@ -150,21 +150,12 @@ describe("program (index.ts) per stack", () => {
 });
 
 describe("program wiring of the app", () => {
-    it("deploys the app only once the pipeline has set an image tag; the registry always", async () => {
-        const plan = await evaluate("dev", readStackConfig("dev"));
-        assert.strictEqual(plan.resources.filter((r) => r.type === "platform:app:WebApp").length, 0);
-        assert.strictEqual(plan.resources.filter((r) => r.type === "aws:ecr/repository:Repository").length, 1);
-        assert.strictEqual(plan.outputs.appUrl, undefined);
-        planCache.delete("dev");
-    });
-
-    it("runs the tagged image from this stack's registry at app.<domain>", async () => {
-        const plan = await planFor("prod");
-        const deploy = plan.resources.find((r) => r.type === "kubernetes:apps/v1:Deployment" && r.name === "app-deploy")!;
-        assert.strictEqual((deploy.inputs.spec as any).template.spec.containers[0].image, `${plan.outputs.repositoryUrl}:${IMAGE_TAG}`);
-        assert.strictEqual(plan.outputs.appUrl, "https://app.platform.example.com");
-        const hpa = plan.resources.find((r) => r.type === "kubernetes:autoscaling/v2:HorizontalPodAutoscaler")!;
-        assert.strictEqual((hpa.inputs.spec as any).minReplicas, 3);
+    it("plans the same platform whether or not an image tag is set: a person's up never touches the app", async () => {
+        const untagged = await evaluate("dev", readStackConfig("dev"));
+        const tagged = await planFor("dev");
+        assert.deepStrictEqual(untagged.resources.map((r) => r.urn), tagged.resources.map((r) => r.urn));
+        assert.strictEqual(tagged.resources.filter((r) => r.type === "aws:ecr/repository:Repository").length, 1);
+        assert.strictEqual(untagged.outputs.appUrl, "https://app.dev.platform.example.com");
     });
 
     it("every Ingress in the program depends on the load balancer controller", async () => {

@@ -39,7 +39,8 @@ function placeOf(resources: RecordedResource[], identities: Identity[]): Place {
 function matches(job: Job, identity: Identity): boolean {
     if (job.serviceAccount) return identity.serviceAccounts.includes(job.serviceAccount);
     if (job.tag && identity.tags[job.tag[0]] === job.tag[1]) return true;
-    return !!job.namePattern && job.namePattern.test(identity.name);
+    // A name pattern recognises roles people or pipelines assume; a service account's role is known by its account.
+    return !!job.namePattern && identity.serviceAccounts.length === 0 && job.namePattern.test(identity.name);
 }
 
 /** The template with the plan's values; one resource per repository / deployer, none when the plan has none. */

@@ -50,7 +50,8 @@ describe("deploy program (Automation API)", () => {
     describe("arguments", () => {
         it("parses a deploy and its flags", () => {
             assert.deepStrictEqual(parseArgs(["--stack", "dev", "--image-tag=3f2a9c1", "--refresh"]),
-                { stack: "dev", imageTag: "3f2a9c1", refresh: true, previewOnly: false, destroy: false, yesDestroyProd: false });
+                { stack: "dev", layer: "app", imageTag: "3f2a9c1", refresh: true, previewOnly: false, destroy: false, yesDestroyProd: false });
+            assert.strictEqual(parseArgs(["--stack", "dev", "--layer", "platform"]).layer, "platform");
         });
 
         it("rejects bad arguments with a usage error", () => {
@@ -67,10 +68,13 @@ describe("deploy program (Automation API)", () => {
                 [["--stack", "dev!"], /not a stack name/],
                 [["--stack", "dev", "--destroy", "--image-tag", "abc"], /--destroy takes no --image-tag/],
                 [["--stack", "dev", "--yes-destroy-prod"], /only goes with --destroy/],
+                [["--stack", "dev"], /--image-tag is required to deploy the app layer/],
+                [["--stack", "dev", "--layer", "platform", "--image-tag", "abc"], /--image-tag goes with the app layer/],
+                [["--stack", "dev", "--layer", "everything"], /--layer is app or platform/],
             ] as [string[], RegExp][]) {
                 assert.throws(() => parseArgs(argv), (e: Error) => e instanceof UsageError && why.test(e.message), `${argv.join(" ")}`);
             }
-            assert.doesNotThrow(() => parseArgs(["--stack", "acme/eks-platform/dev"]));
+            assert.doesNotThrow(() => parseArgs(["--stack", "acme/eks-platform/dev", "--layer", "platform"]));
         });
 
         it("exits 2 and touches no stack on bad arguments or an unknown stack", async () => {
@@ -94,9 +98,33 @@ describe("deploy program (Automation API)", () => {
             assert.ok(!r.out.includes("{...}"), "secret outputs must not be printed");
         });
 
-        it("enforces the project's policy pack on the preview and the update", async () => {
-            const r = await deploy(["--stack", "dev", "--image-tag", "3f2a9c1"]);
+        it("enforces the project's policy pack on the platform's preview and update", async () => {
+            const r = await deploy(["--stack", "dev", "--layer", "platform"]);
+            assert.strictEqual(r.code, 0, r.err);
+            assert.deepStrictEqual(r.calls, ["selectOrCreate dev", "preview", "up"], "the platform never gets an image tag");
             assert.deepStrictEqual(r.policyPacks, [[path.join(PROJECT_DIR, "policy")], [path.join(PROJECT_DIR, "policy")]]);
+        });
+
+        it("deploys the app layer from appstack/, and refuses its config before touching the stack", async () => {
+            const dirs: string[] = [];
+            const ws = new FakeWorkspace();
+            const original = ws.selectOrCreate.bind(ws);
+            ws.selectOrCreate = async (stack: string, dir?: string) => { dirs.push(dir!); return original(stack); };
+            const out: string[] = [];
+            assert.strictEqual(await run(["--stack", "prod", "--image-tag", "3f2a9c1"], ws, PROJECT_DIR, { out: (t) => out.push(t), err: () => undefined }), 0);
+            assert.deepStrictEqual(dirs, [path.join(PROJECT_DIR, "appstack")]);
+            const dir = fs.mkdtempSync(path.join(os.tmpdir(), "deploy-app-"));
+            try {
+                fs.mkdirSync(path.join(dir, "appstack"));
+                fs.writeFileSync(path.join(dir, "appstack", "Pulumi.dev.yaml"), "config:\n  app:platformStack: organization/eks-platform/dev\n  dns:domain: x.example.com\n");
+                const bad = new FakeWorkspace();
+                const err: string[] = [];
+                assert.strictEqual(await run(["--stack", "dev", "--image-tag", "3f2a9c1"], bad, dir, { out: () => undefined, err: (t) => err.push(t) }), 2);
+                assert.match(err.join(""), /dns:domain: is not an app stack setting/);
+                assert.deepStrictEqual(bad.calls, []);
+            } finally {
+                fs.rmSync(dir, { recursive: true, force: true });
+            }
         });
 
         it("refreshes before the preview when asked", async () => {
@@ -182,7 +210,7 @@ describe("deploy program (Automation API)", () => {
             fs.writeFileSync(path.join(dir, "Pulumi.dev.yaml"), "config:\n  platform:environment: [dev\n");
             const ws = new FakeWorkspace();
             const err: string[] = [];
-            const code = await run(["--stack", "dev", "--image-tag", "3f2a9c1"], ws, dir, { out: () => undefined, err: (t) => err.push(t) });
+            const code = await run(["--stack", "dev", "--layer", "platform"], ws, dir, { out: () => undefined, err: (t) => err.push(t) });
             assert.strictEqual(code, 2);
             assert.match(err.join(""), /Pulumi\.dev\.yaml:\d+:\d+: /);
             assert.deepStrictEqual(ws.calls, []);

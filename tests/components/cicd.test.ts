@@ -12,6 +12,10 @@ import { all, buildGateway, DOMAIN, json, one, record, RecordedResource, referen
 const REPO_ARN = "arn:aws:ecr:ap-northeast-2:123456789012:repository/eks-platform-test/app";
 const REPO_URL = "123456789012.dkr.ecr.ap-northeast-2.amazonaws.com/eks-platform-test/app";
 const PASSWORD = "s3cr3t-admin-password";
+const APP_PLACE = {
+    namespace: "app", formerOwner: "app", hostedZoneId: "Z0123456789ABCDEFGHIJ", recordNames: [`app.${DOMAIN}`],
+    project: "eks-platform-app", stack: "dev", platformProject: "eks-platform", platformStack: "dev",
+};
 
 function jenkinsSettings(overrides: Partial<JenkinsSettings> = {}): JenkinsSettings {
     return {
@@ -38,7 +42,7 @@ async function build(overrides: (base: ReturnType<typeof buildGateway>) => Parti
             repositoryArn: REPO_ARN,
             repositoryUrl: REPO_URL,
             stateBackendUrl: "s3://example-state/eks-platform",
-            appNamespace: "app",
+            app: APP_PLACE,
             trustedDeployerArns: [],
             jenkins: jenkinsSettings(),
             gateway: gw.ingress,
@@ -121,14 +125,23 @@ describe("CiCd", () => {
             assert.strictEqual(byKey.PULUMI_BACKEND_URL, "s3://example-state/eks-platform");
         });
 
-        it("runs builds on Kubernetes agents with node, kaniko (no Docker daemon) and pulumi containers, as the IRSA service account", () => {
-            const template: string = values().agent.podTemplates[JENKINS.agentLabel];
-            for (const c of ["node", "kaniko", "pulumi"]) assert.match(template, new RegExp(`- name: ${c}\\n`));
-            assert.match(template, /serviceAccount: jenkins-agent/);
-            assert.ok(!/privileged: true/.test(template));
+        it("runs branch builds as jenkins-agent in jenkins-builds, with no AWS identity, and deploys only in the restricted deploy cloud", () => {
+            const build = YAML.parse(values().agent.podTemplates[JENKINS.agentLabel])[0];
+            assert.deepStrictEqual(build.containers.map((c: any) => c.name), ["jnlp", "node"]);
+            assert.strictEqual(build.serviceAccount, JENKINS.agentServiceAccount);
+            assert.strictEqual(values().agent.namespace, JENKINS.buildNamespace);
+            assert.deepStrictEqual(values().serviceAccountAgent, { create: true, name: JENKINS.agentServiceAccount }, "the build service account must carry no IAM role");
+            const cloud = values().additionalClouds[JENKINS.deployCloud];
+            assert.strictEqual(cloud.agent.usageRestricted, true);
+            assert.strictEqual(cloud.agent.namespace, JENKINS.deployNamespace);
+            const deploy = YAML.parse(cloud.agent.podTemplates[JENKINS.deployLabel])[0];
+            assert.deepStrictEqual(deploy.containers.map((c: any) => c.name), ["jnlp", "node", "kaniko", "pulumi", "crane"]);
+            assert.strictEqual(deploy.serviceAccount, JENKINS.deployServiceAccount);
+            assert.ok(!JSON.stringify(values()).includes("privileged"));
             assert.strictEqual(values().controller.numExecutors, 0, "builds must not run on the controller");
-            const role = one(records, "aws:iam/role:Role", "ci-jenkins-agent");
-            assert.strictEqual(values().serviceAccountAgent.annotations["eks.amazonaws.com/role-arn"], `arn:aws:iam::123456789012:role/${role.name}`);
+            const sa = records.find((r) => r.type === "kubernetes:core/v1:ServiceAccount" && r.name === "ci-jenkins-deploy")!;
+            assert.strictEqual((sa.inputs.metadata as any).namespace, JENKINS.deployNamespace);
+            assert.strictEqual((sa.inputs.metadata as any).annotations["eks.amazonaws.com/role-arn"], "arn:aws:iam::123456789012:role/ci-jenkins-deploy");
         });
 
         it("is exposed at jenkins.<domain> through the shared ALB, after the controller and the release", () => {
@@ -142,8 +155,8 @@ describe("CiCd", () => {
     });
 
     describe("IAM", () => {
-        it("lets the agents' service account push to this stack's repository only, and assume the deploy role", async () => {
-            const policy = json(one(records, "aws:iam/rolePolicy:RolePolicy", "ci-jenkins-agent").inputs.policy);
+        it("lets the deploy pods' service account push to this stack's repository only, and assume the deploy role", async () => {
+            const policy = json(one(records, "aws:iam/rolePolicy:RolePolicy", "ci-jenkins-deploy").inputs.policy);
             const byResource = (r: string) => policy.Statement.filter((s: any) => [s.Resource].flat().includes(r));
             assert.deepStrictEqual(byResource("*").map((s: any) => s.Action), ["ecr:GetAuthorizationToken"]);
             const push = byResource(REPO_ARN);
@@ -155,31 +168,37 @@ describe("CiCd", () => {
             assert.ok(actions.every((a: string) => a.startsWith("ecr:") || a === "sts:AssumeRole"), actions.join(", "));
         });
 
-        it("trusts only the jenkins-agent service account of this cluster", async () => {
-            const trust = json(one(records, "aws:iam/role:Role", "ci-jenkins-agent").inputs.assumeRolePolicy);
+        it("trusts only the jenkins-deploy service account of this cluster", async () => {
+            const trust = json(one(records, "aws:iam/role:Role", "ci-jenkins-deploy").inputs.assumeRolePolicy);
             const issuer = (await valueOf(gw.cluster.oidcIssuerUrl)).replace("https://", "");
-            assert.strictEqual(trust.Statement[0].Condition.StringEquals[`${issuer}:sub`], "system:serviceaccount:jenkins:jenkins-agent");
+            assert.strictEqual(trust.Statement[0].Condition.StringEquals[`${issuer}:sub`], "system:serviceaccount:jenkins-deploy:jenkins-deploy");
             assert.strictEqual(trust.Statement[0].Condition.StringEquals[`${issuer}:aud`], "sts.amazonaws.com");
         });
 
-        it("the deploy role is assumable by the agents and maps to cluster view plus edit in the app namespace", () => {
+        it("the deploy role is assumable by the deploy pods and has no EKS access policy: a group bound in the app namespace alone", () => {
             const deploy = one(records, "aws:iam/role:Role", "ci-deploy");
             const trust = json(deploy.inputs.assumeRolePolicy);
-            assert.deepStrictEqual(trust.Statement[0].Principal.AWS, [`arn:aws:iam::123456789012:role/${one(records, "aws:iam/role:Role", "ci-jenkins-agent").name}`]);
-            const assoc = all(records, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation").filter((a) => !a.modeled).map((a) => [String(a.inputs.policyArn).split("/").pop(), a.inputs.accessScope]);
-            assert.deepStrictEqual(assoc, [["AmazonEKSAdminViewPolicy", { type: "cluster" }], ["AmazonEKSEditPolicy", { type: "namespace", namespaces: ["app"] }]]);
-            const policy = json(one(records, "aws:iam/rolePolicy:RolePolicy", "ci-deploy").inputs.policy);
-            const writes = policy.Statement.filter((s: any) => [s.Action].flat().some((a: string) => /Put|Delete|Upload|Complete/.test(a)));
-            for (const s of writes) assert.ok([s.Resource].flat().every((r: string) => r === REPO_ARN || r.startsWith("arn:aws:s3:::example-state/eks-platform/")), JSON.stringify(s));
+            assert.deepStrictEqual(trust.Statement[0].Principal.AWS, ["arn:aws:iam::123456789012:role/ci-jenkins-deploy"]);
+            assert.deepStrictEqual(all(records, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation").filter((a) => a.name.startsWith("ci-")), []);
+            assert.deepStrictEqual(one(records, "aws:eks/accessEntry:AccessEntry", "ci-deploy").inputs.kubernetesGroups, ["app-deployers"]);
+            const binding = one(records, "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "ci-app-deployer");
+            assert.strictEqual((binding.inputs.metadata as any).namespace, "app");
+            assert.deepStrictEqual((binding.inputs as any).subjects, [{ apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: "app-deployers" }]);
+        });
+
+        it("prepares the app namespace: Pod Security restricted, readiness gates, after the load balancer controller, with its former URN", () => {
+            const ns = one(records, "kubernetes:core/v1:Namespace", "app-ns");
+            assert.deepStrictEqual((ns.inputs.metadata as any).labels, { "pod-security.kubernetes.io/enforce": "restricted", "elbv2.k8s.aws/pod-readiness-gate-inject": "enabled" });
+            assert.ok(ns.dependencies.includes(one(records, "kubernetes:helm.sh/v3:Release", "gw-lbc").urn));
         });
     });
 
     describe("a stack without Jenkins (prod)", () => {
         it("creates only the deploy role, trusting the roles it is told to", async () => {
-            const trusted = "arn:aws:iam::111122223333:role/eks-platform-dev-jenkins-agent";
+            const trusted = "arn:aws:iam::111122223333:role/eks-platform-dev-jenkins-deploy";
             const { records: prod } = await build(() => ({ stack: "prod", jenkins: undefined, trustedDeployerArns: [trusted] }));
             assert.strictEqual(prod.filter((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.name.includes("jenkins")).length, 0);
-            assert.strictEqual(prod.filter((r) => r.name.includes("jenkins-agent")).length, 0);
+            assert.strictEqual(prod.filter((r) => r.name.includes("jenkins")).length, 0);
             assert.deepStrictEqual(json(one(prod, "aws:iam/role:Role", "ci-deploy").inputs.assumeRolePolicy).Statement[0].Principal.AWS, [trusted]);
         });
 
@@ -195,7 +214,7 @@ describe("CiCd", () => {
             assert.match(job.jobs[0].script, /^multibranchPipelineJob\('eks-platform'\) \{/);
             const env = YAML.parse(scripts["platform-env"]).jenkins.globalNodeProperties[0].envVars.env;
             assert.ok(env.some((e: any) => e.key === "PLATFORM_STACK" && e.value === "dev"));
-            const [template] = YAML.parse(values().agent.podTemplates[JENKINS.agentLabel]);
+            const [template] = YAML.parse(values().additionalClouds[JENKINS.deployCloud].agent.podTemplates[JENKINS.deployLabel]);
             assert.deepStrictEqual(template.containers.map((c: any) => c.name), ["jnlp", "node", "kaniko", "pulumi", "crane"]);
             assert.strictEqual(template.volumes[0].configMapVolume.mountPath, "/kaniko/.docker");
         });
@@ -203,9 +222,11 @@ describe("CiCd", () => {
         it("adds JCasC credentials for a git token and a Pulumi passphrase, from mounted Secrets", async () => {
             const { records: withCreds } = await build(() => ({ jenkins: jenkinsSettings({ gitToken: pulumi.secret("ghp_x"), pulumiPassphrase: pulumi.secret("pp") }) }));
             const v = one(withCreds, "kubernetes:helm.sh/v3:Release", "ci-jenkins").inputs.values as any;
-            assert.deepStrictEqual(v.controller.additionalExistingSecrets, [{ name: "git", keyName: "token" }, { name: "pulumi", keyName: "passphrase" }]);
+            assert.deepStrictEqual(v.controller.additionalExistingSecrets, [{ name: "git", keyName: "token" }, { name: "pulumi", keyName: "passphrase" },
+                { name: JENKINS.deployLauncherSecret, keyName: "token" }]);
             const creds = YAML.parse(v.controller.JCasC.configScripts["platform-credentials"]).credentials.system.domainCredentials[0].credentials;
-            assert.deepStrictEqual(creds.map((c: any) => Object.keys(c)[0]), ["usernamePassword", "string"]);
+            assert.deepStrictEqual(creds.map((c: any) => Object.keys(c)[0]), ["usernamePassword", "string", "string"]);
+            assert.deepStrictEqual(creds.map((c: any) => Object.values<any>(c)[0].scope), ["GLOBAL", "GLOBAL", "SYSTEM"], "no build may read the deploy cloud's token");
             assert.strictEqual(creds[0].usernamePassword.password, "${git-token}");
             const adminKeys = { "jenkins-admin": Object.keys(adminSecretData("x")) };
             assert.deepStrictEqual(unresolvedJcascVariables("jenkins", v, adminKeys), [], "a credential reads a file the controller does not mount");
@@ -262,13 +283,13 @@ describe("CiCd", () => {
         it("fits a t3.large's allocatable with room for the node's daemonsets, jnlp included", function () {
             const types = YAML.parse(fs.readFileSync(referenceFile(this, "ec2", "instance-types.yaml"), "utf8"));
             const allocatable = types.instanceTypes["t3.large"].karpenterAllocatable;
-            const pod = agentPodRequests(values().agent.podTemplates[JENKINS.agentLabel], JENKINS.agentLabel);
+            const pod = agentPodRequests(values().additionalClouds[JENKINS.deployCloud].agent.podTemplates[JENKINS.deployLabel], JENKINS.deployLabel);
             assert.ok(pod.cpuMillis + DAEMONSETS.cpuMillis <= quantity(allocatable.cpu), `agent pod asks for ${pod.cpuMillis}m CPU; a t3.large has ${allocatable.cpu}`);
             assert.ok(pod.memoryMiB + DAEMONSETS.memoryMiB <= quantity(allocatable.memory), `agent pod asks for ${pod.memoryMiB}Mi; a t3.large has ${allocatable.memory}`);
         });
 
         it("gives every container requests and a memory limit, jnlp explicitly", () => {
-            const [template] = YAML.parse(values().agent.podTemplates[JENKINS.agentLabel]);
+            const [template] = YAML.parse(values().additionalClouds[JENKINS.deployCloud].agent.podTemplates[JENKINS.deployLabel]);
             assert.deepStrictEqual(template.containers.map((c: any) => c.name).sort(), Object.keys(AGENT_IMAGES).sort());
             for (const c of template.containers) {
                 assert.ok(c.resourceRequestCpu && c.resourceRequestMemory && c.resourceLimitMemory, c.name);
@@ -302,7 +323,7 @@ describe("CiCd", () => {
             for (const branch of ["x')+System.exit(0)+('", "${chart-admin-password}", "{{.Values.controller.admin.password}}", "it's"]) {
                 const { skeleton, literals } = groovyLiterals(dslOf(branch));
                 assert.strictEqual(skeleton, reference.skeleton, `branch ${branch} changed the Job DSL code`);
-                assert.ok(literals.includes(`${branch} PR-*`), `branch ${branch} did not arrive as itself: ${literals.join(" | ")}`);
+                assert.ok(literals.includes(`refs/heads/${branch}`), `branch ${branch} did not arrive as itself: ${literals.join(" | ")}`);
             }
         });
 
@@ -315,12 +336,12 @@ describe("CiCd", () => {
 
         it("refuses a repository URL that is not a git URL and environment values with line breaks", () => {
             assert.throws(() => pipelineJobScript({ gitRepoUrl: "file:///etc", gitBranch: "main" }), /not an https:\/\/ or ssh git URL/);
-            const env = { AWS_REGION: "r", ECR_REPOSITORY_URL: "u", DEPLOY_ROLE_ARN: "a", PULUMI_BACKEND_URL: "s3://b", PLATFORM_STACK: "dev", APP_URL: "https://a\n" };
+            const env = { AWS_REGION: "r", ECR_REPOSITORY_URL: "u", DEPLOY_ROLE_ARN: "a", PULUMI_BACKEND_URL: "s3://b", PLATFORM_STACK: "dev", APP_STACK: "dev", DEPLOY_JOB: "deploy/x", APP_URL: "https://a\n" };
             assert.throws(() => pipelineEnvScript(env), /newline/);
         });
 
         it("passes environment values through JCasC and Helm literally", () => {
-            const env = { AWS_REGION: "r", ECR_REPOSITORY_URL: "u", DEPLOY_ROLE_ARN: "a", PULUMI_BACKEND_URL: "s3://b", PLATFORM_STACK: "${chart-admin-password}", APP_URL: "{{ .Release.Name }}" };
+            const env = { AWS_REGION: "r", ECR_REPOSITORY_URL: "u", DEPLOY_ROLE_ARN: "a", PULUMI_BACKEND_URL: "s3://b", PLATFORM_STACK: "${chart-admin-password}", APP_STACK: "dev", DEPLOY_JOB: "deploy/x", APP_URL: "{{ .Release.Name }}" };
             const text = pipelineEnvScript(env);
             assert.ok(!/\{\{(?! "\{\{" \}\})/.test(text.replace(/\{\{ "\{\{" \}\}/g, "")));
             const entries = YAML.parse(text.replace(/\{\{ "\{\{" \}\}/g, "{{")).jenkins.globalNodeProperties[0].envVars.env;

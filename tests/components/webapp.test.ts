@@ -1,7 +1,7 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as YAML from "yaml";
-import { APP_PORT, PRESTOP_SECONDS, WebApp } from "../../components/webapp";
+import { APP_PORT, appNamespaceLabels, PRESTOP_SECONDS, WebApp } from "../../components/webapp";
 import { DEFAULT_NAMESPACE_REQUIREMENT, readinessGatesInjected } from "../../offline/models/lbc-webhook";
 import { buildGateway, DOMAIN, one, record, RecordedResource, referenceFile } from "../helpers/harness";
 
@@ -53,7 +53,7 @@ describe("WebApp", () => {
         assert.strictEqual(sc.allowPrivilegeEscalation, false);
         assert.deepStrictEqual(sc.capabilities.drop, ["ALL"]);
         assert.ok(container().volumeMounts.some((m: any) => m.mountPath === "/tmp"), "a writable /tmp is needed with a read-only root");
-        assert.strictEqual(one(records, "kubernetes:core/v1:Namespace").inputs.metadata && (one(records, "kubernetes:core/v1:Namespace").inputs.metadata as any).labels["pod-security.kubernetes.io/enforce"], "restricted");
+        assert.strictEqual(appNamespaceLabels()["pod-security.kubernetes.io/enforce"], "restricted");
     });
 
     it("sets requests and a memory limit", () => {
@@ -101,6 +101,10 @@ describe("WebApp", () => {
         }
     });
 
+    it("creates nothing cluster-scoped: the namespace is the platform's, which the app's deployer cannot create", () => {
+        assert.deepStrictEqual(records.filter((r) => r.type === "kubernetes:core/v1:Namespace").map((r) => r.name), []);
+    });
+
     it("creates its Service only once the load balancer controller (and its admission webhook) runs", () => {
         const svc = one(records, "kubernetes:core/v1:Service");
         assert.ok(svc.dependencies.includes(one(records, "kubernetes:helm.sh/v3:Release", "lbc").urn));
@@ -112,7 +116,7 @@ describe("WebApp", () => {
     });
 
     it("gets ALB readiness gates, so a rollout keeps old pods until the ALB has registered the new ones", () => {
-        const ns = (one(records, "kubernetes:core/v1:Namespace").inputs.metadata as any).labels;
+        const ns = appNamespaceLabels();
         const lbcValues = one(records, "kubernetes:helm.sh/v3:Release", "lbc").inputs.values as any;
         const podLabels = deployment().spec.template.metadata.labels;
         assert.strictEqual(deployment().spec.strategy.rollingUpdate.maxUnavailable, 0);

@@ -72,7 +72,9 @@ export function rawConfig(env: "dev" | "prod", overrides: Record<string, string 
         ...(env === "dev"
             ? { "cicd:gitRepoUrl": "https://github.com/example-org/eks-platform.git" }
             : {
-                "cicd:trustedDeployerArns": '["arn:aws:iam::111122223333:role/eks-platform-dev-jenkins-agent"]',
+                "cicd:trustedDeployerArns": '["arn:aws:iam::111122223333:role/eks-platform-dev-jenkins-deploy"]',
+                "cicd:pipelineEgressCidrs": '["198.51.100.7/32"]',
+                "cluster:publicAccessCidrs": '["203.0.113.0/24"]',
                 "observability:alertSlackChannel": "#platform-alerts",
             }),
     };

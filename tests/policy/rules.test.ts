@@ -29,7 +29,7 @@ const FAILING: Record<string, { stack: "dev" | "prod"; mutate: Mutate; message: 
     "ecr-scan-on-push-immutable-tags": { stack: "dev", mutate: (t) => { first(t, "aws:ecr/repository:Repository").props.imageTagMutability = "MUTABLE"; }, message: /not IMMUTABLE/ },
     "ingress-https-only": {
         stack: "dev",
-        mutate: (t) => { delete first(t, INGRESS, "app").props.metadata.annotations["alb.ingress.kubernetes.io/backend-protocol-version"]; },
+        mutate: (t) => { delete first(t, INGRESS, "jenkins").props.metadata.annotations["alb.ingress.kubernetes.io/backend-protocol-version"]; },
         message: /no explicit backend-protocol-version/,
     },
     "no-plaintext-secrets-in-helm-values": {

@@ -44,7 +44,7 @@ function identities(o: { lbcPolicy?: PolicyDocument; deployerAccess?: RecordedRe
     const cluster = res("eks:index:Cluster", "eks", { name: "p-dev", version: "1.35" });
     const repo = res("aws:ecr/repository:Repository", "app", { name: "p-dev/app" });
     repo.outputs = { arn: REPO };
-    const deployer = role("p-dev-deploy", { Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: [`arn:aws:iam::${ACCOUNT}:role/p-dev-jenkins-agent`] }, Action: "sts:AssumeRole" }] });
+    const deployer = role("p-dev-deploy", { Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: [`arn:aws:iam::${ACCOUNT}:role/p-dev-jenkins-deploy`] }, Action: "sts:AssumeRole" }] });
     const app = res("platform:app:WebApp", "app", {});
     return [
         cluster, repo,
@@ -53,8 +53,8 @@ function identities(o: { lbcPolicy?: PolicyDocument; deployerAccess?: RecordedRe
         attach("ebs-csi", "p-dev-ebs-csi", "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy"),
         irsa("p-dev-vpc-cni", "kube-system", "aws-node"),
         attach("vpc-cni", "p-dev-vpc-cni", "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy"),
-        irsa("p-dev-jenkins-agent", "jenkins", "jenkins-agent"),
-        inline("agent", "p-dev-jenkins-agent", {
+        irsa("p-dev-jenkins-deploy", "jenkins-deploy", "jenkins-deploy"),
+        inline("agent", "p-dev-jenkins-deploy", {
             Version: "2012-10-17",
             Statement: [
                 { Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
@@ -89,8 +89,8 @@ describe("preflight: permissions", function () {
         assert.match(lines, /Role p-dev-lbc \(load balancer controller\): (\d+) of \1 requests of its job allowed; 0 of \d+ probes/);
         assert.match(lines, /Role p-dev-ebs-csi \(EBS CSI driver\): (\d+) of \1 requests/);
         assert.match(lines, /Role p-dev-vpc-cni \(VPC CNI\): (\d+) of \1 requests/);
-        assert.match(lines, /Role p-dev-jenkins-agent \(Jenkins agents\): 9 of 9 requests/);
-        assert.match(lines, /Role p-dev-deploy \(deployer\): 5 of 5 requests/);
+        assert.match(lines, /Role p-dev-jenkins-deploy \(Jenkins deploy agents\): 9 of 9 requests/);
+        assert.match(lines, /Role p-dev-deploy \(deployer\): 1 of 1 requests/);
     });
 
     it("fails a load balancer controller policy without elasticloadbalancing:AddTags or ec2:DescribeAvailabilityZones (upstream iam_policy.json v3.5.0 needs both)", () => {
@@ -122,12 +122,12 @@ describe("preflight: permissions", function () {
 
     it("reports s3:* on * and ec2:TerminateInstances on *, but not a grant scoped to the job's own resources", () => {
         const resources = identities();
-        resources.push(inline("wide", "p-dev-jenkins-agent", allow(["s3:*", "ec2:TerminateInstances"], "*")));
+        resources.push(inline("wide", "p-dev-jenkins-deploy", allow(["s3:*", "ec2:TerminateInstances"], "*")));
         const problems = run(resources).problems.join("\n");
-        assert.match(problems, /Jenkins agents\): grant outside its job: can read any S3 object/);
-        assert.match(problems, /Jenkins agents\): grant outside its job: can terminate any instance/);
+        assert.match(problems, /Jenkins deploy agents\): grant outside its job: can read any S3 object/);
+        assert.match(problems, /Jenkins deploy agents\): grant outside its job: can terminate any instance/);
         const scoped = identities();
-        scoped.push(inline("scoped", "p-dev-jenkins-agent", allow(["ecr:DescribeImages"], REPO)));
+        scoped.push(inline("scoped", "p-dev-jenkins-deploy", allow(["ecr:DescribeImages"], REPO)));
         assert.deepStrictEqual(run(scoped).problems, []);
     });
 
@@ -150,8 +150,7 @@ describe("preflight: permissions", function () {
         resources.push(tagged, ...access(tagged.outputs.arn as string, "AmazonEKSEditPolicy", ["app"]),
             res("kubernetes:monitoring.coreos.com/v1:ServiceMonitor", "app-monitor", { metadata: { name: "app", namespace: "app" } }, { parent: app }));
         const problems = run(resources).problems.join("\n");
-        assert.match(problems, /Role app-pipeline \(deployer\): its job needs eks:DescribeCluster on arn:aws:eks:ap-northeast-2:123456789012:cluster\/p-dev/);
-        assert.match(problems, /Role p-dev-jenkins-agent \(Jenkins agents\): its job needs sts:AssumeRole on arn:aws:iam::123456789012:role\/app-pipeline/);
+        assert.match(problems, /Role p-dev-jenkins-deploy \(Jenkins deploy agents\): its job needs sts:AssumeRole on arn:aws:iam::123456789012:role\/app-pipeline/);
         assert.match(problems, /Role app-pipeline \(deployer\) cannot create custom in app, which ServiceMonitor app-monitor needs/);
     });
 

@@ -1,0 +1,89 @@
+/**
+ * The app layer: the sample app's workload on the place its platform stack prepared. Everything about the
+ * cluster, the namespace, DNS, the ALB and the registry is read from the platform stack's `appPlatform` output
+ * (a StackReference); this stack's own config holds only the app's settings and the image tag.
+ */
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { IngressGateway } from "../components/ingress";
+import { WebApp } from "../components/webapp";
+import { AppConfig, loadAppConfig } from "../config/app";
+
+/** The platform's `appPlatform` output, as index.ts exports it. */
+export interface AppPlatform {
+    environment: string;
+    region: string;
+    tags: Record<string, string>;
+    clusterName: string;
+    clusterEndpoint: string;
+    clusterCertificateAuthority: string;
+    namespace: string;
+    host: string;
+    repositoryUrl: string;
+    gateway: { groupName: string; domain: string; hostedZoneId: string; hostnames: string[]; certificateArn: string; sslPolicy: string };
+}
+
+/** The output name the platform exports for the app, and the workload's name. */
+export const APP_PLATFORM_OUTPUT = "appPlatform";
+export const APP_NAME = "app";
+
+/** Problems with what the platform stack handed over, or with this config against it. */
+export function appPlatformProblems(p: Partial<AppPlatform> | undefined, config: AppConfig): string[] {
+    if (!p || typeof p !== "object") return [`the platform stack has no ${APP_PLATFORM_OUTPUT} output: run pulumi up of the platform first`];
+    const required = ["environment", "region", "clusterName", "clusterEndpoint", "clusterCertificateAuthority", "namespace", "host", "repositoryUrl"] as const;
+    const problems = required.filter((k) => typeof p[k] !== "string" || !p[k]).map((k) => `${APP_PLATFORM_OUTPUT}.${k} is missing`);
+    const g = p.gateway;
+    if (!g || !g.groupName || !g.domain || !g.hostedZoneId || !g.certificateArn || !Array.isArray(g.hostnames)) problems.push(`${APP_PLATFORM_OUTPUT}.gateway is incomplete`);
+    if (config.region && p.region && config.region !== p.region) problems.push(`aws:region ${config.region} is not the platform's region ${p.region}`);
+    if (p.environment === "prod" && config.minReplicas < 2) problems.push("app:minReplicas: prod needs at least 2 replicas so a node or AZ loss is not an outage");
+    return problems;
+}
+
+/** A kubeconfig for the cluster that authenticates as whoever runs the program (aws eks get-token). */
+export function appKubeconfig(p: Pick<AppPlatform, "clusterName" | "clusterEndpoint" | "clusterCertificateAuthority" | "region">): string {
+    return JSON.stringify({
+        apiVersion: "v1",
+        kind: "Config",
+        clusters: [{ name: p.clusterName, cluster: { server: p.clusterEndpoint, "certificate-authority-data": p.clusterCertificateAuthority } }],
+        contexts: [{ name: p.clusterName, context: { cluster: p.clusterName, user: p.clusterName } }],
+        "current-context": p.clusterName,
+        users: [{
+            name: p.clusterName,
+            user: { exec: { apiVersion: "client.authentication.k8s.io/v1beta1", command: "aws", args: ["eks", "get-token", "--cluster-name", p.clusterName, "--region", p.region] } },
+        }],
+    });
+}
+
+export async function appProgram(): Promise<Record<string, unknown>> {
+    const config = loadAppConfig();
+    const platformStack = new pulumi.StackReference("platform", { name: config.platformStack });
+    const platform = await platformStack.requireOutputValue(APP_PLATFORM_OUTPUT) as AppPlatform;
+    const problems = appPlatformProblems(platform, config);
+    if (problems.length) throw new Error(`app stack ${pulumi.getStack()} cannot run on ${config.platformStack}:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+
+    const awsProvider = new aws.Provider("aws", { region: platform.region as aws.Region, defaultTags: { tags: { ...platform.tags, Stack: `${pulumi.getProject()}/${pulumi.getStack()}` } } });
+    const k8sProvider = new k8s.Provider("k8s", {
+        kubeconfig: appKubeconfig(platform),
+        // As the platform's provider: server-side apply, so the deployer's Role needs patch, never update.
+        enableServerSideApply: true,
+    });
+    const gateway: IngressGateway = {
+        ...platform.gateway,
+        certificateArn: pulumi.output(platform.gateway.certificateArn),
+        // The load balancer controller is the platform's; there is nothing in this stack to wait for.
+        controller: k8sProvider,
+        provider: k8sProvider,
+    };
+    const app = new WebApp(APP_NAME, {
+        namespace: platform.namespace,
+        repositoryUrl: platform.repositoryUrl,
+        imageTag: config.imageTag,
+        host: platform.host,
+        minReplicas: config.minReplicas,
+        maxReplicas: config.maxReplicas,
+        logLevel: config.logLevel,
+        gateway,
+    }, { providers: [awsProvider, k8sProvider] });
+    return { appUrl: app.url, imageTag: config.imageTag, platformStack: config.platformStack };
+}

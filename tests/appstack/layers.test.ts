@@ -1,0 +1,101 @@
+/** The two layers: the platform stack prepares the app's place; the app stack fills it from the platform's outputs alone. */
+import * as assert from "assert";
+import { evaluateApp, qualifiedStackName, readAppStackConfig } from "../../appstack/plan";
+import { APP_PLATFORM_OUTPUT } from "../../appstack/program";
+import { parseAppConfig } from "../../config/app";
+import { forgetStackOutputs } from "../../offline/mocks";
+import { Plan } from "../../offline/plan";
+import { RecordedResource } from "../helpers/harness";
+import { IMAGE_TAG, planFor } from "../helpers/plans";
+import { appPlanFor } from "./plans";
+
+const WORKLOAD_TYPES = [
+    "platform:app:WebApp", "kubernetes:apps/v1:Deployment", "kubernetes:core/v1:Service", "kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
+    "kubernetes:policy/v1:PodDisruptionBudget", "kubernetes:networking.k8s.io/v1:Ingress", "kubernetes:core/v1:ServiceAccount",
+];
+const namespaceOf = (r: RecordedResource) => (r.inputs.metadata as { namespace?: string } | undefined)?.namespace;
+const byType = (plan: Plan, type: string) => plan.resources.filter((r) => r.type === type);
+
+describe("layers: the platform stack", () => {
+    for (const stack of ["dev", "prod"] as const) {
+        it(`${stack}: contains no app workload, only the app's namespace, its deployer and its DNS name`, async () => {
+            const plan = await planFor(stack);
+            const appPlace = plan.outputs[APP_PLATFORM_OUTPUT] as { namespace: string; host: string };
+            const workload = plan.resources.filter((r) => r.type === "platform:app:WebApp" || (WORKLOAD_TYPES.includes(r.type) && namespaceOf(r) === appPlace.namespace));
+            assert.deepStrictEqual(workload.map((r) => r.urn), []);
+            const appRecords = byType(plan, "aws:route53/record:Record").filter((r) => r.inputs.name === appPlace.host);
+            assert.deepStrictEqual(appRecords.map((r) => r.urn), [], "the app's DNS record belongs to the app stack");
+            const ns = byType(plan, "kubernetes:core/v1:Namespace").filter((r) => (r.inputs.metadata as any).name === appPlace.namespace);
+            assert.strictEqual(ns.length, 1);
+            assert.strictEqual((ns[0].inputs.metadata as any).labels["pod-security.kubernetes.io/enforce"], "restricted");
+        });
+
+        it(`${stack}: exports everything the app stack reads, and no secret in it`, async () => {
+            const plan = await planFor(stack);
+            const out = plan.outputs[APP_PLATFORM_OUTPUT] as any;
+            assert.ok(out && typeof out === "object", "no appPlatform output");
+            assert.ok(!JSON.stringify(out).includes("[secret]"));
+            assert.strictEqual(out.repositoryUrl, plan.outputs.repositoryUrl);
+            assert.strictEqual(out.gateway.certificateArn, plan.outputs.certificateArn);
+            assert.strictEqual(out.clusterName, plan.outputs.clusterName);
+            assert.match(out.clusterEndpoint, /^https:\/\//);
+        });
+    }
+});
+
+describe("layers: the app stack", () => {
+    for (const stack of ["dev", "prod"] as const) {
+        it(`${stack}: builds the workload from the platform's outputs: image, namespace, certificate, zone, group, endpoint`, async () => {
+            const { app, platform } = await appPlanFor(stack);
+            const p = platform.outputs[APP_PLATFORM_OUTPUT] as any;
+            const one = (type: string) => { const found = byType(app, type); assert.strictEqual(found.length, 1, type); return found[0]; };
+            const deployment = one("kubernetes:apps/v1:Deployment");
+            assert.strictEqual((deployment.inputs.spec as any).template.spec.containers[0].image, `${p.repositoryUrl}:${IMAGE_TAG}`);
+            for (const r of app.resources.filter((x) => x.type.startsWith("kubernetes:") && !x.type.startsWith("pulumi:"))) {
+                assert.strictEqual(namespaceOf(r), p.namespace, `${r.name} is outside the app namespace`);
+            }
+            const annotations = (one("kubernetes:networking.k8s.io/v1:Ingress").inputs.metadata as any).annotations;
+            assert.strictEqual(annotations["alb.ingress.kubernetes.io/certificate-arn"], p.gateway.certificateArn);
+            assert.strictEqual(annotations["alb.ingress.kubernetes.io/group.name"], p.gateway.groupName);
+            const record = one("aws:route53/record:Record");
+            assert.deepStrictEqual([record.inputs.zoneId, record.inputs.name], [p.gateway.hostedZoneId, p.host]);
+            const kubeconfig = JSON.parse(String(one("pulumi:providers:kubernetes").inputs.kubeconfig));
+            assert.strictEqual(kubeconfig.clusters[0].cluster.server, p.clusterEndpoint);
+            assert.strictEqual(one("pulumi:providers:aws").inputs.region, platform.outputs.region);
+            assert.strictEqual(app.outputs.appUrl, platform.outputs.appUrl);
+        });
+    }
+
+    it("reads the platform through a StackReference, which fails for a stack the backend does not hold", async () => {
+        const { app } = await appPlanFor("dev");
+        assert.strictEqual(app.outputs.platformStack, qualifiedStackName("eks-platform", "dev"));
+        const platform = await planFor("dev");
+        const values = readAppStackConfig("dev", { "app:imageTag": IMAGE_TAG, "app:platformStack": "organization/eks-platform/staging" });
+        await assert.rejects(evaluateApp("dev", values, platform), /unknown stack "organization\/eks-platform\/staging"/);
+    });
+
+    it("follows the platform's outputs, not its config: a changed certificate and zone reach the app", async () => {
+        const platform = await planFor("dev");
+        const p = platform.outputs[APP_PLATFORM_OUTPUT] as any;
+        const changed: Plan = { ...platform, outputs: { ...platform.outputs, [APP_PLATFORM_OUTPUT]: { ...p, gateway: { ...p.gateway, certificateArn: "arn:aws:acm:ap-northeast-2:123456789012:certificate/other", hostedZoneId: "ZOTHERZONE0123456789" } } } };
+        try {
+            const app = await evaluateApp("dev", readAppStackConfig("dev", { "app:imageTag": IMAGE_TAG }), changed);
+            const ingress = byType(app, "kubernetes:networking.k8s.io/v1:Ingress")[0];
+            assert.strictEqual((ingress.inputs.metadata as any).annotations["alb.ingress.kubernetes.io/certificate-arn"], "arn:aws:acm:ap-northeast-2:123456789012:certificate/other");
+            assert.strictEqual(byType(app, "aws:route53/record:Record")[0].inputs.zoneId, "ZOTHERZONE0123456789");
+        } finally {
+            forgetStackOutputs();
+        }
+    });
+
+    it("takes no platform setting from its own config, and refuses an up without an image tag", () => {
+        assert.throws(() => parseAppConfig({ "app:platformStack": "organization/eks-platform/dev", "app:imageTag": IMAGE_TAG, "dns:domain": "x.example.com" }, "dev"), /dns:domain: is not an app stack setting/);
+        assert.throws(() => parseAppConfig({ "app:platformStack": "organization/eks-platform/dev" }, "dev"), /app:imageTag: is required/);
+        assert.throws(() => parseAppConfig({ "app:platformStack": "dev", "app:imageTag": IMAGE_TAG }, "dev"), /app:platformStack: "dev" is not org\/project\/stack/);
+    });
+
+    it("refuses fewer than two replicas on a prod platform", async () => {
+        const platform = await planFor("prod");
+        await assert.rejects(evaluateApp("prod", readAppStackConfig("prod", { "app:imageTag": IMAGE_TAG, "app:minReplicas": "1" }), platform), /prod needs at least 2 replicas/);
+    });
+});
