@@ -5,6 +5,7 @@ import { Cluster } from "./components/cluster";
 import { Ingress } from "./components/ingress";
 import { JENKINS_SCRAPE_TARGET } from "./components/jenkins";
 import { Network } from "./components/network";
+import { trafficSourcesOf } from "./components/network-policies";
 import { Observability } from "./components/observability";
 import { Registry } from "./components/registry";
 import { appScrapeTarget, WebApp } from "./components/webapp";
@@ -59,6 +60,9 @@ const ingress = new Ingress(name, {
     hostedZoneId: config.dns.hostedZoneId,
     hosts: Object.values(HOSTS),
     groupName: name,
+    publicHosts: [HOSTS.app],
+    adminCidrs: [...config.ingress.adminCidrs],
+    trafficSources: trafficSourcesOf(config.network.vpcCidr, config.network.azCount),
     resourceTags: { ...config.tags, ManagedBy: "aws-load-balancer-controller" },
 }, { providers: [awsProvider] });
 

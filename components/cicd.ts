@@ -10,6 +10,7 @@ import {
     JenkinsCredential, jenkinsValues, pipelineEnvScript, pipelineJobScript,
 } from "./jenkins";
 import { READINESS_GATE_LABELS } from "./lbc";
+import { createNetworkPolicies, defaultDenyWithAllowances, JENKINS_AGENT_PORT, JENKINS_CONTROLLER_PODS, jenkinsAllowances } from "./network-policies";
 
 /** Another stack the pipeline promotes the same image to (dev -> prod). */
 export interface PromotionTarget {
@@ -129,6 +130,7 @@ export class CiCd extends pulumi.ComponentResource {
         const ns = new k8s.core.v1.Namespace(`${name}-jenkins`, { metadata: { name: JENKINS.namespace, labels: { ...READINESS_GATE_LABELS } } },
             { ...k8sOpts, dependsOn: args.storageReady });
         const namespace = ns.metadata.name;
+        createNetworkPolicies(`${name}-jenkins`, defaultDenyWithAllowances(JENKINS.namespace, jenkinsAllowances(args.gateway.trafficSources, JENKINS_CONTROLLER_PODS, JENKINS.servicePort, JENKINS_AGENT_PORT)), { ...k8sOpts, dependsOn: [ns] });
 
         // Credentials live in Secrets the chart mounts; Helm values (kept in the release) never hold them.
         const adminSecret = new k8s.core.v1.Secret(`${name}-jenkins-admin`, {

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { exposeService, IngressGateway } from "./ingress";
 import { READINESS_GATE_LABELS } from "./lbc";
 import { ScrapeTarget } from "./monitoring";
+import { appAllowances, createNetworkPolicies, defaultDenyWithAllowances } from "./network-policies";
 
 export interface WebAppArgs {
     namespace: string;
@@ -76,6 +77,7 @@ export class WebApp extends pulumi.ComponentResource {
             metadata: { name: args.namespace, labels: { "pod-security.kubernetes.io/enforce": "restricted", ...READINESS_GATE_LABELS } },
         }, k8sOpts);
         const namespace = ns.metadata.name;
+        createNetworkPolicies(`${name}-app`, defaultDenyWithAllowances(args.namespace, appAllowances(args.gateway.trafficSources, labels, APP_PORT)), { ...k8sOpts, dependsOn: [ns] });
         const sa = new k8s.core.v1.ServiceAccount(`${name}-sa`, {
             metadata: { name, namespace },
             automountServiceAccountToken: false,

@@ -131,11 +131,11 @@ describe("CiCd", () => {
             assert.strictEqual(values().serviceAccountAgent.annotations["eks.amazonaws.com/role-arn"], `arn:aws:iam::123456789012:role/${role.name}`);
         });
 
-        it("is exposed at jenkins.<domain> through the shared ALB, after the controller and the release", () => {
+        it("is exposed at jenkins.<domain> through the admin ALB, after the controller and the release", () => {
             const ing = one(records, "kubernetes:networking.k8s.io/v1:Ingress", "ci-jenkins");
             assert.strictEqual((ing.inputs.spec as any).rules[0].host, `jenkins.${DOMAIN}`);
             assert.strictEqual((ing.inputs.spec as any).rules[0].http.paths[0].backend.service.port.number, 8080);
-            assert.strictEqual((ing.inputs.metadata as any).annotations["alb.ingress.kubernetes.io/group.name"], "eks-platform-test");
+            assert.strictEqual((ing.inputs.metadata as any).annotations["alb.ingress.kubernetes.io/group.name"], "eks-platform-test-admin");
             assert.ok(ing.dependencies.includes(one(records, "kubernetes:helm.sh/v3:Release", "gw-lbc").urn));
             assert.ok(ing.dependencies.includes(release().urn));
         });
