@@ -152,10 +152,11 @@ function buildAlb(group: string, members: AlbIngress[], defaultScheme: "internal
     return { group, explicit: members.some((m) => m.annotations[`${P}/group.name`] !== undefined), scheme, listeners };
 }
 
-function contains(cidr: string, ip: string): boolean {
+/** Whether an IPv4 address lies in a CIDR. */
+export function cidrContains(cidr: string, ip: string): boolean {
     const block = parseCidr(cidr);
     const addr = parseCidr(`${ip}/32`);
-    if (!block || !addr) return false;
+    if (!block || !addr) throw new Error(`not an IPv4 CIDR/address: ${cidr} / ${ip}`);
     const size = 2 ** (32 - block.prefix);
     return Math.floor(addr.address / size) === Math.floor(block.address / size);
 }
@@ -167,9 +168,9 @@ const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
  * internet-facing ALB whose listener routes the host, with no `auth-type`, and whose security group admits the IP.
  */
 export function servesFromInternet(albs: ModeledAlb[], host: string, sourceIp: string): boolean {
-    if (PRIVATE_RANGES.some((r) => contains(r, sourceIp))) throw new Error(`${sourceIp} is a private address, not one on the internet`);
+    if (PRIVATE_RANGES.some((r) => cidrContains(r, sourceIp))) throw new Error(`${sourceIp} is a private address, not one on the internet`);
     return albs.some((alb) => alb.scheme === "internet-facing" && alb.listeners.some((l) =>
-        l.inboundCidrs.some((c) => contains(c, sourceIp)) && l.rules.some((r) => r.host === host && r.auth === "none")));
+        l.inboundCidrs.some((c) => cidrContains(c, sourceIp)) && l.rules.some((r) => r.host === host && r.auth === "none")));
 }
 
 /** The Ingresses of a plan, as the controller reads them (records of `kubernetes:networking.k8s.io/v1:Ingress`). */

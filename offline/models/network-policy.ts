@@ -13,7 +13,7 @@
  *   (aws/amazon-network-policy-controller-k8s issue #81).
  * Not modelled: egress, `endPort`, `except` lists, SCTP/UDP, hostNetwork pods (never isolated).
  */
-import { parseCidr } from "../../config/checks";
+import { cidrContains } from "./lbc-ingress-group";
 import { LabelSelector, selects } from "./lbc-webhook";
 
 type Labels = Record<string, string>;
@@ -42,20 +42,12 @@ export interface PodRef {
 /** Who connects: a pod (with its address), any other address, or the target pod's own node. */
 export type Client = { pod: PodRef; ip: string } | { ip: string } | { node: true };
 
-function inCidr(cidr: string, ip: string): boolean {
-    const block = parseCidr(cidr);
-    const addr = parseCidr(`${ip}/32`);
-    if (!block || !addr) throw new Error(`not an IPv4 CIDR/address: ${cidr} / ${ip}`);
-    const size = 2 ** (32 - block.prefix);
-    return Math.floor(addr.address / size) === Math.floor(block.address / size);
-}
-
 /** The labels the API server sets on every namespace (Kubernetes 1.22+). */
 const namespaceLabels = (namespace: string): Labels => ({ "kubernetes.io/metadata.name": namespace });
 
 function peerMatches(peer: Peer, policyNamespace: string, client: Client): boolean {
     if ("node" in client) return false;
-    if (peer.ipBlock) return inCidr(peer.ipBlock.cidr, client.ip);
+    if (peer.ipBlock) return cidrContains(peer.ipBlock.cidr, client.ip);
     if (!("pod" in client)) return false;
     const namespaceOk = peer.namespaceSelector ? selects(peer.namespaceSelector, namespaceLabels(client.pod.namespace)) : client.pod.namespace === policyNamespace;
     return namespaceOk && selects(peer.podSelector ?? {}, client.pod.labels);
