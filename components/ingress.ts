@@ -39,7 +39,7 @@ export interface IngressArgs {
     tags?: Record<string, string>;
 }
 
-/** What a component needs to put a Service behind the shared HTTPS ALB. */
+/** What a component needs to put a Service behind one of the HTTPS ALBs (public, or admin-only). */
 export interface IngressGateway {
     readonly groupName: string;
     /** The second IngressGroup, whose ALB admits only `adminCidrs`. */
@@ -94,7 +94,7 @@ function checkIngressArgs(args: IngressArgs): void {
 
 /**
  * The AWS Load Balancer Controller (IRSA, policy pinned with the chart), a DNS-validated ACM certificate for the
- * stack's hosts, and the settings of the one shared HTTPS ALB that `exposeService` puts services behind.
+ * stack's hosts, and the settings of the two HTTPS ALBs (public and admin-only) that `exposeService` puts services behind.
  */
 export class Ingress extends pulumi.ComponentResource implements IngressGateway {
     readonly groupName: string;
@@ -183,7 +183,7 @@ export interface AlbAnnotationArgs {
 }
 
 /**
- * Annotations for an Ingress on the shared ALB. The backend protocol version is always explicit: an ALB talking
+ * Annotations for an Ingress on one of the ALBs. The backend protocol version is always explicit: an ALB talking
  * HTTP/2 to an HTTP/1.1-only backend is what produced the old 504s.
  */
 export function albAnnotations(a: AlbAnnotationArgs): Record<string, string> {

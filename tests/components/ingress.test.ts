@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { albAnnotations, checkExposeArgs, exposeService, Ingress, SSL_POLICY } from "../../components/ingress";
+import { albAnnotations, albFor, checkExposeArgs, exposeService, Ingress, SSL_POLICY } from "../../components/ingress";
 import { LBC } from "../../components/lbc";
 import { albIngressesOf, buildAlbs, servesFromInternet } from "../../offline/models/lbc-ingress-group";
 import { all, buildGateway, DOMAIN, json, one, record, RecordedResource, valueOf } from "../helpers/harness";
@@ -166,6 +166,11 @@ describe("Ingress", () => {
                 assert.strictEqual(alias.zoneId, "ZWKZPGTI48KDX");
                 assert.ok(r.dependencies.includes(ing.urn), "the record must go before the Ingress on destroy");
             }
+        });
+
+        it("puts any host not declared public on the admin ALB, so a new console is closed by default", () => {
+            assert.deepStrictEqual(albFor(gw.ingress, `kibana.${DOMAIN}`), { groupName: "eks-platform-test-admin", inboundCidrs: ["203.0.113.0/24"] });
+            assert.deepStrictEqual(albFor(gw.ingress, `app.${DOMAIN}`), { groupName: "eks-platform-test" });
         });
 
         it("lets a caller ask for HTTP2 or GRPC", () => {
