@@ -7,9 +7,10 @@ import { ContainerLogs } from "./components/container-logs";
 import { Ingress } from "./components/ingress";
 import { JENKINS_SCRAPE_TARGET } from "./components/jenkins";
 import { Network } from "./components/network";
+import { trafficSourcesOf } from "./components/network-policies";
 import { Observability } from "./components/observability";
 import { Registry } from "./components/registry";
-import { appScrapeTarget } from "./components/webapp";
+import { APP_PORT, appLabels, appScrapeTarget } from "./components/webapp";
 import { loadConfig, loadSecrets } from "./config";
 
 const config = loadConfig();
@@ -81,6 +82,9 @@ const ingress = new Ingress(name, {
     hostedZoneId: config.dns.hostedZoneId,
     hosts: Object.values(HOSTS),
     groupName: name,
+    publicHosts: [HOSTS.app],
+    adminCidrs: [...config.ingress.adminCidrs],
+    trafficSources: trafficSourcesOf(config.network.vpcCidr, config.network.azCount),
     resourceTags: { ...config.tags, ManagedBy: "aws-load-balancer-controller" },
 }, { providers: [awsProvider] });
 
@@ -101,6 +105,8 @@ const cicd = new CiCd(name, {
     stateBackendUrl: config.cicd.stateBackendUrl,
     app: {
         namespace: APP.namespace,
+        podLabels: appLabels(APP.name),
+        podPort: APP_PORT,
         formerOwner: APP.name,
         hostedZoneId: config.dns.hostedZoneId,
         recordNames: [appHost],
@@ -179,6 +185,10 @@ export const appPlatform = pulumi.output({
     repositoryUrl: registry.repositoryUrl,
     gateway: {
         groupName: ingress.groupName,
+        adminGroupName: ingress.adminGroupName,
+        adminCidrs: ingress.adminCidrs,
+        publicHostnames: ingress.publicHostnames,
+        trafficSources: ingress.trafficSources,
         domain: ingress.domain,
         hostedZoneId: ingress.hostedZoneId,
         hostnames: ingress.hostnames,

@@ -21,7 +21,8 @@ export interface AppPlatform {
     namespace: string;
     host: string;
     repositoryUrl: string;
-    gateway: { groupName: string; domain: string; hostedZoneId: string; hostnames: string[]; certificateArn: string; sslPolicy: string };
+    /** The shared ALBs as the platform's Ingress component describes them (components/ingress.ts IngressGateway). */
+    gateway: Omit<IngressGateway, "certificateArn" | "controller" | "provider"> & { certificateArn: string };
 }
 
 /** The output name the platform exports for the app, and the workload's name. */

@@ -11,12 +11,16 @@ import {
     JenkinsCredential, jenkinsValues, pipelineEnvScript, pipelineJobScript, stateBucketOf,
 } from "./jenkins";
 import { READINESS_GATE_LABELS } from "./lbc";
+import { appAllowances, createNetworkPolicies, defaultDenyWithAllowances, JENKINS_AGENT_PORT, JENKINS_CONTROLLER_PODS, jenkinsAllowances } from "./network-policies";
 import { appNamespaceLabels } from "./webapp";
 
 /** The place the platform prepares for the app stack, and who may deploy into it. */
 export interface AppPlace {
     /** The app's namespace; the platform creates it, the app stack only fills it. */
     namespace: string;
+    /** The app pods' labels and port, which the namespace's NetworkPolicy admits the ALB and Prometheus to. */
+    podLabels: Record<string, string>;
+    podPort: number;
     /** The WebApp this namespace belonged to before the app got its own stack, so the namespace keeps its URN. */
     formerOwner?: string;
     hostedZoneId: string;
@@ -110,6 +114,11 @@ export class CiCd extends pulumi.ComponentResource {
         // while the controller still runs to delete the ALB, whichever stack the Ingress belongs to.
         }, { ...k8sOpts, dependsOn: [args.gateway.controller], aliases: args.app.formerOwner ? [{ parent: pulumi.createUrn(args.app.formerOwner, "platform:app:WebApp") }] : [] });
         this.appNamespace = appNamespace.metadata.name;
+        // Default-deny ingress for the app's pods, owned here with the namespace: the app's deployer has no RBAC on
+        // NetworkPolicies, so an app deploy can never open its own namespace.
+        createNetworkPolicies(`${args.app.namespace}-app`,
+            defaultDenyWithAllowances(args.app.namespace, appAllowances(args.gateway.trafficSources, args.app.podLabels, args.app.podPort)),
+            { ...k8sOpts, dependsOn: [appNamespace] });
 
         // The app stack's deployer: its Kubernetes rights are a Role in the app namespace for a group only the
         // access entry maps to (no access policy, nothing cluster-wide); its IAM rights are the app's records and state.
@@ -167,6 +176,7 @@ export class CiCd extends pulumi.ComponentResource {
         const ns = new k8s.core.v1.Namespace(`${name}-jenkins`, { metadata: { name: JENKINS.namespace, labels: { ...READINESS_GATE_LABELS } } },
             { ...k8sOpts, dependsOn: args.storageReady });
         const namespace = ns.metadata.name;
+        createNetworkPolicies(`${name}-jenkins`, defaultDenyWithAllowances(JENKINS.namespace, jenkinsAllowances(args.gateway.trafficSources, JENKINS_CONTROLLER_PODS, JENKINS.servicePort, JENKINS_AGENT_PORT)), { ...k8sOpts, dependsOn: [ns] });
 
         // Credentials live in Secrets the chart mounts; Helm values (kept in the release) never hold them.
         const adminSecret = new k8s.core.v1.Secret(`${name}-jenkins-admin`, {

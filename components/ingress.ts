@@ -5,6 +5,9 @@ import { irsaRole, OidcIdentity } from "./irsa";
 import { LBC, lbcPolicy, lbcValues } from "./lbc";
 import { partitionOf } from "./cluster";
 import { pinnedRelease } from "./helm";
+import { TrafficSources } from "./network-policies";
+import { MIN_ADMIN_PREFIX } from "../config";
+import { parseCidr } from "../config/checks";
 
 /** TLS 1.3 with TLS 1.2 fallback; no TLS 1.0/1.1, no CBC-only suites. */
 export const SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
@@ -23,16 +26,29 @@ export interface IngressArgs {
     hostedZoneId: string;
     /** Host labels under `domain` the certificate covers, e.g. ["jenkins", "grafana", "app"]. */
     hosts: string[];
-    /** The one ALB every exposed service shares. */
+    /** The IngressGroup (one ALB) of the public hosts; the admin hosts get `<groupName>-admin`. */
     groupName: string;
+    /** Host labels anyone may reach (e.g. ["app"]); every other host is an admin host. */
+    publicHosts: string[];
+    /** Source CIDRs the admin ALB admits; never 0.0.0.0/0. */
+    adminCidrs: string[];
+    /** Source addresses of the ALBs' and the control plane's traffic to pods, for NetworkPolicies. */
+    trafficSources: TrafficSources;
     /** Tags the controller puts on what it creates, so a load balancer left after a destroy is found and costed. */
     resourceTags: Record<string, string>;
     tags?: Record<string, string>;
 }
 
-/** What a component needs to put a Service behind the shared HTTPS ALB. */
+/** What a component needs to put a Service behind one of the HTTPS ALBs (public, or admin-only). */
 export interface IngressGateway {
     readonly groupName: string;
+    /** The second IngressGroup, whose ALB admits only `adminCidrs`. */
+    readonly adminGroupName: string;
+    readonly adminCidrs: readonly string[];
+    /** Full host names on the public ALB; every other host the certificate covers is on the admin ALB. */
+    readonly publicHostnames: readonly string[];
+    /** Source addresses of the ALBs' traffic to their `ip` targets (and of the control plane's), for NetworkPolicies. */
+    readonly trafficSources: TrafficSources;
     readonly domain: string;
     readonly hostedZoneId: string;
     /** Hosts the certificate covers. */
@@ -43,6 +59,12 @@ export interface IngressGateway {
     /** The controller release: every Ingress depends on it, so destroy removes Ingresses (and the ALB) first. */
     readonly controller: pulumi.Resource;
     readonly provider: k8s.Provider;
+}
+
+export const ADMIN_SUFFIX = "-admin";
+
+export function adminGroupOf(groupName: string): string {
+    return `${groupName}${ADMIN_SUFFIX}`;
 }
 
 export function hostnamesFor(domain: string, hosts: readonly string[]): string[] {
@@ -57,16 +79,29 @@ function checkIngressArgs(args: IngressArgs): void {
     for (const h of args.hosts) {
         if (!/^(?!-)[a-z0-9-]{1,63}(?<!-)$/.test(h)) problems.push(`host label "${h}" is not one DNS label (give "jenkins", not "jenkins.${args.domain}")`);
     }
-    if (!/^[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?$/.test(args.groupName)) problems.push(`groupName "${args.groupName}" is not a valid IngressGroup name`);
+    // The admin group's name must be valid too (docs/guide/ingress/annotations.md: group.name, at most 63 characters).
+    if (!/^[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?$/.test(adminGroupOf(args.groupName))) problems.push(`groupName "${args.groupName}" is not a valid IngressGroup name (with "${ADMIN_SUFFIX}" appended)`);
+    for (const h of args.publicHosts) if (!args.hosts.includes(h)) problems.push(`public host "${h}" is not one of the hosts (${args.hosts.join(", ")})`);
+    if (args.adminCidrs.length === 0) problems.push("adminCidrs is empty: name the networks that may reach the admin hosts");
+    for (const c of args.adminCidrs) {
+        const parsed = parseCidr(c);
+        if (!parsed) problems.push(`admin CIDR "${c}" is not an IPv4 CIDR`);
+        else if (parsed.prefix < MIN_ADMIN_PREFIX) problems.push(`admin CIDR "${c}" is broader than /${MIN_ADMIN_PREFIX}: it would open the admin hosts to much of the internet`);
+    }
+    if (args.trafficSources.alb.length === 0) problems.push("trafficSources.alb is empty: the NetworkPolicies need the ALBs' source addresses");
     if (problems.length) throw new Error(`Ingress: ${problems.join("; ")}`);
 }
 
 /**
  * The AWS Load Balancer Controller (IRSA, policy pinned with the chart), a DNS-validated ACM certificate for the
- * stack's hosts, and the settings of the one shared HTTPS ALB that `exposeService` puts services behind.
+ * stack's hosts, and the settings of the two HTTPS ALBs (public and admin-only) that `exposeService` puts services behind.
  */
 export class Ingress extends pulumi.ComponentResource implements IngressGateway {
     readonly groupName: string;
+    readonly adminGroupName: string;
+    readonly adminCidrs: readonly string[];
+    readonly publicHostnames: readonly string[];
+    readonly trafficSources: TrafficSources;
     readonly domain: string;
     readonly hostedZoneId: string;
     readonly hostnames: readonly string[];
@@ -80,6 +115,10 @@ export class Ingress extends pulumi.ComponentResource implements IngressGateway 
         super("platform:ingress:Ingress", name, {}, opts);
         checkIngressArgs(args);
         this.groupName = args.groupName;
+        this.adminGroupName = adminGroupOf(args.groupName);
+        this.adminCidrs = [...args.adminCidrs];
+        this.publicHostnames = hostnamesFor(args.domain, args.publicHosts);
+        this.trafficSources = args.trafficSources;
         this.domain = args.domain;
         this.hostedZoneId = args.hostedZoneId;
         this.hostnames = hostnamesFor(args.domain, args.hosts);
@@ -135,6 +174,8 @@ export class Ingress extends pulumi.ComponentResource implements IngressGateway 
 
 export interface AlbAnnotationArgs {
     groupName: string;
+    /** Source CIDRs the ALB's security group admits; absent means the controller's default, 0.0.0.0/0. */
+    inboundCidrs?: readonly string[];
     certificateArn: string;
     sslPolicy: string;
     healthcheckPath: string;
@@ -142,7 +183,7 @@ export interface AlbAnnotationArgs {
 }
 
 /**
- * Annotations for an Ingress on the shared ALB. The backend protocol version is always explicit: an ALB talking
+ * Annotations for an Ingress on one of the ALBs. The backend protocol version is always explicit: an ALB talking
  * HTTP/2 to an HTTP/1.1-only backend is what produced the old 504s.
  */
 export function albAnnotations(a: AlbAnnotationArgs): Record<string, string> {
@@ -161,7 +202,20 @@ export function albAnnotations(a: AlbAnnotationArgs): Record<string, string> {
         [`${p}/load-balancer-attributes`]: "routing.http.drop_invalid_header_fields.enabled=true",
         // Shorter than the 300 s default, longer than the pods' preStop pause: deregistered pods finish, then go.
         [`${p}/target-group-attributes`]: "deregistration_delay.timeout_seconds=30",
+        // Per listen port for the whole ALB (model_builder.go mergeListenPortConfigs): only ever on an ALB of its own.
+        ...(a.inboundCidrs ? { [`${p}/inbound-cidrs`]: a.inboundCidrs.join(",") } : {}),
     };
+}
+
+/**
+ * The ALB a host goes on. `inbound-cidrs` cannot be given per host on a shared ALB: the controller applies one
+ * Ingress's CIDRs to every host on the same port, and refuses the whole group when two Ingresses differ. So admin
+ * hosts get a second IngressGroup, whose ALB admits only the admin CIDRs.
+ */
+export function albFor(gateway: Pick<IngressGateway, "groupName" | "adminGroupName" | "adminCidrs" | "publicHostnames">, host: string): { groupName: string; inboundCidrs?: readonly string[] } {
+    return gateway.publicHostnames.includes(host)
+        ? { groupName: gateway.groupName }
+        : { groupName: gateway.adminGroupName, inboundCidrs: gateway.adminCidrs };
 }
 
 export interface ExposeArgs {
@@ -199,7 +253,8 @@ export function checkExposeArgs(gateway: Pick<IngressGateway, "domain" | "hostna
 }
 
 /**
- * Puts a Service behind the shared HTTPS ALB at `host` and points the host's DNS at that ALB.
+ * Puts a Service behind an HTTPS ALB at `host` (the public one for public hosts, the admin one otherwise) and points
+ * the host's DNS at that ALB.
  * The record is an alias to the load balancer the Ingress reports, so it exists only while the Ingress does.
  */
 export function exposeService(name: string, gateway: IngressGateway, args: ExposeArgs, parent: pulumi.Resource): Exposed {
@@ -208,7 +263,7 @@ export function exposeService(name: string, gateway: IngressGateway, args: Expos
         metadata: {
             namespace: args.namespace,
             annotations: gateway.certificateArn.apply((certificateArn) => albAnnotations({
-                groupName: gateway.groupName,
+                ...albFor(gateway, args.host),
                 certificateArn,
                 sslPolicy: gateway.sslPolicy,
                 healthcheckPath: args.healthcheckPath,

@@ -5,6 +5,7 @@ import { exposeService, IngressGateway } from "./ingress";
 import { READINESS_GATE_LABELS } from "./lbc";
 import { AlertReceiverSettings, AlertSecrets } from "../config";
 import { ALERT_SECRET, alertmanagerConfig } from "./alerting";
+import { createNetworkPolicies, defaultDenyWithAllowances, monitoringAllowances } from "./network-policies";
 import { AlertThresholds, alertRules, appDashboard, jenkinsDashboard, KPS, kpsValues, ScrapeTarget } from "./monitoring";
 
 export interface ObservabilityArgs {
@@ -49,6 +50,7 @@ export class Observability extends pulumi.ComponentResource {
         const ns = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: KPS.namespace, labels: { ...READINESS_GATE_LABELS } } },
             { ...k8sOpts, dependsOn: args.storageReady });
         const namespace = ns.metadata.name;
+        createNetworkPolicies(`${name}-monitoring`, defaultDenyWithAllowances(KPS.namespace, monitoringAllowances(args.gateway.trafficSources)), { ...k8sOpts, dependsOn: [ns] });
         const adminSecret = new k8s.core.v1.Secret(`${name}-grafana-admin`, {
             metadata: { name: KPS.grafanaAdminSecret, namespace },
             stringData: { "admin-user": "admin", "admin-password": args.grafanaAdminPassword },

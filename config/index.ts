@@ -3,7 +3,7 @@ import { ADDON_VERSIONS } from "../components/addons";
 import { Problems } from "./problems";
 import {
     checkArn, checkCidr, checkDomain, checkEcrRepositoryUrl, checkGiSize, checkHostedZoneId, checkHttpsUrl, checkInt, checkRetention, checkTags,
-    imageTagProblem, parseJson, partitionOf, REGION, stackNameProblem,
+    imageTagProblem, parseCidr, parseJson, partitionOf, REGION, stackNameProblem,
 } from "./checks";
 import { AwsProviderSettings, awsProviderSettings } from "./provider";
 
@@ -55,6 +55,10 @@ export interface PlatformConfig {
     readonly dns: {
         readonly domain: string;
         readonly hostedZoneId: string;
+    };
+    readonly ingress: {
+        /** Source CIDRs of the admin ALB (Jenkins, Grafana); the app's ALB stays open to everyone. */
+        readonly adminCidrs: readonly string[];
     };
     readonly app: {
         /** Unset until the pipeline's first build: the app workload is then not deployed (its registry is). */
@@ -155,6 +159,9 @@ const DEFAULTS: Record<Environment, Defaults> = {
     },
 };
 
+/** The broadest source CIDR the admin ALB accepts: a /8 is already sixteen million addresses. */
+export const MIN_ADMIN_PREFIX = 8;
+
 const MIN_AZS: Record<Environment, number> = { dev: 2, prod: 3 };
 
 /** Every key this program reads, so that a typo in a stack file is an error rather than a silently ignored setting. */
@@ -163,6 +170,7 @@ export const KNOWN_KEYS: Record<string, readonly string[]> = {
     network: ["vpcCidr", "azCount", "natStrategy"],
     cluster: ["version", "instanceTypes", "capacityType", "minSize", "desiredSize", "maxSize", "diskSizeGiB", "publicAccessCidrs", "adminPrincipalArns", "logTypes", "logRetentionDays"],
     dns: ["domain", "hostedZoneId"],
+    ingress: ["adminCidrs"],
     app: ["imageTag", "minReplicas", "maxReplicas", "logLevel", "keepImages"],
     cicd: ["jenkins", "gitRepoUrl", "gitBranch", "storageSize", "stateBackendUrl", "trustedDeployerArns", "promoteTo", "jenkinsAdminPassword", "gitToken", "pulumiPassphrase", "appSecretsKeyArn", "stateKeyArn", "pipelineEgressCidrs"],
     observability: ["retention", "prometheusStorage", "alertmanagerStorage", "grafanaStorage", "errorRatio", "p99Seconds", "grafanaAdminPassword",
@@ -341,6 +349,20 @@ export function parseConfig(raw: RawConfig, project: string, stack: string): Pla
     if (!hostedZoneId) problems.add("dns:hostedZoneId", "is required: the Route53 hosted zone that holds dns:domain");
     else checkHostedZoneId(problems, "dns:hostedZoneId", hostedZoneId);
 
+    const adminCidrs = parseJson<string[]>(problems, "ingress:adminCidrs", get("ingress:adminCidrs"), isStringArray, "a JSON list of CIDRs") ?? [];
+    if (get("ingress:adminCidrs") === undefined) {
+        problems.add("ingress:adminCidrs", "is required: the networks (office, VPN) that may reach jenkins. and grafana., e.g. [\"203.0.113.0/24\"]");
+    } else if (adminCidrs.length === 0) {
+        problems.add("ingress:adminCidrs", "is empty: an admin ALB that admits nobody; name the networks that may reach jenkins. and grafana.");
+    }
+    for (const cidr of adminCidrs) {
+        checkCidr(problems, "ingress:adminCidrs", cidr, { minPrefix: 0, maxPrefix: 32 });
+        const prefix = parseCidr(cidr)?.prefix;
+        if (prefix !== undefined && prefix < MIN_ADMIN_PREFIX) {
+            problems.add("ingress:adminCidrs", `"${cidr}" is broader than /${MIN_ADMIN_PREFIX}: it would open Jenkins' and Grafana's login pages to much of the internet`);
+        }
+    }
+
     const imageTag = get("app:imageTag");
     const tagProblem = imageTag === undefined ? undefined : imageTagProblem(imageTag);
     if (tagProblem) problems.add("app:imageTag", tagProblem);
@@ -439,6 +461,7 @@ export function parseConfig(raw: RawConfig, project: string, stack: string): Pla
             logRetentionDays,
         },
         dns: { domain: domain!.toLowerCase(), hostedZoneId: hostedZoneId! },
+        ingress: { adminCidrs },
         app: { imageTag, minReplicas, maxReplicas, logLevel, keepImages },
         cicd: { jenkins, gitRepoUrl, gitBranch, storageSize, stateBackendUrl: stateBackendUrl!, trustedDeployerArns, promoteTo, appSecretsKeyArn, stateKeyArn, pipelineEgressCidrs },
         observability: { retention, prometheusStorage, alertmanagerStorage, grafanaStorage, errorRatio, p99Seconds, alerts },

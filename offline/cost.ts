@@ -5,6 +5,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import { albIngressesOf, buildAlbs } from "./models/lbc-ingress-group";
 import { RecordedResource } from "./recorder";
 
 export interface PriceTable {
@@ -126,12 +127,13 @@ export function estimateCost(resources: RecordedResource[], prices: PriceTable):
         if (nats) lines.push({ item: "NAT gateways", detail: `${nats} (${strategy === "OnePerAz" ? "one per AZ" : "single"}) + their Elastic IPs`, monthly: nats * (prices.natGatewayPerHour + prices.publicIpv4PerHour) * h });
     }
 
-    const groups = new Set(ofType("kubernetes:networking.k8s.io/v1:Ingress")
-        .map((i) => (i.inputs.metadata as any)?.annotations?.["alb.ingress.kubernetes.io/group.name"]).filter(Boolean));
-    if (groups.size) {
-        const azs = Number(ofType("awsx:ec2:Vpc")[0]?.inputs.numberOfAvailabilityZones ?? 2);
-        const hourly = prices.albPerHour + prices.albAssumedLcus * prices.albLcuPerHour + azs * prices.publicIpv4PerHour;
-        lines.push({ item: "Application Load Balancer", detail: `${groups.size} shared ALB(s), ${prices.albAssumedLcus} LCU assumed, ${azs} public IPs`, monthly: groups.size * hourly * h });
+    // One ALB per IngressGroup, as the controller builds them: an Ingress without group.name is a group (and an ALB) of its own.
+    const azs = Number(ofType("awsx:ec2:Vpc")[0]?.inputs.numberOfAvailabilityZones ?? 2);
+    for (const alb of buildAlbs(albIngressesOf(resources))) {
+        // An internet-facing ALB has a public IPv4 address per AZ; an internal one none.
+        const ips = alb.scheme === "internet-facing" ? azs : 0;
+        const hourly = prices.albPerHour + prices.albAssumedLcus * prices.albLcuPerHour + ips * prices.publicIpv4PerHour;
+        lines.push({ item: "Application Load Balancer", detail: `${alb.group} (${alb.scheme}), ${prices.albAssumedLcus} LCU assumed, ${ips} public IPs`, monthly: hourly * h });
     }
 
     const volumes: [string, number][] = [];

@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { awsxVpc } from "./models/awsx-vpc";
 import { ChildTransform, eksCluster, eksManagedNodeGroup } from "./models/eks-cluster";
 import { ACCOUNT_ID, awsId, hex, MockResult, RejectedByUpstream } from "./models/ids";
+import { AlbIngress, albIngressesOf, buildAlbs } from "./models/lbc-ingress-group";
 
 export { ACCOUNT_ID } from "./models/ids";
 
@@ -25,6 +26,8 @@ export function forgetStackOutputs(): void {
 export class PlatformMocks implements pulumi.runtime.Mocks {
     /** Inputs of every eks:index:Cluster so far, by name: a node group's model reads the cluster it names. */
     private readonly clusters = new Map<string, Record<string, any>>();
+    /** Every Ingress so far: the load balancer controller reconciles an IngressGroup as a whole. */
+    private readonly ingresses: AlbIngress[] = [];
 
     /**
      * @param deployer the principal running `pulumi up` (EKS gives it the bootstrap admin entry); by default the
@@ -86,11 +89,17 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
             }
             case "aws:route53/record:Record":
                 return { id: `${inputs.zoneId}_${inputs.name}_${inputs.type}`, state: { ...inputs, fqdn: String(inputs.name).replace(/\.$/, "") } };
-            case "kubernetes:networking.k8s.io/v1:Ingress":
+            case "kubernetes:networking.k8s.io/v1:Ingress": {
+                // The controller builds (or refuses) each Ingress's whole group; the Ingress reports its group's ALB.
+                const [ingress] = albIngressesOf([{ type, name, inputs }]);
+                const albs = buildAlbs([...this.ingresses, ingress]);
+                this.ingresses.push(ingress);
+                const group = albs.find((alb) => alb.listeners.some((l) => l.rules.some((r) => r.ingress === `${ingress.namespace}/${ingress.name}`)))?.group ?? name;
                 return {
-                    id: `${inputs.metadata?.namespace ?? "default"}/${inputs.metadata?.name ?? name}`,
-                    state: { ...inputs, status: { loadBalancer: { ingress: [{ hostname: `k8s-${hex("alb", 8)}-${hex(region, 10)}.${region}.elb.amazonaws.com` }] } } },
+                    id: `${ingress.namespace}/${ingress.name}`,
+                    state: { ...inputs, status: { loadBalancer: { ingress: [{ hostname: `k8s-${hex(group, 8)}-${hex(region, 10)}.${region}.elb.amazonaws.com` }] } } },
                 };
+            }
             default:
                 return {
                     id: args.custom === false ? undefined : `${name}-id`,

@@ -2,6 +2,8 @@
  * The platform's policies as plain checks over a stack's resources. The same checks run in two places:
  * `npm run plan` over the offline plan, and the CrossGuard pack (policy/index.ts) in real previews and updates.
  */
+import { albIngressesOf, buildAlbs } from "../offline/models/lbc-ingress-group";
+import { isDefaultDenyIngress, Policy } from "../offline/models/network-policy";
 
 /** A resource as both the offline plan and CrossGuard can describe it. */
 export interface PolicyTarget {
@@ -233,9 +235,79 @@ const ingressAfterController: Rule = {
     },
 };
 
+/** Namespaces whose hosts are admin consoles (Jenkins, Grafana): their login pages must not face the whole internet. */
+export const ADMIN_NAMESPACES = ["jenkins", "monitoring"];
+/** The broadest source CIDR an admin host's listener may admit (as config's ingress:adminCidrs). */
+const MIN_ADMIN_PREFIX = 8;
+
+const adminHostsRestricted: Rule = {
+    name: "admin-hosts-restricted",
+    description: "Hosts of the admin namespaces (Jenkins, Grafana) are not served to the whole internet: their ALB admits only named CIDRs, or they require sign-in.",
+    check(resources) {
+        const ingresses = ofType(resources, "kubernetes:networking.k8s.io/v1:Ingress");
+        const known = ingresses.filter((i) => i.props.metadata?.annotations && i.props.metadata?.namespace !== undefined);
+        const byKey = new Map(known.map((i) => [`${i.props.metadata.namespace}/${i.props.metadata.name ?? i.name}`, i]));
+        let albs;
+        try {
+            // What the controller builds from the annotations (offline/models/lbc-ingress-group.ts follows v3.5.0).
+            albs = buildAlbs(albIngressesOf(known.map((i) => ({ type: i.type, name: i.name, inputs: i.props }))));
+        } catch (e) {
+            return [{ urn: known[0].urn, message: `the load balancer controller would refuse the Ingresses: ${(e as Error).message}` }];
+        }
+        const findings: Finding[] = [];
+        for (const alb of albs.filter((a) => a.scheme === "internet-facing")) {
+            for (const listener of alb.listeners) {
+                const broad = listener.inboundCidrs.filter((c) => Number(c.split("/")[1]) < MIN_ADMIN_PREFIX);
+                if (broad.length === 0) continue;
+                for (const rule of listener.rules.filter((r) => r.auth === "none")) {
+                    const ing = byKey.get(rule.ingress);
+                    if (ing && ADMIN_NAMESPACES.includes(ing.props.metadata.namespace)) {
+                        findings.push({ urn: ing.urn, message: `admin host ${rule.host} is served without sign-in on port ${listener.port} of ALB ${alb.group}, open to ${broad.join(", ")}` });
+                    }
+                }
+            }
+        }
+        return findings;
+    },
+};
+
+const imdsHopLimit: Rule = {
+    name: "imds-hop-limit-1",
+    description: "Launch templates set the IMDS response hop limit to 1, so pods cannot reach the node role's credentials.",
+    check(resources) {
+        return ofType(resources, "aws:ec2/launchTemplate:LaunchTemplate")
+            .filter((lt) => lt.props.metadataOptions?.httpPutResponseHopLimit !== 1)
+            .map((lt) => ({ urn: lt.urn, message: `metadataOptions.httpPutResponseHopLimit is ${lt.props.metadataOptions?.httpPutResponseHopLimit ?? "unset (the AMI's or account's default then applies)"}, not 1: any pod could take the node role's credentials` }));
+    },
+};
+
+/** Namespaces that EKS and its add-ons own (and whose pods are mostly hostNetwork): not the platform's to isolate. */
+const SYSTEM_NAMESPACES = ["kube-system", "kube-public", "kube-node-lease"];
+
+const namespacesDefaultDeny: Rule = {
+    name: "workload-namespaces-default-deny-ingress",
+    description: "Every namespace the stack runs workloads in (a Helm release or a Deployment/StatefulSet/DaemonSet), system namespaces aside, has a default-deny ingress NetworkPolicy.",
+    check(resources) {
+        const workloads = new Map<string, PolicyTarget>();
+        for (const r of ofType(resources, "kubernetes:helm.sh/v3:Release")) if (typeof r.props.namespace === "string") workloads.set(r.props.namespace, workloads.get(r.props.namespace) ?? r);
+        for (const type of ["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet", "kubernetes:apps/v1:DaemonSet"]) {
+            for (const r of ofType(resources, type)) {
+                const ns = r.props.metadata?.namespace;
+                if (typeof ns === "string") workloads.set(ns, workloads.get(ns) ?? r);
+            }
+        }
+        const denied = new Set(ofType(resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy")
+            .filter((p) => p.props.metadata?.namespace && isDefaultDenyIngress(p.props as Policy))
+            .map((p) => p.props.metadata.namespace));
+        return [...workloads.entries()]
+            .filter(([ns]) => !SYSTEM_NAMESPACES.includes(ns) && !denied.has(ns))
+            .map(([ns, r]) => ({ urn: r.urn, message: `namespace ${ns} runs workloads but has no default-deny ingress NetworkPolicy` }));
+    },
+};
+
 export const RULES: readonly Rule[] = [
     nodesInPrivateSubnets, imdsV2, secretsEncryption, publicEndpoint, ecrHygiene, ingressHttps, helmSecrets, irsaTrust,
-    encryptedStorage, prodProtection, ingressAfterController,
+    encryptedStorage, prodProtection, ingressAfterController, adminHostsRestricted, imdsHopLimit, namespacesDefaultDeny,
 ];
 
 export function evaluatePolicies(resources: PolicyTarget[], environment = environmentOf(resources)): Violation[] {

@@ -87,14 +87,44 @@ function aws(identity: Identity, job: Job, place: Place, lines: string[], proble
     lines.push(`${who}: ${asked - denied.length} of ${asked} requests of its job allowed; ${extra.length} of ${PROBES.length} probes outside its job allowed`);
 }
 
+interface RbacRule {
+    apiGroups: string[];
+    resources: string[];
+    verbs: string[];
+}
+
+/** An EKS access policy, or a Role bound in one namespace to a Kubernetes group the access entry maps the principal to. */
 interface Association {
     policy: string;
     namespaces?: string[];
+    rbac?: RbacRule[];
+}
+
+const ROLE = "kubernetes:rbac.authorization.k8s.io/v1:Role";
+const ROLE_BINDING = "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding";
+
+/**
+ * Roles bound to the access entry's `kubernetesGroups`: EKS authenticates the principal as a member of those groups
+ * (access entries, "Kubernetes groups"), and RBAC grants what the RoleBindings to them grant, in their namespace.
+ */
+function groupRoles(entry: RecordedResource, resources: RecordedResource[]): Association[] {
+    const groups = (entry.inputs.kubernetesGroups as string[] | undefined) ?? [];
+    const ns = (r: RecordedResource) => String(at(r.inputs, "metadata", "namespace") ?? "");
+    return resources.filter((b) => b.type === ROLE_BINDING
+        && ((b.inputs.subjects as { kind?: string; name?: string }[] | undefined) ?? []).some((s) => s.kind === "Group" && groups.includes(String(s.name))))
+        .flatMap((b) => {
+            const ref = b.inputs.roleRef as { kind?: string; name?: string } | undefined;
+            const role = resources.find((r) => r.type === ROLE && ref?.kind === "Role" && at(r.inputs, "metadata", "name") === ref.name && ns(r) === ns(b));
+            return role ? [{ policy: `Role ${ref!.name}`, namespaces: [ns(b)], rbac: (role.inputs.rules as RbacRule[]) ?? [] }] : [];
+        });
 }
 
 function associationsByPrincipal(resources: RecordedResource[]): Map<string, Association[]> {
     const out = new Map<string, Association[]>();
-    for (const r of resources.filter((x) => x.type === ACCESS_ENTRY)) out.set(String(r.inputs.principalArn), out.get(String(r.inputs.principalArn)) ?? []);
+    for (const r of resources.filter((x) => x.type === ACCESS_ENTRY)) {
+        const principal = String(r.inputs.principalArn);
+        out.set(principal, [...(out.get(principal) ?? []), ...groupRoles(r, resources)]);
+    }
     for (const r of resources.filter((x) => x.type === ASSOCIATION)) {
         const principal = String(r.inputs.principalArn);
         const scope = r.inputs.accessScope as { type?: string; namespaces?: string[] } | undefined;
@@ -104,9 +134,28 @@ function associationsByPrincipal(resources: RecordedResource[]): Map<string, Ass
     return out;
 }
 
-/** Whether the access policies allow the verb on the resource (in a namespace, or cluster-wide when none is given). */
-function can(associations: Association[], verb: Verb, resource: string, namespace?: string): boolean {
+/** An object's API group ("" for core) and plural resource name, as RBAC rules name them. */
+export interface ApiResource {
+    group: string;
+    plural: string;
+}
+
+function plural(kind: string): string {
+    const lower = kind.toLowerCase();
+    if (/(s|x|ch|sh)$/.test(lower)) return `${lower}es`;
+    if (/[^aeiou]y$/.test(lower)) return `${lower.slice(0, -1)}ies`;
+    return `${lower}s`;
+}
+
+/** Whether the access policies (or bound Roles) allow the verb on the resource (in a namespace, or cluster-wide when none is given). */
+function can(associations: Association[], verb: Verb, resource: string, namespace?: string, object?: ApiResource): boolean {
     return associations.some((a) => {
+        if (a.rbac) {
+            if (!object || namespace === undefined || !a.namespaces?.includes(namespace)) return false;
+            return a.rbac.some((rule) => (rule.apiGroups.includes("*") || rule.apiGroups.includes(object.group))
+                && (rule.resources.includes("*") || rule.resources.includes(object.plural))
+                && (rule.verbs.includes("*") || rule.verbs.includes(verb)));
+        }
         const policy = EKS_ACCESS_POLICIES[a.policy];
         if (!policy) return false;
         if (a.namespaces && (namespace === undefined || resource === "namespaces" || !a.namespaces.includes(namespace))) return false;
@@ -116,9 +165,10 @@ function can(associations: Association[], verb: Verb, resource: string, namespac
 }
 
 function summary(associations: Association[], namespaces: string[]): string {
-    const unknown = associations.filter((a) => !EKS_ACCESS_POLICIES[a.policy]).map((a) => a.policy);
+    const unknown = associations.filter((a) => !a.rbac && !EKS_ACCESS_POLICIES[a.policy]).map((a) => a.policy);
     const clusterWide = (verb: Verb, resource: string) => associations.some((a) => !a.namespaces && can([a], verb, resource));
-    const editable = clusterWide("create", "workloads") ? "every namespace" : namespaces.filter((ns) => can(associations, "create", "workloads", ns)).join(", ") || "none";
+    const deployments = { group: "apps", plural: "deployments" };
+    const editable = clusterWide("create", "workloads") ? "every namespace" : namespaces.filter((ns) => can(associations, "create", "workloads", ns, deployments)).join(", ") || "none";
     return [
         `policies ${associations.map((a) => `${a.policy}${a.namespaces ? ` (namespaces ${a.namespaces.join(", ")})` : " (cluster)"}`).join(", ") || "none"}`,
         `create namespaces: ${can(associations, "create", "namespaces") ? "yes" : "no"}`,
@@ -131,7 +181,7 @@ function summary(associations: Association[], namespaces: string[]): string {
 const KIND_RESOURCE: Record<string, string> = { Namespace: "namespaces", Secret: "secrets", Role: "rbac", RoleBinding: "rbac" };
 
 /** The Kubernetes objects under components of the deployed type: [resource, namespace] each. */
-function deployedObjects(resources: RecordedResource[], componentType: string): { r: RecordedResource; resource: string; namespace?: string }[] {
+function deployedObjects(resources: RecordedResource[], componentType: string): { r: RecordedResource; resource: string; namespace?: string; object: ApiResource }[] {
     const byUrn = new Map(resources.map((r) => [r.urn, r]));
     const under = (r: RecordedResource): boolean => {
         for (let p = byUrn.get(r.parent); p; p = byUrn.get(p.parent)) if (p.type === componentType) return true;
@@ -142,7 +192,8 @@ function deployedObjects(resources: RecordedResource[], componentType: string): 
         const namespace = at(r.inputs, "metadata", "namespace") ?? r.inputs.namespace;
         const group = groupVersion.split("/")[0];
         const resource = KIND_RESOURCE[kind] ?? (!namespace ? "*" : WORKLOAD_API_GROUPS.includes(group) || group === "helm.sh" ? "workloads" : "custom");
-        return { r, resource, namespace: namespace === undefined ? undefined : String(namespace) };
+        const object = { group: group === "core" ? "" : group, plural: plural(kind) };
+        return { r, resource, namespace: namespace === undefined ? undefined : String(namespace), object };
     });
 }
 
@@ -157,7 +208,7 @@ function kubernetes(resources: RecordedResource[], identities: Identity[], lines
         for (const identity of identities.filter((i) => matches(job, i))) {
             const granted = associations.get(identity.arn) ?? [];
             for (const o of deployedObjects(resources, job.deploys!)) {
-                if (can(granted, "create", o.resource, o.namespace)) continue;
+                if (can(granted, "create", o.resource, o.namespace, o.object)) continue;
                 const what = o.resource === "namespaces" ? "create namespaces" : `create ${o.resource} in ${o.namespace ?? "the cluster scope"}`;
                 problems.push(`${label(identity.role)} (${job.name}) cannot ${what}, which ${label(o.r)} needs; its EKS access: ${granted.length ? summary(granted, namespaces) : "no access entry"}`);
             }

@@ -13,7 +13,7 @@ const REPO_ARN = "arn:aws:ecr:ap-northeast-2:123456789012:repository/eks-platfor
 const REPO_URL = "123456789012.dkr.ecr.ap-northeast-2.amazonaws.com/eks-platform-test/app";
 const PASSWORD = "s3cr3t-admin-password";
 const APP_PLACE = {
-    namespace: "app", formerOwner: "app", hostedZoneId: "Z0123456789ABCDEFGHIJ", recordNames: [`app.${DOMAIN}`],
+    namespace: "app", podLabels: { "app.kubernetes.io/name": "app", "app.kubernetes.io/part-of": "platform" }, podPort: 8080, formerOwner: "app", hostedZoneId: "Z0123456789ABCDEFGHIJ", recordNames: [`app.${DOMAIN}`],
     project: "eks-platform-app", stack: "dev", platformProject: "eks-platform", platformStack: "dev",
 };
 
@@ -144,11 +144,11 @@ describe("CiCd", () => {
             assert.strictEqual((sa.inputs.metadata as any).annotations["eks.amazonaws.com/role-arn"], "arn:aws:iam::123456789012:role/ci-jenkins-deploy");
         });
 
-        it("is exposed at jenkins.<domain> through the shared ALB, after the controller and the release", () => {
+        it("is exposed at jenkins.<domain> through the admin ALB, after the controller and the release", () => {
             const ing = one(records, "kubernetes:networking.k8s.io/v1:Ingress", "ci-jenkins");
             assert.strictEqual((ing.inputs.spec as any).rules[0].host, `jenkins.${DOMAIN}`);
             assert.strictEqual((ing.inputs.spec as any).rules[0].http.paths[0].backend.service.port.number, 8080);
-            assert.strictEqual((ing.inputs.metadata as any).annotations["alb.ingress.kubernetes.io/group.name"], "eks-platform-test");
+            assert.strictEqual((ing.inputs.metadata as any).annotations["alb.ingress.kubernetes.io/group.name"], "eks-platform-test-admin");
             assert.ok(ing.dependencies.includes(one(records, "kubernetes:helm.sh/v3:Release", "gw-lbc").urn));
             assert.ok(ing.dependencies.includes(release().urn));
         });

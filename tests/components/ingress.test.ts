@@ -1,6 +1,7 @@
 import * as assert from "assert";
-import { albAnnotations, checkExposeArgs, exposeService, Ingress, SSL_POLICY } from "../../components/ingress";
+import { albAnnotations, albFor, checkExposeArgs, exposeService, Ingress, SSL_POLICY } from "../../components/ingress";
 import { LBC } from "../../components/lbc";
+import { albIngressesOf, buildAlbs, servesFromInternet } from "../../offline/models/lbc-ingress-group";
 import { all, buildGateway, DOMAIN, json, one, record, RecordedResource, valueOf } from "../helpers/harness";
 
 describe("Ingress", () => {
@@ -98,7 +99,8 @@ describe("Ingress", () => {
             assert.strictEqual(ingresses().length, 3);
             for (const ing of ingresses()) {
                 const a = (ing.inputs.metadata as any).annotations;
-                assert.strictEqual(a["alb.ingress.kubernetes.io/group.name"], "eks-platform-test");
+                const admin = !(ing.inputs.spec as any).rules[0].host.startsWith("app.");
+                assert.strictEqual(a["alb.ingress.kubernetes.io/group.name"], admin ? "eks-platform-test-admin" : "eks-platform-test");
                 assert.strictEqual(a["alb.ingress.kubernetes.io/scheme"], "internet-facing");
                 assert.strictEqual(a["alb.ingress.kubernetes.io/target-type"], "ip");
                 assert.deepStrictEqual(JSON.parse(a["alb.ingress.kubernetes.io/listen-ports"]), [{ HTTP: 80 }, { HTTPS: 443 }]);
@@ -111,11 +113,35 @@ describe("Ingress", () => {
             }
         });
 
-        it("puts all hosts on one ALB: one group name, one certificate", () => {
-            const groups = new Set(ingresses().map((i) => (i.inputs.metadata as any).annotations["alb.ingress.kubernetes.io/group.name"]));
+        it("puts the public host on one ALB and the admin hosts on a second, with one certificate", () => {
+            const albs = buildAlbs(albIngressesOf(ingresses()));
             const certs = new Set(ingresses().map((i) => (i.inputs.metadata as any).annotations["alb.ingress.kubernetes.io/certificate-arn"]));
-            assert.deepStrictEqual([groups.size, certs.size], [1, 1]);
-            assert.deepStrictEqual(ingresses().map((i) => (i.inputs.spec as any).rules[0].host).sort(), [`app.${DOMAIN}`, `grafana.${DOMAIN}`, `jenkins.${DOMAIN}`]);
+            assert.strictEqual(certs.size, 1);
+            const hostsOf = (group: string) => albs.find((a) => a.group === group)!.listeners.find((l) => l.port === 443)!.rules.map((r) => r.host).sort();
+            assert.deepStrictEqual(albs.map((a) => a.group).sort(), ["eks-platform-test", "eks-platform-test-admin"]);
+            assert.deepStrictEqual(hostsOf("eks-platform-test"), [`app.${DOMAIN}`]);
+            assert.deepStrictEqual(hostsOf("eks-platform-test-admin"), [`grafana.${DOMAIN}`, `jenkins.${DOMAIN}`]);
+        });
+
+        // Issue 14: Jenkins' and Grafana's login pages were reachable from anywhere on the shared ALB.
+        it("serves the app to the whole internet and the admin hosts only to the admin CIDRs, as the controller builds the ALBs", () => {
+            const albs = buildAlbs(albIngressesOf(ingresses()));
+            for (const ip of ["198.51.100.7", "8.8.8.8"]) {
+                assert.ok(servesFromInternet(albs, `app.${DOMAIN}`, ip), `app from ${ip}`);
+                for (const admin of ["jenkins", "grafana"]) assert.ok(!servesFromInternet(albs, `${admin}.${DOMAIN}`, ip), `${admin} from ${ip}`);
+            }
+            for (const admin of ["jenkins", "grafana"]) assert.ok(servesFromInternet(albs, `${admin}.${DOMAIN}`, "203.0.113.20"), `${admin} from the admin network`);
+            const admin = albs.find((a) => a.group === "eks-platform-test-admin")!;
+            assert.strictEqual(admin.scheme, "internet-facing");
+            assert.deepStrictEqual(admin.listeners.map((l) => [l.port, l.inboundCidrs]), [[80, ["203.0.113.0/24"]], [443, ["203.0.113.0/24"]]]);
+            const shared = albs.find((a) => a.group === "eks-platform-test")!;
+            assert.deepStrictEqual(shared.listeners.map((l) => [l.port, l.inboundCidrs]), [[80, ["0.0.0.0/0"]], [443, ["0.0.0.0/0"]]]);
+        });
+
+        it("points each host's record at its own group's ALB", () => {
+            const aliasOf = (host: string) => (all(records, "aws:route53/record:Record").find((r) => r.inputs.name === `${host}.${DOMAIN}`)!.inputs.aliases as any[])[0].name;
+            assert.strictEqual(aliasOf("jenkins"), aliasOf("grafana"));
+            assert.notStrictEqual(aliasOf("app"), aliasOf("jenkins"));
         });
 
         it("makes every Ingress depend on the controller release, so destroy deletes the ALB first", () => {
@@ -142,6 +168,11 @@ describe("Ingress", () => {
             }
         });
 
+        it("puts any host not declared public on the admin ALB, so a new console is closed by default", () => {
+            assert.deepStrictEqual(albFor(gw.ingress, `kibana.${DOMAIN}`), { groupName: "eks-platform-test-admin", inboundCidrs: ["203.0.113.0/24"] });
+            assert.deepStrictEqual(albFor(gw.ingress, `app.${DOMAIN}`), { groupName: "eks-platform-test" });
+        });
+
         it("lets a caller ask for HTTP2 or GRPC", () => {
             const a = albAnnotations({ groupName: "g", certificateArn: "c", sslPolicy: "p", healthcheckPath: "/", backendProtocolVersion: "GRPC" });
             assert.strictEqual(a["alb.ingress.kubernetes.io/backend-protocol-version"], "GRPC");
@@ -149,6 +180,16 @@ describe("Ingress", () => {
     });
 
     describe("bad input", () => {
+        const base = { clusterName: "c", region: "ap-northeast-2", vpcId: "v", oidc: { providerArn: "a", issuerUrl: "u" }, provider: undefined as any, clusterReady: [],
+            hosts: ["app", "jenkins"], groupName: "g", resourceTags: {}, domain: DOMAIN, hostedZoneId: "Z1",
+            publicHosts: ["app"], adminCidrs: ["203.0.113.0/24"], trafficSources: { alb: ["10.0.0.0/24"], controlPlane: ["10.0.8.0/21"] } };
+
+        it("refuses admin CIDRs that would open the admin hosts to the internet, or none at all", () => {
+            assert.throws(() => new Ingress("open", { ...base, adminCidrs: ["0.0.0.0/0"] }), /admin CIDR "0\.0\.0\.0\/0" is broader than \/8/);
+            assert.throws(() => new Ingress("none", { ...base, adminCidrs: [] }), /adminCidrs is empty/);
+            assert.throws(() => new Ingress("typo", { ...base, publicHosts: ["ap"] }), /public host "ap" is not one of the hosts/);
+        });
+
         const gateway = { domain: DOMAIN, hostnames: [`app.${DOMAIN}`] };
 
         it("rejects a host outside the stack's domain", () => {
@@ -166,7 +207,8 @@ describe("Ingress", () => {
         });
 
         it("rejects a missing domain or hosted zone before creating anything", async () => {
-            const base = { clusterName: "c", region: "ap-northeast-2", vpcId: "v", oidc: { providerArn: "a", issuerUrl: "u" }, provider: undefined as any, clusterReady: [], hosts: ["app"], groupName: "g", resourceTags: {} };
+            const base = { clusterName: "c", region: "ap-northeast-2", vpcId: "v", oidc: { providerArn: "a", issuerUrl: "u" }, provider: undefined as any, clusterReady: [], hosts: ["app"], groupName: "g", resourceTags: {},
+                publicHosts: ["app"], adminCidrs: ["203.0.113.0/24"], trafficSources: { alb: ["10.0.0.0/24"], controlPlane: ["10.0.8.0/21"] } };
             let recorded: RecordedResource[] = [];
             await assert.rejects(async () => {
                 recorded = await record(() => { new Ingress("bad", { ...base, domain: DOMAIN, hostedZoneId: "" }); });

@@ -31,8 +31,8 @@ export const FIXED_PLAN: RecordedResource[] = [
     res(ing.type, ing.name, {}),
     lbc,
     res("aws:acm/certificate:Certificate", "cert", {}, ing),
-    res("kubernetes:networking.k8s.io/v1:Ingress", "a", { metadata: { annotations: { "alb.ingress.kubernetes.io/group.name": "g" } } }, ing, [lbc.urn]),
-    res("kubernetes:networking.k8s.io/v1:Ingress", "b", { metadata: { annotations: { "alb.ingress.kubernetes.io/group.name": "g" } } }, ing, [lbc.urn]),
+    res("kubernetes:networking.k8s.io/v1:Ingress", "a", { metadata: { annotations: { "alb.ingress.kubernetes.io/group.name": "g", "alb.ingress.kubernetes.io/scheme": "internet-facing" } } }, ing, [lbc.urn]),
+    res("kubernetes:networking.k8s.io/v1:Ingress", "b", { metadata: { annotations: { "alb.ingress.kubernetes.io/group.name": "g", "alb.ingress.kubernetes.io/scheme": "internet-facing" } } }, ing, [lbc.urn]),
     res("kubernetes:helm.sh/v3:Release", "jenkins", { chart: "jenkins", values: { persistence: { enabled: true, size: "50Gi" } } }, ing),
     res("kubernetes:helm.sh/v3:Release", "kps", {
         chart: "kube-prometheus-stack",

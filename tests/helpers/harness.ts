@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Cluster } from "../../components/cluster";
 import { Ingress } from "../../components/ingress";
 import { Network } from "../../components/network";
+import { trafficSourcesOf } from "../../components/network-policies";
 import { installMocks, RecordedFailure, RecordedResource, Recorder } from "../../offline/recorder";
 
 export { RecordedResource } from "../../offline/recorder";
@@ -69,6 +70,7 @@ export function rawConfig(env: "dev" | "prod", overrides: Record<string, string 
         "dns:hostedZoneId": "Z0123456789ABCDEFGHIJ",
         "cicd:stateBackendUrl": "s3://example-state/eks-platform",
         "cluster:adminPrincipalArns": '["arn:aws:iam::111122223333:role/PlatformAdmin"]',
+        "ingress:adminCidrs": '["203.0.113.0/24"]',
         ...(env === "dev"
             ? { "cicd:gitRepoUrl": "https://github.com/example-org/eks-platform.git" }
             : {
@@ -128,6 +130,9 @@ export function buildGateway(): { network: Network; cluster: Cluster; ingress: I
         hostedZoneId: "Z0123456789ABCDEFGHIJ",
         hosts: ["jenkins", "grafana", "app"],
         groupName: "eks-platform-test",
+        publicHosts: ["app"],
+        adminCidrs: ["203.0.113.0/24"],
+        trafficSources: trafficSourcesOf("10.10.0.0/16", 2),
         resourceTags: { Project: "eks-platform", Environment: "dev" },
     });
     return { ...base, ingress };

@@ -21,7 +21,7 @@ describe("cost estimate", () => {
         assert.match(line("Worker nodes").detail, /4 x m6i\.xlarge spot/);
         assert.strictEqual(line("NAT gateways").monthly, 126);                     // 3 x (0.05 + 0.01) x 700
         assert.strictEqual(line("Application Load Balancer").monthly, 49);         // 1 x (0.02 + 2 x 0.01 + 3 x 0.01) x 700
-        assert.match(line("Application Load Balancer").detail, /^1 shared ALB/);   // two Ingresses, one group
+        assert.match(line("Application Load Balancer").detail, /^g \(internet-facing\)/);   // two Ingresses, one group
     });
 
     it("prices EBS by volume: node roots and the persistent volumes the charts ask for", () => {

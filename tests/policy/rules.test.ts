@@ -15,6 +15,7 @@ async function findings(stack: "dev" | "prod", policy: string, mutate: Mutate = 
 
 const first = (targets: PolicyTarget[], type: string, nameIncludes = "") => targets.find((t) => t.type === type && t.name.includes(nameIncludes))!;
 const INGRESS = "kubernetes:networking.k8s.io/v1:Ingress";
+const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
 
 /** For each policy: a change that must violate it (and the stack it applies to). */
 const FAILING: Record<string, { stack: "dev" | "prod"; mutate: Mutate; message: RegExp }> = {
@@ -54,6 +55,26 @@ const FAILING: Record<string, { stack: "dev" | "prod"; mutate: Mutate; message: 
         stack: "prod",
         mutate: (t) => { const ing = first(t, INGRESS, "grafana"); ing.dependencies = ing.dependencies.filter((d) => !d.endsWith("-lbc")); },
         message: /does not depend on the aws-load-balancer-controller/,
+    },
+    // Jenkins put back on the shared ALB, as before issue 14.
+    "admin-hosts-restricted": {
+        stack: "dev",
+        mutate: (t) => {
+            const a = first(t, INGRESS, "jenkins").props.metadata.annotations;
+            a["alb.ingress.kubernetes.io/group.name"] = "eks-platform-dev";
+            delete a["alb.ingress.kubernetes.io/inbound-cidrs"];
+        },
+        message: /admin host jenkins\.dev\.platform\.example\.com is served without sign-in on port 443 of ALB eks-platform-dev, open to 0\.0\.0\.0\/0/,
+    },
+    "imds-hop-limit-1": {
+        stack: "prod",
+        mutate: (t) => { first(t, "aws:ec2/launchTemplate:LaunchTemplate").props.metadataOptions.httpPutResponseHopLimit = 2; },
+        message: /httpPutResponseHopLimit is 2, not 1/,
+    },
+    "workload-namespaces-default-deny-ingress": {
+        stack: "dev",
+        mutate: (t) => { t.splice(t.indexOf(first(t, NETWORK_POLICY, "jenkins-default-deny-ingress")), 1); },
+        message: /namespace jenkins runs workloads but has no default-deny ingress NetworkPolicy/,
     },
 };
 
@@ -95,6 +116,19 @@ describe("policies", () => {
         assert.match(weak[0].message, /ELBSecurityPolicy-2016-08 is not TLS 1\.2\+/);
         const leaked = await findings("dev", "no-plaintext-secrets-in-helm-values", (t) => { first(t, "kubernetes:helm.sh/v3:Release", "kps").props.values.grafana.adminPassword = "[secret]"; });
         assert.match(leaked[0].message, /grafana\.adminPassword/);
+    });
+
+    it("an admin restriction the controller would refuse, a policy that admits something, and a missing hop limit are violations too", async () => {
+        const conflicting = await findings("dev", "admin-hosts-restricted", (t) => {
+            first(t, INGRESS, "grafana").props.metadata.annotations["alb.ingress.kubernetes.io/inbound-cidrs"] = "198.51.100.0/24";
+        });
+        assert.match(conflicting[0].message, /controller would refuse the Ingresses: .*conflicting inbound-cidrs/);
+        const allowing = await findings("prod", "workload-namespaces-default-deny-ingress", (t) => {
+            first(t, NETWORK_POLICY, "monitoring-default-deny-ingress").props.spec.ingress = [{}];
+        });
+        assert.match(allowing[0].message, /namespace monitoring runs workloads/);
+        const unset = await findings("dev", "imds-hop-limit-1", (t) => { delete first(t, "aws:ec2/launchTemplate:LaunchTemplate").props.metadataOptions.httpPutResponseHopLimit; });
+        assert.match(unset[0].message, /is unset/);
     });
 
     describe("as a CrossGuard pack", () => {

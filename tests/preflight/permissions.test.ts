@@ -138,6 +138,33 @@ describe("preflight: permissions", function () {
         assert.deepStrictEqual(run(identities({ appNamespace: true, deployerAccess: access(DEPLOY, "AmazonEKSClusterAdminPolicy") })).problems, []);
     });
 
+    // Issue 11's deployer: an access entry mapping it to a group, a Role in the app namespace bound to that group.
+    it("follows an access entry's Kubernetes groups to the Roles bound to them, kind by kind", () => {
+        const grouped = (verbs: string[]) => [
+            res("aws:eks/accessEntry:AccessEntry", "deployer-entry", { principalArn: DEPLOY, type: "STANDARD", kubernetesGroups: ["app-deployers"] }),
+            res("kubernetes:rbac.authorization.k8s.io/v1:Role", "app-deployer", {
+                metadata: { name: "app-deployer", namespace: "app" },
+                rules: [
+                    { apiGroups: ["apps"], resources: ["deployments"], verbs },
+                    { apiGroups: [""], resources: ["services", "serviceaccounts"], verbs },
+                    { apiGroups: ["autoscaling"], resources: ["horizontalpodautoscalers"], verbs },
+                    { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs },
+                    { apiGroups: ["networking.k8s.io"], resources: ["ingresses"], verbs },
+                ],
+            }),
+            res("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "app-deployer-binding", {
+                metadata: { name: "app-deployer", namespace: "app" },
+                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "app-deployer" },
+                subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: "app-deployers" }],
+            }),
+        ];
+        const ok = run(identities({ deployerAccess: grouped(["get", "list", "watch", "create", "patch", "delete"]), appNamespace: false }));
+        assert.deepStrictEqual(ok.problems, []);
+        assert.ok(ok.lines.some((l) => l.startsWith(`access entry ${DEPLOY}: policies Role app-deployer (namespaces app); create namespaces: no; read secrets cluster-wide: no; edit in: app`)), ok.lines.join("\n"));
+        const readOnly = run(identities({ deployerAccess: grouped(["get", "list", "watch"]), appNamespace: false })).problems;
+        assert.match(readOnly.join("\n"), /Role p-dev-deploy \(deployer\) cannot create workloads in app, which Deployment app-deploy needs/);
+    });
+
     it("honours namespace scope: edit in another namespace does not let the deployer apply the app's Deployment", () => {
         const problems = run(identities({ deployerAccess: access(DEPLOY, "AmazonEKSEditPolicy", ["other"]) })).problems;
         assert.deepStrictEqual(problems.map((p) => p.replace(/;.*/, "")), ["Role p-dev-deploy (deployer) cannot create workloads in app, which Deployment app-deploy needs"]);

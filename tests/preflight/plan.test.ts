@@ -10,6 +10,21 @@ import { planFor } from "../helpers/plans";
 describe("preflight on the committed stacks", function () {
     this.timeout(120000);
 
+    it("passes the app layer on each platform: its deployer's Role may apply every object of the app", () => {
+        for (const stack of ["dev", "prod"]) {
+            const out = fs.mkdtempSync(path.join(os.tmpdir(), "preflight-app-"));
+            try {
+                const res = spawnSync(process.execPath, [require.resolve("ts-node/dist/bin"), "--transpile-only", path.join(PROJECT_DIR, "scripts/plan.ts"),
+                    stack, "--layer", "app", "--config", "app:imageTag=3f2a9c1", "--out", out, "--quiet"], { cwd: PROJECT_DIR, encoding: "utf8", timeout: 90000 });
+                assert.strictEqual(res.status, 0, `${stack}: ${res.stderr}`);
+                assert.match(res.stdout, /permissions: passed/);
+                assert.match(res.stdout, /access entry arn:aws:iam::123456789012:role\/eks-platform-\w+-deploy: policies Role app-deployer \(namespaces app\)[^\n]*edit in: app/);
+            } finally {
+                fs.rmSync(out, { recursive: true, force: true });
+            }
+        }
+    });
+
     it("runs every check over the recorded plan; the cold deploy waits for the control plane before the node group", async () => {
         const plan = await planFor("dev");
         const results = runPreflight({ resources: plan.resources, date: new Date("2026-11-30T00:00:00Z") });
