@@ -5,7 +5,7 @@
  */
 import * as path from "path";
 import { parseArgs } from "util";
-import { ConfigError, versionJumpProblem } from "../config";
+import { ConfigError, parseConfig, versionJumpProblem } from "../config";
 import { shortStackNameProblem } from "../config/checks";
 import { StackFileError } from "../config/stack-file";
 import { UsageError } from "../config/problems";
@@ -14,6 +14,7 @@ import { estimateCost, formatCost, loadPrices, noPricesNote, totalOf } from "../
 import { mermaid } from "../offline/diagram";
 import { RULES } from "../policy/rules";
 import { reportPreflight } from "../offline/preflight";
+import { deployersOf } from "../offline/preflight/reachability";
 import { evaluateApp, onOneCluster, readAppStackConfig } from "../appstack/plan";
 
 export const USAGE = `usage: npm run plan -- [<stack> | --stack-file <dir>/Pulumi.<stack>.yaml] [--layer platform|app] [--out <dir>] [--config ns:key=value]... [--quiet]
@@ -145,7 +146,7 @@ async function main(argv: string[]): Promise<number> {
     } else {
         console.log(`\npolicies: ${RULES.length} passed`);
     }
-    const preflightFailed = reportPreflight(onCluster);
+    const preflightFailed = reportPreflight(onCluster, deployersOf(parseConfig(config.values, platform.project, stack)));
     return violations.length > 0 || preflightFailed ? 1 : 0;
 }
 

@@ -1,9 +1,12 @@
 import { RecordedResource } from "../recorder";
+import type { Deployer } from "./reachability";
 
 /** What every check reads: the recorded plan and the day it is asked about (injectable for tests). */
 export interface PreflightInput {
     resources: RecordedResource[];
     date: Date;
+    /** Who deploys this stack and from where (offline/preflight/reachability.ts), from the stack's config. */
+    deployers?: Deployer[];
 }
 
 export interface CheckResult {

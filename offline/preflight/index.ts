@@ -4,11 +4,13 @@ import { Check, CheckResult, PreflightInput } from "./check";
 import { coldDeploy } from "./cold-deploy";
 import { order } from "./order";
 import { permissions } from "./permissions";
+import { reachability } from "./reachability";
 import { versions } from "./versions";
 
 export { CheckResult, PreflightInput } from "./check";
+export { Deployer } from "./reachability";
 
-export const CHECKS: Check[] = [capacity, versions, order, coldDeploy, permissions];
+export const CHECKS: Check[] = [capacity, versions, order, coldDeploy, permissions, reachability];
 
 export function runPreflight(input: PreflightInput, checks: Check[] = CHECKS): CheckResult[] {
     return checks.map((check) => check(input));
@@ -26,8 +28,8 @@ export function formatPreflight(results: CheckResult[]): string {
 }
 
 /** Prints the preflight section and, on stderr, one line per problem; true when `pulumi up` would fail. */
-export function reportPreflight(resources: PreflightInput["resources"], date = new Date()): boolean {
-    const results = runPreflight({ resources, date });
+export function reportPreflight(resources: PreflightInput["resources"], deployers: PreflightInput["deployers"], date = new Date()): boolean {
+    const results = runPreflight({ resources, date, deployers });
     console.log(`\n${formatPreflight(results)}`);
     const problems = results.flatMap((r) => r.problems.map((p) => `  [${r.check}] ${p}`));
     if (problems.length > 0) console.error(`\npreflight problems (${problems.length}):\n${problems.join("\n")}`);

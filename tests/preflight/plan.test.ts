@@ -28,7 +28,7 @@ describe("preflight on the committed stacks", function () {
     it("runs every check over the recorded plan; the cold deploy waits for the control plane before the node group", async () => {
         const plan = await planFor("dev");
         const results = runPreflight({ resources: plan.resources, date: new Date("2026-11-30T00:00:00Z") });
-        assert.deepStrictEqual(results.map((r) => r.check), ["capacity", "versions", "order", "cold deploy", "permissions"]);
+        assert.deepStrictEqual(results.map((r) => r.check), ["capacity", "versions", "order", "cold deploy", "permissions", "reachability"]);
         assert.ok(results[0].lines.some((l) => /^node group eks-platform-dev-nodes: /.test(l)), results[0].lines.join("\n"));
         const path = results[3].lines.join("\n");
         assert.ok(path.includes("Cluster eks-platform-dev-eks-eksCluster") && path.indexOf("Cluster eks-platform-dev-eks-eksCluster") < path.indexOf("NodeGroup eks-platform-dev-nodes"), path);
