@@ -131,6 +131,8 @@ export function lbcValues(a: LbcValuesArgs): Record<string, unknown> {
         vpcId: a.vpcId,
         image: { tag: LBC.appVersion },
         replicaCount: 2,
+        // The chart sets none; without requests the scheduler (and the capacity preflight) counts the controller as free.
+        resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } },
         podDisruptionBudget: { maxUnavailable: 1 },
         serviceAccount: {
             create: true,

@@ -57,6 +57,9 @@ describe("AWS Load Balancer Controller pins", () => {
         assert.deepStrictEqual([values.clusterName, values.region, values.vpcId], ["eks-platform-dev", "ap-northeast-2", "vpc-1"]);
         assert.strictEqual(values.serviceAccount.name, LBC.serviceAccount);
         assert.strictEqual(values.serviceAccount.annotations["eks.amazonaws.com/role-arn"], "arn:aws:iam::1:role/x");
+        // The chart's own default is resources: {}, which the scheduler and the capacity preflight count as free.
+        assert.deepStrictEqual(upstream.resources, {});
+        assert.deepStrictEqual(values.resources.requests, { cpu: "50m", memory: "128Mi" });
     });
 
     // Issue 10 item 12: what the controller creates is tagged, so an ALB left behind by a destroy is found and costed.
