@@ -176,7 +176,8 @@ export class CiCd extends pulumi.ComponentResource {
         const ns = new k8s.core.v1.Namespace(`${name}-jenkins`, { metadata: { name: JENKINS.namespace, labels: { ...READINESS_GATE_LABELS } } },
             { ...k8sOpts, dependsOn: args.storageReady });
         const namespace = ns.metadata.name;
-        createNetworkPolicies(`${name}-jenkins`, defaultDenyWithAllowances(JENKINS.namespace, jenkinsAllowances(args.gateway.trafficSources, JENKINS_CONTROLLER_PODS, JENKINS.servicePort, JENKINS_AGENT_PORT)), { ...k8sOpts, dependsOn: [ns] });
+        createNetworkPolicies(`${name}-jenkins`, defaultDenyWithAllowances(JENKINS.namespace, jenkinsAllowances(args.gateway.trafficSources, JENKINS_CONTROLLER_PODS, JENKINS.servicePort, JENKINS_AGENT_PORT,
+            [JENKINS.buildNamespace, JENKINS.deployNamespace])), { ...k8sOpts, dependsOn: [ns] });
 
         // Credentials live in Secrets the chart mounts; Helm values (kept in the release) never hold them.
         const adminSecret = new k8s.core.v1.Secret(`${name}-jenkins-admin`, {
@@ -198,8 +199,16 @@ export class CiCd extends pulumi.ComponentResource {
         }
 
         // Builds run in their own namespace: no Secret of the controller's can be mounted by a pod a branch describes.
-        const buildNs = new k8s.core.v1.Namespace(`${name}-jenkins-builds`, { metadata: { name: JENKINS.buildNamespace } }, k8sOpts);
-        const deployNs = new k8s.core.v1.Namespace(`${name}-jenkins-deploy`, { metadata: { name: JENKINS.deployNamespace } }, k8sOpts);
+        // Baseline Pod Security: a branch's Jenkinsfile can ask for any pod, but not a privileged, hostPath or
+        // hostNetwork one that could read another pod's projected IRSA token on its node. (kaniko runs as root,
+        // unprivileged, which baseline allows.) Agents accept no connections: default-deny ingress.
+        const agentNamespace = (resourceName: string, namespaceName: string) => {
+            const agentNs = new k8s.core.v1.Namespace(resourceName, { metadata: { name: namespaceName, labels: { "pod-security.kubernetes.io/enforce": "baseline" } } }, k8sOpts);
+            createNetworkPolicies(resourceName, defaultDenyWithAllowances(namespaceName, []), { ...k8sOpts, dependsOn: [agentNs] });
+            return agentNs;
+        };
+        const buildNs = agentNamespace(`${name}-jenkins-builds`, JENKINS.buildNamespace);
+        const deployNs = agentNamespace(`${name}-jenkins-deploy`, JENKINS.deployNamespace);
         const deploySa = new k8s.core.v1.ServiceAccount(`${name}-jenkins-deploy`, {
             metadata: { name: JENKINS.deployServiceAccount, namespace: deployNs.metadata.name, annotations: { "eks.amazonaws.com/role-arn": agentRole.arn } },
         }, k8sOpts);

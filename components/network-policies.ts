@@ -15,7 +15,6 @@ import { JENKINS_SCRAPE_TARGET } from "./jenkins";
 import { KPS } from "./monitoring";
 import { awsxSubnetLayout, networkSubnetSpecs } from "./vpc-layout";
 
-const JENKINS_NAMESPACE = JENKINS_SCRAPE_TARGET.namespace;
 
 type Labels = Record<string, string>;
 
@@ -96,13 +95,16 @@ export function defaultDenyWithAllowances(namespace: string, allowances: Allowan
     ];
 }
 
-/** Jenkins: the ALB and Prometheus reach the controller's HTTP port; agents (pods of the namespace) also its JNLP port. */
-export function jenkinsAllowances(sources: TrafficSources, controller: Labels, httpPort: number, agentPort: number): Allowance[] {
+/**
+ * Jenkins: the ALB and Prometheus reach the controller's HTTP port; agents, from the namespaces their clouds start
+ * them in, also its JNLP port.
+ */
+export function jenkinsAllowances(sources: TrafficSources, controller: Labels, httpPort: number, agentPort: number, agentNamespaces: readonly string[]): Allowance[] {
     return [
         { name: "alb", pods: controller, ports: [httpPort], from: [{ cidrs: sources.alb }] },
         { name: "prometheus", pods: controller, ports: [httpPort], from: [PROMETHEUS_PODS] },
         // Inbound agents fetch the connection details over HTTP, then hold a TCP (JNLP) connection.
-        { name: "agents", pods: controller, ports: [httpPort, agentPort], from: [{ namespace: JENKINS_NAMESPACE, pods: {} }] },
+        { name: "agents", pods: controller, ports: [httpPort, agentPort], from: agentNamespaces.map((namespace) => ({ namespace, pods: {} })) },
     ];
 }
 

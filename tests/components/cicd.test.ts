@@ -62,6 +62,15 @@ describe("CiCd", () => {
     const values = () => release().inputs.values as any;
 
     describe("Jenkins", () => {
+        // A branch's Jenkinsfile chooses its pod: baseline Pod Security keeps it from privileged, hostPath or
+        // hostNetwork pods that could read a deploy pod's projected IRSA token on a shared node.
+        it("runs agents in namespaces that enforce baseline Pod Security", () => {
+            for (const ns of [JENKINS.buildNamespace, JENKINS.deployNamespace]) {
+                const found = all(records, "kubernetes:core/v1:Namespace").find((r) => (r.inputs.metadata as any).name === ns);
+                assert.strictEqual((found?.inputs.metadata as any)?.labels?.["pod-security.kubernetes.io/enforce"], "baseline", ns);
+            }
+        });
+
         it("installs the pinned chart in its own namespace on the cluster's provider", () => {
             assert.deepStrictEqual([release().inputs.chart, release().inputs.version, release().inputs.namespace], [JENKINS.chart, JENKINS.chartVersion, "jenkins"]);
             assert.ok(release().provider.startsWith(one(records, "pulumi:providers:kubernetes").urn + "::"));

@@ -42,15 +42,17 @@ describe("NetworkPolicies", () => {
         const podIp = firstHost(sources.controlPlane[1], 40);
         const prometheus: Client = { pod: { namespace: "monitoring", labels: { "app.kubernetes.io/name": "prometheus", prometheus: "kps-prometheus" } }, ip: podIp };
         const appPod: Client = { pod: { namespace: "app", labels: appLabels("app") }, ip: podIp };
-        const agent: Client = { pod: { namespace: "jenkins", labels: { "jenkins/jenkins-jenkins-agent": "true" } }, ip: podIp };
+        // Agents run where their clouds start them (components/jenkins.ts): builds in jenkins-builds, deploys in jenkins-deploy.
+        const agent: Client = { pod: { namespace: "jenkins-builds", labels: { "jenkins/jenkins-jenkins-agent": "true" } }, ip: podIp };
+        const deployAgent: Client = { pod: { namespace: "jenkins-deploy", labels: { "jenkins/jenkins-jenkins-agent": "true" } }, ip: podIp };
         const stranger: Client = { pod: { namespace: "default", labels: { run: "curl" } }, ip: podIp };
         const jenkins: PodRef = { namespace: "jenkins", labels: { ...JENKINS_CONTROLLER_PODS, "app.kubernetes.io/name": "jenkins" } };
         const grafana: PodRef = { namespace: "monitoring", labels: { "app.kubernetes.io/name": "grafana", "app.kubernetes.io/instance": "kps" } };
         const app: PodRef = { namespace: "app", labels: { ...appLabels("app"), "app.kubernetes.io/version": "3f2a9c1" } };
 
-        it("gives jenkins, monitoring and app a default-deny ingress policy", () => {
+        it("gives jenkins, its agents' namespaces, monitoring and app a default-deny ingress policy", () => {
             const denied = policies.filter(isDefaultDenyIngress).map((p) => p.metadata.namespace).sort();
-            assert.deepStrictEqual(denied, ["app", "jenkins", "monitoring"]);
+            assert.deepStrictEqual(denied, ["app", "jenkins", "jenkins-builds", "jenkins-deploy", "monitoring"]);
         });
 
         it("Jenkins' controller accepts the ALB, Prometheus and its agents (HTTP and JNLP), and no other pod", () => {
@@ -58,6 +60,7 @@ describe("NetworkPolicies", () => {
             assert.ok(admits(policies, jenkins, prometheus, 8080));
             assert.ok(admits(policies, jenkins, agent, 8080));
             assert.ok(admits(policies, jenkins, agent, JENKINS_AGENT_PORT));
+            assert.ok(admits(policies, jenkins, deployAgent, 8080) && admits(policies, jenkins, deployAgent, JENKINS_AGENT_PORT), "deploy agents");
             assert.ok(!admits(policies, jenkins, appPod, 8080), "a pod of the app namespace");
             assert.ok(!admits(policies, jenkins, stranger, 8080), "a pod of another namespace");
             assert.ok(!admits(policies, jenkins, alb, JENKINS_AGENT_PORT), "the ALB on the agent port");
@@ -65,7 +68,7 @@ describe("NetworkPolicies", () => {
         });
 
         it("the agents themselves accept nothing but their node (kubelet probes)", () => {
-            const agentPod: PodRef = { namespace: "jenkins", labels: { "jenkins/jenkins-jenkins-agent": "true" } };
+            const agentPod: PodRef = { namespace: "jenkins-builds", labels: { "jenkins/jenkins-jenkins-agent": "true" } };
             assert.ok(!admits(policies, agentPod, stranger, 8080));
             assert.ok(!admits(policies, agentPod, alb, 8080));
             assert.ok(admits(policies, agentPod, { node: true }, 8080));
