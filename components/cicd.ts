@@ -7,7 +7,7 @@ import { pinnedRelease } from "./helm";
 import { exposeService, IngressGateway } from "./ingress";
 import { irsaRole, OidcIdentity } from "./irsa";
 import {
-    adminSecretData, agentPodTemplate, agentPolicy, credentialsScript, deployTrustPolicy, ecrDockerConfig, JENKINS,
+    adminSecretData, agentPodTemplate, agentPolicy, credentialsScript, deployTrustPolicy, ecrDockerConfig, ecrRepositoryArnOf, JENKINS,
     JenkinsCredential, jenkinsValues, pipelineEnvScript, pipelineJobScript, stateBucketOf,
 } from "./jenkins";
 import { READINESS_GATE_LABELS } from "./lbc";
@@ -158,7 +158,8 @@ export class CiCd extends pulumi.ComponentResource {
             const assumable = [deployRole.arn, ...(j.promoteTo ? [j.promoteTo.deployRoleArn] : [])];
             new aws.iam.RolePolicy(`${name}-jenkins-deploy`, {
                 role: pipelineRole.name,
-                policy: pulumi.all([args.repositoryArn, ...assumable]).apply(([repo, ...roles]) => JSON.stringify(agentPolicy(repo, roles))),
+                policy: pulumi.all([args.repositoryArn, ...assumable]).apply(([repo, ...roles]) =>
+                    JSON.stringify(agentPolicy(repo, roles, j.promoteTo ? ecrRepositoryArnOf(j.promoteTo.repositoryUrl) : undefined))),
             }, { parent: this });
             this.agentRoleArn = pipelineRole.arn;
             this.release = this.jenkins(name, args, j, pipelineRole, deployRole);

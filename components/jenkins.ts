@@ -82,16 +82,27 @@ const ECR_PUSH = [
 ];
 
 /** Jenkins agents: push to this stack's repository, and assume the deploy role(s). Nothing else. */
-export function agentPolicy(repositoryArn: string, deployRoleArns: string[]): PolicyDocument {
+export function agentPolicy(repositoryArn: string, deployRoleArns: string[], promoteRepositoryArn?: string): PolicyDocument {
     return {
         Version: "2012-10-17",
         Statement: [
             // GetAuthorizationToken has no resource-level permissions; the token only works where pushes are allowed.
             { Sid: "EcrLogin", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
             { Sid: "PushAppImages", Effect: "Allow", Action: ECR_PUSH, Resource: repositoryArn },
+            // Promotion copies the tested image into the target's repository as this identity (prod's deployer has no
+            // ECR rights). In another account the target repository's policy must also admit this role.
+            ...(promoteRepositoryArn ? [{ Sid: "PromoteAppImages", Effect: "Allow" as const, Action: ECR_PUSH, Resource: promoteRepositoryArn }] : []),
             { Sid: "AssumeDeployRole", Effect: "Allow", Action: "sts:AssumeRole", Resource: deployRoleArns },
         ],
     };
+}
+
+/** `<account>.dkr.ecr.<region>.amazonaws.com[.cn]/<name>` as the repository's ARN. */
+export function ecrRepositoryArnOf(repositoryUrl: string): string {
+    const m = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?\/(.+)$/.exec(repositoryUrl);
+    if (!m) throw new Error(`${repositoryUrl} is not an ECR repository URL`);
+    const partition = m[3] ? "aws-cn" : m[2].startsWith("us-gov-") ? "aws-us-gov" : "aws";
+    return `arn:${partition}:ecr:${m[2]}:${m[1]}:repository/${m[4]}`;
 }
 
 /** Parses `s3://bucket[/prefix][?query]`, the Pulumi state backend the deploy role may use. */

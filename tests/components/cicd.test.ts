@@ -1,5 +1,6 @@
 import * as assert from "assert";
 import * as fs from "fs";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { CiCd, CiCdArgs, JenkinsSettings } from "../../components/cicd";
@@ -257,6 +258,18 @@ describe("CiCd", () => {
         it("lets agents assume several deploy roles when promoting", () => {
             const p = agentPolicy(REPO_ARN, ["arn:aws:iam::1:role/a-deploy", "arn:aws:iam::1:role/b-deploy"]);
             assert.deepStrictEqual(p.Statement.find((s) => s.Action === "sts:AssumeRole")!.Resource, ["arn:aws:iam::1:role/a-deploy", "arn:aws:iam::1:role/b-deploy"]);
+        });
+
+        // Prod's deployer has no ECR rights, so the pipeline's own identity copies the image into prod's repository.
+        it("lets the deploy pods push the promoted image into the target's repository, and only there", async () => {
+            const promoteTo = { stack: "prod", deployRoleArn: "arn:aws:iam::111122223333:role/eks-platform-prod-deploy", repositoryUrl: "111122223333.dkr.ecr.ap-northeast-2.amazonaws.com/eks-platform-prod/app", appUrl: "https://app.example.com" };
+            const { records: promoting } = await build(() => ({ jenkins: { ...jenkinsSettings(), promoteTo } }));
+            const policy = json(one(promoting, "aws:iam/rolePolicy:RolePolicy", "jenkins-deploy").inputs.policy);
+            const promote = policy.Statement.find((s: any) => s.Sid === "PromoteAppImages");
+            assert.strictEqual(promote.Resource, "arn:aws:ecr:ap-northeast-2:111122223333:repository/eks-platform-prod/app");
+            assert.ok(promote.Action.includes("ecr:PutImage"));
+            assert.strictEqual(agentPolicy(REPO_ARN, []).Statement.some((s) => s.Sid === "PromoteAppImages"), false);
+            assert.match(fs.readFileSync(path.join(__dirname, "../../Jenkinsfile"), "utf8"), /AWS_PROFILE=irsa aws ecr get-login-password --region[^\n]*> \.ecr-target/);
         });
     });
 
