@@ -6,6 +6,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { evaluate, PLACEHOLDER_SECRET, Plan, PROJECT_DIR, readStackConfig } from "../offline/plan";
+import { DeployGraph } from "../offline/preflight/graph";
 import { RecordedResource } from "./helpers/harness";
 import { planFor } from "./helpers/plans";
 
@@ -170,22 +171,6 @@ describe("program wiring of the app", () => {
     });
 });
 
-/** Whether `from` waits for `to` through recorded dependencies (a dependency on a component waits for its children). */
-function waitsFor(plan: Plan, from: RecordedResource, to: RecordedResource): boolean {
-    const byUrn = new Map(plan.resources.map((r) => [r.urn, r]));
-    const children = (urn: string) => plan.resources.filter((r) => r.parent === urn).map((r) => r.urn);
-    const seen = new Set<string>();
-    const queue = [...from.dependencies];
-    while (queue.length) {
-        const urn = queue.pop()!;
-        if (urn === to.urn) return true;
-        if (seen.has(urn)) continue;
-        seen.add(urn);
-        queue.push(...(byUrn.get(urn)?.dependencies ?? []), ...children(urn));
-    }
-    return false;
-}
-
 describe("program: destroy leaves no volumes behind (issue 10 item 12)", () => {
     it("deletes every namespace that holds claims before the EBS CSI driver that deletes their volumes", async () => {
         for (const stack of ["dev", "prod"] as const) {
@@ -195,7 +180,7 @@ describe("program: destroy leaves no volumes behind (issue 10 item 12)", () => {
             for (const name of claimNamespaces) {
                 const ns = plan.resources.find((r) => r.type === "kubernetes:core/v1:Namespace" && (r.inputs.metadata as any)?.name === name);
                 assert.ok(ns, `${stack}: no namespace ${name}`);
-                assert.ok(waitsFor(plan, ns!, csi), `${stack}: namespace ${name} does not wait for the CSI driver, so destroy may delete the driver first`);
+                assert.ok(new DeployGraph(plan.resources).waitsFor(ns!).has(csi.urn), `${stack}: namespace ${name} does not wait for the CSI driver, so destroy may delete the driver first`);
             }
         }
     });
