@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { CiCd } from "./components/cicd";
+import { appPlatformParameterName } from "./components/app-deployer";
 import { Backup } from "./components/backup";
 import { Cluster } from "./components/cluster";
 import { ContainerLogs } from "./components/container-logs";
@@ -16,6 +17,8 @@ import { loadConfig, loadSecrets } from "./config";
 const config = loadConfig();
 const secrets = loadSecrets(config);
 const name = config.cluster.name;
+// Where this stack hands the app stack its appPlatform (below); the app deployer may read that parameter alone.
+const appPlatformParameter = appPlatformParameterName(pulumi.getProject(), pulumi.getStack());
 
 // One AWS provider for the whole stack: region and tags are decided here, not in each component.
 const awsProvider = new aws.Provider("aws", {
@@ -113,8 +116,7 @@ const cicd = new CiCd(name, {
         project: APP.project,
         // The app stack of an environment has the platform stack's name.
         stack: pulumi.getStack(),
-        platformProject: pulumi.getProject(),
-        platformStack: pulumi.getStack(),
+        platformParameterName: appPlatformParameter,
         secretsKeyArn: config.cicd.appSecretsKeyArn,
         stateKeyArn: config.cicd.stateKeyArn,
     },
@@ -171,7 +173,7 @@ export const grafanaUrl = observability.grafanaUrl;
 export const containerLogGroups = containerLogs.logGroupNames;
 export const kubeconfig = pulumi.secret(cluster.kubeconfig);
 
-// Everything the app stack reads (appstack/program.ts, through a StackReference): nothing secret, nothing else.
+// Everything the app stack reads (appstack/program.ts, through the SSM parameter below): nothing secret, nothing else.
 const kubeCluster = pulumi.unsecret(cluster.kubeconfig).apply((k) => JSON.parse(k).clusters[0].cluster as { server: string; "certificate-authority-data": string });
 export const appPlatform = pulumi.output({
     environment: config.environment,
@@ -196,3 +198,18 @@ export const appPlatform = pulumi.output({
         sslPolicy: ingress.sslPolicy,
     },
 });
+
+// The handoff to the app stack. Not a StackReference: with this DIY backend, reading another stack's outputs builds
+// that stack's secrets manager, which decrypts this stack's data key with the platform's KMS key, a key the app
+// deployer must not hold. A plain String parameter needs no key to read, and IAM can grant exactly this one.
+// The stack output stays for people and scripts.
+export const appPlatformParameterArn = new aws.ssm.Parameter(`${name}-app-platform`, {
+    name: appPlatformParameter,
+    description: `The platform's appPlatform output for the app stack of ${pulumi.getProject()}/${pulumi.getStack()}`,
+    type: "String",
+    // Standard: free, and 4 KB is far more than this object needs; the model refuses a larger value as AWS would.
+    tier: "Standard",
+    // insecureValue, not value: the provider makes `value` a secret in this stack's state whatever it holds, and
+    // nothing here is secret (a test checks that the app reads exactly the appPlatform output).
+    insecureValue: appPlatform.apply((p) => JSON.stringify(p)),
+}, { provider: awsProvider }).arn;

@@ -1,6 +1,6 @@
 /**
- * The app stack evaluated offline: the platform stack's planned outputs are published to the StackReference model
- * (offline/mocks.ts), then appstack/index.ts runs under the same mocks, as `pulumi up` of the app stack would.
+ * The app stack evaluated offline: the SSM parameters the platform stack's plan creates are made to exist in the
+ * SSM model (offline/mocks.ts), then appstack/index.ts runs under the same mocks, as `pulumi up` of the app stack would.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -9,13 +9,13 @@ import { parseAppConfig } from "../config/app";
 import { shortStackNameProblem } from "../config/checks";
 import { readStackFile, StackFileError } from "../config/stack-file";
 import { Plan, projectName } from "../offline/plan";
-import { publishStackOutputs } from "../offline/mocks";
+import { forgetParameters, publishParameters } from "../offline/mocks";
 import { installMocks, RecordedResource, REDACTED } from "../offline/recorder";
 
 export const APP_DIR = __dirname;
 export const APP_PROGRAM = path.join(APP_DIR, "index.ts");
 
-/** How a DIY backend names a stack to a StackReference (it has no organizations: always "organization"). */
+/** How a DIY backend names a stack, as app:platformStack does (it has no organizations: always "organization"). */
 export function qualifiedStackName(project: string, stack: string): string {
     return `organization/${project}/${stack}`;
 }
@@ -40,15 +40,15 @@ export function readAppStackConfig(stack: string, overrides: Record<string, stri
 }
 
 /**
- * Evaluates the app stack `stack` on the planned platform stack `platform`: only the platform's outputs reach it,
- * through StackReference. Config is validated first; a model's refusal fails the evaluation as the real up would.
+ * Evaluates the app stack `stack` on the planned platform stack `platform`: only what the platform hands over reaches
+ * it, through the SSM parameters its plan creates (in the platform's region) and nothing else of the account. Config is validated first; a model's refusal fails the evaluation as the real up would.
  */
 export async function evaluateApp(stack: string, values: Record<string, string>, platform: Plan): Promise<Plan> {
     const project = projectName(APP_DIR);
     parseAppConfig(values, stack);
-    const secretOutputs = Object.entries(platform.outputs).filter(([, v]) => v === REDACTED).map(([k]) => k);
-    publishStackOutputs(qualifiedStackName(platform.project, platform.stack), platform.outputs, secretOutputs);
     const region = String(platform.outputs.region);
+    forgetParameters();
+    publishParameters(platform.resources, region);
     const recorder = await installMocks({ project, stack, region, config: values });
     const failures: unknown[] = [];
     const onRejection = (err: unknown) => failures.push(err);

@@ -1,16 +1,17 @@
 /**
  * The app layer: the sample app's workload on the place its platform stack prepared. Everything about the
- * cluster, the namespace, DNS, the ALB and the registry is read from the platform stack's `appPlatform` output
- * (a StackReference); this stack's own config holds only the app's settings and the image tag.
+ * cluster, the namespace, DNS, the ALB and the registry is read from the platform stack's `appPlatform`, which the
+ * platform writes to an SSM parameter; this stack's own config holds only the app's settings, its region and the image tag.
  */
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { appPlatformParameterName } from "../components/app-deployer";
 import { IngressGateway } from "../components/ingress";
 import { WebApp } from "../components/webapp";
 import { AppConfig, loadAppConfig } from "../config/app";
 
-/** The platform's `appPlatform` output, as index.ts exports it. */
+/** The platform's `appPlatform` output, as index.ts exports it and writes it to its SSM parameter. */
 export interface AppPlatform {
     environment: string;
     region: string;
@@ -31,7 +32,7 @@ export const APP_NAME = "app";
 
 /** Problems with what the platform stack handed over, or with this config against it. */
 export function appPlatformProblems(p: Partial<AppPlatform> | undefined, config: AppConfig): string[] {
-    if (!p || typeof p !== "object") return [`the platform stack has no ${APP_PLATFORM_OUTPUT} output: run pulumi up of the platform first`];
+    if (!p || typeof p !== "object") return [`the platform stack handed over no ${APP_PLATFORM_OUTPUT}: run pulumi up of the platform first`];
     const required = ["environment", "region", "clusterName", "clusterEndpoint", "clusterCertificateAuthority", "namespace", "host", "repositoryUrl"] as const;
     const problems = required.filter((k) => typeof p[k] !== "string" || !p[k]).map((k) => `${APP_PLATFORM_OUTPUT}.${k} is missing`);
     const g = p.gateway;
@@ -56,10 +57,35 @@ export function appKubeconfig(p: Pick<AppPlatform, "clusterName" | "clusterEndpo
     });
 }
 
+/** The SSM parameter of the platform stack app:platformStack names (org/project/stack). */
+export function platformParameterOf(platformStack: string): string {
+    const [, project, stack] = platformStack.split("/");
+    return appPlatformParameterName(project, stack);
+}
+
+/** The parameter's value as the platform wrote it (JSON of its appPlatform output), or undefined if it is not that. */
+export function parseAppPlatform(value: string): AppPlatform | undefined {
+    try {
+        const parsed = JSON.parse(value) as unknown;
+        return parsed && typeof parsed === "object" && !Array.isArray(parsed) ? parsed as AppPlatform : undefined;
+    } catch {
+        return undefined;
+    }
+}
+
 export async function appProgram(): Promise<Record<string, unknown>> {
     const config = loadAppConfig();
-    const platformStack = new pulumi.StackReference("platform", { name: config.platformStack });
-    const platform = await platformStack.requireOutputValue(APP_PLATFORM_OUTPUT) as AppPlatform;
+    // The platform's appPlatform comes through an SSM parameter the platform writes (index.ts), not a StackReference:
+    // reading another DIY-backend stack decrypts that stack's data key with the platform's KMS key, which the app
+    // deployer must not hold. The read goes through a provider of this stack's own region: the parameter has to be
+    // read before the platform's region and tags are known, and it lives in the platform's region, which
+    // appPlatformProblems then checks is this one.
+    const parameterName = platformParameterOf(config.platformStack);
+    const handoffProvider = new aws.Provider("platform-handoff", { region: config.region as aws.Region });
+    const parameter = await aws.ssm.getParameter({ name: parameterName }, { provider: handoffProvider });
+    // insecureValue: the data source marks `value` sensitive whatever the type; a String parameter's is in both.
+    const platform = parseAppPlatform(parameter.insecureValue);
+    if (!platform) throw new Error(`app stack ${pulumi.getStack()} cannot run on ${config.platformStack}: SSM parameter ${parameterName} does not hold the platform's ${APP_PLATFORM_OUTPUT} as JSON`);
     const problems = appPlatformProblems(platform, config);
     if (problems.length) throw new Error(`app stack ${pulumi.getStack()} cannot run on ${config.platformStack}:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
 

@@ -34,10 +34,14 @@ export const APP_DEPLOYER_NEEDS: Record<string, ResourceNeeds> = {
         kubernetes: [],
         source: "AWS Service Authorization Reference, Amazon S3 (ListBucket, GetObject, PutObject, DeleteObject); pulumi/pulumi pkg/backend/diy",
     },
-    "pulumi:pulumi:StackReference": {
-        aws: ["s3:GetObject"],
+    // The platform's appPlatform handoff (appstack/program.ts). Not a StackReference: reading another DIY stack builds
+    // that stack's secrets manager, which decrypts the platform's data key with the platform's KMS key at once.
+    "aws:ssm/getParameter:getParameter": {
+        // terraform-provider-aws internal/service/ssm/parameter_data_source.go: one GetParameter call, WithDecryption
+        // true by default, which for a String parameter uses no key (kms:Decrypt is needed for SecureString only).
+        aws: ["ssm:GetParameter"],
         kubernetes: [],
-        source: "pulumi/pulumi pkg/backend/diy/backend.go GetStack reads the referenced stack's checkpoint",
+        source: "AWS Service Authorization Reference, AWS Systems Manager: GetParameter (resource type parameter, arn:${Partition}:ssm:${Region}:${Account}:parameter/${ParameterNameWithoutLeadingSlash}); hashicorp/terraform-provider-aws internal/service/ssm/parameter_data_source.go",
     },
     "pulumi:secrets:awskms": {
         // The awskms secrets provider wraps the stack's data key (Encrypt on stack init) and unwraps it on every run.
@@ -121,13 +125,25 @@ export interface AppDeployerScope {
     /** The app stack in the state backend: project and stack name. */
     appProject: string;
     appStack: string;
-    /** The platform stack it references (read only, its checkpoint). */
-    platformProject: string;
-    platformStack: string;
+    /** The SSM parameter the platform hands its appPlatform over in (read only), as an ARN. */
+    appPlatformParameterArn: string;
     /** The secrets-provider key the app stack is encrypted with (awskms://), if any. */
     secretsKeyArn?: string;
     /** The state bucket's SSE-KMS key, if any. */
     stateKeyArn?: string;
+}
+
+/** The SSM parameter a platform stack writes its appPlatform handoff to (index.ts) and the app stack reads (appstack/program.ts). */
+export function appPlatformParameterName(platformProject: string, platformStack: string): string {
+    return `/${platformProject}/${platformStack}/app-platform`;
+}
+
+/**
+ * A parameter's ARN as IAM matches it: the name without its leading slash after "parameter/" (AWS Service
+ * Authorization Reference, AWS Systems Manager, resource type "parameter").
+ */
+export function parameterArn(partition: string, region: string, accountId: string, name: string): string {
+    return `arn:${partition}:ssm:${region}:${accountId}:parameter/${name.replace(/^\//, "")}`;
 }
 
 /** Route53 normalizes names to lower case without the trailing dot in its condition keys (Route 53 developer guide, "Using IAM policy conditions for fine-grained access control"). */
@@ -137,7 +153,7 @@ export function normalizedRecordName(name: string): string {
 
 /**
  * The app deployer's IAM policy: the app's own DNS records, its own stack's state, a read of the platform's
- * checkpoint, and the secrets key. Every action here is in APP_DEPLOYER_NEEDS; nothing else.
+ * handoff parameter, and the secrets key. Nothing of the platform's state: not even its checkpoint. Every action here is in APP_DEPLOYER_NEEDS; nothing else.
  */
 export function appDeployerPolicy(s: AppDeployerScope): PolicyDocument {
     const zone = `arn:${s.partition}:route53:::hostedzone/${s.hostedZoneId}`;
@@ -177,12 +193,10 @@ export function appDeployerPolicy(s: AppDeployerScope): PolicyDocument {
             // stack.json, its .bak and .gz forms; the lock, history and backup objects.
             Resource: own.map((p) => object(`${p}*`)),
         },
-        {
-            Sid: "ReadBackendAndPlatform",
-            Effect: "Allow",
-            Action: "s3:GetObject",
-            Resource: [object(`${root}/meta.yaml`), object(`${root}/stacks/${s.platformProject}/${s.platformStack}.json*`)],
-        },
+        // The backend's meta.yaml (its format version), read before any stack.
+        { Sid: "ReadBackend", Effect: "Allow", Action: "s3:GetObject", Resource: object(`${root}/meta.yaml`) },
+        // What the platform hands the app, and nothing else the platform holds.
+        { Sid: "ReadAppPlatform", Effect: "Allow", Action: "ssm:GetParameter", Resource: s.appPlatformParameterArn },
     ];
     if (s.secretsKeyArn) statements.push({ Sid: "SecretsProvider", Effect: "Allow", Action: ["kms:Encrypt", "kms:Decrypt"], Resource: s.secretsKeyArn });
     if (s.stateKeyArn) {

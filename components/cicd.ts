@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { APP_DEPLOYER_GROUP, appDeployerPolicy, appKubernetesNeeds, kubernetesRules } from "./app-deployer";
+import { APP_DEPLOYER_GROUP, appDeployerPolicy, appKubernetesNeeds, kubernetesRules, parameterArn } from "./app-deployer";
 import { partitionOf } from "./cluster";
 import { pinnedRelease } from "./helm";
 import { exposeService, IngressGateway } from "./ingress";
@@ -29,9 +29,8 @@ export interface AppPlace {
     /** The app stack in the state backend. */
     project: string;
     stack: string;
-    /** This platform stack, as the app's StackReference reads it. */
-    platformProject: string;
-    platformStack: string;
+    /** The SSM parameter this platform stack hands the app its appPlatform in (the deployer may read it alone). */
+    platformParameterName: string;
     /** The app stack's secrets-provider key (awskms://), if it uses one. */
     secretsKeyArn?: string;
     /** The state bucket's SSE-KMS key, if it has one. */
@@ -131,11 +130,13 @@ export class CiCd extends pulumi.ComponentResource {
         const { bucket, prefix } = stateBucketOf(args.stateBackendUrl);
         new aws.iam.RolePolicy(`${name}-deploy`, {
             role: deployRole.name,
-            policy: JSON.stringify(appDeployerPolicy({
+            // The parameter's ARN names the account, which only the caller's identity tells.
+            policy: aws.getCallerIdentityOutput({}, { parent: this }).accountId.apply((accountId) => JSON.stringify(appDeployerPolicy({
                 partition, hostedZoneId: args.app.hostedZoneId, recordNames: args.app.recordNames, stateBucket: bucket, statePrefix: prefix,
-                appProject: args.app.project, appStack: args.app.stack, platformProject: args.app.platformProject, platformStack: args.app.platformStack,
+                appProject: args.app.project, appStack: args.app.stack,
+                appPlatformParameterArn: parameterArn(partition, args.region, accountId, args.app.platformParameterName),
                 secretsKeyArn: args.app.secretsKeyArn, stateKeyArn: args.app.stateKeyArn,
-            })),
+            }))),
         }, { parent: this });
         const accessEntry = new aws.eks.AccessEntry(`${name}-deploy`, {
             clusterName: args.clusterName,

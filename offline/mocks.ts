@@ -6,17 +6,30 @@ import { AlbIngress, albIngressesOf, buildAlbs } from "./models/lbc-ingress-grou
 
 export { ACCOUNT_ID } from "./models/ids";
 
-/** Outputs of the stacks a StackReference may read, by fully qualified name (org/project/stack). */
-const STACK_OUTPUTS = new Map<string, { outputs: Record<string, unknown>; secretOutputNames: string[] }>();
+/**
+ * The SSM parameters that exist in the account, by region and name: only what a planned stack created (its
+ * `aws:ssm/parameter:Parameter` resources, as its `up` would leave them), nothing else.
+ */
+const PARAMETERS = new Map<string, { name: string; type: string; value: string; arn: string }>();
+const parameterKey = (region: string, name: string) => `${region}|${name}`;
 
-/** Makes a planned stack's outputs readable by StackReference, as the backend holds them after its `up`. */
-export function publishStackOutputs(name: string, outputs: Record<string, unknown>, secretOutputNames: string[] = []): void {
-    STACK_OUTPUTS.set(name, { outputs, secretOutputNames });
+/** Makes a planned stack's SSM parameters exist, in the region its provider deploys to, as after its `up`. */
+export function publishParameters(resources: { type: string; inputs: Record<string, unknown> }[], region: string): void {
+    for (const r of resources.filter((x) => x.type === "aws:ssm/parameter:Parameter")) {
+        const name = String(r.inputs.name);
+        const value = String(r.inputs.insecureValue ?? r.inputs.value);
+        PARAMETERS.set(parameterKey(region, name), { name, type: String(r.inputs.type), value, arn: parameterArn(region, name) });
+    }
 }
 
-/** Forgets every published stack (a test that publishes none sees an empty backend). */
-export function forgetStackOutputs(): void {
-    STACK_OUTPUTS.clear();
+/** Forgets every parameter (a test that publishes none sees an empty account). */
+export function forgetParameters(): void {
+    PARAMETERS.clear();
+}
+
+/** arn:aws:ssm:<region>:<account>:parameter/<name without its leading slash> (AWS Service Authorization Reference, AWS Systems Manager). */
+function parameterArn(region: string, name: string): string {
+    return `arn:aws:ssm:${region}:${ACCOUNT_ID}:parameter/${name.replace(/^\//, "")}`;
 }
 
 /**
@@ -28,6 +41,8 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
     private readonly clusters = new Map<string, Record<string, any>>();
     /** Every Ingress so far: the load balancer controller reconciles an IngressGroup as a whole. */
     private readonly ingresses: AlbIngress[] = [];
+    /** The region of each explicit AWS provider, by name: a data source reads the region its provider names. */
+    private readonly providerRegions = new Map<string, string>();
 
     /**
      * @param deployer the principal running `pulumi up` (EKS gives it the bootstrap admin entry); by default the
@@ -79,14 +94,23 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
                     id: inputs.name ?? name,
                     state: { ...inputs, arn: arn("ecr", `repository/${inputs.name ?? name}`), repositoryUrl: `${ACCOUNT_ID}.dkr.ecr.${region}.amazonaws.com/${inputs.name ?? name}` },
                 };
-            // The engine's builtin provider reads the referenced stack's outputs from the backend and fails when the
-            // stack does not exist (pulumi/pulumi pkg/resource/deploy/builtins.go readStackReference; sdk/nodejs/stackReference.ts).
-            case "pulumi:pulumi:StackReference": {
-                const stackName = String(inputs.name ?? args.id ?? name);
-                const stack = STACK_OUTPUTS.get(stackName);
-                if (!stack) throw new RejectedByUpstream(type, `unknown stack "${stackName}" (planned stacks: ${[...STACK_OUTPUTS.keys()].join(", ") || "none"})`);
-                return { id: stackName, state: { name: stackName, outputs: stack.outputs, secretOutputNames: stack.secretOutputNames } };
+            case "aws:ssm/parameter:Parameter": {
+                // PutParameter: a name of up to 2048 characters whose path has at most 15 levels; a Standard
+                // parameter's value is at most 4 KB (AWS Systems Manager API reference, PutParameter).
+                const paramName = String(inputs.name ?? name);
+                // pulumi-aws takes the value as `value` (always made secret) or `insecureValue` (plain, String types only).
+                if ((inputs.value === undefined) === (inputs.insecureValue === undefined)) throw new RejectedByUpstream(type, `${paramName}: exactly one of value and insecureValue is required`);
+                if (inputs.insecureValue !== undefined && inputs.type === "SecureString") throw new RejectedByUpstream(type, `${paramName}: insecureValue is not valid with type SecureString`);
+                const value = String(inputs.insecureValue ?? inputs.value);
+                if ((inputs.tier ?? "Standard") === "Standard" && Buffer.byteLength(value) > 4096) {
+                    throw new RejectedByUpstream(type, `ValidationException: Standard tier parameters support a maximum parameter value of 4096 characters (${paramName} has ${Buffer.byteLength(value)})`);
+                }
+                if (paramName.length > 2048 || paramName.split("/").length - 1 > 15) throw new RejectedByUpstream(type, `ValidationException: parameter name ${paramName} is too long or too deep`);
+                return { id: paramName, state: { ...inputs, name: paramName, arn: parameterArn(region, paramName), version: 1, insecureValue: inputs.insecureValue } };
             }
+            case "pulumi:providers:aws":
+                this.providerRegions.set(name, String(inputs.region ?? region));
+                return { id: `${name}-id`, state: inputs };
             case "aws:route53/record:Record":
                 return { id: `${inputs.zoneId}_${inputs.name}_${inputs.type}`, state: { ...inputs, fqdn: String(inputs.name).replace(/\.$/, "") } };
             case "kubernetes:networking.k8s.io/v1:Ingress": {
@@ -126,6 +150,26 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
                 return { partition: "aws", dnsSuffix: "amazonaws.com" };
             case "aws:lb/getHostedZoneId:getHostedZoneId":
                 return { id: "ZWKZPGTI48KDX" };
+            // GetParameter in the provider's region (terraform-provider-aws ssm_parameter data source): a parameter
+            // only a planned stack's up created, else the API's ParameterNotFound fails the read, and the program.
+            case "aws:ssm/getParameter:getParameter": {
+                // A provider reference is "<urn>::<id>"; the URN's last part is the provider's name.
+                const providerName = args.provider ? args.provider.split("::").slice(-2, -1)[0] : undefined;
+                // No explicit provider: the default provider, configured by the stack's aws:region.
+                const region = (providerName && this.providerRegions.get(providerName)) || new pulumi.Config("aws").get("region") || this.region;
+                const name = String(args.inputs.name);
+                const p = PARAMETERS.get(parameterKey(region, name));
+                if (!p) {
+                    // The engine answers a failed invoke with a gRPC error whose details the SDK rethrows
+                    // (pulumi/pulumi pkg/resource/deploy/source_eval.go; sdk/nodejs/runtime/invoke.ts).
+                    const message = `invocation of ${args.token} returned an error: invoking ${args.token}: 1 error occurred:\n\t* reading SSM Parameter (${name}): `
+                        + `operation error SSM: GetParameter, https response error StatusCode: 400, ParameterNotFound: (region ${region})`;
+                    throw Object.assign(new Error(message), { details: message });
+                }
+                // A String parameter's value comes back as stored, in `insecureValue` too (which the data source leaves
+                // empty for a SecureString); withDecryption only matters for a SecureString.
+                return { id: p.name, name: p.name, arn: p.arn, type: p.type, value: p.value, insecureValue: p.type === "SecureString" ? "" : p.value, version: 1, withDecryption: args.inputs.withDecryption ?? true };
+            }
             default:
                 return args.inputs;
         }

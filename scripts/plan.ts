@@ -20,7 +20,7 @@ import { evaluateApp, onOneCluster, readAppStackConfig } from "../appstack/plan"
 export const USAGE = `usage: npm run plan -- [<stack> | --stack-file <dir>/Pulumi.<stack>.yaml] [--layer platform|app] [--out <dir>] [--config ns:key=value]... [--quiet]
   <stack>       a stack of this project: reads Pulumi.<stack>.yaml beside Pulumi.yaml (default dev)
   --layer       platform (default), or app: plans the platform stack, then appstack/Pulumi.<stack>.yaml on its
-                outputs (StackReference); writes plan/app-<stack>.json; --config then sets the app stack's settings
+                app-platform SSM parameter; writes plan/app-<stack>.json; --config then sets the app stack's settings
   --stack-file  a stack file kept elsewhere (a proposed change, a test fixture)
   --out         where plan/<stack>.json and plan/<stack>.md go (default plan/)
   --config      overrides one setting, as pulumi up -c does (repeatable)

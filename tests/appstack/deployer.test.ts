@@ -21,10 +21,13 @@ const KEY = `arn:aws:kms:ap-northeast-2:${ACCOUNT_ID}:key/11111111-2222-3333-444
 // The key policy AWS gives a new key: it lets IAM policies of the account grant use of the key (KMS developer guide, "Default key policy").
 const DEFAULT_KEY_POLICY = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT_ID}:root` }, Action: "kms:*", Resource: "*" }] };
 
-/** The resource types an app stack's `up` touches: its resources, its providers, the stack itself and its secrets provider. */
+/**
+ * What an app stack's `up` touches: its resources, its providers, the stack itself, its secrets provider, and the
+ * data source it reads the platform's handoff with (the recorder keeps registrations, not invokes).
+ */
 function typesOfUp(app: Plan): string[] {
     const types = new Set(app.resources.filter((r) => r.custom || r.type.startsWith("pulumi:providers:")).map((r) => r.type));
-    return [...types, "pulumi:pulumi:Stack", "pulumi:pulumi:StackReference", "pulumi:secrets:awskms"].sort();
+    return [...types, "pulumi:pulumi:Stack", "aws:ssm/getParameter:getParameter", "pulumi:secrets:awskms"].sort();
 }
 
 async function allowed(policy: unknown, action: string, resource: string, context: Record<string, string | string[]> = {}, resourcePolicy?: unknown): Promise<boolean> {
@@ -100,7 +103,7 @@ describe("the app deployer's rights are exactly what the app stack's up needs", 
         assert.ok(await allowed(policy, "route53:GetChange", "arn:aws:route53:::change/C0123456789"));
     });
 
-    it("simulated: the app stack's state may be written, the platform's only read, and nothing else in the bucket", async () => {
+    it("simulated: the app stack's state may be written, the platform's not even read, and nothing else in the bucket", async () => {
         const policy = policyOf(platform);
         const own = `${STATE}/stacks/eks-platform-app/dev.json`;
         for (const action of ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]) {
@@ -108,7 +111,11 @@ describe("the app deployer's rights are exactly what the app stack's up needs", 
             assert.ok(await allowed(policy, action, `${STATE}/locks/eks-platform-app/dev/0123.json`), `${action} lock`);
             assert.ok(await allowed(policy, action, `${STATE}/history/eks-platform-app/dev/dev-1.history.json`), `${action} history`);
         }
-        assert.ok(await allowed(policy, "s3:GetObject", `${STATE}/stacks/eks-platform/dev.json`), "read the platform's outputs");
+        // The platform's state, data key included, is not the app's to read: the handoff is the SSM parameter.
+        for (const key of ["stacks/eks-platform/dev.json", "stacks/eks-platform/dev.json.bak", "stacks/eks-platform/dev.json.gz", "history/eks-platform/dev/dev-1.checkpoint.json"]) {
+            assert.ok(!await allowed(policy, "s3:GetObject", `${STATE}/${key}`), `read the platform's ${key}`);
+        }
+        assert.ok(await allowed(policy, "s3:GetObject", `${STATE}/meta.yaml`), "the backend's meta.yaml");
         for (const action of ["s3:PutObject", "s3:DeleteObject"]) {
             assert.ok(!await allowed(policy, action, `${STATE}/stacks/eks-platform/dev.json`), `${action} on the platform's state`);
             assert.ok(!await allowed(policy, action, `${STATE}/stacks/eks-platform-app/prod.json`), `${action} on the prod app's state`);
@@ -116,6 +123,20 @@ describe("the app deployer's rights are exactly what the app stack's up needs", 
         assert.ok(!await allowed(policy, "s3:GetObject", `${STATE}/stacks/eks-platform/prod.json`), "prod platform's state");
         assert.ok(await allowed(policy, "s3:ListBucket", STATE_BUCKET, { "s3:prefix": "eks-platform/.pulumi/locks/eks-platform-app/dev/" }));
         assert.ok(!await allowed(policy, "s3:ListBucket", STATE_BUCKET, { "s3:prefix": "eks-platform/.pulumi/stacks/" }));
+    });
+
+    it("simulated: the platform's app-platform parameter may be read, no other parameter, and not written", async () => {
+        const policy = policyOf(platform);
+        const parameter = (name: string, region = "ap-northeast-2") => `arn:aws:ssm:${region}:${ACCOUNT_ID}:parameter/${name}`;
+        const own = platform.resources.find((r) => r.type === "aws:ssm/parameter:Parameter")!;
+        assert.strictEqual(own.inputs.name, "/eks-platform/dev/app-platform");
+        assert.ok(await allowed(policy, "ssm:GetParameter", parameter("eks-platform/dev/app-platform")), "the app-platform parameter");
+        assert.ok(!await allowed(policy, "ssm:GetParameter", parameter("eks-platform/prod/app-platform")), "prod's parameter");
+        assert.ok(!await allowed(policy, "ssm:GetParameter", parameter("eks-platform/dev/other")), "another parameter of the platform");
+        assert.ok(!await allowed(policy, "ssm:GetParameter", parameter("eks-platform/dev/app-platform", "us-east-1")), "the same name in another region");
+        for (const action of ["ssm:GetParameters", "ssm:GetParametersByPath", "ssm:PutParameter", "ssm:DeleteParameter"]) {
+            assert.ok(!await allowed(policy, action, parameter("eks-platform/dev/app-platform")), action);
+        }
     });
 
     it("simulated: nothing the old deploy role had that the app does not need", async () => {

@@ -1,9 +1,8 @@
-/** The two layers: the platform stack prepares the app's place; the app stack fills it from the platform's outputs alone. */
+/** The two layers: the platform stack prepares the app's place; the app stack fills it from what the platform hands over alone (its SSM parameter). */
 import * as assert from "assert";
 import { evaluateApp, qualifiedStackName, readAppStackConfig } from "../../appstack/plan";
 import { APP_PLATFORM_OUTPUT } from "../../appstack/program";
 import { parseAppConfig } from "../../config/app";
-import { forgetStackOutputs } from "../../offline/mocks";
 import { Plan } from "../../offline/plan";
 import { RecordedResource } from "../helpers/harness";
 import { IMAGE_TAG, planFor } from "../helpers/plans";
@@ -61,35 +60,53 @@ describe("layers: the app stack", () => {
             assert.deepStrictEqual([record.inputs.zoneId, record.inputs.name], [p.gateway.hostedZoneId, p.host]);
             const kubeconfig = JSON.parse(String(one("pulumi:providers:kubernetes").inputs.kubeconfig));
             assert.strictEqual(kubeconfig.clusters[0].cluster.server, p.clusterEndpoint);
-            assert.strictEqual(one("pulumi:providers:aws").inputs.region, platform.outputs.region);
+            const providers = byType(app, "pulumi:providers:aws");
+            assert.deepStrictEqual(providers.map((r) => [r.name, r.inputs.region]).sort(), [["aws", platform.outputs.region], ["platform-handoff", platform.outputs.region]]);
             assert.strictEqual(app.outputs.appUrl, platform.outputs.appUrl);
         });
     }
 
-    it("reads the platform through a StackReference, which fails for a stack the backend does not hold", async () => {
+    it("reads the platform's SSM parameter, which fails with ParameterNotFound where the platform created none", async () => {
         const { app } = await appPlanFor("dev");
         assert.strictEqual(app.outputs.platformStack, qualifiedStackName("eks-platform", "dev"));
         const platform = await planFor("dev");
-        const values = readAppStackConfig("dev", { "app:imageTag": IMAGE_TAG, "app:platformStack": "organization/eks-platform/staging" });
-        await assert.rejects(evaluateApp("dev", values, platform), /unknown stack "organization\/eks-platform\/staging"/);
+        const config = (overrides: Record<string, string>) => readAppStackConfig("dev", { "app:imageTag": IMAGE_TAG, ...overrides });
+        // A platform stack that was never deployed.
+        await assert.rejects(evaluateApp("dev", config({ "app:platformStack": "organization/eks-platform/staging" }), platform),
+            /reading SSM Parameter \(\/eks-platform\/staging\/app-platform\)[\s\S]*ParameterNotFound/);
+        // The right stack, read in another region than the platform's.
+        await assert.rejects(evaluateApp("dev", config({ "aws:region": "us-east-1" }), platform), /ParameterNotFound: \(region us-east-1\)/);
+        // A platform whose up did not write the parameter (one from before the handoff): its outputs alone are not enough.
+        const withoutParameter: Plan = { ...platform, resources: platform.resources.filter((r) => r.type !== "aws:ssm/parameter:Parameter") };
+        await assert.rejects(evaluateApp("dev", config({}), withoutParameter), /ParameterNotFound/);
     });
 
-    it("follows the platform's outputs, not its config: a changed certificate and zone reach the app", async () => {
+    it("the platform writes its appPlatform output, unchanged and unsecret, to a Standard String parameter named for its stack", async () => {
+        for (const stack of ["dev", "prod"] as const) {
+            const platform = await planFor(stack);
+            const parameters = byType(platform, "aws:ssm/parameter:Parameter");
+            assert.deepStrictEqual(parameters.map((r) => [r.inputs.name, r.inputs.type, r.inputs.tier]), [[`/eks-platform/${stack}/app-platform`, "String", "Standard"]]);
+            assert.deepStrictEqual(JSON.parse(String(parameters[0].inputs.insecureValue)), platform.outputs[APP_PLATFORM_OUTPUT]);
+        }
+    });
+
+    it("follows what the platform hands over, not its config: a changed certificate and zone reach the app", async () => {
         const platform = await planFor("dev");
         const p = platform.outputs[APP_PLATFORM_OUTPUT] as any;
-        const changed: Plan = { ...platform, outputs: { ...platform.outputs, [APP_PLATFORM_OUTPUT]: { ...p, gateway: { ...p.gateway, certificateArn: "arn:aws:acm:ap-northeast-2:123456789012:certificate/other", hostedZoneId: "ZOTHERZONE0123456789" } } } };
-        try {
-            const app = await evaluateApp("dev", readAppStackConfig("dev", { "app:imageTag": IMAGE_TAG }), changed);
-            const ingress = byType(app, "kubernetes:networking.k8s.io/v1:Ingress")[0];
-            assert.strictEqual((ingress.inputs.metadata as any).annotations["alb.ingress.kubernetes.io/certificate-arn"], "arn:aws:acm:ap-northeast-2:123456789012:certificate/other");
-            assert.strictEqual(byType(app, "aws:route53/record:Record")[0].inputs.zoneId, "ZOTHERZONE0123456789");
-        } finally {
-            forgetStackOutputs();
-        }
+        const handedOver = { ...p, gateway: { ...p.gateway, certificateArn: "arn:aws:acm:ap-northeast-2:123456789012:certificate/other", hostedZoneId: "ZOTHERZONE0123456789" } };
+        const changed: Plan = {
+            ...platform,
+            resources: platform.resources.map((r) => r.type === "aws:ssm/parameter:Parameter" ? { ...r, inputs: { ...r.inputs, insecureValue: JSON.stringify(handedOver) } } : r),
+        };
+        const app = await evaluateApp("dev", readAppStackConfig("dev", { "app:imageTag": IMAGE_TAG }), changed);
+        const ingress = byType(app, "kubernetes:networking.k8s.io/v1:Ingress")[0];
+        assert.strictEqual((ingress.inputs.metadata as any).annotations["alb.ingress.kubernetes.io/certificate-arn"], "arn:aws:acm:ap-northeast-2:123456789012:certificate/other");
+        assert.strictEqual(byType(app, "aws:route53/record:Record")[0].inputs.zoneId, "ZOTHERZONE0123456789");
     });
 
     it("takes no platform setting from its own config, and refuses an up without an image tag", () => {
         assert.throws(() => parseAppConfig({ "app:platformStack": "organization/eks-platform/dev", "app:imageTag": IMAGE_TAG, "dns:domain": "x.example.com" }, "dev"), /dns:domain: is not an app stack setting/);
+        assert.throws(() => parseAppConfig({ "app:platformStack": "organization/eks-platform/dev", "app:imageTag": IMAGE_TAG }, "dev"), /aws:region: is required/);
         assert.throws(() => parseAppConfig({ "app:platformStack": "organization/eks-platform/dev" }, "dev"), /app:imageTag: is required/);
         assert.throws(() => parseAppConfig({ "app:platformStack": "dev", "app:imageTag": IMAGE_TAG }, "dev"), /app:platformStack: "dev" is not org\/project\/stack/);
     });

@@ -15,7 +15,7 @@ const REPO_URL = "123456789012.dkr.ecr.ap-northeast-2.amazonaws.com/eks-platform
 const PASSWORD = "s3cr3t-admin-password";
 const APP_PLACE = {
     namespace: "app", podLabels: { "app.kubernetes.io/name": "app", "app.kubernetes.io/part-of": "platform" }, podPort: 8080, formerOwner: "app", hostedZoneId: "Z0123456789ABCDEFGHIJ", recordNames: [`app.${DOMAIN}`],
-    project: "eks-platform-app", stack: "dev", platformProject: "eks-platform", platformStack: "dev",
+    project: "eks-platform-app", stack: "dev", platformParameterName: "/eks-platform/dev/app-platform",
 };
 
 function jenkinsSettings(overrides: Partial<JenkinsSettings> = {}): JenkinsSettings {
