@@ -7,6 +7,7 @@ import { Cluster } from "./components/cluster";
 import { ContainerLogs } from "./components/container-logs";
 import { Ingress } from "./components/ingress";
 import { JENKINS_SCRAPE_TARGET } from "./components/jenkins";
+import { Karpenter } from "./components/karpenter";
 import { Network } from "./components/network";
 import { trafficSourcesOf } from "./components/network-policies";
 import { Observability } from "./components/observability";
@@ -91,6 +92,19 @@ const ingress = new Ingress(name, {
     resourceTags: { ...config.tags, ManagedBy: "aws-load-balancer-controller" },
 }, { providers: [awsProvider] });
 
+// The nodes for everything but the system pods: pools from config, launched and removed by Karpenter.
+const karpenter = new Karpenter(name, {
+    clusterName: config.cluster.name,
+    region: config.region,
+    oidc: cluster.oidc,
+    provider: cluster.provider,
+    pools: config.karpenter.pools,
+    diskSizeGiB: config.cluster.nodeGroup.diskSizeGiB,
+    // Its chart makes a Service, which the load balancer controller's webhook must admit.
+    clusterReady: [...cluster.workloadsReady, ingress.controller],
+    tags: { ...config.tags, ManagedBy: "karpenter" },
+}, { providers: [awsProvider] });
+
 const registry = new Registry(name, {
     repositoryName: `${name}/app`,
     keepImages: config.app.keepImages,
@@ -171,6 +185,7 @@ export const jenkinsAgentRoleArn = cicd.agentRoleArn;
 export const jenkinsUrl = cicd.jenkinsUrl;
 export const grafanaUrl = observability.grafanaUrl;
 export const containerLogGroups = containerLogs.logGroupNames;
+export const karpenterInterruptionQueue = karpenter.queueName;
 export const kubeconfig = pulumi.secret(cluster.kubeconfig);
 
 // Everything the app stack reads (appstack/program.ts, through the SSM parameter below): nothing secret, nothing else.

@@ -6,6 +6,7 @@ import { NodeGroupSettings } from "../config";
 import { addonVersionsFor, METRICS_SERVER } from "./addons";
 import { pinnedRelease } from "./helm";
 import { irsaRole, OidcIdentity } from "./irsa";
+import { KARPENTER_DISCOVERY_TAG } from "./network";
 
 export interface ClusterArgs {
     name: string;
@@ -260,6 +261,13 @@ export class Cluster extends pulumi.ComponentResource {
         this.clusterSecurityGroupId = cluster.clusterSecurityGroupId;
         this.kubeconfig = pulumi.secret(cluster.kubeconfigJson);
         this.nodeRoleArn = nodeRole.arn;
+        // The security group EKS made for the cluster, which the managed nodes get (a launch template without
+        // security groups): Karpenter's nodes join it too, so nodes of both kinds reach each other and the API.
+        new aws.ec2.Tag(`${name}-karpenter-discovery`, {
+            resourceId: cluster.eksCluster.apply((c) => c.vpcConfig.clusterSecurityGroupId),
+            key: KARPENTER_DISCOVERY_TAG,
+            value: args.name,
+        }, { parent: this });
 
         const addon = (addonName: keyof typeof versions, extra: Partial<aws.eks.AddonArgs>, dependsOn: pulumi.Resource[]) =>
             new aws.eks.Addon(`${name}-${addonName === "aws-ebs-csi-driver" ? "ebs-csi" : addonName}`, {

@@ -14,6 +14,8 @@ export interface ReleaseArgs {
     values: pulumi.Input<Record<string, unknown>>;
     /** Seconds Helm waits for the release's pods; Helm's default is 300. */
     timeout?: number;
+    /** Leave the chart's crds/ directory alone (another release owns those CRDs). */
+    skipCrds?: boolean;
 }
 
 /**
@@ -21,15 +23,20 @@ export interface ReleaseArgs {
  * or upgrade never leaves half a release behind.
  */
 export function pinnedRelease(name: string, pin: PinnedChart, args: ReleaseArgs, opts: pulumi.CustomResourceOptions): k8s.helm.v3.Release {
+    // An OCI registry is no chart repository (no index.yaml): pulumi-kubernetes resolves an oci:// chart by its full
+    // reference and looks an unqualified chart up in repositoryOpts.repo's index (provider/pkg/provider/helm_release.go
+    // resolveChartName, locateChart).
+    const oci = pin.repo.startsWith("oci://");
     return new k8s.helm.v3.Release(name, {
         name: args.releaseName,
-        chart: pin.chart,
+        chart: oci ? `${pin.repo}/${pin.chart}` : pin.chart,
         version: pin.chartVersion,
-        repositoryOpts: { repo: pin.repo },
+        repositoryOpts: oci ? undefined : { repo: pin.repo },
         namespace: args.namespace,
         atomic: true,
         cleanupOnFail: true,
         timeout: args.timeout,
+        skipCrds: args.skipCrds,
         values: args.values,
     }, opts);
 }

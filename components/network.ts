@@ -12,10 +12,17 @@ export interface NetworkArgs {
     tags?: Record<string, string>;
 }
 
-/** Tags the AWS Load Balancer Controller uses to discover subnets for internet-facing and internal load balancers. */
+/** The tag Karpenter's node class selects its subnets and security groups by (components/karpenter.ts). */
+export const KARPENTER_DISCOVERY_TAG = "karpenter.sh/discovery";
+
+/**
+ * Tags the AWS Load Balancer Controller uses to discover subnets for internet-facing and internal load balancers;
+ * private subnets also carry Karpenter's discovery tag, so the nodes it launches land there and nowhere public.
+ */
 export function subnetTags(kind: "public" | "private", clusterName: string): Record<string, string> {
     const role = kind === "public" ? "kubernetes.io/role/elb" : "kubernetes.io/role/internal-elb";
-    return { [role]: "1", [`kubernetes.io/cluster/${clusterName}`]: "shared" };
+    const karpenter: Record<string, string> = kind === "private" ? { [KARPENTER_DISCOVERY_TAG]: clusterName } : {};
+    return { [role]: "1", [`kubernetes.io/cluster/${clusterName}`]: "shared", ...karpenter };
 }
 
 // The subnet arithmetic (awsx's, and the masks asked of it) is pure and shared with config and the offline model.

@@ -6,6 +6,7 @@ import {
     imageTagProblem, parseCidr, parseJson, partitionOf, REGION, stackNameProblem,
 } from "./checks";
 import { AwsProviderSettings, awsProviderSettings } from "./provider";
+import { KARPENTER_KEYS, KarpenterSettings, parseKarpenter } from "./karpenter";
 
 export { ConfigError } from "./problems";
 
@@ -100,6 +101,7 @@ export interface PlatformConfig {
         /** Days AWS Backup keeps each daily recovery point. */
         readonly retentionDays: number;
     };
+    readonly karpenter: KarpenterSettings;
 }
 
 /** Where Alertmanager sends alerts; the webhook URLs and SMTP password are secrets (PlatformSecrets). */
@@ -176,6 +178,7 @@ export const KNOWN_KEYS: Record<string, readonly string[]> = {
     observability: ["retention", "prometheusStorage", "alertmanagerStorage", "grafanaStorage", "errorRatio", "p99Seconds", "grafanaAdminPassword",
         "alertSlackChannel", "alertSlackWebhookUrl", "alertEmailTo", "alertEmailFrom", "smtpSmarthost", "smtpUsername", "smtpPassword", "heartbeat", "heartbeatUrl"],
     backup: ["retentionDays"],
+    karpenter: KARPENTER_KEYS,
 };
 
 /** Secret keys: never read as plain strings; the offline plan supplies placeholders for them. */
@@ -439,6 +442,7 @@ export function parseConfig(raw: RawConfig, project: string, stack: string): Pla
     if (!(p99Seconds > 0 && p99Seconds <= 60)) problems.add("observability:p99Seconds", `${get("observability:p99Seconds")} is not a number of seconds (0..60] in decimal digits`);
 
     const alerts = alertReceivers(problems, get, env);
+    const karpenter = parseKarpenter(problems, get, env, jenkins);
     const backupRetentionDays = checkInt(problems, "backup:retentionDays", get("backup:retentionDays"), d.backupRetentionDays, { min: 1, max: 3650 });
 
     problems.throwIfAny(stack);
@@ -466,6 +470,7 @@ export function parseConfig(raw: RawConfig, project: string, stack: string): Pla
         cicd: { jenkins, gitRepoUrl, gitBranch, storageSize, stateBackendUrl: stateBackendUrl!, trustedDeployerArns, promoteTo, appSecretsKeyArn, stateKeyArn, pipelineEgressCidrs },
         observability: { retention, prometheusStorage, alertmanagerStorage, grafanaStorage, errorRatio, p99Seconds, alerts },
         backup: { retentionDays: backupRetentionDays },
+        karpenter,
     });
 }
 

@@ -22,6 +22,8 @@ export const CHART_RELEASES: Record<string, ChartReleases> = {
     grafana: { repos: ["https://grafana-community.github.io/helm-charts"], versions: ["12.11.1"] },
     jenkins: { repos: ["https://charts.jenkins.io"], versions: ["5.9.53"] },
     karpenter: { repos: ["oci://public.ecr.aws/karpenter"], versions: ["1.14.1"] },
+    // charts/karpenter-crd/Chart.yaml @ c88abbba: version 1.14.1 (shared/reference/karpenter/versions.yaml crdChartOci).
+    "karpenter-crd": { repos: ["oci://public.ecr.aws/karpenter"], versions: ["1.14.1"] },
     "metrics-server": { repos: ["https://kubernetes-sigs.github.io/metrics-server"], versions: ["3.13.0"] },
 };
 

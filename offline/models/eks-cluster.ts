@@ -247,6 +247,8 @@ export async function eksCluster(name: string, inputs: Record<string, any>, ctx:
                 version: inputs.version,
                 accessConfig: eks.inputs.accessConfig,
                 upgradePolicy: eks.inputs.upgradePolicy,
+                // The security group EKS creates itself (eks-cluster-sg-<name>), which managed nodes get.
+                vpcConfig: { clusterSecurityGroupId: awsId("sg", `${clusterName}-eks-cluster-sg`) },
             },
         },
         children: all,

@@ -1,0 +1,134 @@
+/**
+ * Karpenter's NodePools from stack config: `karpenter:general` and `karpenter:ci`, each a JSON object whose fields
+ * override the environment's defaults. The system managed node group keeps its `cluster:*` keys.
+ */
+import { INSTANCE_TYPES } from "../offline/data/instance-types";
+import { Problems } from "./problems";
+
+export type PoolName = "general" | "ci";
+export type KarpenterCapacityType = "spot" | "on-demand";
+
+export interface PoolSettings {
+    readonly name: PoolName;
+    /** The pool's `node.kubernetes.io/instance-type In` list: what the cost and capacity checks price and size. */
+    readonly instanceTypes: readonly string[];
+    /** May the pool launch spot? general adds on-demand to spot; ci is spot only. */
+    readonly spot: boolean;
+    readonly capacityTypes: readonly KarpenterCapacityType[];
+    /** `spec.limits.cpu`, in vCPU. */
+    readonly cpuLimit: number;
+    /** `spec.limits.memory`, in GiB. */
+    readonly memoryLimitGi: number;
+    /** The pool's usual size, for the cost estimate (annotation platform/expected-nodes). */
+    readonly expectedNodes: number;
+    /** `spec.disruption.budgets[0].nodes`: how many nodes Karpenter may disrupt at once (a count or a percentage). */
+    readonly disruptionBudget: string;
+    /** `spec.disruption.consolidateAfter`. */
+    readonly consolidateAfter: string;
+}
+
+export interface KarpenterSettings {
+    /** general always; ci where Jenkins runs. */
+    readonly pools: readonly PoolSettings[];
+}
+
+export const KARPENTER_KEYS = ["general", "ci"] as const;
+
+type PoolFields = Omit<PoolSettings, "name" | "capacityTypes">;
+
+const DEFAULTS: Record<"dev" | "prod", Record<PoolName, PoolFields>> = {
+    dev: {
+        general: { instanceTypes: ["t3.large", "t3a.large", "m6i.large", "m6a.large"], spot: true, cpuLimit: 16, memoryLimitGi: 64, expectedNodes: 2, disruptionBudget: "20%", consolidateAfter: "5m" },
+        ci: { instanceTypes: ["t3.xlarge", "t3a.xlarge", "m6i.xlarge", "m6a.xlarge"], spot: true, cpuLimit: 16, memoryLimitGi: 64, expectedNodes: 0, disruptionBudget: "100%", consolidateAfter: "1m" },
+    },
+    prod: {
+        general: { instanceTypes: ["m6i.xlarge", "m6a.xlarge", "m7i.xlarge"], spot: false, cpuLimit: 48, memoryLimitGi: 192, expectedNodes: 3, disruptionBudget: "1", consolidateAfter: "10m" },
+        ci: { instanceTypes: ["m6i.xlarge", "m6a.xlarge"], spot: true, cpuLimit: 16, memoryLimitGi: 64, expectedNodes: 0, disruptionBudget: "100%", consolidateAfter: "1m" },
+    },
+};
+
+/** The capacity types a pool asks Karpenter for: ci is spot whenever spot is allowed, general adds on-demand. */
+export function capacityTypesOf(name: PoolName, spot: boolean): KarpenterCapacityType[] {
+    if (!spot) return ["on-demand"];
+    return name === "ci" ? ["spot"] : ["spot", "on-demand"];
+}
+
+// The NodePool CRD's patterns (shared/reference/karpenter/crds/karpenter.sh_nodepools.yaml): budgets[].nodes and
+// disruption.consolidateAfter.
+const BUDGET = /^((100|[0-9]{1,2})%|[0-9]+)$/;
+const DURATION = /^(([0-9]+(s|m|h))+|Never)$/;
+const FIELDS = ["instanceTypes", "spot", "cpuLimit", "memoryLimitGi", "expectedNodes", "disruptionBudget", "consolidateAfter"];
+
+function parsePool(problems: Problems, name: PoolName, raw: string | undefined, fallback: PoolFields): PoolSettings {
+    const key = `karpenter:${name}`;
+    let given: Record<string, unknown> = {};
+    if (raw !== undefined) {
+        try {
+            const v = JSON.parse(raw);
+            if (typeof v !== "object" || v === null || Array.isArray(v)) problems.add(key, `must be an object with ${FIELDS.join(", ")}`);
+            else given = v;
+        } catch {
+            problems.add(key, "is not valid JSON");
+        }
+    }
+    for (const field of Object.keys(given).filter((f) => !FIELDS.includes(f))) problems.add(key, `"${field}" is not a pool setting (${FIELDS.join(", ")})`);
+    const merged = { ...fallback, ...given } as Record<string, unknown>;
+    const instanceTypes = merged.instanceTypes;
+    if (!Array.isArray(instanceTypes) || instanceTypes.length === 0 || !instanceTypes.every((t) => typeof t === "string")) {
+        problems.add(`${key}.instanceTypes`, "must be a non-empty list of instance types");
+    } else {
+        for (const t of instanceTypes.filter((x) => !(x in INSTANCE_TYPES))) {
+            problems.add(`${key}.instanceTypes`, `"${t}" is not in offline/data/instance-types.ts, so the cost estimate and capacity check cannot price or size it: add it there with its source`);
+        }
+        const arches = new Set(instanceTypes.map((t) => INSTANCE_TYPES[t]?.architecture).filter(Boolean));
+        // One EC2NodeClass with one AMI alias: its AMI architecture is chosen per instance, but the pods' images are not.
+        if (arches.size > 1) problems.add(`${key}.instanceTypes`, `mixes architectures (${[...arches].join(", ")}): the platform's images are built for one`);
+    }
+    if (typeof merged.spot !== "boolean") problems.add(`${key}.spot`, "must be true or false");
+    const count = (field: string, min: number, max: number) => {
+        const v = merged[field];
+        if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) problems.add(`${key}.${field}`, `must be a whole number from ${min} to ${max}`);
+        return Number(v);
+    };
+    const cpuLimit = count("cpuLimit", 1, 1000);
+    const memoryLimitGi = count("memoryLimitGi", 1, 8000);
+    const expectedNodes = count("expectedNodes", 0, 100);
+    const budget = String(merged.disruptionBudget);
+    if (!BUDGET.test(budget)) problems.add(`${key}.disruptionBudget`, `"${budget}" is not a node count or percentage (the NodePool CRD's budgets[].nodes)`);
+    const consolidateAfter = String(merged.consolidateAfter);
+    if (!DURATION.test(consolidateAfter)) problems.add(`${key}.consolidateAfter`, `"${consolidateAfter}" is not a duration such as 30s, 5m or Never`);
+
+    const types = Array.isArray(instanceTypes) ? (instanceTypes as string[]).filter((t) => t in INSTANCE_TYPES) : [];
+    if (types.length > 0 && Number.isInteger(cpuLimit) && Number.isInteger(memoryLimitGi)) {
+        // Karpenter launches a node only while the pool's total stays under its limits.
+        const largest = Math.max(...types.map((t) => INSTANCE_TYPES[t].vcpu));
+        const largestGi = Math.max(...types.map((t) => INSTANCE_TYPES[t].memoryMiB / 1024));
+        const nodes = Math.max(1, expectedNodes);
+        if (cpuLimit < largest * nodes) problems.add(`${key}.cpuLimit`, `${cpuLimit} vCPU cannot hold ${nodes} node(s) of up to ${largest} vCPU`);
+        if (memoryLimitGi < largestGi * nodes) problems.add(`${key}.memoryLimitGi`, `${memoryLimitGi} GiB cannot hold ${nodes} node(s) of up to ${largestGi} GiB`);
+    }
+    const spot = merged.spot === true;
+    return {
+        name,
+        instanceTypes: types,
+        spot,
+        capacityTypes: capacityTypesOf(name, spot),
+        cpuLimit,
+        memoryLimitGi,
+        expectedNodes,
+        disruptionBudget: budget,
+        consolidateAfter,
+    };
+}
+
+/** The pools of a stack; `jenkins` adds the ci pool its agents run on. */
+export function parseKarpenter(problems: Problems, get: (key: string) => string | undefined, env: "dev" | "prod", jenkins: boolean): KarpenterSettings {
+    const pools = [parsePool(problems, "general", get("karpenter:general"), DEFAULTS[env].general)];
+    if (jenkins) pools.push(parsePool(problems, "ci", get("karpenter:ci"), DEFAULTS[env].ci));
+    else if (get("karpenter:ci") !== undefined) problems.add("karpenter:ci", "is set, but this stack runs no Jenkins (cicd:jenkins false), so it has no ci pool");
+    // prod's system pods (Karpenter itself, CoreDNS) must not disappear with a spot reclaim.
+    if (env === "prod" && (get("cluster:capacityType") ?? "ON_DEMAND") !== "ON_DEMAND") {
+        problems.add("cluster:capacityType", "prod's system node group runs Karpenter and CoreDNS: it must be ON_DEMAND");
+    }
+    return { pools };
+}
