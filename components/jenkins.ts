@@ -4,6 +4,7 @@
  */
 import * as YAML from "yaml";
 import { PolicyDocument } from "./irsa";
+import { DO_NOT_DISRUPT, poolPlacement } from "./karpenter";
 import { ScrapeTarget } from "./monitoring";
 
 export const JENKINS = {
@@ -329,6 +330,9 @@ export function agentPodTemplate(kind: AgentKind, dockerConfigMap: string): stri
             ...(deploy ? [tool("kaniko"), tool("pulumi"), tool("crane")] : []),
         ],
         ...(deploy ? { volumes: [{ configMapVolume: { configMapName: dockerConfigMap, mountPath: "/kaniko/.docker" } }] } : {}),
+        // Merged into the pod the plugin builds: agents run on the ci pool's spot nodes, and Karpenter does not
+        // consolidate a node away under a running build.
+        yaml: YAML.stringify({ metadata: { annotations: DO_NOT_DISRUPT }, spec: poolPlacement("ci") }),
     }]);
 }
 

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { exposeService, IngressGateway } from "./ingress";
+import { poolPlacement } from "./karpenter";
 import { READINESS_GATE_LABELS } from "./lbc";
 import { ScrapeTarget } from "./monitoring";
 
@@ -102,6 +103,8 @@ export class WebApp extends pulumi.ComponentResource {
                         securityContext: { runAsNonRoot: true, fsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } },
                         terminationGracePeriodSeconds: PRESTOP_SECONDS + APP_SHUTDOWN_GRACE_MS / 1000 + 10,
                         topologySpreadConstraints: zoneSpread(labels, args.minReplicas >= 3),
+                        // The general pool's nodes: Karpenter adds them as the HPA scales out; the system group stays small.
+                        ...poolPlacement("general"),
                         containers: [{
                             name: "app",
                             image: pulumi.interpolate`${args.repositoryUrl}:${args.imageTag}`,

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { awsxVpc } from "./models/awsx-vpc";
-import { ChildTransform, eksCluster, eksManagedNodeGroup } from "./models/eks-cluster";
+import { ChildTransform, CLUSTER_CREATOR, eksCluster, eksManagedNodeGroup } from "./models/eks-cluster";
 import { ACCOUNT_ID, awsId, hex, MockResult, RejectedByUpstream } from "./models/ids";
 import { AlbIngress, albIngressesOf, buildAlbs } from "./models/lbc-ingress-group";
 
@@ -43,6 +43,16 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
     private readonly ingresses: AlbIngress[] = [];
     /** The region of each explicit AWS provider, by name: a data source reads the region its provider names. */
     private readonly providerRegions = new Map<string, string>();
+    /** Each cluster's access entries, principal -> what made it: EKS allows one per principal (CreateAccessEntry). */
+    private readonly accessEntries = new Map<string, Map<string, string>>();
+
+    private addAccessEntry(clusterName: string, principal: string, madeBy: string): void {
+        const entries = this.accessEntries.get(clusterName) ?? new Map<string, string>();
+        this.accessEntries.set(clusterName, entries);
+        const first = entries.get(principal);
+        if (first) throw new RejectedByUpstream("aws:eks/accessEntry:AccessEntry", `CreateAccessEntry ${madeBy}: ResourceInUseException: an access entry for ${principal} already exists on cluster ${clusterName} (${first})`);
+        entries.set(principal, madeBy);
+    }
 
     /**
      * @param deployer the principal running `pulumi up` (EKS gives it the bootstrap admin entry); by default the
@@ -56,7 +66,7 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
         return name ? this.clusters.get(name) : undefined;
     }
 
-    newResource(args: pulumi.runtime.MockResourceArgs, transform: ChildTransform = async (c) => c): MockResult | Promise<MockResult> {
+    async newResource(args: pulumi.runtime.MockResourceArgs, transform: ChildTransform = async (c) => c): Promise<MockResult> {
         const { type, name, inputs } = args;
         const region = this.region;
         const arn = (service: string, resource: string) => `arn:aws:${service}:${region}:${ACCOUNT_ID}:${resource}`;
@@ -64,11 +74,26 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
             // Remote components: each model follows its upstream implementation (offline/models/*).
             case "awsx:ec2:Vpc":
                 return awsxVpc(name, inputs);
-            case "eks:index:Cluster":
+            case "eks:index:Cluster": {
                 this.clusters.set(name, inputs);
-                return eksCluster(name, inputs, { region, partition: "aws", deployer: this.deployer, transform });
-            case "eks:index:ManagedNodeGroup":
-                return eksManagedNodeGroup(name, inputs, (ref) => this.clusterOf(ref));
+                const result = await eksCluster(name, inputs, { region, partition: "aws", deployer: this.deployer, transform });
+                for (const c of result.children ?? []) {
+                    if (c.type === "aws:eks/accessEntry:AccessEntry") this.addAccessEntry(String(inputs.name ?? name), String(c.inputs.principalArn).replace(CLUSTER_CREATOR, this.deployer), c.name);
+                }
+                return result;
+            }
+            case "eks:index:ManagedNodeGroup": {
+                const result = eksManagedNodeGroup(name, inputs, (ref) => this.clusterOf(ref));
+                // In API mode EKS creates the EC2_LINUX access entry of a managed node group's role itself
+                // (EKS user guide, "Create access entries": managed node groups), outside Pulumi state.
+                const cluster = this.clusterOf(inputs.cluster);
+                const role = inputs.nodeRoleArn ?? (inputs.nodeRole?.__name ? `arn:aws:iam::${ACCOUNT_ID}:role/${inputs.nodeRole.__name}` : undefined);
+                if (cluster && role) this.addAccessEntry(String(cluster.name), String(role), `EKS, for managed node group ${name}`);
+                return result;
+            }
+            case "aws:eks/accessEntry:AccessEntry":
+                this.addAccessEntry(String(inputs.clusterName), String(inputs.principalArn), name);
+                return { id: `${inputs.clusterName}:${inputs.principalArn}`, state: { ...inputs, accessEntryArn: arn("eks", `access-entry/${inputs.clusterName}/${hex(name, 8)}`) } };
             case "aws:iam/role:Role":
                 return { id: name, state: { ...inputs, name, arn: `arn:aws:iam::${ACCOUNT_ID}:role/${name}` } };
             case "aws:iam/policy:Policy":

@@ -8,6 +8,7 @@ const { getStore } = require("@pulumi/pulumi/runtime/state") as { getStore: () =
 // Internal to the SDK (not in its typings): resolves when every RPC started so far has been answered.
 const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs: () => Promise<void> };
 import { PlatformMocks } from "./mocks";
+import { customResourceProblem } from "./models/custom-resources";
 import { ModeledChild } from "./models/ids";
 // The engine's callback message (not in the SDK's public typings).
 const { Callback } = require("@pulumi/pulumi/proto/callback_pb") as { Callback: new () => { setTarget(t: string): void; setToken(t: string): void } };
@@ -171,6 +172,9 @@ class RecordingMonitor extends MockMonitor {
             outputs: {},
         };
         this.records.push(record);
+        // The harness runs `pulumi up` (setMockOptions preview false) on a cluster with no CRDs of its own.
+        const crdProblem = record.custom ? customResourceProblem(record, this.records, { preview: false }) : undefined;
+        if (crdProblem) this.failures.push({ type, name, message: crdProblem });
         const own: string[] = req.getTransformsList().map((t: any) => t.getToken());
         this.transformTokens.set(record.urn, own);
         this.pending = this.transformsFor(record.parent, own);

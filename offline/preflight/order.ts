@@ -72,6 +72,57 @@ export function selects(selectors: Selector[], r: RecordedResource, all: Recorde
     return selectors.some((s) => s.types.includes(r.type) && (!s.where || s.where(r, all)));
 }
 
+export const NODE_POOL = "kubernetes:karpenter.sh/v1:NodePool";
+export const NODE_CLASS = "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass";
+const KARPENTER_OBJECTS: Selector[] = [{ types: [NODE_POOL, NODE_CLASS] }];
+const karpenterController: Selector = { types: [HELM_RELEASE], where: chartIn(["karpenter"]) };
+const POLICY = "aws:iam/policy:Policy";
+
+/** An attachment of a policy that lets its role terminate Karpenter's instances (NodeLifecyclePolicy). */
+function attachesNodeLifecycle(r: RecordedResource, all: RecordedResource[]): boolean {
+    const policy = all.find((p) => p.type === POLICY && p.outputs.arn !== undefined && p.outputs.arn === r.inputs.policyArn);
+    return String(policy?.inputs.policy ?? "").includes("ec2:TerminateInstances");
+}
+
+/**
+ * Karpenter's destroy: a NodePool's NodeClaims, and an EC2NodeClass, carry finalizers that only the controller
+ * removes, after it has drained and terminated their instances and deleted the launch templates it made
+ * (aws/karpenter-provider-aws pkg/controllers/nodeclass/controller.go finalize, v1.14.1). Destroy deletes in
+ * reverse dependency order, so each of these is a dependency the objects (or the controller) must have.
+ */
+export const KARPENTER_ORDER_RULES: OrderRule[] = [
+    {
+        name: "Karpenter CRDs",
+        because: "a NodePool or EC2NodeClass created before its CRD fails with \"no matches for kind\" (pulumi-kubernetes provider.go Create)",
+        needs: KARPENTER_OBJECTS,
+        providedBy: [{ types: [HELM_RELEASE], where: (r) => chartOf(r) === "karpenter-crd" || (chartOf(r) === "karpenter" && r.inputs.skipCrds !== true) }],
+    },
+    {
+        name: "Karpenter controller on destroy",
+        because: "destroy deletes in reverse order: NodePools and the EC2NodeClass must go while the controller runs to remove their finalizers, terminating the instances and deleting their launch templates, or the deletes hang and the instances stay",
+        needs: KARPENTER_OBJECTS,
+        providedBy: [karpenterController],
+    },
+    {
+        name: "Karpenter's interruption queue on destroy",
+        because: "the controller reads its queue until it is deleted; the queue must outlive it",
+        needs: [karpenterController],
+        providedBy: [{ types: ["aws:sqs/queue:Queue"] }],
+    },
+    {
+        name: "Karpenter's node access on destroy",
+        because: "nodes still draining while the controller runs must stay in the cluster: their EC2_LINUX access entry must outlive the controller",
+        needs: [karpenterController],
+        providedBy: [{ types: ["aws:eks/accessEntry:AccessEntry"], where: (r) => r.inputs.type === "EC2_LINUX" }],
+    },
+    {
+        name: "Karpenter controller's IAM permissions on destroy",
+        because: "terminating the pools' instances needs ec2:TerminateInstances and ec2:DeleteLaunchTemplate until the controller is gone",
+        needs: [karpenterController],
+        providedBy: [{ types: ["aws:iam/rolePolicyAttachment:RolePolicyAttachment"], where: attachesNodeLifecycle }],
+    },
+];
+
 export const ORDER_RULES: OrderRule[] = [
     {
         name: "nodes",
@@ -106,7 +157,9 @@ export const ORDER_RULES: OrderRule[] = [
         }],
         providedBy: [addonNamed("aws-ebs-csi-driver")],
     },
+    ...KARPENTER_ORDER_RULES,
 ];
+
 
 export function orderProblems(resources: RecordedResource[], rules: OrderRule[] = ORDER_RULES): { lines: string[]; problems: string[] } {
     const graph = new DeployGraph(resources);
