@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { awsxVpc } from "./models/awsx-vpc";
 import { ChildTransform, CLUSTER_CREATOR, eksCluster, eksManagedNodeGroup } from "./models/eks-cluster";
 import { ACCOUNT_ID, awsId, hex, MockResult, RejectedByUpstream } from "./models/ids";
+import { karpenterRelease } from "./models/karpenter-chart";
 import { AlbIngress, albIngressesOf, buildAlbs } from "./models/lbc-ingress-group";
 
 export { ACCOUNT_ID } from "./models/ids";
@@ -91,6 +92,9 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
                 if (cluster && role) this.addAccessEntry(String(cluster.name), String(role), `EKS, for managed node group ${name}`);
                 return result;
             }
+            case "kubernetes:helm.sh/v3:Release":
+                if (String(inputs.chart).split("/").pop() === "karpenter") karpenterRelease(inputs.values ?? {});
+                return { id: `${name}-id`, state: { ...inputs, arn: inputs.arn ?? arn("helm.sh", name) } };
             case "aws:eks/accessEntry:AccessEntry":
                 this.addAccessEntry(String(inputs.clusterName), String(inputs.principalArn), name);
                 return { id: `${inputs.clusterName}:${inputs.principalArn}`, state: { ...inputs, accessEntryArn: arn("eks", `access-entry/${inputs.clusterName}/${hex(name, 8)}`) } };

@@ -305,9 +305,66 @@ const namespacesDefaultDeny: Rule = {
     },
 };
 
+const NODE_POOL = "kubernetes:karpenter.sh/v1:NodePool";
+/** The NodePool annotation the platform sets from config (components/karpenter.ts SPOT_ALLOWED_ANNOTATION). */
+const SPOT_ALLOWED = "platform/spot-allowed";
+
+/** The capacity types a NodePool may launch; without a requirement Karpenter launches on-demand only. */
+function poolCapacityTypes(pool: PolicyTarget): string[] {
+    const requirements: { key?: string; operator?: string; values?: string[] }[] = pool.props.spec?.template?.spec?.requirements ?? [];
+    const r = requirements.find((x) => x.key === "karpenter.sh/capacity-type");
+    if (!r) return ["on-demand"];
+    if (r.operator === "In") return r.values ?? [];
+    // NotIn, Exists …: everything the requirement does not exclude.
+    return ["spot", "on-demand", "reserved"].filter((t) => !(r.operator === "NotIn" && (r.values ?? []).includes(t)));
+}
+
+const nodePoolsLimited: Rule = {
+    name: "karpenter-nodepools-limited",
+    description: "Every Karpenter NodePool sets spec.limits.cpu and spec.limits.memory, so a runaway workload cannot buy unbounded nodes.",
+    check(resources) {
+        return ofType(resources, NODE_POOL).flatMap((pool) => ["cpu", "memory"]
+            .filter((k) => pool.props.spec?.limits?.[k] === undefined)
+            .map((k) => ({ urn: pool.urn, message: `NodePool ${pool.props.metadata?.name ?? pool.name} has no spec.limits.${k}: Karpenter would launch nodes without bound` })));
+    },
+};
+
+const spotWhereAllowed: Rule = {
+    name: "spot-only-where-allowed",
+    description: "A NodePool launches spot only when stack config allows it (annotation platform/spot-allowed), and prod's system node group is on-demand.",
+    check(resources, environment) {
+        const findings: Finding[] = ofType(resources, NODE_POOL)
+            .filter((pool) => poolCapacityTypes(pool).includes("spot") && pool.props.metadata?.annotations?.[SPOT_ALLOWED] !== "true")
+            .map((pool) => ({ urn: pool.urn, message: `NodePool ${pool.props.metadata?.name ?? pool.name} may launch spot, but its config does not allow spot (${SPOT_ALLOWED} is not "true")` }));
+        if (environment === "prod") {
+            for (const ng of ofType(resources, "eks:index:ManagedNodeGroup").filter((n) => n.props.capacityType !== "ON_DEMAND")) {
+                findings.push({ urn: ng.urn, message: `prod's managed node group runs Karpenter and CoreDNS: capacityType must be ON_DEMAND, not ${ng.props.capacityType ?? "unset"}` });
+            }
+        }
+        return findings;
+    },
+};
+
+const nodeClassMetadata: Rule = {
+    name: "karpenter-nodeclass-imdsv2-hop-limit-1",
+    description: "Karpenter's EC2NodeClasses require IMDSv2 with a hop limit of 1, like the managed nodes' launch template.",
+    check(resources) {
+        return ofType(resources, "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass").flatMap((nc) => {
+            // The CRD's defaults (httpTokens required, hop limit 1) apply when metadataOptions is left out.
+            const m = nc.props.spec?.metadataOptions ?? { httpTokens: "required", httpPutResponseHopLimit: 1 };
+            const problems: string[] = [];
+            if (m.httpTokens !== "required") problems.push(`metadataOptions.httpTokens is ${m.httpTokens ?? "unset"}, not required`);
+            if (m.httpPutResponseHopLimit !== 1) problems.push(`metadataOptions.httpPutResponseHopLimit is ${m.httpPutResponseHopLimit ?? "unset"}, not 1`);
+            if (m.httpEndpoint === "disabled") problems.push("metadataOptions.httpEndpoint is disabled: nodeadm cannot read its configuration");
+            return problems.map((message) => ({ urn: nc.urn, message }));
+        });
+    },
+};
+
 export const RULES: readonly Rule[] = [
     nodesInPrivateSubnets, imdsV2, secretsEncryption, publicEndpoint, ecrHygiene, ingressHttps, helmSecrets, irsaTrust,
     encryptedStorage, prodProtection, ingressAfterController, adminHostsRestricted, imdsHopLimit, namespacesDefaultDeny,
+    nodePoolsLimited, spotWhereAllowed, nodeClassMetadata,
 ];
 
 export function evaluatePolicies(resources: PolicyTarget[], environment = environmentOf(resources)): Violation[] {

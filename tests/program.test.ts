@@ -54,7 +54,7 @@ describe("program (index.ts) per stack", () => {
         const plan = await planFor("prod");
         const components = new Set(plan.resources.filter((r) => r.type.startsWith("platform:")).map((r) => r.type));
         assert.deepStrictEqual([...components].sort(), [
-            "platform:backup:Backup", "platform:cicd:CiCd", "platform:cluster:Cluster", "platform:ingress:Ingress",
+            "platform:backup:Backup", "platform:cicd:CiCd", "platform:cluster:Cluster", "platform:ingress:Ingress", "platform:karpenter:Karpenter",
             "platform:logs:ContainerLogs", "platform:network:Network", "platform:observability:Observability", "platform:registry:Registry",
         ]);
         assert.strictEqual(plan.outputs.grafanaUrl, "https://grafana.platform.example.com");
@@ -117,7 +117,7 @@ describe("program (index.ts) per stack", () => {
             fs.writeFileSync(path.join(dir, "Pulumi.broken.yaml"), good
                 .replace("platform:environment: prod", "platform:environment: prod\n  network:vpcCidr2: x")
                 .replace("network:azCount: 3", "network:azCount: 2")
-                .replace("cluster:minSize: 3", "cluster:minSize: 12"));
+                .replace("cluster:minSize: 2", "cluster:minSize: 12"));
             const res = runPlanCli(["--stack-file", path.join(dir, "Pulumi.broken.yaml"), "--out", dir]);
             assert.notStrictEqual(res.status, 0);
             assert.match(res.stderr, /invalid configuration for stack "broken"/);

@@ -41,6 +41,13 @@ describe("Network", () => {
         assert.deepStrictEqual(subnetTags("public", "c"), { "kubernetes.io/role/elb": "1", "kubernetes.io/cluster/c": "shared" });
     });
 
+    it("tags only the private subnets for Karpenter's node class to find (its nodes get no public subnet)", async () => {
+        const { records } = await build("single", 2);
+        const specs = one(records, "awsx:ec2:Vpc").inputs.subnetSpecs as any[];
+        assert.strictEqual(specs.find((s) => s.type === "Private").tags["karpenter.sh/discovery"], "eks-platform-dev");
+        assert.strictEqual(specs.find((s) => s.type === "Public").tags["karpenter.sh/discovery"], undefined);
+    });
+
     it("exposes the VPC's id and subnet ids as outputs", async () => {
         const { network } = await build("onePerAz", 3);
         assert.match(await valueOf(network.vpcId), /^vpc-0[0-9a-f]{16}$/);
@@ -135,6 +142,7 @@ describe("awsx:ec2:Vpc as awsx 3.9.0 allocates it (offline model)", () => {
         const subnet = plan.resources.find((r) => r.type === "aws:ec2/subnet:Subnet" && r.name === "eks-platform-dev-vpc-private-2")!;
         assert.deepStrictEqual(subnet.inputs.tags, {
             Name: "eks-platform-dev-vpc-private-2", SubnetType: "Private", "kubernetes.io/role/internal-elb": "1", "kubernetes.io/cluster/eks-platform-dev": "shared",
+            "karpenter.sh/discovery": "eks-platform-dev",
         });
         const vpcUrn = plan.resources.find((r) => r.type === "aws:ec2/vpc:Vpc")!.urn;
         assert.ok(subnet.dependencies.includes(vpcUrn), "a subnet waits for its VPC");

@@ -76,6 +76,21 @@ const FAILING: Record<string, { stack: "dev" | "prod"; mutate: Mutate; message: 
         mutate: (t) => { t.splice(t.indexOf(first(t, NETWORK_POLICY, "jenkins-default-deny-ingress")), 1); },
         message: /namespace jenkins runs workloads but has no default-deny ingress NetworkPolicy/,
     },
+    "karpenter-nodepools-limited": {
+        stack: "dev",
+        mutate: (t) => { delete first(t, "kubernetes:karpenter.sh/v1:NodePool").props.spec.limits.memory; },
+        message: /NodePool general has no spec\.limits\.memory/,
+    },
+    "spot-only-where-allowed": {
+        stack: "prod",
+        mutate: (t) => { first(t, "kubernetes:karpenter.sh/v1:NodePool").props.spec.template.spec.requirements[1].values = ["spot", "on-demand"]; },
+        message: /NodePool general may launch spot, but its config does not allow spot/,
+    },
+    "karpenter-nodeclass-imdsv2-hop-limit-1": {
+        stack: "dev",
+        mutate: (t) => { first(t, "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass").props.spec.metadataOptions.httpPutResponseHopLimit = 2; },
+        message: /httpPutResponseHopLimit is 2, not 1/,
+    },
 };
 
 describe("policies", () => {
