@@ -63,7 +63,8 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
 
     private clusterOf(ref: unknown): Record<string, any> | undefined {
         const urn = typeof ref === "string" ? ref : (ref as { urn?: unknown } | undefined)?.urn;
-        const name = typeof urn === "string" ? urn.split("::").pop() : undefined;
+        // A resource reference arrives as the resource itself, whose urn is an Output; its logical name is at hand.
+        const name = typeof urn === "string" ? urn.split("::").pop() : (ref as { __name?: string } | undefined)?.__name;
         return name ? this.clusters.get(name) : undefined;
     }
 
