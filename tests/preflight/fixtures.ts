@@ -186,3 +186,25 @@ export function karpenterPlatform(o: KarpenterPlatformOptions = {}): RecordedRes
     const pools = { ...DEV_POOLS, ...o.pools };
     return [...base, karpenterRelease(), ...Object.entries(pools).map(([name, p]) => nodePool(name, p))];
 }
+
+export interface SystemGroup {
+    instanceTypes: string[];
+    size: number;
+    capacityType: "ON_DEMAND" | "SPOT";
+}
+
+/**
+ * A recorded plan as it would be with Karpenter: its managed node group shrunk to the system group, the pools and the
+ * controller's release added, root volumes of `diskSizeGiB` (the node class). For the cost comparison before the
+ * Karpenter branch is merged; after it, `npm run plan` prints the same figures from the real records.
+ */
+export function withKarpenter(resources: RecordedResource[], system: SystemGroup, pools: Record<string, PoolOptions>, diskSizeGiB: number): RecordedResource[] {
+    const shrunk = resources.map((r) => r.type !== "eks:index:ManagedNodeGroup" ? r : {
+        ...r,
+        inputs: { ...r.inputs, instanceTypes: system.instanceTypes, capacityType: system.capacityType, scalingConfig: { minSize: system.size, desiredSize: system.size, maxSize: system.size } },
+    });
+    const nodeClass = res("kubernetes:karpenter.k8s.aws/v1:EC2NodeClass", "node-class", {
+        metadata: { name: "default" }, spec: { blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { volumeSize: `${diskSizeGiB}Gi` } }] },
+    });
+    return [...shrunk, karpenterRelease(), nodeClass, ...Object.entries(pools).map(([name, p]) => nodePool(name, p))];
+}
