@@ -135,7 +135,11 @@ function summarize(left: Placed["left"]): string {
     return [...counts.entries()].map(([n, c]) => (c > 1 ? `${c} x ${n}` : n)).join(", ");
 }
 
-/** What every node of a pool gives pods once the DaemonSets run on it. */
+/** What every node of a pool gives pods once the plan's DaemonSets run on it. */
+export function withDaemonSets(pool: NodePool, resources: PreflightInput["resources"]): NodePool {
+    return afterDaemonSets(pool, perNodeOverhead(resources));
+}
+
 function afterDaemonSets(pool: NodePool, overhead: ReturnType<typeof perNodeOverhead>): NodePool {
     const less = (a: Allocatable): Allocatable => ({ cpuMilli: a.cpuMilli - overhead.cpuMilli, memoryMiB: a.memoryMiB - overhead.memoryMiB, pods: a.pods - overhead.pods });
     return {
