@@ -367,7 +367,7 @@ export function formatComparison(c: Comparison, prices: PriceTable): string {
     const albs = buildAlbs(c.seedLike.layout.ingresses).length;
     return [
         `compared with a seed-like layout of the same features (${prices.currency}/month, same price table):`,
-        `  this plan: ${c.plan.expected.toFixed(2)} expected, ${c.plan.atLimits.toFixed(2)} with every Karpenter pool at its limits`,
-        `  seed-like: ${c.seedLike.total.toFixed(2)} (${c.seedLike.layout.nats.count} NAT gateways, one per AZ; ${albs} ALBs, one per exposed service; ${nodes}, sized for the peak)`,
+        `  this plan: ${c.plan.expected.toFixed(2)}${c.plan.atLimits === c.plan.expected ? "" : ` expected, ${c.plan.atLimits.toFixed(2)} with every Karpenter pool at its limits`}`,
+        `  seed-like: ${c.seedLike.total.toFixed(2)} (${c.seedLike.layout.nats.count} NAT gateways, one per AZ; ${albs} ALB${albs === 1 ? "" : "s"}, one per exposed service; ${nodes}, sized for the peak)`,
     ].join("\n");
 }
