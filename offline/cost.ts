@@ -248,6 +248,8 @@ function poolLines(resources: RecordedResource[], prices: PriceTable): { lines: 
             ?? (!type ? `none of ${pool.instanceTypes.join(", ") || "its instance types"} is in the ${prices.region} table (add it to cost/prices-${prices.region}.json)` : undefined)
             ?? (k.expectedNodes === undefined ? `no platform/expected-nodes annotation: its usual size is unknown` : undefined)
             ?? (limit === undefined ? "no cpu or memory limit: its size at limits is unbounded" : undefined);
+        // Its nodes still ship container logs when the pool cannot be priced.
+        expectedNodes += k.expectedNodes ?? 0;
         if (why) {
             lines.push({ item, detail: pool.instanceTypes.join("|"), monthly: 0, unpriced: `${item}: ${why}` });
             continue;
@@ -258,7 +260,6 @@ function poolLines(resources: RecordedResource[], prices: PriceTable): { lines: 
         lines.push({ ...expected, detail: `${expected.detail} expected${fallback}; at limits ${limit} x ${type}`, atLimits: atLimits.monthly });
         const root = nodeClassRootGiB(resources, k.nodeClass);
         volumes.push({ item: "EBS gp3", detail: `${item} root volumes ${k.expectedNodes} x ${root} GiB; at limits ${limit}`, monthly: k.expectedNodes! * root * prices.ebsGp3PerGbMonth, atLimits: limit! * root * prices.ebsGp3PerGbMonth });
-        expectedNodes += k.expectedNodes!;
     }
     return { lines, volumes, expectedNodes };
 }

@@ -81,8 +81,12 @@ describe("cost estimate", () => {
             const withLogs = { ...PRICES, cloudwatchLogsIngestPerGb: 1, cloudwatchLogsStoragePerGbMonth: 0.1 };
             const logs = estimateCost(dev.resources, withLogs).find((l) => l.item === "CloudWatch Logs")!;
             const a = LOG_INGESTION_ASSUMPTION;
-            const gb = a.controlPlaneGbPerType.api + a.controlPlaneGbPerType.audit + 2 * a.containerGbPerNode; // dev: api+audit, 2 nodes
-            assert.match(logs.detail, new RegExp(`^${gb} GB/month ingested, assumed \\(control plane api 1 \\+ audit 5 GB; containers 5 GB x 2 nodes\\)`));
+            // The system node group at its desired size and every Karpenter pool at its expected size.
+            const nodes = dev.resources.reduce((n, r) => n + Number(r.type === "eks:index:ManagedNodeGroup" ? (r.inputs.scalingConfig as any).desiredSize
+                : r.type === "kubernetes:karpenter.sh/v1:NodePool" ? (r.inputs.metadata as any)?.annotations?.["platform/expected-nodes"] ?? 0 : 0), 0);
+            assert.ok(nodes >= 2, `${nodes} nodes`);
+            const gb = a.controlPlaneGbPerType.api + a.controlPlaneGbPerType.audit + nodes * a.containerGbPerNode; // dev: api+audit
+            assert.match(logs.detail, new RegExp(`^${gb} GB/month ingested, assumed \\(control plane api 1 \\+ audit 5 GB; containers 5 GB x ${nodes} nodes\\)`));
             assert.strictEqual(logs.monthly, Math.round(gb * 1.1 * 100) / 100);
             const without = estimateCost(dev.resources, PRICES).find((l) => l.item === "CloudWatch Logs")!;
             assert.match(without.unpriced ?? "", /no CloudWatch Logs price in the test-1 table/);
