@@ -10,7 +10,7 @@ import { shortStackNameProblem } from "../config/checks";
 import { StackFileError } from "../config/stack-file";
 import { UsageError } from "../config/problems";
 import { checkPolicies, countByType, evaluate, formatTree, planJson, PROJECT_DIR, readStackConfig, writeOutputs } from "../offline/plan";
-import { estimateCost, formatCost, loadPrices, noPricesNote, totalOf } from "../offline/cost";
+import { compareWithSeedLike, estimateCost, formatComparison, formatCost, loadPrices, noPricesNote, totalOf } from "../offline/cost";
 import { mermaid } from "../offline/diagram";
 import { RULES } from "../policy/rules";
 import { reportPreflight } from "../offline/preflight";
@@ -108,7 +108,7 @@ async function main(argv: string[]): Promise<number> {
     const prices = loadPrices(region);
     // The app shares the platform's ALB: its cost is what both layers cost together.
     const cost = prices && estimateCost(onCluster, prices);
-    const costText = prices && cost ? formatCost(cost, prices) : noPricesNote(region);
+    const costText = prices && cost ? `${formatCost(cost, prices)}\n\n${formatComparison(compareWithSeedLike(onCluster, prices), prices)}` : noPricesNote(region);
     const file = path.join(outDir, `${name}.json`);
     const diagramFile = path.join(outDir, `${name}.md`);
     writeOutputs({

@@ -3,6 +3,7 @@ import * as YAML from "yaml";
 import { SYSTEM_DAEMONSETS, SYSTEM_DEPLOYMENTS, SystemPod } from "../data/system-pods";
 import { RecordedResource } from "../recorder";
 import { ADDON, at, chartOf, HELM_RELEASE } from "./check";
+import type { Requirement } from "./nodes";
 import { mebibytes, millicores } from "./quantity";
 
 export interface PodDemand {
@@ -10,20 +11,47 @@ export interface PodDemand {
     name: string;
     cpuMilli: number;
     memoryMiB: number;
-    /** Replicas in steady state and at their peak (HPA max, one agent per pod template). */
+    /** Replicas in steady state and at their peak (HPA max; agents: none between builds, one per pod template). */
     replicas: { steady: number; peak: number };
     nodeSelector: Record<string, string>;
+    tolerations: Toleration[];
+    /** Required node affinity: one of these terms (each a list of requirements, all of which hold) must match. */
+    nodeAffinity?: Requirement[][];
+    /** A required pod anti-affinity on kubernetes.io/hostname: no two replicas on one node. */
+    onePerNode?: boolean;
+}
+
+/** core/v1 Toleration. */
+export interface Toleration {
+    key?: string;
+    operator?: "Exists" | "Equal";
+    value?: string;
+    effect?: string;
+}
+
+/** Where a pod spec may run: nodeSelector, tolerations, required node affinity and hostname anti-affinity. */
+export type Placement = Pick<PodDemand, "nodeSelector" | "tolerations" | "nodeAffinity" | "onePerNode">;
+
+export function placementOf(spec: any): Placement {
+    const terms = at(spec, "affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution", "nodeSelectorTerms") as any[] | undefined;
+    const antiAffinity = (at(spec, "affinity", "podAntiAffinity", "requiredDuringSchedulingIgnoredDuringExecution") ?? []) as any[];
+    return {
+        nodeSelector: { ...(spec?.nodeSelector as Record<string, string> | undefined) },
+        tolerations: [...((spec?.tolerations as Toleration[] | undefined) ?? [])],
+        ...(terms ? { nodeAffinity: terms.map((t) => [...(t?.matchExpressions ?? []), ...(t?.matchFields ?? []).map((f: Requirement) => ({ ...f, key: `field:${f.key}` }))]) } : {}),
+        ...(antiAffinity.some((a) => a?.topologyKey === "kubernetes.io/hostname") ? { onePerNode: true } : {}),
+    };
 }
 
 type Requests = { cpu?: unknown; memory?: unknown } | undefined;
 
-function demand(name: string, requests: Requests[], replicas: PodDemand["replicas"], nodeSelector: unknown = {}): PodDemand {
+function demand(name: string, requests: Requests[], replicas: PodDemand["replicas"], placement: Placement = placementOf({})): PodDemand {
     return {
         name,
         cpuMilli: requests.reduce((s, r) => s + millicores(r?.cpu), 0),
         memoryMiB: requests.reduce((s, r) => s + mebibytes(r?.memory), 0),
         replicas,
-        nodeSelector: { ...(nodeSelector as Record<string, string>) },
+        ...placement,
     };
 }
 
@@ -40,16 +68,36 @@ export const JNLP_DEFAULT_REQUESTS = { cpu: "100m", memory: "256Mi" } as const;
 /** `agent.podTemplates` of the Jenkins chart: label -> YAML list of JCasC pod templates (charts/jenkins/templates/jcasc-config.yaml). */
 export function jenkinsAgentPods(release: RecordedResource): PodDemand[] {
     const templates = (at(release.inputs, "values", "agent", "podTemplates") ?? {}) as Record<string, string>;
-    return Object.values(templates).flatMap((text) => {
-        const parsed = YAML.parse(String(text));
-        return (Array.isArray(parsed) ? parsed : [parsed]).map((t: any) => {
-            const containers: any[] = t?.containers ?? [];
-            const agentName = t?.agentContainer ?? "jnlp";
-            const requests: Requests[] = containers.map((c) => ({ cpu: c.resourceRequestCpu, memory: c.resourceRequestMemory }));
-            if (!containers.some((c) => c.name === agentName)) requests.push(JNLP_DEFAULT_REQUESTS);
-            return demand(`Jenkins agent pod template ${t?.name ?? "?"}`, requests, { steady: 1, peak: 1 }, nodeSelectorOf(t?.nodeSelector));
-        });
-    });
+    return Object.values(templates).flatMap(podTemplatePods);
+}
+
+/** The pods of one `podTemplates` entry: a YAML list of JCasC pod templates. */
+export function podTemplatePods(text: string): PodDemand[] {
+    const parsed = YAML.parse(String(text));
+    return (Array.isArray(parsed) ? parsed : [parsed]).map(podTemplatePod);
+}
+
+/**
+ * One JCasC pod template as the plugin builds its pod (PodTemplateBuilder.build, then PodTemplateUtils.combine with
+ * the template's `yaml`/`yamls` as the parent): containers by name from both, the jnlp default unless either defines
+ * it, nodeSelector of the yaml overridden by the template's, tolerations of both, affinity of the yaml.
+ */
+function podTemplatePod(t: any): PodDemand {
+    const raw = [t?.yaml, ...(t?.yamls ?? [])].filter(Boolean).map((y) => YAML.parse(String(y)) ?? {});
+    const rawSpec = Object.assign({}, ...raw.map((p) => p?.spec ?? {}));
+    const containers: any[] = t?.containers ?? [];
+    const named = new Set(containers.map((c) => c.name));
+    const rawContainers = ((rawSpec.containers ?? []) as any[]).filter((c) => !named.has(c?.name));
+    const agentName = t?.agentContainer ?? "jnlp";
+    const requests: Requests[] = [
+        ...containers.map((c) => ({ cpu: c.resourceRequestCpu, memory: c.resourceRequestMemory })),
+        ...rawContainers.map((c) => c?.resources?.requests as Requests),
+    ];
+    if (![...containers, ...rawContainers].some((c) => c?.name === agentName)) requests.push(JNLP_DEFAULT_REQUESTS);
+    const placement = placementOf(rawSpec);
+    placement.nodeSelector = { ...placement.nodeSelector, ...nodeSelectorOf(t?.nodeSelector) };
+    // An agent pod exists only while a build runs: none in steady state, one per template at the peak.
+    return demand(`Jenkins agent pod template ${t?.name ?? "?"}`, requests, { steady: 0, peak: 1 }, placement);
 }
 
 /** The plugin's nodeSelector is a "key=value,key=value" string (PodTemplate.getNodeSelector). */
@@ -70,6 +118,10 @@ interface ChartPod {
     defaultRequests?: Requests;
     /** Values path that turns the pod off when false. */
     enabled?: string[];
+    /** Values path holding the pod's nodeSelector, tolerations and affinity; default: the requests' path less resources.requests. */
+    placement?: string[];
+    /** The chart's own nodeSelector/tolerations/affinity, which Helm merges the release's values over. */
+    defaultPlacement?: Record<string, unknown>;
 }
 
 export const CHART_PODS: Record<string, ChartPod[]> = {
@@ -88,7 +140,29 @@ export const CHART_PODS: Record<string, ChartPod[]> = {
         { pod: "operator", requests: ["prometheusOperator", "resources", "requests"], defaultReplicas: 1, enabled: ["prometheusOperator", "enabled"] },
         { pod: "kube-state-metrics", requests: ["kube-state-metrics", "resources", "requests"], replicas: ["kube-state-metrics", "replicas"], defaultReplicas: 1, enabled: ["kubeStateMetrics", "enabled"] },
     ],
+    // aws/karpenter-provider-aws charts/karpenter/values.yaml @ c88abbba (1.14.1): replicas 2, controller.resources {},
+    // nodeSelector kubernetes.io/os linux, never on a Karpenter node (karpenter.sh/nodepool DoesNotExist), one per
+    // node (podAntiAffinity on kubernetes.io/hostname), tolerates CriticalAddonsOnly; templates/deployment.yaml
+    // renders them from .Values at the top level.
+    karpenter: [{
+        pod: "controller", requests: ["controller", "resources", "requests"], replicas: ["replicas"], defaultReplicas: 2, placement: [],
+        defaultPlacement: {
+            nodeSelector: { "kubernetes.io/os": "linux" },
+            affinity: {
+                nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: "karpenter.sh/nodepool", operator: "DoesNotExist" }] }] } },
+                podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: "kubernetes.io/hostname" }] },
+            },
+            tolerations: [{ key: "CriticalAddonsOnly", operator: "Exists" }],
+        },
+    }],
 };
+
+/** Helm's coalescing of a release's values over the chart's: maps merge key by key, anything else replaces. */
+function helmMerge(defaults: unknown, values: unknown): unknown {
+    const isMap = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
+    if (!isMap(defaults) || !isMap(values)) return values === undefined ? defaults : values;
+    return Object.fromEntries([...new Set([...Object.keys(defaults), ...Object.keys(values)])].map((k) => [k, helmMerge(defaults[k], values[k])]));
+}
 
 function chartPods(release: RecordedResource): PodDemand[] {
     const values = at(release.inputs, "values") ?? {};
@@ -97,7 +171,9 @@ function chartPods(release: RecordedResource): PodDemand[] {
         .map((p) => {
             const requests = (at(values, ...p.requests) as Requests) ?? p.defaultRequests;
             const replicas = Number((p.replicas && at(values, ...p.replicas)) ?? p.defaultReplicas);
-            return demand(`${chartOf(release)} ${p.pod} (release ${release.name})`, [requests], { steady: replicas, peak: replicas });
+            const base = p.placement ?? p.requests.slice(0, -2);
+            const spec = helmMerge(p.defaultPlacement ?? {}, base.length ? at(values, ...base) ?? {} : values);
+            return demand(`${chartOf(release)} ${p.pod} (release ${release.name})`, [requests], { steady: replicas, peak: replicas }, placementOf(spec));
         });
 }
 
@@ -128,7 +204,7 @@ function workloadPods(workload: RecordedResource, resources: RecordedResource[])
     const scaled = hpa
         ? { steady: Number(at(hpa.inputs, "spec", "minReplicas") ?? 1), peak: Number(at(hpa.inputs, "spec", "maxReplicas")) }
         : { steady: replicas, peak: replicas };
-    return demand(`${workload.type.split(":").pop()} ${workload.name}`, podSpecRequests(spec), scaled, spec?.nodeSelector);
+    return demand(`${workload.type.split(":").pop()} ${workload.name}`, podSpecRequests(spec), scaled, placementOf(spec));
 }
 
 /** System pods present in this plan: always, or when the add-on that brings them is planned. */

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import { capacity } from "../../offline/preflight/capacity";
 import { allocatable } from "../../offline/preflight/nodes";
 import { jenkinsAgentPods } from "../../offline/preflight/pods";
-import { named, platform, podTemplate, res, TODAY } from "./fixtures";
+import { CI_PLACEMENT, CI_TAINT, DEV_POOLS, karpenterPlatform, karpenterRelease, named, nodePool, platform, podTemplate, res, TODAY } from "./fixtures";
 
 const run = (resources = platform()) => capacity({ resources, date: TODAY });
 
@@ -25,7 +25,7 @@ describe("preflight: capacity", () => {
         ]);
         const result = run(platform({ instanceTypes: ["t3.large", "t3a.large"], agent }));
         assert.strictEqual(result.problems.length, 1, result.problems.join("\n"));
-        assert.match(result.problems[0], /Jenkins agent pod template ci requests 2\.7 vCPU, 5376Mi, more than a t3\.large node of nodes gives pods \(1\.87 vCPU, 6797Mi, 32 pods\)/);
+        assert.match(result.problems[0], /Jenkins agent pod template ci requests 2\.7 vCPU, 5376Mi and would stay Pending: node group nodes: too small: a t3\.large node gives pods 1\.87 vCPU, 6797Mi, 32 pods/);
     });
 
     it("counts the jnlp container the kubernetes plugin adds (100m / 256Mi) to templates that do not define it", () => {
@@ -54,7 +54,11 @@ describe("preflight: capacity", () => {
     });
 
     it("fails when the steady pods do not fit the node group at its minimum size", () => {
-        const result = run(platform({ instanceTypes: ["t3.large"], minSize: 1, maxSize: 3 }));
+        // Agents do not count here: they exist only while a build runs.
+        const resources = platform({ instanceTypes: ["t3.large"], minSize: 1, maxSize: 3 }).map((r) => r.name !== "app-deploy" ? r : res(r.type, r.name, {
+            ...r.inputs, spec: { template: { spec: { containers: [{ name: "app", resources: { requests: { cpu: "1", memory: "256Mi" } } }] } } },
+        }));
+        const result = run(resources);
         assert.match(result.problems.join("\n"), /at the node groups' minimum size \(1 x t3\.large\) \d+ pod\(s\) find no room \(steady replicas\)/);
     });
 
@@ -67,7 +71,7 @@ describe("preflight: capacity", () => {
 
     it("fails a pod whose nodeSelector no node group matches (arm64 pod, x86 nodes)", () => {
         const agent = podTemplate("ci", [{ name: "node", resourceRequestCpu: "500m" }], { nodeSelector: "kubernetes.io/arch=arm64" });
-        assert.match(run(platform({ agent })).problems.join("\n"), /Jenkins agent pod template ci selects nodes \{"kubernetes\.io\/arch":"arm64"\} that no node group has/);
+        assert.match(run(platform({ agent })).problems.join("\n"), /Jenkins agent pod template ci requests 0\.6 vCPU, 256Mi and would stay Pending: node group nodes: no node matches its nodeSelector \{"kubernetes\.io\/arch":"arm64"\}/);
     });
 
     it("fails when pods exist but no node group does", () => {
@@ -80,5 +84,110 @@ describe("preflight: capacity", () => {
         assert.ok(named(platform(), "nodes"));
         // A node group that cannot be sized at all is one problem, not one "would stay Pending" per pod.
         assert.deepStrictEqual(run(platform({ instanceTypes: ["x2idn.32xlarge"] })).problems, ["node group nodes: instance type x2idn.32xlarge is not in offline/data/instance-types.ts; add it with its source"]);
+    });
+
+    describe("with Karpenter pools", () => {
+        const build = (name = "node", cpu = "1", memory = "2Gi") => [{ name, resourceRequestCpu: cpu, resourceRequestMemory: memory }];
+
+        it("places a Jenkins agent that tolerates the ci taint and selects platform/pool=ci on the ci pool, and only there", () => {
+            const result = run(karpenterPlatform());
+            assert.deepStrictEqual(result.problems, []);
+            const lines = result.lines.join("\n");
+            assert.match(lines, /Jenkins agent pod template ci: 1\.1 vCPU, 2304Mi: fits Karpenter pool ci$/m);
+            assert.match(lines, /Karpenter pool ci: t3\.xlarge\|t3a\.xlarge\|m6i\.xlarge\|m6a\.xlarge spot; taints platform\/pool=ci:NoSchedule; limits 16 vCPU, 64Gi/);
+            // No build between builds: the ci pool launches nothing at steady state, one node for the agent at the peak.
+            assert.match(lines, /all pods \(steady replicas\) fit .*Karpenter pool ci launches no nodes/);
+            assert.match(lines, /all pods \(peak replicas\) fit .*Karpenter pool ci launches 1 x t3\.xlarge \(4 vCPU, 15155Mi of its limits 16 vCPU, 64Gi\)/);
+        });
+
+        it("rejects an agent without the ci toleration: the ci pool's taint, the general pool's labels, the node group's labels", () => {
+            const agent = podTemplate("ci", build(), { nodeSelector: "platform/pool=ci" });
+            const [problem] = run(karpenterPlatform({ agent })).problems;
+            assert.match(problem, /^Jenkins agent pod template ci requests 1\.1 vCPU, 2304Mi and would stay Pending: /);
+            assert.match(problem, /node group nodes: no node matches its nodeSelector \{"platform\/pool":"ci"\}/);
+            assert.match(problem, /Karpenter pool general: no node matches its nodeSelector \{"platform\/pool":"ci"\}/);
+            assert.match(problem, /Karpenter pool ci: taint platform\/pool=ci:NoSchedule not tolerated/);
+        });
+
+        it("reads tolerations as core/v1 does: Exists without a key tolerates every taint; a wrong value or effect does not", () => {
+            const withToleration = (t: Record<string, unknown>) => podTemplate("ci", build(), { nodeSelector: "platform/pool=ci", yaml: `spec:\n  tolerations:\n    - ${JSON.stringify(t)}\n` });
+            assert.deepStrictEqual(run(karpenterPlatform({ agent: withToleration({ operator: "Exists" }) })).problems, []);
+            assert.deepStrictEqual(run(karpenterPlatform({ agent: withToleration({ key: "platform/pool", operator: "Exists", effect: "NoSchedule" }) })).problems, []);
+            assert.match(run(karpenterPlatform({ agent: withToleration({ key: "platform/pool", value: "general", effect: "NoSchedule" }) })).problems.join("\n"), /ci: taint platform\/pool=ci:NoSchedule not tolerated/);
+            assert.match(run(karpenterPlatform({ agent: withToleration({ key: "platform/pool", value: "ci", effect: "NoExecute" }) })).problems.join("\n"), /ci: taint platform\/pool=ci:NoSchedule not tolerated/);
+        });
+
+        it("rejects an agent larger than every type the ci pool allows, naming the largest", () => {
+            const agent = podTemplate("ci", build("node", "4", "8Gi"), CI_PLACEMENT);
+            assert.match(run(karpenterPlatform({ agent })).problems.join("\n"), /Karpenter pool ci: too small: a t3\.xlarge node gives pods 3\.86 vCPU, 14122Mi, 55 pods/);
+            // The same pod fits once the pool allows a 2xlarge: Karpenter picks the type, unlike a node group's ASG.
+            const bigger = { ...DEV_POOLS.ci, instanceTypes: ["t3.xlarge", "m6i.2xlarge"] };
+            const result = run(karpenterPlatform({ agent, pools: { ci: bigger } }));
+            assert.deepStrictEqual(result.problems, []);
+            assert.match(result.lines.join("\n"), /peak replicas.*Karpenter pool ci launches 1 x m6i\.2xlarge/);
+        });
+
+        it("fails when the ci pool's limits cannot hold a node for the agent at the peak", () => {
+            const tight = { ...DEV_POOLS.ci, cpu: "2", memory: "64Gi" };
+            const [problem, ...rest] = run(karpenterPlatform({ pools: { ci: tight } })).problems;
+            assert.deepStrictEqual(rest, []);
+            assert.match(problem, /1 pod\(s\) find no room \(peak replicas\): Jenkins agent pod template ci \(Karpenter pool ci at its limits\); .*Karpenter pool ci launches no nodes \(0 vCPU, 0Mi of its limits 2 vCPU, 64Gi\)/);
+        });
+
+        it("counts limits in node capacity, not allocatable: 8 vCPU of limits hold two 4-vCPU nodes, so three agents need a third", () => {
+            const three = podTemplate("ci", build(), CI_PLACEMENT)
+                + podTemplate("ci2", build("node", "3", "2Gi"), CI_PLACEMENT) + podTemplate("ci3", build("node", "3", "2Gi"), CI_PLACEMENT);
+            const pools = { ci: { ...DEV_POOLS.ci, cpu: "8" } };
+            assert.match(run(karpenterPlatform({ agent: three, pools })).problems.join("\n"), /find no room \(peak replicas\): Jenkins agent pod template ci \(Karpenter pool ci at its limits\)/);
+            assert.deepStrictEqual(run(karpenterPlatform({ agent: three, pools: { ci: { ...DEV_POOLS.ci, cpu: "12" } } })).problems, []);
+        });
+
+        it("keeps pods that tolerate nothing off the tainted pool: with no untainted pool they must fit the system nodes", () => {
+            const resources = karpenterPlatform({ systemSize: 1, hpaMax: 4 }).filter((r) => r.name !== "pool-general");
+            const problems = run(resources).problems.join("\n");
+            assert.match(problems, /at the node groups' minimum size \(1 x t3\.large\) \d+ pod\(s\) find no room \(steady replicas\)/);
+            assert.match(problems, /steady replicas\): .*CoreDNS \(no room on the node groups\); Karpenter pool ci launches no nodes/);
+            // At the peak the ci pool launches one node, for the agent, and still none of the others may use it.
+            assert.match(problems, /peak replicas\): .*CoreDNS \(no room on the node groups\); Karpenter pool ci launches 1 x t3\.xlarge/);
+        });
+
+        it("runs the Karpenter controller only on the system nodes, one per node, as its chart's affinity says", () => {
+            const lines = run(karpenterPlatform()).lines.join("\n");
+            assert.match(lines, /karpenter controller \(release karpenter\): 1 vCPU, 1Gi x 2\.\.2: fits node group nodes$/m);
+            // Two replicas with hostname anti-affinity need two system nodes, however much room one has.
+            const one = run(karpenterPlatform({ systemTypes: ["m6i.2xlarge"], systemSize: 1 })).problems.join("\n");
+            assert.match(one, /at the node groups' minimum size \(1 x m6i\.2xlarge\) 1 pod\(s\) find no room \(steady replicas\): karpenter controller \(release karpenter\) \(no room on the node groups\)/);
+        });
+
+        it("lets a release's values move the controller: Helm merges them over the chart's affinity, so DoesNotExist stays", () => {
+            const release = karpenterRelease({ nodeSelector: { "platform/pool": "general" }, controller: { resources: { requests: { cpu: "1", memory: "1Gi" } } } });
+            const resources = [...karpenterPlatform().filter((r) => r.name !== "karpenter"), release];
+            assert.match(run(resources).problems.join("\n"), /karpenter controller \(release karpenter\) requests 1 vCPU, 1Gi and would stay Pending: node group nodes: no node matches its nodeSelector \{"kubernetes\.io\/os":"linux","platform\/pool":"general"\} and node affinity karpenter\.sh\/nodepool DoesNotExist; Karpenter pool general: no node matches/);
+        });
+
+        it("evaluates well-known requirements: instance-category and arch narrow the pool's types", () => {
+            const general = { ...DEV_POOLS.general, requirements: [{ key: "karpenter.k8s.aws/instance-category", operator: "In", values: ["m"] }] };
+            const lines = run(karpenterPlatform({ pools: { general } })).lines.join("\n");
+            assert.match(lines, /Karpenter pool general: m6i\.large\|m6a\.large spot\|on-demand/);
+            const arm = { ...DEV_POOLS.general, requirements: [{ key: "kubernetes.io/arch", operator: "In", values: ["arm64"] }] };
+            assert.match(run(karpenterPlatform({ pools: { general: arm } })).problems.join("\n"), /Karpenter pool general: its requirements leave none of its instance types/);
+        });
+
+        it("names a requirement it cannot evaluate and a pool without an instance-type list instead of passing them", () => {
+            const gpu = { ...DEV_POOLS.general, requirements: [{ key: "karpenter.k8s.aws/instance-gpu-count", operator: "Gt", values: ["0"] }] };
+            assert.match(run(karpenterPlatform({ pools: { general: gpu } })).problems.join("\n"), /Karpenter pool general: requirement karpenter\.k8s\.aws\/instance-gpu-count Gt cannot be evaluated offline/);
+            const open = nodePool("general", { ...DEV_POOLS.general, instanceTypes: [] });
+            (open.inputs as any).spec.template.spec.requirements.shift();
+            const resources = [...karpenterPlatform().filter((r) => r.name !== "pool-general"), open];
+            assert.match(run(resources).problems.join("\n"), /Karpenter pool general: no node\.kubernetes\.io\/instance-type In \[\.\.\.\] requirement/);
+        });
+
+        it("matches a custom requirement as a node label and a NoExecute taint like NoSchedule; PreferNoSchedule does not block", () => {
+            const team = { ...DEV_POOLS.ci, taints: [{ ...CI_TAINT, effect: "PreferNoSchedule" }], requirements: [{ key: "team", operator: "In", values: ["web"] }] };
+            const agent = podTemplate("ci", build(), { nodeSelector: "team=web" });
+            const result = run(karpenterPlatform({ agent, pools: { ci: team } }));
+            assert.deepStrictEqual(result.problems, []);
+            assert.match(result.lines.join("\n"), /Jenkins agent pod template ci: 1\.1 vCPU, 2304Mi: fits Karpenter pool ci$/m);
+        });
     });
 });

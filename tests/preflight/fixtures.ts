@@ -98,3 +98,113 @@ export function named(resources: RecordedResource[], name: string): RecordedReso
 
 /** The plan date the tests ask about. */
 export const TODAY = new Date("2026-11-30T00:00:00Z");
+
+export interface PoolOptions {
+    instanceTypes: string[];
+    capacityTypes: string[];
+    cpu?: string;
+    memory?: string;
+    expectedNodes?: number;
+    taints?: { key: string; value?: string; effect: string }[];
+    /** Requirements beyond instance type and capacity type. */
+    requirements?: { key: string; operator: string; values?: string[] }[];
+}
+
+/**
+ * A NodePool as the Karpenter component records it (the contract with it): karpenter.sh/v1 NodePool with an explicit
+ * instance-type list, capacity types, limits, the pool label platform/pool and the expected-nodes annotation.
+ */
+export function nodePool(name: string, o: PoolOptions): RecordedResource {
+    return res("kubernetes:karpenter.sh/v1:NodePool", `pool-${name}`, {
+        apiVersion: "karpenter.sh/v1",
+        kind: "NodePool",
+        metadata: { name, ...(o.expectedNodes === undefined ? {} : { annotations: { "platform/expected-nodes": String(o.expectedNodes) } }) },
+        spec: {
+            template: {
+                metadata: { labels: { "platform/pool": name } },
+                spec: {
+                    nodeClassRef: { group: "karpenter.k8s.aws", kind: "EC2NodeClass", name: "default" },
+                    requirements: [
+                        { key: "node.kubernetes.io/instance-type", operator: "In", values: o.instanceTypes },
+                        { key: "karpenter.sh/capacity-type", operator: "In", values: o.capacityTypes },
+                        ...(o.requirements ?? []),
+                    ],
+                    ...(o.taints ? { taints: o.taints } : {}),
+                },
+            },
+            ...(o.cpu || o.memory ? { limits: { ...(o.cpu ? { cpu: o.cpu } : {}), ...(o.memory ? { memory: o.memory } : {}) } } : {}),
+        },
+    });
+}
+
+export const CI_TAINT = { key: "platform/pool", value: "ci", effect: "NoSchedule" };
+
+/** The agent pod template's placement on the ci pool: the plugin takes tolerations from the template's raw `yaml`. */
+export const CI_PLACEMENT = {
+    nodeSelector: "platform/pool=ci",
+    yaml: YAML.stringify({ spec: { tolerations: [{ key: "platform/pool", operator: "Equal", value: "ci", effect: "NoSchedule" }] } }),
+};
+
+/**
+ * Dev's pools as the Karpenter branch's config/karpenter.ts defaults had them on 2026-11-30 (not merged yet):
+ * general t3.large|t3a.large|m6i.large|m6a.large spot+on-demand 16 vCPU/64Gi expecting 2 nodes; ci
+ * t3.xlarge|t3a.xlarge|m6i.xlarge|m6a.xlarge spot 16 vCPU/64Gi expecting 0, tainted platform/pool=ci.
+ */
+export const DEV_POOLS: Record<"general" | "ci", PoolOptions> = {
+    general: { instanceTypes: ["t3.large", "t3a.large", "m6i.large", "m6a.large"], capacityTypes: ["spot", "on-demand"], cpu: "16", memory: "64Gi", expectedNodes: 2 },
+    ci: { instanceTypes: ["t3.xlarge", "t3a.xlarge", "m6i.xlarge", "m6a.xlarge"], capacityTypes: ["spot"], cpu: "16", memory: "64Gi", expectedNodes: 0, taints: [CI_TAINT] },
+};
+
+/** Prod's pools from the same source: general on-demand m6i|m6a|m7i.xlarge 48 vCPU/192Gi expecting 3; ci as dev's on m6i|m6a.xlarge. */
+export const PROD_POOLS: Record<"general" | "ci", PoolOptions> = {
+    general: { instanceTypes: ["m6i.xlarge", "m6a.xlarge", "m7i.xlarge"], capacityTypes: ["on-demand"], cpu: "48", memory: "192Gi", expectedNodes: 3 },
+    ci: { instanceTypes: ["m6i.xlarge", "m6a.xlarge"], capacityTypes: ["spot"], cpu: "16", memory: "64Gi", expectedNodes: 0, taints: [CI_TAINT] },
+};
+
+/** The Karpenter controller's release as its chart's values leave it: 2 replicas, one per node, never on its own nodes. */
+export function karpenterRelease(values: Record<string, unknown> = { controller: { resources: { requests: { cpu: "1", memory: "1Gi" } } } }): RecordedResource {
+    return res("kubernetes:helm.sh/v3:Release", "karpenter", {
+        chart: "oci://public.ecr.aws/karpenter/karpenter", version: "1.14.1", namespace: "kube-system", values,
+    });
+}
+
+export interface KarpenterPlatformOptions {
+    systemTypes?: string[];
+    systemSize?: number;
+    pools?: Partial<Record<"general" | "ci", PoolOptions>>;
+    agent?: string;
+    hpaMax?: number;
+}
+
+/**
+ * platform() on Karpenter: the managed node group shrinks to the system nodes, the pools take the rest, the Jenkins
+ * agent template carries the ci pool's toleration and selector and the Karpenter controller runs on the system nodes.
+ */
+export function karpenterPlatform(o: KarpenterPlatformOptions = {}): RecordedResource[] {
+    const agent = o.agent ?? podTemplate("ci", [{ name: "node", resourceRequestCpu: "1", resourceRequestMemory: "2Gi" }], CI_PLACEMENT);
+    const base = platform({ instanceTypes: o.systemTypes ?? ["t3.large"], minSize: o.systemSize ?? 2, maxSize: o.systemSize ?? 2, agent, hpaMax: o.hpaMax });
+    const pools = { ...DEV_POOLS, ...o.pools };
+    return [...base, karpenterRelease(), ...Object.entries(pools).map(([name, p]) => nodePool(name, p))];
+}
+
+export interface SystemGroup {
+    instanceTypes: string[];
+    size: number;
+    capacityType: "ON_DEMAND" | "SPOT";
+}
+
+/**
+ * A recorded plan as it would be with Karpenter: its managed node group shrunk to the system group, the pools and the
+ * controller's release added, root volumes of `diskSizeGiB` (the node class). For the cost comparison before the
+ * Karpenter branch is merged; after it, `npm run plan` prints the same figures from the real records.
+ */
+export function withKarpenter(resources: RecordedResource[], system: SystemGroup, pools: Record<string, PoolOptions>, diskSizeGiB: number): RecordedResource[] {
+    const shrunk = resources.map((r) => r.type !== "eks:index:ManagedNodeGroup" ? r : {
+        ...r,
+        inputs: { ...r.inputs, instanceTypes: system.instanceTypes, capacityType: system.capacityType, scalingConfig: { minSize: system.size, desiredSize: system.size, maxSize: system.size } },
+    });
+    const nodeClass = res("kubernetes:karpenter.k8s.aws/v1:EC2NodeClass", "node-class", {
+        metadata: { name: "default" }, spec: { blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { volumeSize: `${diskSizeGiB}Gi` } }] },
+    });
+    return [...shrunk, karpenterRelease(), nodeClass, ...Object.entries(pools).map(([name, p]) => nodePool(name, p))];
+}
