@@ -37,12 +37,20 @@ function demand(name: string, requests: Requests[], replicas: PodDemand["replica
  */
 export const JNLP_DEFAULT_REQUESTS = { cpu: "100m", memory: "256Mi" } as const;
 
-/** `agent.podTemplates` of the Jenkins chart: label -> YAML list of JCasC pod templates (charts/jenkins/templates/jcasc-config.yaml). */
+/**
+ * The pod templates of every cloud the Jenkins chart configures: `agent.podTemplates` (label -> YAML list of JCasC
+ * pod templates, charts/jenkins/templates/jcasc-config.yaml) and each `additionalClouds.<cloud>.agent.podTemplates`,
+ * which the chart merges over the default cloud's values (templates/_helpers.tpl, jenkins-5.9.53), so a template
+ * named in both is one pod, counted once.
+ */
 export function jenkinsAgentPods(release: RecordedResource): PodDemand[] {
-    const templates = (at(release.inputs, "values", "agent", "podTemplates") ?? {}) as Record<string, string>;
-    return Object.values(templates).flatMap((text) => {
+    const clouds = (at(release.inputs, "values", "additionalClouds") ?? {}) as Record<string, unknown>;
+    const templates = [at(release.inputs, "values"), ...Object.values(clouds)]
+        .flatMap((cloud) => Object.values((at(cloud, "agent", "podTemplates") ?? {}) as Record<string, string>));
+    const seen = new Set<string>();
+    return templates.flatMap((text) => {
         const parsed = YAML.parse(String(text));
-        return (Array.isArray(parsed) ? parsed : [parsed]).map((t: any) => {
+        return (Array.isArray(parsed) ? parsed : [parsed]).filter((t: any) => !seen.has(t?.name) && seen.add(t?.name)).map((t: any) => {
             const containers: any[] = t?.containers ?? [];
             const agentName = t?.agentContainer ?? "jnlp";
             const requests: Requests[] = containers.map((c) => ({ cpu: c.resourceRequestCpu, memory: c.resourceRequestMemory }));
