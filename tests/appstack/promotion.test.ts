@@ -33,6 +33,17 @@ describe("promotion reaches prod's API", () => {
         assert.deepStrictEqual(problemsOf(rawConfig("dev"), "dev"), [], "dev runs the pipeline itself, inside its VPC");
     });
 
+    it("config requires who may approve a promotion, as names the input step's comma-separated submitter keeps whole", () => {
+        const promoting = (approvers?: string) => rawConfig("dev", {
+            "cicd:promoteTo": readStackConfig("dev").values["cicd:promoteTo"],
+            ...(approvers === undefined ? {} : { "cicd:promoteApprovers": approvers }),
+        });
+        assert.match(problemsOf(promoting(), "dev").join("\n"), /cicd:promoteApprovers: is required with cicd:promoteTo/);
+        assert.match(problemsOf(promoting('["release-managers,admin"]'), "dev").join("\n"), /cicd:promoteApprovers: "release-managers,admin" is not a Jenkins user id or group name/);
+        assert.match(problemsOf(promoting('["a b"]'), "dev").join("\n"), /cicd:promoteApprovers/);
+        assert.deepStrictEqual(problemsOf(promoting('["admin", "release-managers"]'), "dev"), []);
+    });
+
     it("config takes KMS keys for the app's secrets and the state bucket only as key ARNs", () => {
         const key = "arn:aws:kms:ap-northeast-2:111122223333:key/11111111-2222-3333-4444-555555555555";
         assert.deepStrictEqual(problemsOf(rawConfig("dev", { "cicd:appSecretsKeyArn": key, "cicd:stateKeyArn": key }), "dev"), []);
