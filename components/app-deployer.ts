@@ -37,11 +37,12 @@ export const APP_DEPLOYER_NEEDS: Record<string, ResourceNeeds> = {
     // The platform's appPlatform handoff (appstack/program.ts). Not a StackReference: reading another DIY stack builds
     // that stack's secrets manager, which decrypts the platform's data key with the platform's KMS key at once.
     "aws:ssm/getParameter:getParameter": {
-        // terraform-provider-aws internal/service/ssm/parameter_data_source.go: one GetParameter call, WithDecryption
-        // true by default, which for a String parameter uses no key (kms:Decrypt is needed for SecureString only).
+        // terraform-provider-aws internal/service/ssm/parameter_data_source.go reads through findParameterByName
+        // (parameter.go): one GetParameter call, never GetParameters, WithDecryption true by default. SSM ignores
+        // WithDecryption for String parameters (API reference, GetParameter), so no kms:Decrypt; a SecureString would need it.
         aws: ["ssm:GetParameter"],
         kubernetes: [],
-        source: "AWS Service Authorization Reference, AWS Systems Manager: GetParameter (resource type parameter, arn:${Partition}:ssm:${Region}:${Account}:parameter/${ParameterNameWithoutLeadingSlash}); hashicorp/terraform-provider-aws internal/service/ssm/parameter_data_source.go",
+        source: "AWS Service Authorization Reference, AWS Systems Manager: GetParameter (resource type parameter, arn:${Partition}:ssm:${Region}:${Account}:parameter/${ParameterNameWithoutLeadingSlash}); hashicorp/terraform-provider-aws internal/service/ssm/parameter_data_source.go and parameter.go (findParameterByName)",
     },
     "pulumi:secrets:awskms": {
         // The awskms secrets provider wraps the stack's data key (Encrypt on stack init) and unwraps it on every run.

@@ -8,7 +8,7 @@ import { exposeService, IngressGateway } from "./ingress";
 import { irsaRole, OidcIdentity } from "./irsa";
 import {
     adminSecretData, agentPodTemplate, agentPolicy, credentialsScript, deployTrustPolicy, ecrDockerConfig, ecrRepositoryArnOf, JENKINS,
-    JenkinsCredential, jenkinsValues, pipelineEnvScript, pipelineJobScript, stateBucketOf,
+    FolderCredential, jenkinsValues, promoteApprovers, SystemCredential, pipelineEnvScript, pipelineJobScript, stateBucketOf,
 } from "./jenkins";
 import { READINESS_GATE_LABELS } from "./lbc";
 import { appAllowances, createNetworkPolicies, defaultDenyWithAllowances, JENKINS_AGENT_PORT, JENKINS_CONTROLLER_PODS, jenkinsAllowances } from "./network-policies";
@@ -50,13 +50,17 @@ export interface JenkinsSettings {
     adminPassword: pulumi.Input<string>;
     gitRepoUrl: string;
     gitBranch: string;
-    /** Token for a private repository (username/password credential `git-credentials`). */
+    /** Token the deploy and promotion jobs clone a private repository with (credential `git-credentials`, deploy folder only). */
     gitToken?: pulumi.Input<string>;
+    /** Read-only token the multibranch job scans and clones with (credential `git-read`); branch builds can read it. */
+    gitReadToken?: pulumi.Input<string>;
     /** Passphrase of the stacks' secrets provider, if they use one (credential `pulumi-passphrase`). */
     pulumiPassphrase?: pulumi.Input<string>;
     storageSize: string;
     appUrl: string;
     promoteTo?: PromotionTarget;
+    /** Jenkins user ids or groups who may approve a promotion (the promotion job's `input` submitter). */
+    promoteApprovers?: string[];
 }
 
 export interface CiCdArgs {
@@ -187,18 +191,19 @@ export class CiCd extends pulumi.ComponentResource {
             stringData: adminSecretData(j.adminPassword),
         }, k8sOpts);
         const credentialSecrets: { name: string; keyName: string }[] = [];
-        const credentials: JenkinsCredential[] = [];
+        const systemCredentials: SystemCredential[] = [];
+        const deployCredentials: FolderCredential[] = [];
         const secrets: pulumi.Resource[] = [adminSecret];
-        if (j.gitToken) {
-            secrets.push(new k8s.core.v1.Secret(`${name}-git`, { metadata: { name: "git", namespace }, stringData: { token: j.gitToken } }, k8sOpts));
-            credentialSecrets.push({ name: "git", keyName: "token" });
-            credentials.push({ kind: "usernamePassword", id: "git-credentials", username: "git", secretVariable: "git-token" });
-        }
-        if (j.pulumiPassphrase) {
-            secrets.push(new k8s.core.v1.Secret(`${name}-pulumi`, { metadata: { name: "pulumi", namespace }, stringData: { passphrase: j.pulumiPassphrase } }, k8sOpts));
-            credentialSecrets.push({ name: "pulumi", keyName: "passphrase" });
-            credentials.push({ kind: "string", id: "pulumi-passphrase", secretVariable: "pulumi-passphrase" });
-        }
+        // A Secret the chart mounts for JCasC, read as ${<secret>-<key>}.
+        const mounted = (secretName: string, key: string, value: pulumi.Input<string>) => {
+            secrets.push(new k8s.core.v1.Secret(`${name}-${secretName}`, { metadata: { name: secretName, namespace }, stringData: { [key]: value } }, k8sOpts));
+            credentialSecrets.push({ name: secretName, keyName: key });
+            return `${secretName}-${key}`;
+        };
+        // Builds of unreviewed branches see only the multibranch job's store: the read-only token, nothing else.
+        const readCredential = j.gitReadToken ? { id: "git-read", username: "git", secretVariable: mounted("git-read", "token", j.gitReadToken) } : undefined;
+        if (j.gitToken) deployCredentials.push({ id: "git-credentials", username: "git", secretVariable: mounted("git", "token", j.gitToken) });
+        if (j.pulumiPassphrase) deployCredentials.push({ id: "pulumi-passphrase", username: "pulumi", secretVariable: mounted("pulumi", "passphrase", j.pulumiPassphrase) });
 
         // Builds run in their own namespace: no Secret of the controller's can be mounted by a pod a branch describes.
         // Baseline Pod Security: a branch's Jenkinsfile can ask for any pod, but not a privileged, hostPath or
@@ -237,7 +242,7 @@ export class CiCd extends pulumi.ComponentResource {
             subjects: [{ kind: "ServiceAccount", name: JENKINS.deployLauncherServiceAccount, namespace }],
         }, k8sOpts);
         credentialSecrets.push({ name: JENKINS.deployLauncherSecret, keyName: "token" });
-        credentials.push({ kind: "string", id: JENKINS.deployLauncherSecret, secretVariable: `${JENKINS.deployLauncherSecret}-token`, system: true });
+        systemCredentials.push({ id: JENKINS.deployLauncherSecret, secretVariable: `${JENKINS.deployLauncherSecret}-token` });
 
         const registryHosts = pulumi.output(args.repositoryUrl).apply((url) => [url, ...(j.promoteTo ? [j.promoteTo.repositoryUrl] : [])].map((u) => u.split("/")[0]));
         const dockerConfig = new k8s.core.v1.ConfigMap(`${name}-docker-config`, {
@@ -256,7 +261,10 @@ export class CiCd extends pulumi.ComponentResource {
                     url: `https://${j.host}`,
                     storageClass,
                     storageSize: j.storageSize,
-                    jobScript: pipelineJobScript({ gitRepoUrl: j.gitRepoUrl, gitBranch: j.gitBranch, gitCredentialsId: j.gitToken ? "git-credentials" : undefined }),
+                    jobScript: pipelineJobScript({
+                        gitRepoUrl: j.gitRepoUrl, gitBranch: j.gitBranch, readCredential, deployCredentials,
+                        deployGitCredentialsId: j.gitToken ? "git-credentials" : undefined,
+                    }),
                     envScript: pipelineEnvScript({
                         AWS_REGION: args.region,
                         ECR_REPOSITORY_URL: repositoryUrl,
@@ -270,12 +278,14 @@ export class CiCd extends pulumi.ComponentResource {
                         PROMOTE_DEPLOY_ROLE_ARN: j.promoteTo?.deployRoleArn,
                         PROMOTE_REPOSITORY_URL: j.promoteTo?.repositoryUrl,
                         PROMOTE_APP_URL: j.promoteTo?.appUrl,
+                        PROMOTE_JOB: j.promoteTo ? JENKINS.promoteJob : undefined,
+                        PROMOTE_APPROVERS: j.promoteTo ? promoteApprovers(j.promoteApprovers) : undefined,
                         PULUMI_PASSPHRASE_CREDENTIAL: j.pulumiPassphrase ? "pulumi-passphrase" : undefined,
                     }),
                     podTemplate: agentPodTemplate("build", "docker-config"),
                     deployPodTemplate: agentPodTemplate("deploy", "docker-config"),
                     credentialSecrets,
-                    credentialsScript: credentialsScript(credentials),
+                    credentialsScript: credentialsScript(systemCredentials),
                 })),
         // The chart creates Services, which the load balancer controller's webhook must admit.
         }, { ...k8sOpts, dependsOn: [...secrets, dockerConfig, ...args.storageReady, args.gateway.controller] });

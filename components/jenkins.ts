@@ -27,6 +27,9 @@ export const JENKINS = {
     /** The folder whose jobs alone may use the deploy cloud; it holds the deploy job, which builds gitBranch only. */
     deployFolder: "deploy",
     deployJob: "deploy/eks-platform",
+    /** Promotion to the next stack: its own job, so a build waiting a day for approval holds no lock dev deploys need. */
+    promoteJob: "deploy/promote",
+    promoteScript: "Jenkinsfile.promote",
     deployLabel: "platform-deploy",
     adminSecret: "jenkins-admin",
     /** Keys of the admin Secret; the chart mounts them as the files JCasC's default security realm reads. */
@@ -61,6 +64,9 @@ export const JENKINS_PLUGINS = [
     "prometheus:852.v317db_5d17a_b_0",
     "junit:1418.v67a_81935603c",
     "timestamper:1.27",
+    // Folders and their credentials store (FolderCredentialsProvider): the deploy folder's credentials, which no
+    // branch build can see. Also a dependency of branch-api; pinned so the store the jobs rely on is a known release.
+    "cloudbees-folder:6.1100.ve9eed61d16c4",
 ] as const;
 
 /**
@@ -169,26 +175,95 @@ function jcascYaml(doc: unknown): string {
     return helmTplLiteral(YAML.stringify(doc));
 }
 
+/**
+ * A username/password credential kept in a folder's own store (cloudbees-folder FolderCredentialsProvider): items in
+ * that folder see it, no other item does. Its secret is the JCasC variable `${<secretVariable>}`, a mounted Secret key.
+ */
+export interface FolderCredential {
+    id: string;
+    username: string;
+    secretVariable: string;
+}
+
 export interface PipelineSettings {
     gitRepoUrl: string;
     gitBranch: string;
-    /** Jenkins credential id for the repository; undefined for a public repository. */
-    gitCredentialsId?: string;
+    /** The multibranch job's read-only repository token (scans and branch builds can read it); none for a public repository. */
+    readCredential?: FolderCredential;
+    /** Credentials only the deploy folder's jobs (deploy and promotion) may use: the deploy job's git token, the passphrase. */
+    deployCredentials?: FolderCredential[];
+    /** The deploy credential the deploy and promotion jobs clone with; undefined for a public repository. */
+    deployGitCredentialsId?: string;
+}
+
+/**
+ * `properties { folderCredentialsProperty { ... } }` of a folder or multibranch job, in the Job DSL's dynamic syntax
+ * for FolderCredentialsProperty(DomainCredentials[]) (cloudbees-folder 6.1100 FolderCredentialsProvider.java) with
+ * UsernamePasswordCredentialsImpl (@Symbol usernamePassword; credentials-plugin) in the global domain. The secret
+ * reaches Groovy base64-encoded by JCasC's `${base64:...}` lookup (configuration-as-code SecretSourceResolver, which
+ * resolves nested variables), so no character of it can end the string literal it sits in.
+ */
+function folderCredentialsDsl(credentials: FolderCredential[], q: (value: string) => string, indent: string): string[] {
+    return [
+        `${indent}folderCredentialsProperty {`,
+        `${indent}  domainCredentials {`,
+        `${indent}    domainCredentials {`,
+        `${indent}      domain { name(${q("")}); description(${q("")}) }`,
+        `${indent}      credentials {`,
+        ...credentials.flatMap((c) => {
+            if (!/^[a-z0-9][a-z0-9-]*$/.test(c.secretVariable)) throw new Error(`credential ${c.id}: ${c.secretVariable} is not a mounted Secret file name`);
+            checkLine("credential id", c.id);
+            return [
+                `${indent}        usernamePassword {`,
+                `${indent}          scope(${q("GLOBAL")}); id(${q(c.id)}); description(${q("")}); username(${q(c.username)})`,
+                `${indent}          password(new String('\${base64:\${${c.secretVariable}}}'.decodeBase64(), 'UTF-8'))`,
+                `${indent}        }`,
+            ];
+        }),
+        `${indent}      }`,
+        `${indent}    }`,
+        `${indent}  }`,
+        `${indent}}`,
+    ];
 }
 
 /**
  * The jobs, defined by Job DSL inside JCasC, so a re-created Jenkins has them without a click:
  * - `eks-platform`, a multibranch job over every branch of the repository: tests and offline plans only. A plain
- *   git branch source discovers branches, not pull requests (that needs a hosting provider's branch source).
- * - `deploy/eks-platform`, one pipeline job on `gitBranch` alone, in the one folder allowed the deploy cloud.
+ *   git branch source discovers branches, not pull requests (that needs a hosting provider's branch source). Its
+ *   own credentials store holds the read-only token it scans with, the one credential its builds can see.
+ * - the `deploy` folder: the only one allowed the deploy cloud, holding the credentials deploys need.
+ * - `deploy/eks-platform`, one pipeline job on `gitBranch` alone: deploys dev, one build at a time (the Jenkinsfile's
+ *   disableConcurrentBuilds; no build of it waits for a person).
+ * - `deploy/promote`, started by it with the deployed commit: waits for an approval and promotes. Its builds may run
+ *   side by side; the newest approved one supersedes older ones waiting (milestones in Jenkinsfile.promote).
  */
 export function pipelineJobScript(p: PipelineSettings): string {
     checkBranchName(p.gitBranch);
     checkGitUrl(p.gitRepoUrl);
-    if (p.gitCredentialsId !== undefined) checkLine("gitCredentialsId", p.gitCredentialsId);
+    if (p.deployGitCredentialsId !== undefined) checkLine("deployGitCredentialsId", p.deployGitCredentialsId);
     // JCasC resolves ${...} in the script before Job DSL runs it, so each Groovy literal is escaped for both.
     const q = (value: string) => jcascLiteral(groovyString(value));
     const [folder, job] = JENKINS.deployJob.split("/");
+    const promote = JENKINS.promoteJob.split("/");
+    if (promote[0] !== folder) throw new Error(`${JENKINS.promoteJob} must be in the deploy folder ${folder}`);
+    const fromBranch = (scriptPath: string) => [
+        `  definition {`,
+        `    cpsScm {`,
+        `      scm {`,
+        `        git {`,
+        `          remote {`,
+        `            url(${q(p.gitRepoUrl)})`,
+        ...(p.deployGitCredentialsId ? [`            credentials(${q(p.deployGitCredentialsId)})`] : []),
+        `          }`,
+        `          branch(${q(`refs/heads/${p.gitBranch}`)})`,
+        `        }`,
+        `      }`,
+        `      scriptPath(${q(scriptPath)})`,
+        `      lightweight(false)`,
+        `    }`,
+        `  }`,
+    ];
     const dsl = [
         `multibranchPipelineJob(${q("eks-platform")}) {`,
         `  displayName(${q("eks-platform")})`,
@@ -196,34 +271,28 @@ export function pipelineJobScript(p: PipelineSettings): string {
         `    git {`,
         `      id(${q("eks-platform")})`,
         `      remote(${q(p.gitRepoUrl)})`,
-        ...(p.gitCredentialsId ? [`      credentialsId(${q(p.gitCredentialsId)})`] : []),
+        ...(p.readCredential ? [`      credentialsId(${q(p.readCredential.id)})`] : []),
         `    }`,
         `  }`,
+        ...(p.readCredential ? [`  properties {`, ...folderCredentialsDsl([p.readCredential], q, "    "), `  }`] : []),
         `  factory { workflowBranchProjectFactory { scriptPath(${q("Jenkinsfile")}) } }`,
         `  orphanedItemStrategy { discardOldItems { numToKeep(20) } }`,
         // Webhooks trigger scans at once; the periodic scan catches a missed webhook.
         `  triggers { periodicFolderTrigger { interval(${q("5m")}) } }`,
         `}`,
         `folder(${q(folder)}) {`,
-        `  properties { kubernetesFolderProperty { permittedClouds([${q(JENKINS.deployCloud)}]) } }`,
+        `  properties {`,
+        `    kubernetesFolderProperty { permittedClouds([${q(JENKINS.deployCloud)}]) }`,
+        ...(p.deployCredentials?.length ? folderCredentialsDsl(p.deployCredentials, q, "    ") : []),
+        `  }`,
         `}`,
         `pipelineJob(${q(`${folder}/${job}`)}) {`,
-        `  definition {`,
-        `    cpsScm {`,
-        `      scm {`,
-        `        git {`,
-        `          remote {`,
-        `            url(${q(p.gitRepoUrl)})`,
-        ...(p.gitCredentialsId ? [`            credentials(${q(p.gitCredentialsId)})`] : []),
-        `          }`,
-        `          branch(${q(`refs/heads/${p.gitBranch}`)})`,
-        `        }`,
-        `      }`,
-        `      scriptPath(${q("Jenkinsfile")})`,
-        `      lightweight(false)`,
-        `    }`,
-        `  }`,
+        ...fromBranch("Jenkinsfile"),
         `  triggers { scm(${q("H/5 * * * *")}) }`,
+        `}`,
+        `pipelineJob(${q(JENKINS.promoteJob)}) {`,
+        `  parameters { stringParam(${q("PROMOTE_COMMIT")}, ${q("")}, ${q("The commit the deploy job built and deployed")}) }`,
+        ...fromBranch(JENKINS.promoteScript),
         `}`,
     ].join("\n");
     return jcascYaml({ jobs: [{ script: dsl }] });
@@ -244,8 +313,24 @@ export interface PipelineEnv {
     PROMOTE_DEPLOY_ROLE_ARN?: string;
     PROMOTE_REPOSITORY_URL?: string;
     PROMOTE_APP_URL?: string;
-    /** Set when the stacks use a passphrase secrets provider: the Jenkins credential holding it. */
+    /** The promotion job the deploy job starts with the commit it deployed. */
+    PROMOTE_JOB?: string;
+    /** Who may approve the promotion: the `input` step's submitter (comma-separated Jenkins user ids or groups). */
+    PROMOTE_APPROVERS?: string;
+    /** Set when the stacks use a passphrase secrets provider: the deploy folder's credential holding it (username/password). */
     PULUMI_PASSPHRASE_CREDENTIAL?: string;
+}
+
+/**
+ * The `input` step's submitter: Jenkins user ids or group names separated by "," (pipeline-input-step InputStep,
+ * which trims each and ignores case). An empty list would let anyone with Build permission approve.
+ */
+export function promoteApprovers(approvers: string[] | undefined): string {
+    if (!approvers?.length) throw new Error("promoteApprovers: a promotion needs at least one approver (a Jenkins user id or group)");
+    for (const a of approvers) {
+        if (!/^[A-Za-z0-9][A-Za-z0-9._@-]*$/.test(a)) throw new Error(`promoteApprovers: ${JSON.stringify(a)} is not a Jenkins user id or group name (letters, digits, . _ @ -)`);
+    }
+    return approvers.join(",");
 }
 
 /** Values the Jenkinsfile reads, set once as global environment variables. */
@@ -257,18 +342,19 @@ export function pipelineEnvScript(env: PipelineEnv): string {
     return jcascYaml({ jenkins: { globalNodeProperties: [{ envVars: { env: entries } }] } });
 }
 
-/** A Jenkins credential whose secret JCasC reads from a mounted Secret key (`${<secret>-<key>}`). */
-export type JenkinsCredential =
-    | { kind: "usernamePassword"; id: string; username: string; secretVariable: string; system?: boolean }
-    | { kind: "string"; id: string; secretVariable: string; system?: boolean };
+/** A secret-text credential for Jenkins itself, whose secret JCasC reads from a mounted Secret key (`${<secret>-<key>}`). */
+export interface SystemCredential {
+    id: string;
+    secretVariable: string;
+}
 
-export function credentialsScript(credentials: JenkinsCredential[]): string | undefined {
+/**
+ * The global store holds only SYSTEM-scoped credentials: Jenkins itself (a cloud) may use them, no build can
+ * (credentials-plugin CredentialsScope). What builds use lives in folder stores (pipelineJobScript).
+ */
+export function credentialsScript(credentials: SystemCredential[]): string | undefined {
     if (credentials.length === 0) return undefined;
-    // SYSTEM scope: Jenkins itself (a cloud) may use it, no build can (credentials plugin CredentialsScope).
-    const scope = (c: JenkinsCredential) => (c.system ? "SYSTEM" : "GLOBAL");
-    const entry = (c: JenkinsCredential) => c.kind === "usernamePassword"
-        ? { usernamePassword: { id: c.id, scope: scope(c), username: c.username, password: `\${${c.secretVariable}}` } }
-        : { string: { id: c.id, scope: scope(c), secret: `\${${c.secretVariable}}` } };
+    const entry = (c: SystemCredential) => ({ string: { id: c.id, scope: "SYSTEM", secret: `\${${c.secretVariable}}` } });
     return jcascYaml({ credentials: { system: { domainCredentials: [{ credentials: credentials.map(entry) }] } } });
 }
 

@@ -79,6 +79,8 @@ export interface PlatformConfig {
         readonly stateBackendUrl: string;
         readonly trustedDeployerArns: readonly string[];
         readonly promoteTo?: Readonly<{ stack: string; deployRoleArn: string; repositoryUrl: string; appUrl: string }>;
+        /** Jenkins user ids or groups who may approve a promotion to promoteTo (the `input` step's submitter). */
+        readonly promoteApprovers: readonly string[];
         /** The app stack's awskms:// secrets-provider key; its deployer may Encrypt and Decrypt with it. */
         readonly appSecretsKeyArn?: string;
         /** The state bucket's SSE-KMS key, if it has one; the app deployer may Decrypt and GenerateDataKey with it. */
@@ -174,7 +176,7 @@ export const KNOWN_KEYS: Record<string, readonly string[]> = {
     dns: ["domain", "hostedZoneId"],
     ingress: ["adminCidrs"],
     app: ["imageTag", "minReplicas", "maxReplicas", "logLevel", "keepImages"],
-    cicd: ["jenkins", "gitRepoUrl", "gitBranch", "storageSize", "stateBackendUrl", "trustedDeployerArns", "promoteTo", "jenkinsAdminPassword", "gitToken", "pulumiPassphrase", "appSecretsKeyArn", "stateKeyArn", "pipelineEgressCidrs"],
+    cicd: ["jenkins", "gitRepoUrl", "gitBranch", "storageSize", "stateBackendUrl", "trustedDeployerArns", "promoteTo", "promoteApprovers", "jenkinsAdminPassword", "gitToken", "gitReadToken", "pulumiPassphrase", "appSecretsKeyArn", "stateKeyArn", "pipelineEgressCidrs"],
     observability: ["retention", "prometheusStorage", "alertmanagerStorage", "grafanaStorage", "errorRatio", "p99Seconds", "grafanaAdminPassword",
         "alertSlackChannel", "alertSlackWebhookUrl", "alertEmailTo", "alertEmailFrom", "smtpSmarthost", "smtpUsername", "smtpPassword", "heartbeat", "heartbeatUrl"],
     backup: ["retentionDays"],
@@ -403,6 +405,10 @@ export function parseConfig(raw: RawConfig, project: string, stack: string): Pla
         checkEcrRepositoryUrl(problems, "cicd:promoteTo.repositoryUrl", promoteTo.repositoryUrl, partition);
         checkHttpsUrl(problems, "cicd:promoteTo.appUrl", promoteTo.appUrl);
     }
+    const promoteApprovers = parseJson<string[]>(problems, "cicd:promoteApprovers", get("cicd:promoteApprovers"), isStringArray, "a JSON list of Jenkins user ids or groups") ?? [];
+    // The input step's submitter is a comma-separated list: a comma or space inside a name would split or break it.
+    for (const a of promoteApprovers) if (!/^[A-Za-z0-9][A-Za-z0-9._@-]*$/.test(a)) problems.add("cicd:promoteApprovers", `"${a}" is not a Jenkins user id or group name (letters, digits, . _ @ -)`);
+    if (promoteTo && jenkins && promoteApprovers.length === 0) problems.add("cicd:promoteApprovers", "is required with cicd:promoteTo: the Jenkins users or groups who may approve a promotion (otherwise anyone who may build the job could)");
     const kmsKey = (key: string) => {
         const arn = get(key);
         // Any region: the state bucket may live elsewhere. An alias ARN does not name the key IAM checks.
@@ -467,7 +473,7 @@ export function parseConfig(raw: RawConfig, project: string, stack: string): Pla
         dns: { domain: domain!.toLowerCase(), hostedZoneId: hostedZoneId! },
         ingress: { adminCidrs },
         app: { imageTag, minReplicas, maxReplicas, logLevel, keepImages },
-        cicd: { jenkins, gitRepoUrl, gitBranch, storageSize, stateBackendUrl: stateBackendUrl!, trustedDeployerArns, promoteTo, appSecretsKeyArn, stateKeyArn, pipelineEgressCidrs },
+        cicd: { jenkins, gitRepoUrl, gitBranch, storageSize, stateBackendUrl: stateBackendUrl!, trustedDeployerArns, promoteTo, promoteApprovers, appSecretsKeyArn, stateKeyArn, pipelineEgressCidrs },
         observability: { retention, prometheusStorage, alertmanagerStorage, grafanaStorage, errorRatio, p99Seconds, alerts },
         backup: { retentionDays: backupRetentionDays },
         karpenter,
@@ -514,6 +520,7 @@ export interface PlatformSecrets {
     alertSecrets: AlertSecrets;
     jenkinsAdminPassword?: pulumi.Output<string>;
     gitToken?: pulumi.Output<string>;
+    gitReadToken?: pulumi.Output<string>;
     pulumiPassphrase?: pulumi.Output<string>;
 }
 
@@ -543,8 +550,14 @@ export function loadSecrets(config: PlatformConfig): PlatformSecrets {
         smtpPassword: alerts.email?.username !== undefined ? required("smtpPassword", true, "with observability:smtpUsername") : undefined,
         heartbeatUrl: required("heartbeatUrl", alerts.heartbeat, "with observability:heartbeat true"),
     };
+    const gitToken = cicd.getSecret("gitToken");
+    const gitReadToken = cicd.getSecret("gitReadToken");
+    // Branch and pull-request builds can read the multibranch job's token: it must not be the deploy folder's.
+    if (config.cicd.jenkins && gitToken !== undefined && gitReadToken === undefined) {
+        problems.add("cicd:gitReadToken", "is required with cicd:gitToken: a read-only token for the multibranch job, whose builds can read it: pulumi config set --secret cicd:gitReadToken <token>");
+    }
     problems.throwIfAny(config.stack);
-    return { grafanaAdminPassword: grafanaAdminPassword!, alertSecrets, jenkinsAdminPassword, gitToken: cicd.getSecret("gitToken"), pulumiPassphrase: cicd.getSecret("pulumiPassphrase") };
+    return { grafanaAdminPassword: grafanaAdminPassword!, alertSecrets, jenkinsAdminPassword, gitToken, gitReadToken, pulumiPassphrase: cicd.getSecret("pulumiPassphrase") };
 }
 
 function isStringArray(v: unknown): v is string[] {

@@ -185,8 +185,10 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
             case "aws:ssm/getParameter:getParameter": {
                 // A provider reference is "<urn>::<id>"; the URN's last part is the provider's name.
                 const providerName = args.provider ? args.provider.split("::").slice(-2, -1)[0] : undefined;
-                // No explicit provider: the default provider, configured by the stack's aws:region.
-                const region = (providerName && this.providerRegions.get(providerName)) || new pulumi.Config("aws").get("region") || this.region;
+                // pulumi-aws 7.x takes a per-call `region` (sdk/nodejs/ssm/getParameter.ts GetParameterArgs.region: "Defaults to
+                // the Region set in the provider configuration"); else the explicit provider's, else the default provider's,
+                // configured by the stack's aws:region.
+                const region = args.inputs.region || (providerName && this.providerRegions.get(providerName)) || new pulumi.Config("aws").get("region") || this.region;
                 const name = String(args.inputs.name);
                 const p = PARAMETERS.get(parameterKey(region, name));
                 if (!p) {

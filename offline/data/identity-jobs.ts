@@ -3,8 +3,9 @@
  * and, for a principal with an EKS access entry, what it must be able to do in Kubernetes. Anything else a dangerous
  * probe finds allowed is a grant outside the job.
  *
- * Resources are ARN templates: {partition} {region} {account} {cluster} {repository} (the app's ECR repository) and
- * {deployer} (one need per deployer role in the plan). A job whose `upstream` names a policy document takes every
+ * Resources are ARN templates: {partition} {region} {account} {cluster} {repository} (the app's ECR repository),
+ * {deployer} (one need per deployer role in the plan), and {promoteDeployer} / {promoteRepository}, the promoted-to
+ * stack's deployer role and repository that the plan's Jenkins is configured with (none where it promotes nowhere). A job whose `upstream` names a policy document takes every
  * statement of that document as a need: the request the component makes, with the tags the statement's conditions
  * ask for (see `needsOf` in offline/preflight/iam.ts).
  */
@@ -73,8 +74,17 @@ export const JOBS: Job[] = [
             { actions: ["ecr:GetAuthorizationToken"], resource: "*", why: "docker login to ECR" },
             { actions: ECR_PUSH, resource: "{repository}", why: "push the app image" },
             { actions: ["sts:AssumeRole"], resource: "{deployer}", why: "run the deploy as the deployer role" },
+            { actions: ["sts:AssumeRole"], resource: "{promoteDeployer}", why: "promote: run the next stack's deploy as its deployer (cicd:promoteTo.deployRoleArn)" },
+            { actions: ECR_PUSH, resource: "{promoteRepository}", why: "promote: copy the tested image into the next stack's repository (its deployer has no ECR rights)" },
         ],
-        source: "the pipeline: build, push to the app repository, deploy as the deployer (components/cicd.ts)",
+        source: "the pipeline: build, push to the app repository, deploy as the deployer, promote (components/cicd.ts, Jenkinsfile.promote)",
+    },
+    {
+        // Every branch and pull request, reviewed or not: tests and offline plans need no AWS call at all.
+        name: "Jenkins build agents",
+        serviceAccount: "jenkins-builds/jenkins-agent",
+        needs: [],
+        source: "the Jenkinsfile's CI stage: npm ci, tsc, mocha, offline plans",
     },
     {
         name: "deployer",

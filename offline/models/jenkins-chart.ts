@@ -92,9 +92,93 @@ export function jcascTexts(values: JenkinsChartValues): string[] {
     return texts;
 }
 
-/** `${name}` references JCasC resolves; `^${` is its escape and is no reference. */
+/**
+ * JCasC's interpolation (jenkinsci/configuration-as-code-plugin plugin/src/main/java/io/jenkins/plugins/casc/
+ * SecretSourceResolver.java, tag 2115.vf6de120eef70): `${name}` is a variable, `${base64:...}` / `${decodeBase64:...}`
+ * transform what follows the colon after resolving variables nested in it (setEnableSubstitutionInVariables), and
+ * `^${` escapes a literal `${`. An unknown variable resolves to "" with a warning.
+ */
+const LOOKUPS: Record<string, (v: string) => string> = {
+    base64: (v) => Buffer.from(v, "utf8").toString("base64"),
+    decodeBase64: (v) => Buffer.from(v, "base64").toString("utf8"),
+};
+
+/** Each `${...}` of the text that JCasC interpolates: its start, end and content, nested braces included. */
+function references(text: string): { start: number; end: number; content: string }[] {
+    const out: { start: number; end: number; content: string }[] = [];
+    for (let i = 0; i < text.length - 1; i++) {
+        if (text[i] !== "$" || text[i + 1] !== "{" || text[i - 1] === "^") continue;
+        let depth = 0;
+        let j = i + 1;
+        for (; j < text.length; j++) {
+            if (text[j] === "{") depth++;
+            else if (text[j] === "}" && --depth === 0) break;
+        }
+        out.push({ start: i, end: j + 1, content: text.slice(i + 2, j) });
+        i = j;
+    }
+    return out;
+}
+
+const lookupOf = (content: string) => /^(\w+):/.exec(content)?.[1];
+
+/** The variables the text reads, those nested in lookups included. */
 export function jcascVariables(text: string): string[] {
-    return [...text.matchAll(/(?<!\^)\$\{([^}]+)\}/g)].map((m) => m[1]);
+    return references(text).flatMap(({ content }) => {
+        const lookup = lookupOf(content);
+        return lookup && LOOKUPS[lookup] ? jcascVariables(content.slice(lookup.length + 1)) : [content];
+    });
+}
+
+/** The text as JCasC hands it on, given the variables' values. */
+export function resolveJcasc(text: string, variables: Record<string, string>): string {
+    let out = "";
+    let at = 0;
+    for (const r of references(text)) {
+        const lookup = lookupOf(r.content);
+        const value = lookup && LOOKUPS[lookup] ? LOOKUPS[lookup](resolveJcasc(r.content.slice(lookup.length + 1), variables)) : variables[r.content] ?? "";
+        out += text.slice(at, r.start).replace(/\^\$\{/g, "${") + value;
+        at = r.end;
+    }
+    return out + text.slice(at).replace(/\^\$\{/g, "${");
+}
+
+/**
+ * The credential ids a build of `item` (a job path: "eks-platform/PR-1", "deploy/eks-platform") may bind with
+ * withCredentials: the global store's GLOBAL-scoped ones (credentials-plugin SystemCredentialsProvider; SYSTEM scope is
+ * Jenkins' own) and those of each folder containing the item (cloudbees-folder 6.1100 FolderCredentialsProvider
+ * getCredentialsInItem / getCredentialsInItemGroup walk the item's parents; a multibranch job is such a folder).
+ * Folder stores are read from the Job DSL's `folderCredentialsProperty` blocks.
+ */
+export function credentialsVisibleTo(values: JenkinsChartValues, item: string): string[] {
+    const scripts = Object.values(values.controller?.JCasC?.configScripts ?? {}).map((t) => YAML.parse(t.replace(/\{\{ "\{\{" \}\}/g, "{{")) ?? {});
+    const global = scripts.flatMap((doc: any) => (doc.credentials?.system?.domainCredentials ?? []).flatMap((d: any) => d.credentials ?? []))
+        .map((c: any) => Object.values<any>(c)[0]).filter((c) => (c.scope ?? "GLOBAL") === "GLOBAL").map((c) => String(c.id));
+    const ancestors = item.split("/").map((_, i, parts) => parts.slice(0, i + 1).join("/"));
+    const folders = scripts.flatMap((doc: any) => (doc.jobs ?? []).map((j: any) => String(j.script ?? ""))).flatMap(folderStores)
+        .filter((f) => ancestors.includes(f.folder)).flatMap((f) => f.ids);
+    return [...new Set([...global, ...folders])];
+}
+
+/** `folder('x') { ... folderCredentialsProperty { ... id('y') ... } }` and the like, top-level items of a Job DSL script. */
+function folderStores(dsl: string): { folder: string; ids: string[] }[] {
+    const literal = (s: string) => s.replace(/\\(.)/g, "$1");
+    const out: { folder: string; ids: string[] }[] = [];
+    for (const m of dsl.matchAll(/^(folder|multibranchPipelineJob|organizationFolder)\('((?:[^'\\]|\\.)*)'\) \{$/gm)) {
+        let depth = 0;
+        let j = m.index! + m[0].length - 1;
+        for (; j < dsl.length; j++) {
+            if (dsl[j] === "'") { for (j++; j < dsl.length && dsl[j] !== "'"; j++) if (dsl[j] === "\\") j++; continue; }
+            if (dsl[j] === "{") depth++;
+            else if (dsl[j] === "}" && --depth === 0) break;
+        }
+        const block = dsl.slice(m.index!, j + 1);
+        const store = block.indexOf("folderCredentialsProperty {");
+        if (store < 0) continue;
+        const ids = [...block.slice(store).matchAll(/\bid\('((?:[^'\\]|\\.)*)'\)/g)].map((x) => literal(x[1]).replace(/\^\$\{/g, "${"));
+        out.push({ folder: literal(m[2]).replace(/\^\$\{/g, "${"), ids });
+    }
+    return out;
 }
 
 /**

@@ -124,14 +124,27 @@ export type Decision = "Allowed" | "ImplicitlyDenied" | "ExplicitlyDenied";
  * and rejects valid ELBv2 requests (its data merges ELBv1's resource types into `elasticloadbalancing`), so the
  * actions in the tables are checked against iam-data by tests/preflight/permissions-data.test.ts instead.
  */
-export function decide(identity: Identity, action: string, resource: string, context: Record<string, string | string[]> = {}): Decision {
-    const account = /^arn:[^:]+:[^:]*:[^:]*:(\d{12}):/.exec(resource)?.[1] ?? /^arn:[^:]+:iam::(\d{12}):/.exec(identity.arn)?.[1] ?? "";
+export function decide(identity: Identity, action: string, resource: string, context: Record<string, string | string[]> = {}, resourceAccount?: string): Decision {
+    const account = resourceAccount ?? accountOfArn(resource) ?? accountOfArn(identity.arn) ?? "";
     return runUnsafeSimulation({
         identityPolicies: identity.policies.map((p) => ({ name: p.name, policy: p.policy as unknown as Record<string, unknown> })),
         serviceControlPolicies: [],
         resourceControlPolicies: [],
         request: { action, principal: identity.arn, resource: { resource, accountId: account }, contextVariables: context },
     } as Parameters<typeof runUnsafeSimulation>[0], {}) as Decision;
+}
+
+/** The account an ARN names, if any. */
+export function accountOfArn(arn: string): string | undefined {
+    return /^arn:[^:]+:[^:]*:[^:]*:(\d{12}):/.exec(arn)?.[1];
+}
+
+/**
+ * What the identity's own policies decide, as if the resource were in its account: the identity side of a request
+ * into another account, whose resource side (a role's trust, a repository's policy) the other stack holds.
+ */
+export function identitySide(identity: Identity, action: string, resource: string, context: Record<string, string | string[]> = {}): Decision {
+    return decide(identity, action, resource, context, accountOfArn(identity.arn));
 }
 
 /** The tag or value a condition pattern accepts, made concrete ("*" and "?" become "x"). */

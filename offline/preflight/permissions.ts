@@ -6,9 +6,11 @@
  */
 import { ACCESS_POLICY_ARN_PREFIX, EKS_ACCESS_POLICIES, Verb, WORKLOAD_API_GROUPS } from "../data/eks-access-policies";
 import { Job, JOBS, Need, PROBES } from "../data/identity-jobs";
+import { ecrRepositoryArnOf, helmTplLiteral } from "../../components/jenkins";
 import { RecordedResource } from "../recorder";
-import { at, Check, EKS_CLUSTER, label } from "./check";
-import { accountOf, decide, Identity, identitiesOf, needsOf, managedPolicy } from "./iam";
+import { at, Check, EKS_CLUSTER, label, releasesOf } from "./check";
+import * as YAML from "yaml";
+import { accountOf, accountOfArn, decide, Identity, identitiesOf, identitySide, needsOf, managedPolicy } from "./iam";
 
 const ASSOCIATION = "aws:eks/accessPolicyAssociation:AccessPolicyAssociation";
 const ACCESS_ENTRY = "aws:eks/accessEntry:AccessEntry";
@@ -21,6 +23,23 @@ interface Place {
     cluster: string;
     repositories: string[];
     deployers: string[];
+    /** The promoted-to stack's deployer and repository, from the environment the plan's Jenkins gives its jobs. */
+    promoteDeployers: string[];
+    promoteRepositories: string[];
+}
+
+/** The global environment JCasC gives every Jenkins job (components/jenkins.ts pipelineEnvScript), by key. */
+function jenkinsEnv(resources: RecordedResource[]): Record<string, string> {
+    const env: Record<string, string> = {};
+    for (const release of releasesOf(resources, "jenkins")) {
+        for (const text of Object.values((at(release.inputs, "values", "controller", "JCasC", "configScripts") ?? {}) as Record<string, string>)) {
+            const doc = YAML.parse(String(text).split(helmTplLiteral("{{")).join("{{")) ?? {};
+            for (const node of doc?.jenkins?.globalNodeProperties ?? []) {
+                for (const e of node?.envVars?.env ?? []) env[String(e.key)] = String(e.value).replace(/\^\$\{/g, "${");
+            }
+        }
+    }
+    return env;
 }
 
 function placeOf(resources: RecordedResource[], identities: Identity[]): Place {
@@ -28,11 +47,14 @@ function placeOf(resources: RecordedResource[], identities: Identity[]): Place {
     const region = repositories.map((a) => a.split(":")[3]).find(Boolean) ?? "us-east-1";
     const cluster = resources.find((r) => r.type === EKS_CLUSTER);
     const deployerJob = JOBS.find((j) => j.deploys);
+    const env = jenkinsEnv(resources);
     return {
         partition: "aws", region, account: accountOf(resources),
         cluster: String(cluster?.inputs.name ?? cluster?.name ?? ""),
         repositories,
         deployers: deployerJob ? identities.filter((i) => matches(deployerJob, i)).map((i) => i.arn) : [],
+        promoteDeployers: env.PROMOTE_DEPLOY_ROLE_ARN ? [env.PROMOTE_DEPLOY_ROLE_ARN] : [],
+        promoteRepositories: env.PROMOTE_REPOSITORY_URL ? [ecrRepositoryArnOf(env.PROMOTE_REPOSITORY_URL)] : [],
     };
 }
 
@@ -48,6 +70,8 @@ function expand(template: string, place: Place): string[] {
     const fill = (t: string) => t.replace(/\{(partition|region|account|cluster)\}/g, (_, k: "partition" | "region" | "account" | "cluster") => place[k]);
     if (template === "{repository}") return place.repositories;
     if (template === "{deployer}") return place.deployers;
+    if (template === "{promoteDeployer}") return place.promoteDeployers;
+    if (template === "{promoteRepository}") return place.promoteRepositories;
     return [fill(template)];
 }
 
@@ -75,7 +99,10 @@ function aws(identity: Identity, job: Job, place: Place, lines: string[], proble
         for (const resource of expand(need.resource, place)) {
             for (const action of need.actions) {
                 asked++;
-                const decision = decide(identity, action, resource, need.context);
+                // Into another account (a promotion target): the identity's side here; the target's trust and repository
+                // policy are the other stack's (tests/appstack/promotion.test.ts simulates both plans together).
+                const elsewhere = accountOfArn(resource) !== undefined && accountOfArn(resource) !== accountOfArn(identity.arn);
+                const decision = elsewhere ? identitySide(identity, action, resource, need.context) : decide(identity, action, resource, need.context);
                 if (decision !== "Allowed") denied.push(`${action} on ${resource}${show(need.context)} (${need.why}): ${decision}`);
             }
         }
@@ -216,6 +243,35 @@ function kubernetes(resources: RecordedResource[], identities: Identity[], lines
     }
 }
 
+/** The job whose identity alone may deploy and promote: the deploy cloud's pods (jenkins-deploy/jenkins-deploy). */
+export const DEPLOY_AGENTS = "Jenkins deploy agents";
+
+/**
+ * The deploy boundary: no identity of the plan but the deploy agents' may assume a deployer (this stack's or the
+ * promoted-to stack's) or push into the promoted-to repository. Every role is asked, those without a job too (the
+ * nodes' role, which a pod reaching the instance metadata would have), and a role a branch build's service account
+ * could assume is named as such.
+ */
+function deployBoundary(identities: Identity[], place: Place, lines: string[], problems: string[]): void {
+    const guarded = [
+        ...[...place.deployers, ...place.promoteDeployers].map((resource) => ({ action: "sts:AssumeRole", resource })),
+        ...place.promoteRepositories.map((resource) => ({ action: "ecr:PutImage", resource })),
+    ];
+    const deployAgents = JOBS.find((j) => j.name === DEPLOY_AGENTS)!;
+    const builds = JOBS.find((j) => j.name === "Jenkins build agents")!;
+    const holders = new Set<string>();
+    for (const identity of identities) {
+        const allowed = guarded.filter((g) => identitySide(identity, g.action, g.resource) === "Allowed");
+        if (allowed.length === 0) continue;
+        if (matches(deployAgents, identity)) { holders.add(label(identity.role)); continue; }
+        const who = matches(builds, identity) ? `${label(identity.role)}, which branch and pull-request builds run as,` : label(identity.role);
+        for (const g of allowed) problems.push(`${who} may ${g.action} on ${g.resource}: only the deploy cloud's pods (${deployAgents.serviceAccount}) may deploy or promote`);
+    }
+    const buildRoles = identities.filter((i) => matches(builds, i)).map((i) => label(i.role));
+    lines.push(`deploy boundary: ${guarded.length} deployer/promotion grants, held by ${[...holders].join(", ") || "nobody"}; `
+        + `branch and pull-request builds (${builds.serviceAccount}) ${buildRoles.length ? `can assume ${buildRoles.join(", ")}` : "have no IAM role"}`);
+}
+
 export const permissions: Check = ({ resources }) => {
     const lines: string[] = [];
     const problems: string[] = [];
@@ -226,6 +282,7 @@ export const permissions: Check = ({ resources }) => {
         if (job) aws(identity, job, place, lines, problems);
         else lines.push(`${label(identity.role)}: no job in offline/data/identity-jobs.ts; not checked`);
     }
+    deployBoundary(identities, place, lines, problems);
     kubernetes(resources, identities, lines, problems);
     return { check: "permissions", lines, problems };
 };

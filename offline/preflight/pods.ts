@@ -65,10 +65,18 @@ function demand(name: string, requests: Requests[], replicas: PodDemand["replica
  */
 export const JNLP_DEFAULT_REQUESTS = { cpu: "100m", memory: "256Mi" } as const;
 
-/** `agent.podTemplates` of the Jenkins chart: label -> YAML list of JCasC pod templates (charts/jenkins/templates/jcasc-config.yaml). */
+/**
+ * The pod templates of every cloud the Jenkins chart configures: `agent.podTemplates` (label -> YAML list of JCasC
+ * pod templates, charts/jenkins/templates/jcasc-config.yaml) and each `additionalClouds.<cloud>.agent.podTemplates`,
+ * which the chart merges over the default cloud's values (templates/_helpers.tpl, jenkins-5.9.53), so a template
+ * named in both is one pod, counted once.
+ */
 export function jenkinsAgentPods(release: RecordedResource): PodDemand[] {
-    const templates = (at(release.inputs, "values", "agent", "podTemplates") ?? {}) as Record<string, string>;
-    return Object.values(templates).flatMap(podTemplatePods);
+    const clouds = (at(release.inputs, "values", "additionalClouds") ?? {}) as Record<string, unknown>;
+    const templates = [at(release.inputs, "values"), ...Object.values(clouds)]
+        .flatMap((cloud) => Object.values((at(cloud, "agent", "podTemplates") ?? {}) as Record<string, string>));
+    const seen = new Set<string>();
+    return templates.flatMap(podTemplatePods).filter((pod) => !seen.has(pod.name) && seen.add(pod.name));
 }
 
 /** The pods of one `podTemplates` entry: a YAML list of JCasC pod templates. */

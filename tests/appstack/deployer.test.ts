@@ -198,8 +198,9 @@ describe("a build of an unreviewed branch cannot obtain prod credentials", () =>
         assert.strictEqual(cloud.agent.usageRestricted, true);
         assert.strictEqual(cloud.agent.namespace, JENKINS.deployNamespace);
         const jobs: string = YAML.parse(jenkins().controller.JCasC.configScripts["platform-job"]).jobs[0].script;
-        assert.match(jobs, new RegExp(`folder\\('${JENKINS.deployFolder}'\\) \\{\\n  properties \\{ kubernetesFolderProperty \\{ permittedClouds\\(\\['${JENKINS.deployCloud}'\\]\\) \\} \\}`));
+        assert.match(jobs, new RegExp(`folder\\('${JENKINS.deployFolder}'\\) \\{\\n  properties \\{\\n    kubernetesFolderProperty \\{ permittedClouds\\(\\['${JENKINS.deployCloud}'\\]\\) \\}`));
         assert.match(jobs, /pipelineJob\('deploy\/eks-platform'\)[\s\S]*branch\('refs\/heads\/main'\)/);
+        assert.match(jobs, /pipelineJob\('deploy\/promote'\)[\s\S]*branch\('refs\/heads\/main'\)[\s\S]*scriptPath\('Jenkinsfile\.promote'\)/);
         const multibranch = jobs.slice(0, jobs.indexOf("folder("));
         assert.doesNotMatch(multibranch, /kubernetesFolderProperty/);
         const trust = JSON.parse(String(platform.resources.find((r) => r.type === "aws:iam/role:Role" && r.name.endsWith("-jenkins-deploy"))!.inputs.assumeRolePolicy));

@@ -81,6 +81,17 @@ describe("layers: the app stack", () => {
         await assert.rejects(evaluateApp("dev", config({}), withoutParameter), /ParameterNotFound/);
     });
 
+    it("the SSM model reads in the region a call names (pulumi-aws 7's per-call region) before the provider's", async () => {
+        const { PlatformMocks, publishParameters, forgetParameters } = await import("../../offline/mocks");
+        const platform = await planFor("dev");
+        forgetParameters();
+        publishParameters(platform.resources, String(platform.outputs.region));
+        const read = (region?: string) => new PlatformMocks(String(platform.outputs.region))
+            .call({ token: "aws:ssm/getParameter:getParameter", inputs: { name: "/eks-platform/dev/app-platform", ...(region ? { region } : {}) }, provider: "" } as any);
+        assert.strictEqual(read().type, "String");
+        assert.throws(() => read("us-east-1"), /ParameterNotFound: \(region us-east-1\)/);
+    });
+
     it("the platform writes its appPlatform output, unchanged and unsecret, to a Standard String parameter named for its stack", async () => {
         for (const stack of ["dev", "prod"] as const) {
             const platform = await planFor(stack);

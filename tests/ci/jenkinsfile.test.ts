@@ -6,45 +6,75 @@ import * as YAML from "yaml";
 import { agentPodTemplate, JENKINS, PipelineEnv } from "../../components/jenkins";
 import { PROJECT_DIR } from "../../offline/plan";
 
-const jenkinsfile = fs.readFileSync(path.join(PROJECT_DIR, "Jenkinsfile"), "utf8");
-const code = jenkinsfile.split("\n").filter((l) => !l.trim().startsWith("//")).join("\n");
+/** A pipeline file without its comments: the Jenkinsfile (branches, deploy job), the promotion job's, the shared steps. */
+const codeOf = (file: string) => fs.readFileSync(path.join(PROJECT_DIR, file), "utf8").split("\n").filter((l) => !l.trim().startsWith("//")).join("\n");
+const code = codeOf("Jenkinsfile");
+const promote = codeOf(JENKINS.promoteScript);
+const shared = codeOf("ci/pipeline.groovy");
 
 /** Every key the CiCd component can set; a full object so the compiler lists them all. */
 const PROVIDED: Record<keyof PipelineEnv, true> = {
     AWS_REGION: true, ECR_REPOSITORY_URL: true, DEPLOY_ROLE_ARN: true, PULUMI_BACKEND_URL: true, PLATFORM_STACK: true, APP_STACK: true, APP_URL: true, DEPLOY_JOB: true,
-    PROMOTE_STACK: true, PROMOTE_DEPLOY_ROLE_ARN: true, PROMOTE_REPOSITORY_URL: true, PROMOTE_APP_URL: true, PULUMI_PASSPHRASE_CREDENTIAL: true,
+    PROMOTE_STACK: true, PROMOTE_DEPLOY_ROLE_ARN: true, PROMOTE_REPOSITORY_URL: true, PROMOTE_APP_URL: true, PROMOTE_JOB: true, PROMOTE_APPROVERS: true, PULUMI_PASSPHRASE_CREDENTIAL: true,
 };
-/** Set by Jenkins, by the EKS pod identity webhook (IRSA), or by the Jenkinsfile itself. */
-const BUILTIN = new Set(["JOB_NAME", "IMAGE_EXISTS", "WORKSPACE", "GIT_COMMIT", "IMAGE_TAG", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONFIG_FILE", "AWS_PROFILE", "PULUMI_CONFIG_PASSPHRASE", "CI", "PULUMI_SKIP_UPDATE_CHECK", "CONF"]);
+/** Set by Jenkins, by the EKS pod identity webhook (IRSA), by the promotion job's parameter, or by the pipeline itself. */
+const BUILTIN = new Set(["JOB_NAME", "IMAGE_EXISTS", "WORKSPACE", "GIT_COMMIT", "IMAGE_TAG", "SOURCE_COMMIT", "PROMOTE_COMMIT", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONFIG_FILE",
+    "AWS_PROFILE", "PULUMI_CONFIG_PASSPHRASE", "PULUMI_PASSPHRASE_USER", "CI", "PULUMI_SKIP_UPDATE_CHECK", "CONF"]);
 
 /** Each stage's block: its text, and its head (what precedes its steps or nested stages). */
-function stageBlocks(): Record<string, { text: string; head: string }> {
+function stageBlocks(text = code): Record<string, { text: string; head: string }> {
     const blocks: Record<string, { text: string; head: string }> = {};
-    for (const m of code.matchAll(/stage\('([^']+)'\) \{/g)) {
+    for (const m of text.matchAll(/stage\('([^']+)'\) \{/g)) {
         let depth = 0;
         let end = m.index! + m[0].length - 1;
-        for (; end < code.length; end++) {
-            if (code[end] === "{") depth++;
-            else if (code[end] === "}" && --depth === 0) break;
+        for (; end < text.length; end++) {
+            if (text[end] === "{") depth++;
+            else if (text[end] === "}" && --depth === 0) break;
         }
-        const text = code.slice(m.index!, end + 1);
-        const body = /\n\s+(steps|stages) \{/.exec(text);
-        blocks[m[1]] = { text, head: body ? text.slice(0, body.index) : text };
+        const block = text.slice(m.index!, end + 1);
+        const body = /\n\s+(steps|stages) \{/.exec(block);
+        blocks[m[1]] = { text: block, head: body ? block.slice(0, body.index) : block };
     }
     return blocks;
 }
 
+/** The pipeline-level options block. */
+const pipelineOptions = (text: string) => /pipeline \{[\s\S]*?options \{([\s\S]*?)\n    \}/.exec(text)![1];
+
 describe("Jenkinsfile", () => {
-    it("has the documented stages in order", () => {
-        const stages = [...code.matchAll(/stage\('([^']+)'\)/g)].map((m) => m[1]);
-        assert.deepStrictEqual(stages, [
-            "CI", "Install", "Type-check", "Unit tests", "Plan", "Deploy dev", "Check image", "Build and push image", "Deploy app", "Smoke test dev",
-            "Approve prod", "Promote", "Copy image", "Deploy prod", "Smoke test prod",
+    it("has the documented stages in order: the deploy job's, then the promotion job's", () => {
+        const stages = (text: string) => [...text.matchAll(/stage\('([^']+)'\)/g)].map((m) => m[1]);
+        assert.deepStrictEqual(stages(code), [
+            "CI", "Install", "Type-check", "Unit tests", "Plan", "Deploy dev", "Check image", "Build and push image", "Deploy app", "Smoke test dev", "Request promotion",
         ]);
+        assert.deepStrictEqual(stages(promote), ["Approve prod", "Promote", "Check out the commit", "Copy image", "Deploy prod", "Smoke test prod"]);
     });
 
     it("sets no concurrent builds per branch and a build discarder", () => {
-        for (const option of [/disableConcurrentBuilds\(/, /buildDiscarder\(logRotator\(/]) assert.match(code, option);
+        for (const option of [/disableConcurrentBuilds\(/, /buildDiscarder\(logRotator\(/]) assert.match(pipelineOptions(code), option);
+    });
+
+    // disableConcurrentBuilds holds the whole job while a build runs; an `input` waiting a day inside it queued every
+    // later dev deploy for that day.
+    it("no build of the job that disables concurrent builds waits for a person; the approval is in the promotion job, which does not", () => {
+        assert.doesNotMatch(code, /\binput\b/);
+        assert.doesNotMatch(pipelineOptions(promote), /disableConcurrentBuilds/);
+        assert.match(stageBlocks()["Request promotion"].text, /build job: "\/\$\{env\.PROMOTE_JOB\}", wait: false, parameters: \[string\(name: 'PROMOTE_COMMIT', value: env\.SOURCE_COMMIT\)\]/);
+        assert.doesNotMatch(stageBlocks()["Request promotion"].head, /agent/);
+    });
+
+    it("approving a newer promotion supersedes an older one still waiting: milestones before and after the input", () => {
+        const steps = stageBlocks(promote)["Approve prod"].text;
+        const order = ["milestone(ordinal: 1)", "input message:", "milestone(ordinal: 2)"].map((s) => steps.indexOf(s));
+        assert.ok(order.every((i, k) => i > 0 && (k === 0 || i > order[k - 1])), `milestone, input, milestone: ${order}`);
+        assert.ok(promote.indexOf("milestone(ordinal: 2)") < promote.indexOf("stage('Promote')"), "nothing deploys before the second milestone");
+    });
+
+    it("only the configured approvers may approve (input submitter), and an empty list stops the build", () => {
+        const steps = stageBlocks(promote)["Approve prod"].text;
+        assert.match(steps, /input message: [^\n]*, submitter: env\.PROMOTE_APPROVERS\n/);
+        assert.match(steps, /if \(!env\.PROMOTE_APPROVERS\?\.trim\(\)\) error\(/);
+        assert.match(steps, /if \(!\(params\.PROMOTE_COMMIT ==~ \/\[0-9a-f\]\{40\}\/\)\) error\(/, "the commit parameter reaches a shell: only a commit id");
     });
 
     it("publishes JUnit reports and archives the plans", () => {
@@ -58,15 +88,17 @@ describe("Jenkinsfile", () => {
     });
 
     it("reads only environment that Jenkins' configuration or the platform provides", () => {
-        const used = new Set([...code.matchAll(/\$\{?([A-Z][A-Z0-9_]+)/g), ...code.matchAll(/env\.([A-Z][A-Z0-9_]+)/g)].map((m) => m[1]));
-        const unknown = [...used].filter((v) => !BUILTIN.has(v) && !(v in PROVIDED));
-        assert.deepStrictEqual(unknown, []);
+        for (const text of [code, promote, shared]) {
+            const used = new Set([...text.matchAll(/\$\{?([A-Z][A-Z0-9_]+)/g), ...text.matchAll(/env\.([A-Z][A-Z0-9_]+)/g)].map((m) => m[1]));
+            const unknown = [...used].filter((v) => !BUILTIN.has(v) && !(v in PROVIDED));
+            assert.deepStrictEqual(unknown, []);
+        }
     });
 
     it("runs in containers the pod templates define: tests in the build template, tools only in the deploy cloud's", () => {
         const build = YAML.parse(agentPodTemplate("build", "x"))[0].containers.map((c: any) => c.name);
         const deploy = YAML.parse(agentPodTemplate("deploy", "x"))[0].containers.map((c: any) => c.name);
-        for (const [name, block] of Object.entries(stageBlocks())) {
+        for (const [name, block] of [...Object.entries(stageBlocks()), ...Object.entries(stageBlocks(promote))]) {
             const agent = /agent \{ kubernetes \{ (cloud '(\w+)'; )?inheritFrom '([\w-]+)'/.exec(block.head);
             if (!agent) continue;
             const template = agent[3] === JENKINS.agentLabel ? build : agent[3] === JENKINS.deployLabel ? deploy : undefined;
@@ -78,32 +110,35 @@ describe("Jenkinsfile", () => {
     });
 
     it("has no pipeline-wide timeout (it would cut the approval short); every stage holding a pod has one of at most an hour; the approval waits 24 hours with no pod", () => {
-        const options = /pipeline \{[\s\S]*?options \{([\s\S]*?)\n    \}/.exec(code)![1];
-        assert.doesNotMatch(options, /timeout/);
-        const blocks = stageBlocks();
-        for (const [name, block] of Object.entries(blocks)) {
-            if (!/agent \{ kubernetes/.test(block.head)) continue;
-            const t = /options \{ timeout\(time: (\d+), unit: 'MINUTES'\) \}/.exec(block.head);
-            assert.ok(t && Number(t[1]) <= 60, `${name} holds a pod without a timeout of at most 60 minutes`);
+        for (const text of [code, promote]) {
+            assert.doesNotMatch(pipelineOptions(text), /timeout/);
+            for (const [name, block] of Object.entries(stageBlocks(text))) {
+                if (!/agent \{ kubernetes/.test(block.head)) continue;
+                const t = /options \{ timeout\(time: (\d+), unit: 'MINUTES'\) \}/.exec(block.head);
+                assert.ok(t && Number(t[1]) <= 60, `${name} holds a pod without a timeout of at most 60 minutes`);
+            }
         }
-        const approve = blocks["Approve prod"];
+        const approve = stageBlocks(promote)["Approve prod"];
         assert.doesNotMatch(approve.head, /agent/);
         assert.match(approve.head, /options \{ timeout\(time: 24, unit: 'HOURS'\) \}/);
         assert.match(approve.text, /input message:/);
     });
 
-    it("deploys only in the deploy job, decided before any pod is asked for; no branch name is hard-coded", () => {
-        assert.doesNotMatch(code, /branch '/);
-        const blocks = stageBlocks();
-        for (const name of ["Deploy dev", "Approve prod", "Promote"]) {
-            const when = /when \{ ([^\n]*) \}\n/.exec(blocks[name].head);
-            assert.ok(when, `${name} has no when`);
-            assert.match(when![1], /^beforeAgent true; /, `${name} would start a pod only to skip it`);
-            assert.match(when![1], /deploys\(\)/);
+    it("deploys and promotes only in the deploy folder's jobs, decided before any pod is asked for; no branch name is hard-coded", () => {
+        assert.doesNotMatch(code + promote, /branch '/);
+        const when = (block: { head: string }) => /when \{ ([^\n]*) \}(\n|$)/.exec(block.head)?.[1];
+        for (const [blocks, names, condition] of [[stageBlocks(), ["Deploy dev", "Request promotion"], /deploys\(\)/], [stageBlocks(promote), ["Approve prod", "Promote"], /promotes\(\)/]] as const) {
+            for (const name of names) {
+                assert.ok(when(blocks[name]), `${name} has no when`);
+                assert.match(when(blocks[name])!, /^beforeAgent true; /, `${name} would start a pod only to skip it`);
+                assert.match(when(blocks[name])!, condition);
+            }
         }
         assert.match(code, /def deploys\(\) \{\n\s+return env\.DEPLOY_JOB\?\.trim\(\) && env\.JOB_NAME == env\.DEPLOY_JOB\n\}/);
+        assert.match(promote, /def promotes\(\) \{\n\s+return env\.PROMOTE_JOB\?\.trim\(\) && env\.JOB_NAME == env\.PROMOTE_JOB && env\.PROMOTE_STACK\?\.trim\(\)\n\}/);
         assert.strictEqual(JENKINS.deployJob, `${JENKINS.deployFolder}/eks-platform`);
-        assert.doesNotMatch(blocks["CI"].head, /when/, "every branch is tested and planned");
+        assert.ok(JENKINS.promoteJob.startsWith(`${JENKINS.deployFolder}/`), "the promotion job must be in the deploy folder, with its cloud and credentials");
+        assert.doesNotMatch(stageBlocks()["CI"].head, /when/, "every branch is tested and planned");
     });
 
     it("skips the image build when the commit's tag already exists (tags are IMMUTABLE), and copies to prod only once", () => {
@@ -111,23 +146,24 @@ describe("Jenkinsfile", () => {
         assert.match(blocks["Check image"].text, /aws ecr describe-images --repository-name "\$\{ECR_REPOSITORY_URL#\*\/\}" --image-ids imageTag="\$IMAGE_TAG"/);
         assert.match(blocks["Check image"].text, /ImageNotFoundException/, "only a missing image may mean build; other errors fail");
         assert.match(blocks["Build and push image"].head, /when \{ expression \{ env\.IMAGE_EXISTS != 'true' \} \}/);
-        assert.match(blocks["Copy image"].text, /crane digest "\$PROMOTE_REPOSITORY_URL:\$IMAGE_TAG" \|\| crane copy/);
+        assert.match(stageBlocks(promote)["Copy image"].text, /crane digest "\$PROMOTE_REPOSITORY_URL:\$IMAGE_TAG" \|\| crane copy/);
     });
 
     it("calls only npm scripts the project defines", () => {
         const scripts = JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "package.json"), "utf8")).scripts;
-        for (const [, name] of code.matchAll(/npm run ([a-z:-]+)/g)) {
+        for (const [, name] of (code + promote).matchAll(/npm run ([a-z:-]+)/g)) {
             if (name === "build") continue; // npm --prefix app run build: the app's own script
             assert.ok(name in scripts, `npm run ${name} is not a script`);
         }
     });
 
-    it("deploys prod only after an approval, with the same image tag as dev", () => {
-        const approve = code.indexOf("stage('Approve prod')");
-        const deployProd = code.indexOf("stage('Deploy prod')");
-        assert.ok(approve > 0 && deployProd > approve);
-        assert.match(code.slice(approve, deployProd), /input message:/);
-        assert.match(code.slice(deployProd), /--stack \$PROMOTE_STACK --image-tag \$IMAGE_TAG/);
-        assert.match(stageBlocks()["Deploy app"].text, /pulumiAs\('deploy', 'npm run deploy -- --stack \$APP_STACK --image-tag \$IMAGE_TAG'\)/);
+    it("deploys prod only after an approval, with the image tag of the commit dev deployed, from that commit's code", () => {
+        assert.match(stageBlocks()["Install"].text, /env\.SOURCE_COMMIT = env\.GIT_COMMIT\n\s+env\.IMAGE_TAG = env\.GIT_COMMIT\.substring\(0, 12\)/);
+        assert.match(stageBlocks(promote)["Approve prod"].text, /env\.IMAGE_TAG = params\.PROMOTE_COMMIT\.substring\(0, 12\)/);
+        assert.match(stageBlocks(promote)["Check out the commit"].text, /git checkout --detach "\$PROMOTE_COMMIT"/);
+        assert.match(stageBlocks(promote)["Deploy prod"].text, /ci\.pulumiAs\('promote', 'npm run deploy -- --stack \$PROMOTE_STACK --image-tag \$IMAGE_TAG'\)/);
+        assert.match(stageBlocks()["Deploy app"].text, /ci\.pulumiAs\('deploy', 'npm run deploy -- --stack \$APP_STACK --image-tag \$IMAGE_TAG'\)/);
+        for (const text of [code, promote]) assert.match(text, /ci = load 'ci\/pipeline\.groovy'/);
+        assert.match(shared, /withCredentials\(\[usernamePassword\(credentialsId: env\.PULUMI_PASSPHRASE_CREDENTIAL, usernameVariable: '\w+', passwordVariable: 'PULUMI_CONFIG_PASSPHRASE'\)\]\)/);
     });
 });

@@ -7,7 +7,8 @@ import { CiCd, CiCdArgs, JenkinsSettings } from "../../components/cicd";
 import {
     adminSecretData, AGENT_IMAGES, agentPolicy, JENKINS, JENKINS_PLUGINS, pipelineEnvScript, pipelineJobScript, stateBucketOf,
 } from "../../components/jenkins";
-import { agentPodRequests, chartAdminSecret, controllerSecretFiles, jcascVariables, unresolvedJcascVariables } from "../../offline/models/jenkins-chart";
+import { agentPodRequests, chartAdminSecret, controllerSecretFiles, credentialsVisibleTo, jcascVariables, resolveJcasc, unresolvedJcascVariables } from "../../offline/models/jenkins-chart";
+import { JENKINS_PLUGIN_RELEASES } from "../../offline/data/jenkins-plugins";
 import { all, buildGateway, DOMAIN, json, one, record, RecordedResource, referenceFile, valueOf } from "../helpers/harness";
 
 const REPO_ARN = "arn:aws:ecr:ap-northeast-2:123456789012:repository/eks-platform-test/app";
@@ -53,6 +54,16 @@ async function build(overrides: (base: ReturnType<typeof buildGateway>) => Parti
         });
     });
     return { records, gw, cicd };
+}
+
+/** Groovy code with its single-quoted literals taken out: what the code does, and the values it carries. */
+function groovyLiterals(code: string): { skeleton: string; literals: string[] } {
+    const literals: string[] = [];
+    const skeleton = code.replace(/'((?:[^'\\\n]|\\.)*)'/g, (_, body: string) => {
+        literals.push(body.replace(/\\(.)/g, (__, c: string) => ({ n: "\n", r: "\r" } as Record<string, string>)[c] ?? c));
+        return "'?'";
+    });
+    return { skeleton, literals };
 }
 
 describe("CiCd", () => {
@@ -229,24 +240,50 @@ describe("CiCd", () => {
             assert.strictEqual(template.volumes[0].configMapVolume.mountPath, "/kaniko/.docker");
         });
 
-        it("adds JCasC credentials for a git token and a Pulumi passphrase, from mounted Secrets", async () => {
-            const { records: withCreds } = await build(() => ({ jenkins: jenkinsSettings({ gitToken: pulumi.secret("ghp_x"), pulumiPassphrase: pulumi.secret("pp") }) }));
-            const v = one(withCreds, "kubernetes:helm.sh/v3:Release", "ci-jenkins").inputs.values as any;
-            assert.deepStrictEqual(v.controller.additionalExistingSecrets, [{ name: "git", keyName: "token" }, { name: "pulumi", keyName: "passphrase" },
-                { name: JENKINS.deployLauncherSecret, keyName: "token" }]);
-            const creds = YAML.parse(v.controller.JCasC.configScripts["platform-credentials"]).credentials.system.domainCredentials[0].credentials;
-            assert.deepStrictEqual(creds.map((c: any) => Object.keys(c)[0]), ["usernamePassword", "string", "string"]);
-            assert.deepStrictEqual(creds.map((c: any) => Object.values<any>(c)[0].scope), ["GLOBAL", "GLOBAL", "SYSTEM"], "no build may read the deploy cloud's token");
-            assert.strictEqual(creds[0].usernamePassword.password, "${git-token}");
+        const withCredentials = () => build(() => ({
+            jenkins: jenkinsSettings({ gitToken: pulumi.secret("ghp_deploy"), gitReadToken: pulumi.secret("ghp_read"), pulumiPassphrase: pulumi.secret("pp") }),
+        }));
+
+        // The credentials plugin's global store serves GLOBAL-scoped credentials to every item: a pull request's
+        // Jenkinsfile could bind the deploy token or the passphrase with withCredentials and print them.
+        it("a branch or pull-request build can use the read-only git token alone; the deploy folder's jobs the deploy token and the passphrase; no build the launcher token", async () => {
+            const v = one((await withCredentials()).records, "kubernetes:helm.sh/v3:Release", "ci-jenkins").inputs.values as any;
+            for (const item of ["eks-platform", "eks-platform/main", "eks-platform/PR-7", "other-job"]) {
+                assert.deepStrictEqual(credentialsVisibleTo(v, item).filter((id) => id !== "git-read" || item.startsWith("eks-platform")), item.startsWith("eks-platform") ? ["git-read"] : [], item);
+            }
+            for (const item of [JENKINS.deployJob, JENKINS.promoteJob]) {
+                assert.deepStrictEqual(credentialsVisibleTo(v, item).sort(), ["git-credentials", "pulumi-passphrase"], item);
+            }
+            const job = v.controller.JCasC.configScripts["platform-job"];
+            assert.match(job, /multibranchPipelineJob\('eks-platform'\) \{[\s\S]*?credentialsId\('git-read'\)/, "the scan uses the read-only token");
+            assert.match(job, /pipelineJob\('deploy\/eks-platform'\) \{[\s\S]*?credentials\('git-credentials'\)/);
             const adminKeys = { "jenkins-admin": Object.keys(adminSecretData("x")) };
             assert.deepStrictEqual(unresolvedJcascVariables("jenkins", v, adminKeys), [], "a credential reads a file the controller does not mount");
-            assert.ok(!JSON.stringify(v).includes("ghp_x"));
-            assert.match(v.controller.JCasC.configScripts["platform-job"], /credentialsId\('git-credentials'\)/);
+            assert.ok(!JSON.stringify(v).match(/ghp_|"pp"/), "a secret in the Helm values");
+            const global = YAML.parse(v.controller.JCasC.configScripts["platform-credentials"]).credentials.system.domainCredentials[0].credentials;
+            assert.deepStrictEqual(global.map((c: any) => [c.string.id, c.string.scope]), [[JENKINS.deployLauncherSecret, "SYSTEM"]]);
         });
 
-        it("adds git credentials to the job only when a token is configured", () => {
-            assert.ok(!pipelineJobScript({ gitRepoUrl: "https://x/y.git", gitBranch: "main" }).includes("credentialsId"));
-            assert.match(pipelineJobScript({ gitRepoUrl: "https://x/y.git", gitBranch: "main", gitCredentialsId: "git-credentials" }), /credentialsId\('git-credentials'\)/);
+        it("a secret with quotes or ${...} reaches Job DSL as one base64 literal, never as code", () => {
+            const script = (secret: string) => {
+                const text = pipelineJobScript({
+                    gitRepoUrl: "https://x/y.git", gitBranch: "main", deployGitCredentialsId: "git-credentials",
+                    deployCredentials: [{ id: "git-credentials", username: "git", secretVariable: "git-token" }],
+                });
+                return resolveJcasc(YAML.parse(text).jobs[0].script, { "git-token": secret });
+            };
+            const reference = groovyLiterals(script("plain"));
+            for (const secret of ["x')+System.exit(0)+('", "${chart-admin-password}", "a'b\\c\n"]) {
+                const { skeleton, literals } = groovyLiterals(script(secret));
+                assert.strictEqual(skeleton, reference.skeleton, `secret ${JSON.stringify(secret)} changed the Job DSL code`);
+                assert.ok(literals.includes(Buffer.from(secret).toString("base64")), JSON.stringify(secret));
+            }
+        });
+
+        it("adds git credentials to the jobs only when tokens are configured", () => {
+            assert.ok(!/credentials/i.test(pipelineJobScript({ gitRepoUrl: "https://x/y.git", gitBranch: "main" }).replace(/folderCredentials/g, "")));
+            assert.match(pipelineJobScript({ gitRepoUrl: "https://x/y.git", gitBranch: "main", readCredential: { id: "git-read", username: "git", secretVariable: "git-read-token" } }),
+                /credentialsId\('git-read'\)/);
         });
 
         it("parses the state backend bucket and rejects non-S3 backends", () => {
@@ -263,13 +300,13 @@ describe("CiCd", () => {
         // Prod's deployer has no ECR rights, so the pipeline's own identity copies the image into prod's repository.
         it("lets the deploy pods push the promoted image into the target's repository, and only there", async () => {
             const promoteTo = { stack: "prod", deployRoleArn: "arn:aws:iam::111122223333:role/eks-platform-prod-deploy", repositoryUrl: "111122223333.dkr.ecr.ap-northeast-2.amazonaws.com/eks-platform-prod/app", appUrl: "https://app.example.com" };
-            const { records: promoting } = await build(() => ({ jenkins: { ...jenkinsSettings(), promoteTo } }));
+            const { records: promoting } = await build(() => ({ jenkins: { ...jenkinsSettings(), promoteTo, promoteApprovers: ["admin"] } }));
             const policy = json(one(promoting, "aws:iam/rolePolicy:RolePolicy", "jenkins-deploy").inputs.policy);
             const promote = policy.Statement.find((s: any) => s.Sid === "PromoteAppImages");
             assert.strictEqual(promote.Resource, "arn:aws:ecr:ap-northeast-2:111122223333:repository/eks-platform-prod/app");
             assert.ok(promote.Action.includes("ecr:PutImage"));
             assert.strictEqual(agentPolicy(REPO_ARN, []).Statement.some((s) => s.Sid === "PromoteAppImages"), false);
-            assert.match(fs.readFileSync(path.join(__dirname, "../../Jenkinsfile"), "utf8"), /AWS_PROFILE=irsa aws ecr get-login-password --region[^\n]*> \.ecr-target/);
+            assert.match(fs.readFileSync(path.join(__dirname, "../../", JENKINS.promoteScript), "utf8"), /AWS_PROFILE=irsa aws ecr get-login-password --region[^\n]*> \.ecr-target/);
         });
     });
 
@@ -278,10 +315,12 @@ describe("CiCd", () => {
             const reference = YAML.parse(fs.readFileSync(referenceFile(this, "jenkins", "plugin-versions.yaml"), "utf8"));
             for (const pin of values().controller.installPlugins as string[]) {
                 const [id, version] = pin.split(":");
-                const tagged = reference.plugins[id]?.versions?.[version] !== undefined;
+                // Plugins the reference does not cover carry their tag list, with its source, in offline/data/jenkins-plugins.ts.
+                const tags = reference.plugins[id]?.versions ?? JENKINS_PLUGIN_RELEASES[id]?.versions;
+                const tagged = tags?.[version] !== undefined;
                 // The kubernetes plugin's tags stop before the chart's pin; the chart's own pins are releases it installs.
                 const chartPin = reference.chartJenkins_5_9_53_installPlugins[id]?.version === version;
-                assert.ok(reference.plugins[id] || chartPin, `${id}: no release data for this plugin`);
+                assert.ok(tags || chartPin, `${id}: no release data for this plugin`);
                 assert.ok(tagged || chartPin, `${pin} was never released (newest tag ${reference.plugins[id]?.latestStoredTag?.version})`);
             }
         });
@@ -322,14 +361,6 @@ describe("CiCd", () => {
 
     describe("job configuration inputs", () => {
         /** Groovy code with each single-quoted literal replaced by '?', and the literals' values. */
-        function groovyLiterals(code: string): { skeleton: string; literals: string[] } {
-            const literals: string[] = [];
-            const skeleton = code.replace(/'((?:[^'\\\n]|\\.)*)'/g, (_, body: string) => {
-                literals.push(body.replace(/\\(.)/g, (__, c: string) => ({ n: "\n", r: "\r" } as Record<string, string>)[c] ?? c));
-                return "'?'";
-            });
-            return { skeleton, literals };
-        }
         /** The Job DSL script as Job DSL receives it: Helm's tpl and JCasC's ^${ escape undone, no variable left. */
         function dslOf(branch: string): string {
             const text = pipelineJobScript({ gitRepoUrl: "https://github.com/example-org/eks-platform.git", gitBranch: branch });

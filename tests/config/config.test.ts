@@ -213,6 +213,7 @@ describe("config: network (what awsx and AWS accept)", () => {
 describe("config hardening: inputs AWS or Pulumi would reject later, or silently misread", () => {
     const tags = (t: Record<string, string>) => rawConfig("dev", { "platform:tags": JSON.stringify(t) });
     const promotion = (p: Partial<Record<"stack" | "deployRoleArn" | "repositoryUrl" | "appUrl", string>>) => rawConfig("dev", {
+        "cicd:promoteApprovers": '["admin"]',
         "cicd:promoteTo": JSON.stringify({
             stack: "prod",
             deployRoleArn: "arn:aws:iam::111122223333:role/eks-platform-prod-deploy",

@@ -47,6 +47,17 @@ describe("preflight: capacity", () => {
         assert.deepStrictEqual([pod.cpuMilli, Math.round(pod.memoryMiB)], [600, 954 + 256]);
     });
 
+    it("counts the deploy cloud's pod templates (additionalClouds, merged over the default cloud by the chart's _helpers.tpl), each once", () => {
+        const deployTemplate = podTemplate("platform-deploy", [{ name: "pulumi", resourceRequestCpu: "3", resourceRequestMemory: "1Gi" }]);
+        const resources = platform({ instanceTypes: ["t3.large"] });
+        const jenkins = named(resources, "jenkins");
+        (jenkins.inputs.values as any).additionalClouds = { deploy: { agent: { namespace: "jenkins-deploy", podTemplates: { "platform-deploy": deployTemplate } } } };
+        assert.match(run(resources).problems.join("\n"), /Jenkins agent pod template platform-deploy requests 3\.1 vCPU/);
+        // A cloud repeating the default cloud's template (as the chart's merge does) starts the same pod, not another.
+        (jenkins.inputs.values as any).additionalClouds.deploy.agent.podTemplates = { ci: (jenkins.inputs.values as any).agent.podTemplates.ci };
+        assert.strictEqual(jenkinsAgentPods(jenkins).length, 1);
+    });
+
     it("fails when the app at its HPA maximum does not fit the node group at its maximum size", () => {
         const result = run(platform({ instanceTypes: ["t3.large"], minSize: 2, maxSize: 2, hpaMax: 20 }));
         assert.match(result.problems.join("\n"), /at the node groups' maximum size \(2 x t3\.large\) \d+ pod\(s\) find no room \(peak replicas\): \d+ x Deployment app-deploy/);

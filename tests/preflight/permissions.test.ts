@@ -1,5 +1,6 @@
 import * as assert from "assert";
 import { irsaTrustPolicy, PolicyDocument } from "../../components/irsa";
+import { pipelineEnvScript } from "../../components/jenkins";
 import { lbcPolicy } from "../../components/lbc";
 import { permissions } from "../../offline/preflight/permissions";
 import { RecordedResource } from "../../offline/recorder";
@@ -78,6 +79,19 @@ function identities(o: { lbcPolicy?: PolicyDocument; deployerAccess?: RecordedRe
 }
 
 const run = (resources: RecordedResource[]) => permissions({ resources, date: TODAY });
+
+const PROMOTE_DEPLOYER = "arn:aws:iam::111122223333:role/eks-platform-prod-deploy";
+const PROMOTE_REPO = "arn:aws:ecr:ap-northeast-2:111122223333:repository/eks-platform-prod/app";
+const ECR_PUSH = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:CompleteLayerUpload", "ecr:GetDownloadUrlForLayer", "ecr:InitiateLayerUpload", "ecr:PutImage", "ecr:UploadLayerPart"];
+
+/** Jenkins as components/jenkins.ts configures it when it promotes to prod: the target's deployer and repository in its jobs' environment. */
+const promotingJenkins = () => res("kubernetes:helm.sh/v3:Release", "p-dev-jenkins", {
+    chart: "jenkins",
+    values: { controller: { JCasC: { configScripts: { "platform-env": pipelineEnvScript({
+        AWS_REGION: "ap-northeast-2", ECR_REPOSITORY_URL: "x", DEPLOY_ROLE_ARN: DEPLOY, PULUMI_BACKEND_URL: "s3://b", PLATFORM_STACK: "dev", APP_STACK: "dev", APP_URL: "https://a", DEPLOY_JOB: "deploy/x",
+        PROMOTE_STACK: "prod", PROMOTE_DEPLOY_ROLE_ARN: PROMOTE_DEPLOYER, PROMOTE_REPOSITORY_URL: "111122223333.dkr.ecr.ap-northeast-2.amazonaws.com/eks-platform-prod/app",
+    }) } } } },
+});
 
 describe("preflight: permissions", function () {
     this.timeout(60000);
@@ -193,6 +207,32 @@ describe("preflight: permissions", function () {
         assert.match(run(resources).problems.join("\n"), /Role p-dev-vpc-cni \(VPC CNI\): no document for arn:aws:iam::aws:policy\/NoSuchManagedPolicy/);
     });
 
+    describe("the promotion path", () => {
+        it("the deploy pods' role must be allowed to assume the promoted-to deployer and push into its repository", () => {
+            const problems = run([...identities(), promotingJenkins()]).problems.join("\n");
+            assert.match(problems, new RegExp(`Role p-dev-jenkins-deploy \\(Jenkins deploy agents\\): its job needs sts:AssumeRole on ${PROMOTE_DEPLOYER} \\(promote`));
+            assert.match(problems, new RegExp(`Role p-dev-jenkins-deploy \\(Jenkins deploy agents\\): its job needs ecr:PutImage on ${PROMOTE_REPO} \\(promote`));
+            const granted = [...identities(), promotingJenkins(), inline("promote", "p-dev-jenkins-deploy", {
+                Version: "2012-10-17",
+                Statement: [{ Effect: "Allow", Action: "sts:AssumeRole", Resource: PROMOTE_DEPLOYER }, { Effect: "Allow", Action: ECR_PUSH, Resource: PROMOTE_REPO }],
+            })];
+            const result = run(granted);
+            assert.deepStrictEqual(result.problems, []);
+            assert.match(result.lines.join("\n"), /Role p-dev-jenkins-deploy \(Jenkins deploy agents\): 17 of 17 requests/);
+            assert.match(result.lines.join("\n"), /deploy boundary: 3 deployer\/promotion grants, held by Role p-dev-jenkins-deploy; branch and pull-request builds \(jenkins-builds\/jenkins-agent\) have no IAM role/);
+        });
+
+        it("fails any other identity that may assume a deployer or push into the promoted-to repository: a role branch builds run as, the nodes' role", () => {
+            const builds = irsa("p-dev-builds", "jenkins-builds", "jenkins-agent");
+            const node = role("p-dev-node", { Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }] });
+            const problems = run([...identities(), promotingJenkins(), builds, inline("builds", "p-dev-builds", allow(["sts:AssumeRole"], "*")),
+                node, inline("node", "p-dev-node", allow(["ecr:PutImage"], PROMOTE_REPO))]).problems.join("\n");
+            assert.match(problems, new RegExp(`Role p-dev-builds, which branch and pull-request builds run as, may sts:AssumeRole on ${PROMOTE_DEPLOYER}: only the deploy cloud's pods`));
+            assert.match(problems, /Role p-dev-builds, which branch and pull-request builds run as, may sts:AssumeRole on arn:aws:iam::123456789012:role\/p-dev-deploy/);
+            assert.match(problems, new RegExp(`Role p-dev-node may ecr:PutImage on ${PROMOTE_REPO}`));
+        });
+    });
+
     for (const stack of ["dev", "prod"] as const) {
         it(`passes the committed ${stack} stack's identities`, async () => {
             const plan = await planFor(stack);
@@ -201,6 +241,10 @@ describe("preflight: permissions", function () {
             // role, whose access (AdminView + Edit in app) cannot create namespaces.
             assert.deepStrictEqual(result.problems.filter((p) => !/\(deployer\) cannot create namespaces, which Namespace \S*app-ns needs/.test(p)), []);
             assert.match(result.lines.join("\n"), new RegExp(`Role eks-platform-${stack}-lbc \\(load balancer controller\\): (\\d+) of \\1 requests of its job allowed; 0 of`));
+            // dev promotes to prod: its deploy pods alone may assume both deployers and push to prod's repository.
+            const boundary = stack === "dev" ? /deploy boundary: 3 deployer\/promotion grants, held by Role eks-platform-dev-jenkins-deploy; branch and pull-request builds \(jenkins-builds\/jenkins-agent\) have no IAM role/
+                : /deploy boundary: 1 deployer\/promotion grants, held by nobody;/;
+            assert.match(result.lines.join("\n"), boundary);
         });
     }
 });
