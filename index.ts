@@ -1,14 +1,14 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { CiCd } from "./components/cicd";
-import { appPlatformParameterName } from "./components/app-deployer";
+import { appPlatformParameterName } from "./components/cicd/app-deployer";
 import { Backup } from "./components/backup";
 import { Cluster } from "./components/cluster";
-import { ContainerLogs } from "./components/container-logs";
+import { ContainerLogs } from "./components/logs";
 import { Ingress } from "./components/ingress";
-import { JENKINS_SCRAPE_TARGET } from "./components/jenkins";
+import { JENKINS_SCRAPE_TARGET } from "./components/cicd/jenkins";
 import { Network } from "./components/network";
-import { trafficSourcesOf } from "./components/network-policies";
+import { trafficSourcesOf } from "./components/ingress/network-policies";
 import { Observability } from "./components/observability";
 import { Registry } from "./components/registry";
 import { APP_PORT, appLabels, appScrapeTarget } from "./components/webapp";

@@ -6,7 +6,7 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { appPlatformParameterName } from "../components/app-deployer";
+import { appPlatformParameterName } from "../components/cicd/app-deployer";
 import { IngressGateway } from "../components/ingress";
 import { WebApp } from "../components/webapp";
 import { AppConfig, loadAppConfig } from "../config/app";

@@ -8,8 +8,8 @@
  * statement of that document as a need: the request the component makes, with the tags the statement's conditions
  * ask for (see `needsOf` in offline/preflight/iam.ts).
  */
-import { lbcPolicy } from "../../components/lbc";
-import { PolicyDocument } from "../../components/irsa";
+import { lbcPolicy } from "../../components/ingress/lbc";
+import { PolicyDocument } from "../../components/shared/irsa";
 
 export interface Need {
     actions: string[];

@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import { regionAzNames } from "../../components/region-azs";
+import { regionAzNames } from "../../components/network/region-azs";
 import {
     AwsxRefusal, awsxSubnetLayout, NotModeled, normalizeSubnetSpecs, PlannedSubnet, SubnetSpecInput, subnetRangeProblem, vpcCidrProblem,
-} from "../../components/vpc-layout";
+} from "../../components/network/vpc-layout";
 import { awsId, MockResult, ModeledChild, RejectedByUpstream } from "./ids";
 
 const TYPE = "awsx:ec2:Vpc";

@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Cluster } from "../../components/cluster";
 import { Ingress } from "../../components/ingress";
 import { Network } from "../../components/network";
-import { trafficSourcesOf } from "../../components/network-policies";
+import { trafficSourcesOf } from "../../components/ingress/network-policies";
 import { installMocks, RecordedFailure, RecordedResource, Recorder } from "../../offline/recorder";
 
 export { RecordedResource } from "../../offline/recorder";

@@ -1,6 +1,6 @@
 import * as assert from "assert";
-import { irsaTrustPolicy, PolicyDocument } from "../../components/irsa";
-import { lbcPolicy } from "../../components/lbc";
+import { irsaTrustPolicy, PolicyDocument } from "../../components/shared/irsa";
+import { lbcPolicy } from "../../components/ingress/lbc";
 import { permissions } from "../../offline/preflight/permissions";
 import { RecordedResource } from "../../offline/recorder";
 import { planFor } from "../helpers/plans";
