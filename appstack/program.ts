@@ -22,7 +22,7 @@ export interface AppPlatform {
     namespace: string;
     host: string;
     repositoryUrl: string;
-    /** The shared ALBs as the platform's Ingress component describes them (components/ingress.ts IngressGateway). */
+    /** The shared ALBs as the platform's Ingress component describes them (components/ingress/index.ts IngressGateway). */
     gateway: Omit<IngressGateway, "certificateArn" | "controller" | "provider"> & { certificateArn: string };
 }
 

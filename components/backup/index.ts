@@ -1,6 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { CLUSTER_VOLUME_TAG, partitionOf } from "../cluster";
+import { CLUSTER_VOLUME_TAG } from "../cluster";
+import { serviceTrustPolicy } from "../shared/iam";
+import { partitionOf } from "../shared/partition";
 
 export interface BackupArgs {
     /** The cluster whose CSI-created volumes are backed up: the value of CLUSTER_VOLUME_TAG on each. */
@@ -14,7 +16,7 @@ export interface BackupArgs {
 
 /**
  * What the plan selects: every volume carrying the tag the EBS CSI driver puts on each volume it creates
- * (components/cluster.ts ebsCsiConfiguration: controller.extraVolumeTags). jenkins_home, Prometheus, Alertmanager
+ * (components/cluster/index.ts ebsCsiConfiguration: controller.extraVolumeTags). jenkins_home, Prometheus, Alertmanager
  * and Grafana are all PVCs of the default gp3 class, so all of them carry it; node root volumes do not.
  */
 export function volumeSelectionTag(clusterName: string): { type: "STRINGEQUALS"; key: string; value: string } {
@@ -78,10 +80,7 @@ export class Backup extends pulumi.ComponentResource {
 
         const role = new aws.iam.Role(`${name}-backup`, {
             description: `AWS Backup of ${args.clusterName}'s volumes`,
-            assumeRolePolicy: JSON.stringify({
-                Version: "2012-10-17",
-                Statement: [{ Effect: "Allow", Principal: { Service: "backup.amazonaws.com" }, Action: "sts:AssumeRole" }],
-            }),
+            assumeRolePolicy: serviceTrustPolicy("backup.amazonaws.com"),
             tags: args.tags,
         }, { parent: this });
         const policies = ["AWSBackupServiceRolePolicyForBackup", "AWSBackupServiceRolePolicyForRestores"].map((p, i) =>

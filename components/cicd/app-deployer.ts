@@ -2,7 +2,7 @@
  * What the app stack's `pulumi up` needs, resource type by resource type, and the deployer's IAM policy and
  * Kubernetes Role built from exactly that. tests/components/app-deployer.test.ts checks the app plan against the table.
  */
-import { PolicyDocument } from "../shared/irsa";
+import { PolicyDocument } from "../shared/iam";
 
 /** Kubernetes rights on one kind in the app namespace. */
 export interface KubernetesNeed {

@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { APP_DEPLOYER_GROUP, appDeployerPolicy, appKubernetesNeeds, kubernetesRules, parameterArn } from "./app-deployer";
-import { partitionOf } from "../cluster";
+import { partitionOf } from "../shared/partition";
 import { pinnedRelease } from "../shared/helm";
 import { exposeService, IngressGateway } from "../ingress";
 import { irsaRole, OidcIdentity } from "../shared/irsa";

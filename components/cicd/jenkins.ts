@@ -3,7 +3,7 @@
  * Chart, controller image, agent image and plugins are pinned together (shared/reference/charts/jenkins at 5.9.53).
  */
 import * as YAML from "yaml";
-import { PolicyDocument } from "../shared/irsa";
+import { PolicyDocument } from "../shared/iam";
 import { ScrapeTarget } from "../observability/monitoring";
 
 export const JENKINS = {

@@ -5,7 +5,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { NodeGroupSettings } from "../../config";
 import { addonVersionsFor, METRICS_SERVER } from "./addons";
 import { pinnedRelease } from "../shared/helm";
+import { serviceTrustPolicy } from "../shared/iam";
 import { irsaRole, OidcIdentity } from "../shared/irsa";
+import { partitionOf } from "../shared/partition";
 
 export interface ClusterArgs {
     name: string;
@@ -30,12 +32,6 @@ export const EBS_CSI_SERVICE_ACCOUNT = { namespace: "kube-system", name: "ebs-cs
 export const DEFAULT_STORAGE_CLASS = "gp3";
 /** The tag naming the cluster on every volume its CSI driver creates. */
 export const CLUSTER_VOLUME_TAG = "platform/cluster";
-
-export function partitionOf(region: string): string {
-    if (region.startsWith("cn-")) return "aws-cn";
-    if (region.startsWith("us-gov-")) return "aws-us-gov";
-    return "aws";
-}
 
 /**
  * Managed policies a worker node needs to join the cluster, pull from ECR and be reachable by SSM. Not
@@ -184,10 +180,7 @@ export class Cluster extends pulumi.ComponentResource {
 
         const nodeRole = new aws.iam.Role(`${name}-node`, {
             description: `Worker nodes of ${args.name}`,
-            assumeRolePolicy: JSON.stringify({
-                Version: "2012-10-17",
-                Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
-            }),
+            assumeRolePolicy: serviceTrustPolicy("ec2.amazonaws.com"),
             tags: args.tags,
         }, { parent: this });
         const nodePolicies = nodePolicyArns(partition).map((policyArn, i) =>
@@ -331,7 +324,7 @@ export class Cluster extends pulumi.ComponentResource {
             configurationValues: ebsCsiConfiguration({ ...args.volumeTags, [CLUSTER_VOLUME_TAG]: args.name }),
         }, [nodeGroup, ebsCsiPolicy]);
 
-        // The HPA's CPU metrics. No EKS add-on build of metrics-server can be pinned (components/addons.ts), so
+        // The HPA's CPU metrics. No EKS add-on build of metrics-server can be pinned (components/cluster/addons.ts), so
         // it is a pinned chart; it creates a Service, so it is installed before the LB controller's webhook exists.
         const metricsServer = pinnedRelease(`${name}-metrics-server`, METRICS_SERVER, {
             releaseName: METRICS_SERVER.releaseName,

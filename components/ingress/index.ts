@@ -3,7 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { irsaRole, OidcIdentity } from "../shared/irsa";
 import { LBC, lbcPolicy, lbcValues } from "./lbc";
-import { partitionOf } from "../cluster";
+import { partitionOf } from "../shared/partition";
 import { pinnedRelease } from "../shared/helm";
 import { TrafficSources } from "./network-policies";
 import { MIN_ADMIN_PREFIX } from "../../config";

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as YAML from "yaml";
 import { LBC, lbcPolicy, lbcValues } from "./lbc";
-import { PolicyStatement } from "../shared/irsa";
+import { PolicyStatement } from "../shared/iam";
 import { referenceFile } from "../../tests/helpers/harness";
 
 /** A statement in a form where order of actions/resources and single-vs-list spelling do not matter. */

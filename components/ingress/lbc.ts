@@ -4,7 +4,7 @@
  * To upgrade: bump LBC, replace the policy below with docs/install/iam_policy.json of the same tag, and run the
  * tests (they compare it with shared/reference/aws-load-balancer-controller for that tag).
  */
-import { PolicyDocument, PolicyStatement } from "../shared/irsa";
+import { PolicyDocument, PolicyStatement } from "../shared/iam";
 
 export const LBC = {
     chart: "aws-load-balancer-controller",

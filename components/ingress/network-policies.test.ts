@@ -42,7 +42,7 @@ describe("NetworkPolicies", () => {
         const podIp = firstHost(sources.controlPlane[1], 40);
         const prometheus: Client = { pod: { namespace: "monitoring", labels: { "app.kubernetes.io/name": "prometheus", prometheus: "kps-prometheus" } }, ip: podIp };
         const appPod: Client = { pod: { namespace: "app", labels: appLabels("app") }, ip: podIp };
-        // Agents run where their clouds start them (components/jenkins.ts): builds in jenkins-builds, deploys in jenkins-deploy.
+        // Agents run where their clouds start them (components/cicd/jenkins.ts): builds in jenkins-builds, deploys in jenkins-deploy.
         const agent: Client = { pod: { namespace: "jenkins-builds", labels: { "jenkins/jenkins-jenkins-agent": "true" } }, ip: podIp };
         const deployAgent: Client = { pod: { namespace: "jenkins-deploy", labels: { "jenkins/jenkins-jenkins-agent": "true" } }, ip: podIp };
         const stranger: Client = { pod: { namespace: "default", labels: { run: "curl" } }, ip: podIp };

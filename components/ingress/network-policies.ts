@@ -1,6 +1,6 @@
 /**
  * Default-deny ingress NetworkPolicies per namespace, with the few sources each namespace needs. Enforced by the VPC
- * CNI's network policy agent (add-on setting `enableNetworkPolicy`, components/cluster.ts), which implements standard
+ * CNI's network policy agent (add-on setting `enableNetworkPolicy`, components/cluster/index.ts), which implements standard
  * `networking.k8s.io/v1` NetworkPolicy with these limits, from aws/aws-network-policy-agent and
  * aws/amazon-network-policy-controller-k8s:
  * - traffic from the pod's own node is always allowed (aws-network-policy-agent#56, fixed by #65), so kubelet probes
@@ -30,7 +30,7 @@ export interface TrafficSources {
     controlPlane: readonly string[];
 }
 
-/** The CIDRs of the Network component's public and private subnets, as awsx lays them out (components/vpc-layout.ts). */
+/** The CIDRs of the Network component's public and private subnets, as awsx lays them out (components/network/vpc-layout.ts). */
 export function subnetCidrs(vpcCidr: string, azCount: number): { public: string[]; private: string[] } {
     const azNames = Array.from({ length: azCount }, (_, i) => `az${i + 1}`);
     const layout = awsxSubnetLayout({ vpcName: "vpc", vpcCidr, azNames, subnetSpecs: networkSubnetSpecs(vpcCidr, azCount) });

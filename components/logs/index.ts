@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { addonVersionsFor } from "../cluster/addons";
-import { partitionOf } from "../cluster";
+import { partitionOf } from "../shared/partition";
 import { irsaRole, OidcIdentity } from "../shared/irsa";
 
 export interface ContainerLogsArgs {

@@ -42,7 +42,7 @@ export class Network extends pulumi.ComponentResource {
             enableDnsSupport: true,
             natGateways: { strategy: NAT_STRATEGY[args.natStrategy] },
             subnetStrategy: awsx.ec2.SubnetAllocationStrategy.Auto,
-            // Public first, then private, with the masks that fit awsx's allocation (components/vpc-layout.ts).
+            // Public first, then private, with the masks that fit awsx's allocation (components/network/vpc-layout.ts).
             subnetSpecs: networkSubnetSpecs(args.vpcCidr, args.azCount).map((spec) => ({
                 type: spec.type,
                 cidrMask: spec.cidrMask,

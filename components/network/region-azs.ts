@@ -52,4 +52,4 @@ export function regionAzNames(region: string): string[] | undefined {
 }
 
 /** Where the table comes from, for messages. */
-export const REGION_AZS_SOURCE = "components/region-azs.ts (EC2 offerings data of getmoto/moto, 2026-08-01)";
+export const REGION_AZS_SOURCE = "components/network/region-azs.ts (EC2 offerings data of getmoto/moto, 2026-08-01)";

@@ -190,7 +190,7 @@ function parseBlock(cidr: string): Block {
 /** Thrown where a caller asks for an awsx input the model does not cover; not an upstream refusal. */
 export class NotModeled extends Error {
     constructor(what: string) {
-        super(`the offline model of awsx:ec2:Vpc does not cover ${what}: extend components/vpc-layout.ts from awsx's source first`);
+        super(`the offline model of awsx:ec2:Vpc does not cover ${what}: extend components/network/vpc-layout.ts from awsx's source first`);
         this.name = "NotModeled";
     }
 }

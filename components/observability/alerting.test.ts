@@ -16,7 +16,7 @@ const SMTP_PASSWORD = "smtp-s3cret";
 
 /**
  * The chart's critical default alerts that the platform's values leave on (etcd, controller-manager, scheduler and
- * kube-proxy rules are off: components/monitoring.ts), with their rule files. Transcribed from
+ * kube-proxy rules are off: components/observability/monitoring.ts), with their rule files. Transcribed from
  * prometheus-community/helm-charts kube-prometheus-stack-88.5.3 charts/kube-prometheus-stack/templates/prometheus/
  * rules-1.14/*.yaml, where each sets `severity: {{ dig "<alert>" "severity" "critical" .Values.customRules }}`.
  */

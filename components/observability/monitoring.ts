@@ -37,7 +37,7 @@ export interface KpsValuesArgs {
     alertmanagerStorage: string;
     grafanaStorage: string;
     grafanaUrl: string;
-    /** Rendered into alertmanager.config (components/alerting.ts). */
+    /** Rendered into alertmanager.config (components/observability/alerting.ts). */
     alertmanagerConfig: Record<string, unknown>;
     /** Secrets in the namespace the operator mounts into Alertmanager at /etc/alertmanager/secrets/<name>/. */
     alertmanagerSecrets: string[];

@@ -1,19 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { PolicyDocument } from "./iam";
 
-export interface PolicyStatement {
-    Sid?: string;
-    Effect: "Allow" | "Deny";
-    Action: string | string[];
-    Resource?: string | string[];
-    Principal?: Record<string, string | string[]>;
-    Condition?: Record<string, Record<string, string | string[]>>;
-}
-
-export interface PolicyDocument {
-    Version: "2012-10-17";
-    Statement: PolicyStatement[];
-}
 
 /** The OIDC issuer host/path as IAM condition keys spell it: no scheme. */
 export function issuerHost(issuerUrl: string): string {

@@ -9,7 +9,7 @@
  * ask for (see `needsOf` in offline/preflight/iam.ts).
  */
 import { lbcPolicy } from "../../components/ingress/lbc";
-import { PolicyDocument } from "../../components/shared/irsa";
+import { PolicyDocument } from "../../components/shared/iam";
 
 export interface Need {
     actions: string[];
@@ -50,7 +50,7 @@ export const JOBS: Job[] = [
     {
         name: "load balancer controller",
         serviceAccount: "kube-system/aws-load-balancer-controller",
-        upstream: { document: () => lbcPolicy(), source: "aws-load-balancer-controller v3.5.0 docs/install/iam_policy.json (components/lbc.ts, compared with shared/reference by its tests)" },
+        upstream: { document: () => lbcPolicy(), source: "aws-load-balancer-controller v3.5.0 docs/install/iam_policy.json (components/ingress/lbc.ts, compared with shared/reference by its tests)" },
         source: "the controller's own statement of the calls it makes",
     },
     {
@@ -74,7 +74,7 @@ export const JOBS: Job[] = [
             { actions: ECR_PUSH, resource: "{repository}", why: "push the app image" },
             { actions: ["sts:AssumeRole"], resource: "{deployer}", why: "run the deploy as the deployer role" },
         ],
-        source: "the pipeline: build, push to the app repository, deploy as the deployer (components/cicd.ts)",
+        source: "the pipeline: build, push to the app repository, deploy as the deployer (components/cicd/index.ts)",
     },
     {
         name: "deployer",
@@ -82,7 +82,7 @@ export const JOBS: Job[] = [
         namePattern: /-deploy$/,
         // The app stack builds its kubeconfig from the platform's outputs (no eks:DescribeCluster) and `aws eks get-token`
         // only presigns sts:GetCallerIdentity. Its state, secrets-key and Route53 needs depend on stack config the plan
-        // does not hold; tests/appstack/deployer.test.ts simulates them against components/app-deployer.ts.
+        // does not hold; tests/appstack/deployer.test.ts simulates them against components/cicd/app-deployer.ts.
         needs: [
             { actions: ["sts:GetCallerIdentity"], resource: "*", why: "Pulumi reads the caller's account (IAM needs no grant for it, only the absence of a Deny)" },
         ],

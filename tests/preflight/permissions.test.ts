@@ -1,5 +1,6 @@
 import * as assert from "assert";
-import { irsaTrustPolicy, PolicyDocument } from "../../components/shared/irsa";
+import { PolicyDocument } from "../../components/shared/iam";
+import { irsaTrustPolicy } from "../../components/shared/irsa";
 import { lbcPolicy } from "../../components/ingress/lbc";
 import { permissions } from "../../offline/preflight/permissions";
 import { RecordedResource } from "../../offline/recorder";
