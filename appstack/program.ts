@@ -8,6 +8,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { appPlatformParameterName } from "../components/cicd/app-deployer";
 import { IngressGateway } from "../components/ingress";
+import { ClusterHandle } from "../components/shared/cluster-handle";
 import { WebApp } from "../components/webapp";
 import { AppConfig, loadAppConfig } from "../config/app";
 
@@ -99,8 +100,7 @@ export async function appProgram(): Promise<Record<string, unknown>> {
         ...platform.gateway,
         certificateArn: pulumi.output(platform.gateway.certificateArn),
         // The load balancer controller is the platform's; there is nothing in this stack to wait for.
-        controller: k8sProvider,
-        provider: k8sProvider,
+        cluster: ClusterHandle.external(k8sProvider),
     };
     const app = new WebApp(APP_NAME, {
         namespace: platform.namespace,

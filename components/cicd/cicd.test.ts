@@ -48,7 +48,6 @@ async function build(overrides: (base: ReturnType<typeof buildGateway>) => Parti
             jenkins: jenkinsSettings(),
             gateway: gw.ingress,
             storageClassName: gw.cluster.storageClassName,
-            storageReady: gw.cluster.storageReady,
             ...overrides(gw),
         });
     });

@@ -3,7 +3,6 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { APP_DEPLOYER_GROUP, appDeployerPolicy, appKubernetesNeeds, kubernetesRules, parameterArn } from "./app-deployer";
 import { partitionOf } from "../shared/partition";
-import { pinnedRelease } from "../shared/helm";
 import { exposeService, IngressGateway } from "../ingress";
 import { irsaRole, OidcIdentity } from "../shared/irsa";
 import {
@@ -12,7 +11,9 @@ import {
 } from "./jenkins";
 import { READINESS_GATE_LABELS } from "../ingress/lbc";
 import { appAllowances, createNetworkPolicies, defaultDenyWithAllowances, JENKINS_AGENT_PORT, JENKINS_CONTROLLER_PODS, jenkinsAllowances } from "../ingress/network-policies";
+import { MonitoringContribution } from "../observability/monitoring";
 import { appNamespaceLabels } from "../webapp";
+import { jenkinsMonitoring } from "./monitoring";
 
 /** The place the platform prepares for the app stack, and who may deploy into it. */
 export interface AppPlace {
@@ -76,8 +77,6 @@ export interface CiCdArgs {
     jenkins?: JenkinsSettings;
     gateway: IngressGateway;
     storageClassName: pulumi.Input<string>;
-    /** The EBS CSI driver and default StorageClass: jenkins_home needs them. */
-    storageReady: pulumi.Resource[];
 }
 
 /**
@@ -91,6 +90,8 @@ export class CiCd extends pulumi.ComponentResource {
     readonly jenkinsUrl?: string;
     readonly release?: k8s.helm.v3.Release;
     readonly appNamespace: pulumi.Output<string>;
+    /** What Observability watches of CI/CD: Jenkins, where it runs. */
+    readonly monitoring: MonitoringContribution[] = [];
 
     constructor(name: string, args: CiCdArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:cicd:CiCd", name, {}, opts);
@@ -106,12 +107,12 @@ export class CiCd extends pulumi.ComponentResource {
             throw new Error("CiCd: nobody could assume the deploy role: enable Jenkins in this stack or list trustedDeployerArns");
         }
 
-        const k8sOpts = { parent: this, provider: args.gateway.provider };
+        const k8sOpts = args.gateway.cluster.options({ parent: this });
         const appNamespace = new k8s.core.v1.Namespace(`${args.app.namespace}-ns`, {
             metadata: { name: args.app.namespace, labels: appNamespaceLabels() },
         // After the load balancer controller: destroy deletes the namespace, and the app's Ingress (and ALB) in it,
         // while the controller still runs to delete the ALB, whichever stack the Ingress belongs to.
-        }, { ...k8sOpts, dependsOn: [args.gateway.controller], aliases: args.app.formerOwner ? [{ parent: pulumi.createUrn(args.app.formerOwner, "platform:app:WebApp") }] : [] });
+        }, args.gateway.cluster.options({ parent: this, needs: ["webhook"], aliases: args.app.formerOwner ? [{ parent: pulumi.createUrn(args.app.formerOwner, "platform:app:WebApp") }] : [] }));
         this.appNamespace = appNamespace.metadata.name;
         // Default-deny ingress for the app's pods, owned here with the namespace: the app's deployer has no RBAC on
         // NetworkPolicies, so an app deploy can never open its own namespace.
@@ -165,18 +166,19 @@ export class CiCd extends pulumi.ComponentResource {
             this.agentRoleArn = pipelineRole.arn;
             this.release = this.jenkins(name, args, j, pipelineRole, deployRole);
             this.jenkinsUrl = `https://${j.host}`;
+            this.monitoring = [jenkinsMonitoring()];
         }
 
         this.registerOutputs({ deployRoleArn: this.deployRoleArn, agentRoleArn: this.agentRoleArn, jenkinsUrl: this.jenkinsUrl });
     }
 
     private jenkins(name: string, args: CiCdArgs, j: JenkinsSettings, agentRole: aws.iam.Role, deployRole: aws.iam.Role): k8s.helm.v3.Release {
-        const k8sOpts = { parent: this, provider: args.gateway.provider };
+        const k8sOpts = args.gateway.cluster.options({ parent: this });
         // The controller is an ALB target: its pods must wait for target registration before the old one goes.
         // Depends on the CSI driver so that destroy deletes the namespace, and with it jenkins_home's claim and volume,
         // while the driver still runs to delete the volume.
         const ns = new k8s.core.v1.Namespace(`${name}-jenkins`, { metadata: { name: JENKINS.namespace, labels: { ...READINESS_GATE_LABELS } } },
-            { ...k8sOpts, dependsOn: args.storageReady });
+            args.gateway.cluster.options({ parent: this, needs: ["storage"] }));
         const namespace = ns.metadata.name;
         createNetworkPolicies(`${name}-jenkins`, defaultDenyWithAllowances(JENKINS.namespace, jenkinsAllowances(args.gateway.trafficSources, JENKINS_CONTROLLER_PODS, JENKINS.servicePort, JENKINS_AGENT_PORT,
             [JENKINS.buildNamespace, JENKINS.deployNamespace])), { ...k8sOpts, dependsOn: [ns] });
@@ -246,7 +248,7 @@ export class CiCd extends pulumi.ComponentResource {
         }, k8sOpts);
         secrets.push(launcherToken, buildNs, deploySa);
 
-        const release = pinnedRelease(`${name}-jenkins`, JENKINS, {
+        const release = args.gateway.cluster.release(`${name}-jenkins`, JENKINS, {
             releaseName: JENKINS.releaseName,
             namespace,
             // First start downloads plugins; give it longer than Helm's default 5 minutes.
@@ -278,7 +280,7 @@ export class CiCd extends pulumi.ComponentResource {
                     credentialsScript: credentialsScript(credentials),
                 })),
         // The chart creates Services, which the load balancer controller's webhook must admit.
-        }, { ...k8sOpts, dependsOn: [...secrets, dockerConfig, ...args.storageReady, args.gateway.controller] });
+        }, { parent: this, needs: ["storage", "webhook"], dependsOn: [...secrets, dockerConfig] });
 
         exposeService(`${name}-jenkins`, args.gateway, {
             namespace,

@@ -115,7 +115,7 @@ describe("Cluster", () => {
         const coredns = one(records, "aws:eks/addon:Addon", "-coredns");
         assert.strictEqual(coredns.modeled, undefined);
         assert.ok(coredns.dependencies.includes(one(records, "eks:index:ManagedNodeGroup").urn), "CoreDNS must wait for the node group");
-        assert.ok(cluster.dnsReady.length === 1 && cluster.workloadsReady.includes(cluster.dnsReady[0]));
+        assert.deepStrictEqual(cluster.handle.ready(["dns"]).map((r) => (r as any).__name), ["c-coredns"]);
     });
 
     it("the model refuses what deadlocks: CoreDNS inside a cluster with no node group", async () => {
@@ -189,11 +189,11 @@ describe("Cluster", () => {
         assert.strictEqual((one(records, "aws:ec2/launchTemplate:LaunchTemplate").inputs.metadataOptions as any).httpPutResponseHopLimit, 1);
     });
 
-    it("runs metrics-server from a pinned chart on the nodes, before anything waits on workloadsReady", () => {
+    it("runs metrics-server from a pinned chart on the nodes, as the handle's metrics readiness", () => {
         const release = one(records, "kubernetes:helm.sh/v3:Release", "metrics-server");
         assert.deepStrictEqual([release.inputs.chart, release.inputs.version], ["metrics-server", "3.13.0"]);
         assert.ok(release.dependencies.includes(one(records, "eks:index:ManagedNodeGroup").urn));
-        assert.ok(cluster.workloadsReady.some((r) => (r as any).__name === "c-metrics-server"));
+        assert.deepStrictEqual(cluster.handle.ready(["metrics"]).map((r) => (r as any).__name), ["c-metrics-server"]);
     });
 
     // Item 12: volumes the CSI driver creates carry the stack's tags, so leftovers are found and costed.

@@ -4,7 +4,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { NodeGroupSettings } from "../../config";
 import { addonVersionsFor, METRICS_SERVER } from "./addons";
-import { pinnedRelease } from "../shared/helm";
+import { ClusterHandle } from "../shared/cluster-handle";
 import { serviceTrustPolicy } from "../shared/iam";
 import { irsaRole, OidcIdentity } from "../shared/irsa";
 import { partitionOf } from "../shared/partition";
@@ -153,14 +153,8 @@ export class Cluster extends pulumi.ComponentResource {
     readonly kubeconfig: pulumi.Output<string>;
     readonly provider: k8s.Provider;
     readonly storageClassName: pulumi.Output<string>;
-    /** What needs nodes to run on waits for these. */
-    readonly nodesReady: pulumi.Resource[];
-    /** What resolves cluster names (a Helm release's hooks, any workload) waits for CoreDNS. */
-    readonly dnsReady: pulumi.Resource[];
-    /** What a workload with persistent volumes must wait for: the CSI driver and the default StorageClass. */
-    readonly storageReady: pulumi.Resource[];
-    /** What any workload must wait for: nodes, DNS, metrics and storage (all installed before the LB controller). */
-    readonly workloadsReady: pulumi.Resource[];
+    /** The provider and what is ready on the cluster (nodes, DNS, metrics, storage): every later component's way in. */
+    readonly handle: ClusterHandle;
     readonly nodeRoleArn: pulumi.Output<string>;
     /** Encrypts the cluster's log groups (control plane and containers). */
     readonly logsKey: aws.kms.Key;
@@ -326,11 +320,12 @@ export class Cluster extends pulumi.ComponentResource {
 
         // The HPA's CPU metrics. No EKS add-on build of metrics-server can be pinned (components/cluster/addons.ts), so
         // it is a pinned chart; it creates a Service, so it is installed before the LB controller's webhook exists.
-        const metricsServer = pinnedRelease(`${name}-metrics-server`, METRICS_SERVER, {
+        const booting = new ClusterHandle(this.provider, { nodes: [nodeGroup], dns: [coredns] });
+        const metricsServer = booting.release(`${name}-metrics-server`, METRICS_SERVER, {
             releaseName: METRICS_SERVER.releaseName,
             namespace: METRICS_SERVER.namespace,
             values: {},
-        }, { parent: this, provider: this.provider, dependsOn: [nodeGroup, coredns] });
+        }, { parent: this });
 
         const storageClass = new k8s.storage.v1.StorageClass(`${name}-gp3`, {
             metadata: {
@@ -343,13 +338,10 @@ export class Cluster extends pulumi.ComponentResource {
             volumeBindingMode: "WaitForFirstConsumer",
             allowVolumeExpansion: true,
             reclaimPolicy: args.retainData ? "Retain" : "Delete",
-        }, { parent: this, provider: this.provider, dependsOn: [ebsCsi] });
+        }, booting.options({ parent: this, dependsOn: [ebsCsi] }));
 
         this.storageClassName = storageClass.metadata.name;
-        this.nodesReady = [nodeGroup];
-        this.dnsReady = [coredns];
-        this.storageReady = [ebsCsi, storageClass];
-        this.workloadsReady = [nodeGroup, coredns, metricsServer, ...this.storageReady];
+        this.handle = booting.with("metrics", [metricsServer]).with("storage", [ebsCsi, storageClass]);
 
         this.registerOutputs({
             clusterName: this.clusterName,

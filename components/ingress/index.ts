@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { irsaRole, OidcIdentity } from "../shared/irsa";
 import { LBC, lbcPolicy, lbcValues } from "./lbc";
 import { partitionOf } from "../shared/partition";
-import { pinnedRelease } from "../shared/helm";
+import { ClusterHandle } from "../shared/cluster-handle";
 import { TrafficSources } from "./network-policies";
 import { MIN_ADMIN_PREFIX } from "../../config";
 import { parseCidr } from "../../config/checks";
@@ -19,9 +19,8 @@ export interface IngressArgs {
     region: string;
     vpcId: pulumi.Input<string>;
     oidc: OidcIdentity;
-    provider: k8s.Provider;
-    /** The controller's pods need nodes: the cluster's `workloadsReady`. */
-    clusterReady: pulumi.Resource[];
+    /** The Cluster's handle; the controller goes in after nodes, DNS, metrics-server and storage. */
+    cluster: ClusterHandle;
     domain: string;
     hostedZoneId: string;
     /** Host labels under `domain` the certificate covers, e.g. ["jenkins", "grafana", "app"]. */
@@ -56,9 +55,8 @@ export interface IngressGateway {
     /** ARN of the certificate once DNS validation has passed. */
     readonly certificateArn: pulumi.Output<string>;
     readonly sslPolicy: string;
-    /** The controller release: every Ingress depends on it, so destroy removes Ingresses (and the ALB) first. */
-    readonly controller: pulumi.Resource;
-    readonly provider: k8s.Provider;
+    /** The cluster with the controller's webhook ready: every Service and Ingress waits for it, so destroy removes Ingresses (and the ALB) first. */
+    readonly cluster: ClusterHandle;
 }
 
 export const ADMIN_SUFFIX = "-admin";
@@ -108,7 +106,7 @@ export class Ingress extends pulumi.ComponentResource implements IngressGateway 
     readonly certificateArn: pulumi.Output<string>;
     readonly sslPolicy = SSL_POLICY;
     readonly controller: k8s.helm.v3.Release;
-    readonly provider: k8s.Provider;
+    readonly cluster: ClusterHandle;
     readonly controllerRoleArn: pulumi.Output<string>;
 
     constructor(name: string, args: IngressArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -122,7 +120,6 @@ export class Ingress extends pulumi.ComponentResource implements IngressGateway 
         this.domain = args.domain;
         this.hostedZoneId = args.hostedZoneId;
         this.hostnames = hostnamesFor(args.domain, args.hosts);
-        this.provider = args.provider;
 
         const policy = new aws.iam.Policy(`${name}-lbc`, {
             description: `AWS Load Balancer Controller ${LBC.appVersion}`,
@@ -133,12 +130,14 @@ export class Ingress extends pulumi.ComponentResource implements IngressGateway 
         const attachment = new aws.iam.RolePolicyAttachment(`${name}-lbc`, { role: role.name, policyArn: policy.arn }, { parent: this });
         this.controllerRoleArn = role.arn;
 
-        this.controller = pinnedRelease(`${name}-lbc`, LBC, {
+        // Installed after every release that creates a Service without waiting for the webhook (metrics-server).
+        this.controller = args.cluster.release(`${name}-lbc`, LBC, {
             releaseName: LBC.chart,
             namespace: LBC.namespace,
             values: pulumi.all([args.clusterName, args.vpcId, role.arn]).apply(([clusterName, vpcId, roleArn]) =>
                 lbcValues({ clusterName, region: args.region, vpcId, roleArn, defaultSslPolicy: SSL_POLICY, resourceTags: args.resourceTags })),
-        }, { parent: this, provider: args.provider, dependsOn: [attachment, ...args.clusterReady] });
+        }, { parent: this, needs: ["metrics", "storage"], dependsOn: [attachment] });
+        this.cluster = args.cluster.with("webhook", [this.controller]);
 
         const certificate = new aws.acm.Certificate(`${name}-cert`, {
             domainName: args.domain,
@@ -277,7 +276,7 @@ export function exposeService(name: string, gateway: IngressGateway, args: Expos
                 http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: args.serviceName, port: { number: args.servicePort } } } }] },
             }],
         },
-    }, { parent, provider: gateway.provider, dependsOn: [gateway.controller, ...(args.dependsOn ?? [])] });
+    }, gateway.cluster.options({ parent, needs: ["webhook"], dependsOn: args.dependsOn }));
 
     const albHostname = ingress.status.loadBalancer.ingress.apply((lbs) => {
         const hostname = lbs?.[0]?.hostname;

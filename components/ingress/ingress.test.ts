@@ -180,7 +180,7 @@ describe("Ingress", () => {
     });
 
     describe("bad input", () => {
-        const base = { clusterName: "c", region: "ap-northeast-2", vpcId: "v", oidc: { providerArn: "a", issuerUrl: "u" }, provider: undefined as any, clusterReady: [],
+        const base = { clusterName: "c", region: "ap-northeast-2", vpcId: "v", oidc: { providerArn: "a", issuerUrl: "u" }, cluster: undefined as any,
             hosts: ["app", "jenkins"], groupName: "g", resourceTags: {}, domain: DOMAIN, hostedZoneId: "Z1",
             publicHosts: ["app"], adminCidrs: ["203.0.113.0/24"], trafficSources: { alb: ["10.0.0.0/24"], controlPlane: ["10.0.8.0/21"] } };
 
@@ -207,7 +207,7 @@ describe("Ingress", () => {
         });
 
         it("rejects a missing domain or hosted zone before creating anything", async () => {
-            const base = { clusterName: "c", region: "ap-northeast-2", vpcId: "v", oidc: { providerArn: "a", issuerUrl: "u" }, provider: undefined as any, clusterReady: [], hosts: ["app"], groupName: "g", resourceTags: {},
+            const base = { clusterName: "c", region: "ap-northeast-2", vpcId: "v", oidc: { providerArn: "a", issuerUrl: "u" }, cluster: undefined as any, hosts: ["app"], groupName: "g", resourceTags: {},
                 publicHosts: ["app"], adminCidrs: ["203.0.113.0/24"], trafficSources: { alb: ["10.0.0.0/24"], controlPlane: ["10.0.8.0/21"] } };
             let recorded: RecordedResource[] = [];
             await assert.rejects(async () => {

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { addonVersionsFor } from "../cluster/addons";
+import { ClusterHandle } from "../shared/cluster-handle";
 import { partitionOf } from "../shared/partition";
 import { irsaRole, OidcIdentity } from "../shared/irsa";
 
@@ -13,7 +14,7 @@ export interface ContainerLogsArgs {
     /** The key the Cluster made for its log groups. */
     logsKeyArn: pulumi.Input<string>;
     /** Its pods need nodes: the add-on stays DEGRADED until they exist. */
-    nodesReady: pulumi.Resource[];
+    cluster: ClusterHandle;
     tags?: Record<string, string>;
 }
 
@@ -71,7 +72,7 @@ export class ContainerLogs extends pulumi.ComponentResource {
             resolveConflictsOnCreate: "OVERWRITE",
             resolveConflictsOnUpdate: "OVERWRITE",
             tags: args.tags,
-        }, { parent: this, dependsOn: [...groups, policy, ...args.nodesReady] });
+        }, { parent: this, dependsOn: [...groups, policy, ...args.cluster.ready(["nodes"])] });
 
         this.registerOutputs({ logGroupNames: this.logGroupNames, roleArn: this.roleArn });
     }

@@ -19,7 +19,7 @@ describe("Logs", () => {
                 oidc: cluster.oidc,
                 retentionDays: 30,
                 logsKeyArn: cluster.logsKey.arn,
-                nodesReady: cluster.nodesReady,
+                cluster: cluster.handle,
             });
         });
     });

@@ -1,15 +1,18 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { ALERT_SECRET, RECEIVERS } from "./alerting";
-import { alertRules } from "./monitoring";
+import { storageRules } from "./monitoring";
+import { jenkinsRules } from "../cicd/monitoring";
+import { appMonitoring, appRules } from "../webapp/monitoring";
 import { Observability } from ".";
-import { appScrapeTarget } from "../webapp";
 import { AlertReceiverSettings } from "../../config";
 import { isInhibited, Labels, matchRoutes, notifies, renderAlertmanager, RenderedAlertmanager } from "../../offline/models/alertmanager";
 import { RejectedByUpstream } from "../../offline/models/ids";
 import { buildGateway, DOMAIN, one, record, RecordedResource } from "../../tests/helpers/harness";
 
-const THRESHOLDS = { errorRatio: 0.05, p99Seconds: 0.5, jenkinsQueue: 5, pvcFreeRatio: 0.15 };
+const THRESHOLDS = { errorRatio: 0.05, p99Seconds: 0.5, pvcFreeRatio: 0.15 };
+/** The rule groups of the app, Jenkins and storage, as the stack with both contributes them. */
+const platformRules = () => [appRules("app", THRESHOLDS), jenkinsRules(), storageRules(["app", "jenkins", "monitoring"], THRESHOLDS.pvcFreeRatio)];
 const SLACK_URL = "https://hooks.slack.com/services/T000/B000/s3cret-slack";
 const HEARTBEAT_URL = "https://heartbeat.example.com/ping/s3cret-heartbeat";
 const SMTP_PASSWORD = "smtp-s3cret";
@@ -45,14 +48,12 @@ async function rendered(alerts: AlertReceiverSettings, secrets: Parameters<typeo
             prometheusStorage: "20Gi",
             alertmanagerStorage: "5Gi",
             grafanaStorage: "10Gi",
-            appNamespace: "app",
-            scrapeTargets: [appScrapeTarget("app", "app")],
+            contributions: [appMonitoring("app", "app", THRESHOLDS)],
             alerts,
             alertSecrets: secretsOf(secrets),
-            thresholds: THRESHOLDS,
+            pvcFreeRatio: THRESHOLDS.pvcFreeRatio,
             gateway: gw.ingress,
             storageClassName: gw.cluster.storageClassName,
-            storageReady: gw.cluster.storageReady,
         });
     });
     const values = one(records, "kubernetes:helm.sh/v3:Release", "obs-kps").inputs.values as any;
@@ -71,7 +72,7 @@ function secretsOf(s: { slack?: boolean; smtp?: boolean; heartbeat?: boolean }) 
 const receiversOf = (am: RenderedAlertmanager, labels: Labels) => matchRoutes(am.root, labels).map((r) => r.receiver);
 
 describe("Alertmanager routing (Alertmanager v0.34.0 dispatch/route.go and inhibit/inhibit.go semantics)", () => {
-    const platformAlerts = alertRules("app", ["app", "jenkins", "monitoring"], THRESHOLDS, true)
+    const platformAlerts = platformRules()
         .flatMap((g) => g.rules.map((r) => ({ alertname: r.alert, ...r.labels, namespace: r.alert.startsWith("Jenkins") ? "jenkins" : "app" })));
     const chartCritical = Object.values(CHART_CRITICAL).flat().map((alertname) => ({ alertname, severity: "critical", namespace: "monitoring" }));
 

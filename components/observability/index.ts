@@ -1,12 +1,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { pinnedRelease } from "../shared/helm";
 import { exposeService, IngressGateway } from "../ingress";
 import { READINESS_GATE_LABELS } from "../ingress/lbc";
 import { AlertReceiverSettings, AlertSecrets } from "../../config";
 import { ALERT_SECRET, alertmanagerConfig } from "./alerting";
 import { createNetworkPolicies, defaultDenyWithAllowances, monitoringAllowances } from "../ingress/network-policies";
-import { AlertThresholds, alertRules, appDashboard, jenkinsDashboard, KPS, kpsValues, ScrapeTarget } from "./monitoring";
+import { KPS, kpsValues, MonitoringContribution, storageRules } from "./monitoring";
 
 export interface ObservabilityArgs {
     host: string;
@@ -15,17 +14,14 @@ export interface ObservabilityArgs {
     prometheusStorage: string;
     alertmanagerStorage: string;
     grafanaStorage: string;
-    appNamespace: string;
-    /** Services to scrape (the app). */
-    scrapeTargets: ScrapeTarget[];
-    /** Where Jenkins runs: its scrape target; its dashboard and alerts come with it. */
-    jenkins?: ScrapeTarget;
+    /** What the deployed components give to watch: scrape targets, dashboards, rules, volumes. */
+    contributions: MonitoringContribution[];
     alerts: AlertReceiverSettings;
     alertSecrets: AlertSecrets;
-    thresholds: AlertThresholds;
+    /** Free space share of a volume below which it alerts. */
+    pvcFreeRatio: number;
     gateway: IngressGateway;
     storageClassName: pulumi.Input<string>;
-    storageReady: pulumi.Resource[];
 }
 
 /**
@@ -40,7 +36,7 @@ export class Observability extends pulumi.ComponentResource {
 
     constructor(name: string, args: ObservabilityArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:observability:Observability", name, {}, opts);
-        const k8sOpts = { parent: this, provider: args.gateway.provider };
+        const k8sOpts = args.gateway.cluster.options({ parent: this });
         this.grafanaUrl = `https://${args.host}`;
 
         // Grafana is an ALB target: its new pod must be registered before the old one goes.
@@ -48,7 +44,7 @@ export class Observability extends pulumi.ComponentResource {
         // namespace's deletion removes them. Depending on the CSI driver makes destroy delete it while the driver still
         // runs to delete their volumes.
         const ns = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: KPS.namespace, labels: { ...READINESS_GATE_LABELS } } },
-            { ...k8sOpts, dependsOn: args.storageReady });
+            args.gateway.cluster.options({ parent: this, needs: ["storage"] }));
         const namespace = ns.metadata.name;
         createNetworkPolicies(`${name}-monitoring`, defaultDenyWithAllowances(KPS.namespace, monitoringAllowances(args.gateway.trafficSources)), { ...k8sOpts, dependsOn: [ns] });
         const adminSecret = new k8s.core.v1.Secret(`${name}-grafana-admin`, {
@@ -69,18 +65,18 @@ export class Observability extends pulumi.ComponentResource {
             metadata: { name: ALERT_SECRET.name, namespace },
             stringData: receiverData,
         }, k8sOpts);
-        const jenkins = args.jenkins !== undefined;
-        const watched = [args.appNamespace, ...(jenkins ? [args.jenkins!.namespace] : []), KPS.namespace];
+        const contributed = args.contributions;
+        const watched = [...contributed.flatMap((c) => c.volumeNamespaces ?? []), KPS.namespace];
 
-        this.release = pinnedRelease(`${name}-kps`, KPS, {
+        this.release = args.gateway.cluster.release(`${name}-kps`, KPS, {
             releaseName: KPS.releaseName,
             namespace,
             timeout: 900,
             // ServiceMonitors and rules are rendered by this release, after the CRDs it installs: separate
             // Pulumi resources of those kinds could not even be previewed before the CRDs exist.
             values: pulumi.output(args.storageClassName).apply((storageClass) => kpsValues({
-                scrapeTargets: [...args.scrapeTargets, ...(jenkins ? [args.jenkins!] : [])],
-                ruleGroups: alertRules(args.appNamespace, watched, args.thresholds, jenkins),
+                scrapeTargets: contributed.flatMap((c) => c.scrapeTargets ?? []),
+                ruleGroups: [...contributed.flatMap((c) => c.ruleGroups ?? []), storageRules(watched, args.pvcFreeRatio)],
                 storageClass,
                 retention: args.retention,
                 prometheusStorage: args.prometheusStorage,
@@ -91,13 +87,10 @@ export class Observability extends pulumi.ComponentResource {
                 alertmanagerSecrets: [ALERT_SECRET.name],
             })),
         // The chart creates Services, which the load balancer controller's webhook must admit.
-        }, { ...k8sOpts, dependsOn: [adminSecret, receiverSecret, ...args.storageReady, args.gateway.controller] });
+        }, { parent: this, needs: ["storage", "webhook"], dependsOn: [adminSecret, receiverSecret] });
 
         // Dashboards: ConfigMaps the Grafana sidecar loads from any namespace by label.
-        const dashboards: Record<string, object> = {
-            "platform-app": appDashboard(args.appNamespace),
-            ...(jenkins ? { "platform-jenkins": jenkinsDashboard() } : {}),
-        };
+        const dashboards: Record<string, object> = Object.assign({}, ...contributed.map((c) => c.dashboards ?? {}));
         for (const [key, board] of Object.entries(dashboards)) {
             new k8s.core.v1.ConfigMap(`${name}-dashboard-${key}`, {
                 metadata: { name: `dashboard-${key}`, namespace, labels: { [KPS.dashboardLabel]: "1" } },

@@ -30,7 +30,7 @@ export interface KpsValuesArgs {
     /** Rendered as ServiceMonitors by the release itself, so Helm applies them after the CRDs they need. */
     scrapeTargets: ScrapeTarget[];
     /** Rendered as the PrometheusRule `platform`, likewise. */
-    ruleGroups: { name: string; rules: AlertRule[] }[];
+    ruleGroups: RuleGroup[];
     storageClass: string;
     retention: string;
     prometheusStorage: string;
@@ -139,7 +139,7 @@ interface Panel {
     targets: { refId: string; expr: string; legendFormat: string }[];
 }
 
-function panel(id: number, title: string, unit: string, exprs: [string, string][], type: Panel["type"] = "timeseries"): Panel {
+export function panel(id: number, title: string, unit: string, exprs: [string, string][], type: Panel["type"] = "timeseries"): Panel {
     return {
         id,
         title,
@@ -151,60 +151,8 @@ function panel(id: number, title: string, unit: string, exprs: [string, string][
     };
 }
 
-function dashboard(uid: string, title: string, panels: Panel[]): object {
+export function dashboard(uid: string, title: string, panels: Panel[]): object {
     return { uid, title, tags: ["platform"], timezone: "browser", schemaVersion: 39, refresh: "30s", time: { from: "now-6h", to: "now" }, panels };
-}
-
-/** Selects the app's series: the ServiceMonitor's `namespace` target label. */
-function appSelector(namespace: string, extra = ""): string {
-    return `{namespace="${namespace}"${extra}}`;
-}
-
-export const APP_QUERIES = {
-    requestRate: (ns: string) => `sum by (route) (rate(http_requests_total${appSelector(ns)}[5m]))`,
-    errorRatio: (ns: string) => `sum(rate(http_requests_total${appSelector(ns, ',status=~"5.."')}[5m])) / sum(rate(http_requests_total${appSelector(ns)}[5m]))`,
-    latency: (ns: string, q: number) => `histogram_quantile(${q}, sum by (le, route) (rate(http_request_duration_seconds_bucket${appSelector(ns)}[5m])))`,
-    latencyOverall: (ns: string, q: number) => `histogram_quantile(${q}, sum by (le) (rate(http_request_duration_seconds_bucket${appSelector(ns)}[5m])))`,
-};
-
-export function appDashboard(namespace: string): object {
-    return dashboard("platform-app", "Platform app", [
-        panel(1, "Request rate by route", "reqps", [[APP_QUERIES.requestRate(namespace), "{{route}}"]]),
-        panel(2, "Error ratio (5xx)", "percentunit", [[APP_QUERIES.errorRatio(namespace), "5xx ratio"]]),
-        panel(3, "Latency p50 by route", "s", [[APP_QUERIES.latency(namespace, 0.5), "p50 {{route}}"]]),
-        panel(4, "Latency p99 by route", "s", [[APP_QUERIES.latency(namespace, 0.99), "p99 {{route}}"]]),
-    ]);
-}
-
-/** Metric names of the Jenkins prometheus plugin (shared/reference/jenkins/prometheus-metrics.yaml). */
-export const JENKINS_METRICS = {
-    lastBuildDuration: "default_jenkins_builds_last_build_duration_milliseconds",
-    buildDuration: "default_jenkins_builds_duration_milliseconds_summary",
-    queueLength: "default_jenkins_executors_queue_length",
-    executorsBusy: "default_jenkins_executors_busy",
-    executorsIdle: "default_jenkins_executors_idle",
-    executorsOnline: "default_jenkins_executors_online",
-};
-
-export function jenkinsDashboard(): object {
-    const m = JENKINS_METRICS;
-    return dashboard("platform-jenkins", "Jenkins", [
-        panel(1, "Last build duration by job", "ms", [[`max by (jenkins_job) (${m.lastBuildDuration})`, "{{jenkins_job}}"]]),
-        panel(2, "Mean build duration by job", "ms", [[`sum by (jenkins_job) (rate(${m.buildDuration}_sum[1h])) / sum by (jenkins_job) (rate(${m.buildDuration}_count[1h]))`, "{{jenkins_job}}"]]),
-        panel(3, "Queue length", "short", [[`sum(${m.queueLength})`, "queued"]]),
-        panel(4, "Executors", "short", [[`sum(${m.executorsBusy})`, "busy"], [`sum(${m.executorsIdle})`, "idle"], [`sum(${m.executorsOnline})`, "online"]]),
-    ]);
-}
-
-export interface AlertThresholds {
-    /** 5xx share of requests above which the app alerts, e.g. 0.05. */
-    errorRatio: number;
-    /** p99 latency in seconds above which the app alerts. */
-    p99Seconds: number;
-    /** Queued Jenkins builds that count as a growing queue. */
-    jenkinsQueue: number;
-    /** Free space share of a volume below which it alerts. */
-    pvcFreeRatio: number;
 }
 
 export interface AlertRule {
@@ -215,56 +163,34 @@ export interface AlertRule {
     annotations: { summary: string; description: string };
 }
 
-/** The platform's rules; Jenkins' only where Jenkins runs. */
-export function alertRules(appNamespace: string, watchedNamespaces: string[], t: AlertThresholds, jenkins = true): { name: string; rules: AlertRule[] }[] {
-    const labels = (severity: "warning" | "critical") => ({ severity, team: "platform" });
+export interface RuleGroup {
+    name: string;
+    rules: AlertRule[];
+}
+
+/** A platform alert: owned by the platform team, at the given severity. */
+export function alertRule(alert: string, expr: string, pending: string, severity: AlertRule["labels"]["severity"], summary: string, description: string): AlertRule {
+    return { alert, expr, for: pending, labels: { severity, team: "platform" }, annotations: { summary, description } };
+}
+
+/**
+ * What a component gives Observability to render: ServiceMonitors, Grafana dashboards (ConfigMaps by key), rule
+ * groups, and the namespaces whose volumes the storage alert watches. A component not deployed contributes nothing.
+ */
+export interface MonitoringContribution {
+    scrapeTargets?: ScrapeTarget[];
+    dashboards?: Record<string, object>;
+    ruleGroups?: RuleGroup[];
+    volumeNamespaces?: string[];
+}
+
+/** Observability's own rule: a volume of a watched namespace filling up. */
+export function storageRules(watchedNamespaces: string[], pvcFreeRatio: number): RuleGroup {
     const nsRegex = watchedNamespaces.join("|");
-    return [
-        {
-            name: "platform-app",
-            rules: [
-                {
-                    alert: "AppHighErrorRatio",
-                    expr: `(${APP_QUERIES.errorRatio(appNamespace)}) > ${t.errorRatio}`,
-                    for: "5m",
-                    labels: labels("critical"),
-                    annotations: { summary: "App 5xx ratio is high", description: `More than ${t.errorRatio * 100}% of requests to the app fail with 5xx ({{ $value | humanizePercentage }}).` },
-                },
-                {
-                    alert: "AppHighLatencyP99",
-                    expr: `${APP_QUERIES.latencyOverall(appNamespace, 0.99)} > ${t.p99Seconds}`,
-                    for: "10m",
-                    labels: labels("warning"),
-                    annotations: { summary: "App p99 latency is high", description: `p99 latency is above ${t.p99Seconds}s ({{ $value | humanizeDuration }}).` },
-                },
-                {
-                    alert: "AppPodsNotReady",
-                    expr: `sum by (pod) (kube_pod_status_ready{namespace="${appNamespace}",condition="false"}) > 0`,
-                    for: "10m",
-                    labels: labels("warning"),
-                    annotations: { summary: "App pod not ready", description: "Pod {{ $labels.pod }} has not been ready for 10 minutes." },
-                },
-            ],
-        },
-        ...(!jenkins ? [] : [{
-            name: "platform-ci",
-            rules: [{
-                alert: "JenkinsQueueGrowing",
-                expr: `sum(${JENKINS_METRICS.queueLength}) > ${t.jenkinsQueue} and deriv(sum(${JENKINS_METRICS.queueLength})[15m:1m]) > 0`,
-                for: "15m",
-                labels: labels("warning"),
-                annotations: { summary: "Jenkins build queue is growing", description: "More than " + t.jenkinsQueue + " builds wait for an executor and the queue keeps growing: agents cannot start?" },
-            }],
-        }]),
-        {
-            name: "platform-storage",
-            rules: [{
-                alert: "PersistentVolumeFillingUp",
-                expr: `kubelet_volume_stats_available_bytes{namespace=~"${nsRegex}"} / kubelet_volume_stats_capacity_bytes{namespace=~"${nsRegex}"} < ${t.pvcFreeRatio}`,
-                for: "10m",
-                labels: labels("warning"),
-                annotations: { summary: "Volume filling up", description: `PVC {{ $labels.persistentvolumeclaim }} in {{ $labels.namespace }} has less than ${t.pvcFreeRatio * 100}% free.` },
-            }],
-        },
-    ];
+    return {
+        name: "platform-storage",
+        rules: [alertRule("PersistentVolumeFillingUp",
+            `kubelet_volume_stats_available_bytes{namespace=~"${nsRegex}"} / kubelet_volume_stats_capacity_bytes{namespace=~"${nsRegex}"} < ${pvcFreeRatio}`, "10m", "warning",
+            "Volume filling up", `PVC {{ $labels.persistentvolumeclaim }} in {{ $labels.namespace }} has less than ${pvcFreeRatio * 100}% free.`)],
+    };
 }

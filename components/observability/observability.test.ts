@@ -2,15 +2,17 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
-import { JENKINS_SCRAPE_TARGET } from "../cicd/jenkins";
-import { alertRules, appDashboard, jenkinsDashboard, JENKINS_METRICS, KPS, kpsValues } from "./monitoring";
+import { jenkinsDashboard, JENKINS_METRICS, jenkinsMonitoring, jenkinsRules } from "../cicd/monitoring";
+import { KPS, kpsValues, storageRules } from "./monitoring";
+import { appDashboard, appMonitoring, appRules } from "../webapp/monitoring";
 import { Observability } from ".";
 import { CHART_DEFAULTS, CONTROL_PLANE, renderControlPlane } from "../../offline/models/kps-chart";
-import { appScrapeTarget } from "../webapp";
 import { planFor } from "../../tests/helpers/plans";
 import { all, buildGateway, DOMAIN, one, record, RecordedResource, referenceFile, valueOf } from "../../tests/helpers/harness";
 
-const THRESHOLDS = { errorRatio: 0.05, p99Seconds: 0.5, jenkinsQueue: 5, pvcFreeRatio: 0.15 };
+const THRESHOLDS = { errorRatio: 0.05, p99Seconds: 0.5, pvcFreeRatio: 0.15 };
+/** The rule groups of the app, Jenkins and storage, as the stack with both contributes them. */
+const platformRules = () => [appRules("app", THRESHOLDS), jenkinsRules(), storageRules(["app", "jenkins", "monitoring"], THRESHOLDS.pvcFreeRatio)];
 const PASSWORD = "grafana-admin-s3cret";
 const SLACK_URL = "https://hooks.slack.com/services/T000/B000/s3cret";
 const ALERTS = { slackChannel: "#platform-alerts", heartbeat: false };
@@ -28,15 +30,12 @@ describe("Observability", () => {
                 prometheusStorage: "100Gi",
                 alertmanagerStorage: "10Gi",
                 grafanaStorage: "20Gi",
-                appNamespace: "app",
-                scrapeTargets: [appScrapeTarget("app", "app")],
-                jenkins: JENKINS_SCRAPE_TARGET,
+                contributions: [appMonitoring("app", "app", THRESHOLDS), jenkinsMonitoring()],
                 alerts: ALERTS,
                 alertSecrets: { slackWebhookUrl: pulumi.secret(SLACK_URL) },
-                thresholds: THRESHOLDS,
+                pvcFreeRatio: THRESHOLDS.pvcFreeRatio,
                 gateway: gw.ingress,
                 storageClassName: gw.cluster.storageClassName,
-                storageReady: gw.cluster.storageReady,
             });
         });
     });
@@ -140,7 +139,7 @@ describe("Observability", () => {
     });
 
     describe("alert rules", () => {
-        const rules = alertRules("app", ["app", "jenkins", "monitoring"], THRESHOLDS).flatMap((g) => g.rules);
+        const rules = platformRules().flatMap((g) => g.rules);
         const rule = (name: string) => rules.find((r) => r.alert === name)!;
 
         it("alerts on the app's error ratio above the threshold", () => {
@@ -252,5 +251,30 @@ describe("Observability", () => {
             const dev = await planFor("dev");
             assert.deepStrictEqual(jenkinsParts(dev.resources), { dashboards: 1, monitors: 1, rules: 1, watchesJenkins: true });
         });
+    });
+});
+
+describe("Observability renders what components contribute, and nothing else", () => {
+    it("with no contributions: no ServiceMonitor, no dashboard, and only its own namespace's volumes watched", async () => {
+        const records = await record(() => {
+            const gw = buildGateway();
+            new Observability("bare", {
+                host: `grafana.${DOMAIN}`, grafanaAdminPassword: pulumi.secret(PASSWORD), retention: "1d", prometheusStorage: "1Gi", alertmanagerStorage: "1Gi",
+                grafanaStorage: "1Gi", contributions: [], alerts: ALERTS, alertSecrets: {}, pvcFreeRatio: 0.15, gateway: gw.ingress, storageClassName: gw.cluster.storageClassName,
+            });
+        });
+        const values = one(records, "kubernetes:helm.sh/v3:Release", "bare-kps").inputs.values as any;
+        assert.deepStrictEqual(values.prometheus.additionalServiceMonitors, []);
+        assert.deepStrictEqual(all(records, "kubernetes:core/v1:ConfigMap").filter((r) => r.name.includes("dashboard")), []);
+        assert.deepStrictEqual(values.additionalPrometheusRulesMap.platform.groups.map((g: any) => g.name), ["platform-storage"]);
+        assert.match(values.additionalPrometheusRulesMap.platform.groups[0].rules[0].expr, /namespace=~"monitoring"\}/);
+    });
+
+    it("prod, without Jenkins, neither scrapes nor alerts on nor draws Jenkins", async () => {
+        const kps = (await planFor("prod")).resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.chart === KPS.chart)!;
+        const values = kps.inputs.values as any;
+        assert.deepStrictEqual(values.prometheus.additionalServiceMonitors.map((m: any) => m.name), ["app"]);
+        assert.ok(!JSON.stringify(values.additionalPrometheusRulesMap).includes("Jenkins"));
+        assert.ok(!(await planFor("prod")).resources.some((r) => r.name.includes("dashboard-platform-jenkins")));
     });
 });

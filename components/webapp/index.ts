@@ -15,8 +15,6 @@ export interface WebAppArgs {
     maxReplicas: number;
     logLevel: string;
     gateway: IngressGateway;
-    /** Nodes to run on, where they are in the same stack; the app stack runs on the platform's. */
-    clusterReady?: pulumi.Resource[];
 }
 
 export const APP_PORT = 8080;
@@ -77,8 +75,7 @@ export class WebApp extends pulumi.ComponentResource {
 
     constructor(name: string, args: WebAppArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:app:WebApp", name, {}, opts);
-        const provider = args.gateway.provider;
-        const k8sOpts = { parent: this, provider };
+        const k8sOpts = args.gateway.cluster.options({ parent: this });
         const labels = appLabels(name);
 
         // The namespace is the platform's: creating a cluster-scoped object is beyond the app's deployer.
@@ -126,12 +123,12 @@ export class WebApp extends pulumi.ComponentResource {
                     },
                 },
             },
-        }, { ...k8sOpts, dependsOn: args.clusterReady ?? [] });
+        }, args.gateway.cluster.options({ parent: this, needs: ["nodes", "dns", "metrics"] }));
 
         const service = new k8s.core.v1.Service(`${name}-svc`, {
             metadata: { name, namespace, labels },
             spec: { type: "ClusterIP", selector: labels, ports: [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }] },
-        }, { ...k8sOpts, dependsOn: [args.gateway.controller] });
+        }, args.gateway.cluster.options({ parent: this, needs: ["webhook"] }));
 
         new k8s.autoscaling.v2.HorizontalPodAutoscaler(`${name}-hpa`, {
             metadata: { name, namespace },

@@ -9,7 +9,7 @@ describe("WebApp", () => {
     let records: RecordedResource[];
     before(async () => {
         records = await record(() => {
-            const { ingress, cluster } = buildGateway();
+            const { ingress } = buildGateway();
             new WebApp("app", {
                 namespace: "app",
                 repositoryUrl: "123456789012.dkr.ecr.ap-northeast-2.amazonaws.com/eks-platform-test/app",
@@ -19,7 +19,6 @@ describe("WebApp", () => {
                 maxReplicas: 9,
                 logLevel: "info",
                 gateway: ingress,
-                clusterReady: cluster.workloadsReady,
             });
         });
     });
