@@ -78,7 +78,7 @@ describe("Jenkinsfile", () => {
     });
 
     it("has no pipeline-wide timeout (it would cut the approval short); every stage holding a pod has one of at most an hour; the approval waits 24 hours with no pod", () => {
-        const options = /pipeline \{[\s\S]*?options \{([\s\S]*?)\n    \}/.exec(code)![1];
+        const options = /pipeline \{[\s\S]*?options \{([\s\S]*?)\n {4}\}/.exec(code)![1];
         assert.doesNotMatch(options, /timeout/);
         const blocks = stageBlocks();
         for (const [name, block] of Object.entries(blocks)) {
