@@ -112,7 +112,7 @@ export function overview(resources: RecordedResource[], title: string): string {
     components.forEach((c, i) => {
         const owned = resources.filter((r) => r !== c && componentOf(r) === c && !r.modeled);
         const keys = owned.filter((r) => KEY_TYPES.includes(r.type)).sort((a, b) => KEY_TYPES.indexOf(a.type) - KEY_TYPES.indexOf(b.type)).slice(0, KEY_RESOURCES);
-        body.push(`  subgraph ${ids.get(c.urn)}[${quoted(`${componentTitle(c)} (${owned.length} resources)`)}]`, "    direction TB");
+        body.push(`  subgraph ${ids.get(c.urn)}[${quoted(`${componentTitle(c)} (${owned.length} resource${owned.length === 1 ? "" : "s"})`)}]`, "    direction TB");
         keys.forEach((k, j) => body.push(`    c${i}k${j}[${label(k)}]`));
         // Stacked, not side by side: the box stays one node wide.
         for (let j = 1; j < keys.length; j++) body.push(`    c${i}k${j - 1} ~~~ c${i}k${j}`);
