@@ -1,18 +1,18 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { CiCd } from "./components/cicd";
-import { appPlatformParameterName } from "./components/app-deployer";
+import { appPlatformParameterName } from "./components/cicd/app-deployer";
 import { Backup } from "./components/backup";
 import { Cluster } from "./components/cluster";
-import { ContainerLogs } from "./components/container-logs";
+import { ContainerLogs } from "./components/logs";
 import { Ingress } from "./components/ingress";
-import { JENKINS_SCRAPE_TARGET } from "./components/jenkins";
 import { Karpenter } from "./components/karpenter";
 import { Network } from "./components/network";
-import { trafficSourcesOf } from "./components/network-policies";
+import { trafficSourcesOf } from "./components/ingress/network-policies";
 import { Observability } from "./components/observability";
 import { Registry } from "./components/registry";
-import { APP_PORT, appLabels, appScrapeTarget } from "./components/webapp";
+import { APP_PORT, appLabels } from "./components/webapp";
+import { appMonitoring } from "./components/webapp/monitoring";
 import { loadConfig, loadSecrets } from "./config";
 
 const config = loadConfig();
@@ -58,7 +58,7 @@ const containerLogs = new ContainerLogs(name, {
     oidc: cluster.oidc,
     retentionDays: config.cluster.logRetentionDays,
     logsKeyArn: cluster.logsKey.arn,
-    nodesReady: cluster.nodesReady,
+    cluster: cluster.handle,
 }, { providers: [awsProvider] });
 
 new Backup(name, {
@@ -80,8 +80,7 @@ const ingress = new Ingress(name, {
     region: config.region,
     vpcId: network.vpcId,
     oidc: cluster.oidc,
-    provider: cluster.provider,
-    clusterReady: cluster.workloadsReady,
+    cluster: cluster.handle,
     domain: config.dns.domain,
     hostedZoneId: config.dns.hostedZoneId,
     hosts: Object.values(HOSTS),
@@ -97,11 +96,9 @@ const karpenter = new Karpenter(name, {
     clusterName: config.cluster.name,
     region: config.region,
     oidc: cluster.oidc,
-    provider: cluster.provider,
+    cluster: ingress.cluster,
     pools: config.karpenter.pools,
     diskSizeGiB: config.cluster.nodeGroup.diskSizeGiB,
-    // Its chart makes a Service, which the load balancer controller's webhook must admit.
-    clusterReady: [...cluster.workloadsReady, ingress.controller],
     tags: { ...config.tags, ManagedBy: "karpenter" },
 }, { providers: [awsProvider] });
 
@@ -150,7 +147,6 @@ const cicd = new CiCd(name, {
     } : undefined,
     gateway: ingress,
     storageClassName: cluster.storageClassName,
-    storageReady: cluster.storageReady,
 }, { providers: [awsProvider] });
 
 const observability = new Observability(name, {
@@ -160,15 +156,13 @@ const observability = new Observability(name, {
     prometheusStorage: config.observability.prometheusStorage,
     alertmanagerStorage: config.observability.alertmanagerStorage,
     grafanaStorage: config.observability.grafanaStorage,
-    appNamespace: APP.namespace,
-    scrapeTargets: [appScrapeTarget(APP.name, APP.namespace)],
-    jenkins: config.cicd.jenkins ? JENKINS_SCRAPE_TARGET : undefined,
+    // Each deployed component's own monitoring; the app's, for the place this stack prepares for it.
+    contributions: [appMonitoring(APP.name, APP.namespace, { errorRatio: config.observability.errorRatio, p99Seconds: config.observability.p99Seconds }), ...cicd.monitoring],
     alerts: config.observability.alerts,
     alertSecrets: secrets.alertSecrets,
-    thresholds: { errorRatio: config.observability.errorRatio, p99Seconds: config.observability.p99Seconds, jenkinsQueue: 5, pvcFreeRatio: 0.15 },
+    pvcFreeRatio: 0.15,
     gateway: ingress,
     storageClassName: cluster.storageClassName,
-    storageReady: cluster.storageReady,
 }, { providers: [awsProvider] });
 
 

@@ -6,8 +6,9 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { appPlatformParameterName } from "../components/app-deployer";
+import { appPlatformParameterName } from "../components/cicd/app-deployer";
 import { IngressGateway } from "../components/ingress";
+import { ClusterHandle } from "../components/shared/cluster-handle";
 import { WebApp } from "../components/webapp";
 import { AppConfig, loadAppConfig } from "../config/app";
 
@@ -22,7 +23,7 @@ export interface AppPlatform {
     namespace: string;
     host: string;
     repositoryUrl: string;
-    /** The shared ALBs as the platform's Ingress component describes them (components/ingress.ts IngressGateway). */
+    /** The shared ALBs as the platform's Ingress component describes them (components/ingress/index.ts IngressGateway). */
     gateway: Omit<IngressGateway, "certificateArn" | "controller" | "provider"> & { certificateArn: string };
 }
 
@@ -99,8 +100,7 @@ export async function appProgram(): Promise<Record<string, unknown>> {
         ...platform.gateway,
         certificateArn: pulumi.output(platform.gateway.certificateArn),
         // The load balancer controller is the platform's; there is nothing in this stack to wait for.
-        controller: k8sProvider,
-        provider: k8sProvider,
+        cluster: ClusterHandle.external(k8sProvider),
     };
     const app = new WebApp(APP_NAME, {
         namespace: platform.namespace,

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ADDON_VERSIONS } from "../components/addons";
+import { ADDON_VERSIONS } from "../components/cluster/addons";
 import { Problems } from "./problems";
 import {
     checkArn, checkCidr, checkDomain, checkEcrRepositoryUrl, checkGiSize, checkHostedZoneId, checkHttpsUrl, checkInt, checkRetention, checkTags,
@@ -11,8 +11,8 @@ import { KARPENTER_KEYS, KarpenterSettings, parseKarpenter } from "./karpenter";
 export { ConfigError } from "./problems";
 
 // The Network component's pure checks: what EC2, awsx and the ALB accept, and the AZs each region has.
-import { regionAzNames, REGION_AZS_SOURCE } from "../components/region-azs";
-import { networkProblems, privateRangeProblem, vpcCidrProblem } from "../components/vpc-layout";
+import { regionAzNames, REGION_AZS_SOURCE } from "../components/network/region-azs";
+import { networkProblems, privateRangeProblem, vpcCidrProblem } from "../components/network/vpc-layout";
 
 export type Environment = "dev" | "prod";
 export type NatStrategy = "single" | "onePerAz";

@@ -1,42 +1,179 @@
 /**
- * A Mermaid diagram of a plan: one subgraph per platform component with the resources it owns, and an edge from
- * a component to another where the second depends on the first.
+ * Mermaid diagrams of a plan, sized for a page: an overview (one box per platform component with its key resources,
+ * top-down, an arrow where a component waits for another) and one detail diagram per component (every resource it
+ * owns, an arrow where one waits for another). Arrows come from the recorded dependencies, which hold `dependsOn`
+ * and every resource whose outputs an input used. A row wider than WIDTH_BUDGET nodes is wrapped with invisible
+ * links (`~~~`), which push a node one row down without drawing anything.
  */
 import { RecordedResource } from "./recorder";
 
 const COMPONENT = /^platform:/;
+/** Nodes side by side that still read at page width (about 180 px each on a 900 px page). */
+export const WIDTH_BUDGET = 4;
+/** Key resources shown in a component's overview box; the rest are counted in its title. */
+const KEY_RESOURCES = 4;
+const KEY_TYPES = [
+    "awsx:ec2:Vpc", "eks:index:Cluster", "eks:index:ManagedNodeGroup", "kubernetes:helm.sh/v3:Release", "aws:ecr/repository:Repository",
+    "aws:acm/certificate:Certificate", "aws:backup/vault:Vault", "aws:backup/plan:Plan", "aws:eks/addon:Addon", "aws:eks/accessEntry:AccessEntry",
+    "aws:ssm/parameter:Parameter", "aws:cloudwatch/logGroup:LogGroup",
+];
 
-/** "aws:iam/role:Role" -> "aws Role"; "pulumi:providers:kubernetes" -> "pulumi kubernetes". */
-function label(r: RecordedResource): string {
-    const parts = r.type.split(":");
-    return `${parts[0]} ${parts[parts.length - 1]}<br/>${r.name}`.replace(/"/g, "'");
+export interface Diagram {
+    /** "overview", or the component's file name (its type's last segment, lower case). */
+    name: string;
+    title: string;
+    text: string;
 }
 
-export function mermaid(resources: RecordedResource[], title: string): string {
-    const ids = new Map(resources.map((r, i) => [r.urn, `r${i}`]));
-    const id = (urn: string) => ids.get(urn)!;
+/** Mermaid's own escapes inside a quoted label. */
+function quoted(text: string): string {
+    return `"${text.replace(/"/g, "#quot;")}"`;
+}
+
+/** "aws:iam/role:Role" -> "Role"; a Helm release is named by its chart. */
+function kindOf(r: RecordedResource): string {
+    if (r.type === "kubernetes:helm.sh/v3:Release" && typeof r.inputs.chart === "string") return `chart ${r.inputs.chart}`;
+    if (r.type === "aws:eks/addon:Addon" && typeof r.inputs.addonName === "string") return `add-on ${r.inputs.addonName}`;
+    return r.type.split(":").pop()!;
+}
+
+function label(r: RecordedResource): string {
+    return quoted(`${kindOf(r)}<br/>${r.name}`);
+}
+
+function componentTitle(c: RecordedResource): string {
+    return `${c.type.split(":").pop()} ${c.name}`;
+}
+
+/**
+ * Rows of a DAG as a top-down layout puts them (longest path from a root), with rows wider than `budget` wrapped:
+ * each extra node gets an invisible link from a node of the row it overflowed, which moves it (and what follows it)
+ * down. Returns the invisible links to draw and the rows.
+ */
+export function layered(nodes: string[], edges: [string, string][], budget = WIDTH_BUDGET): { rows: string[][]; invisible: [string, string][] } {
+    const invisible: [string, string][] = [];
+    for (;;) {
+        const rank = new Map(nodes.map((n) => [n, 0]));
+        const all = [...edges, ...invisible];
+        // Longest path by relaxation: at most |nodes| rounds on a DAG.
+        for (let i = 0, changed = true; changed && i <= nodes.length; i++) {
+            changed = false;
+            for (const [from, to] of all) {
+                if (rank.get(to)! < rank.get(from)! + 1) {
+                    rank.set(to, rank.get(from)! + 1);
+                    changed = true;
+                }
+            }
+        }
+        const rows: string[][] = [];
+        for (const n of nodes) (rows[rank.get(n)!] ??= []).push(n);
+        const wide = rows.findIndex((row) => row && row.length > budget);
+        if (wide < 0) return { rows: rows.filter(Boolean), invisible };
+        const row = rows[wide];
+        invisible.push([row[0], row[budget]]);
+    }
+}
+
+/** The platform component a resource belongs to (itself, for a component). */
+function componentFinder(resources: RecordedResource[]): (r: RecordedResource | undefined) => RecordedResource | undefined {
     const byUrn = new Map(resources.map((r) => [r.urn, r]));
-    /** The platform component a resource belongs to (itself, for a component). */
-    const componentOf = (r: RecordedResource | undefined): RecordedResource | undefined => {
+    return (r) => {
         for (let cur = r; cur; cur = byUrn.get(cur.parent)) if (COMPONENT.test(cur.type)) return cur;
         return undefined;
     };
-    const components = resources.filter((r) => COMPONENT.test(r.type));
-    const lines = ["```mermaid", `%% ${title}: generated by npm run plan from the recorded resources`, "flowchart LR"];
-    for (const c of components) {
-        lines.push(`  subgraph ${id(c.urn)}["${c.type.split(":").pop()} ${c.name}"]`);
-        for (const r of resources.filter((x) => x !== c && componentOf(x) === c)) lines.push(`    ${id(r.urn)}["${label(r)}"]`);
-        lines.push("  end");
-    }
-    for (const r of resources.filter((x) => !componentOf(x))) lines.push(`  ${id(r.urn)}["${label(r)}"]`);
-    const edges = new Set<string>();
+}
+
+/** Which resource waits for which: `[provider, dependent]` pairs among `resources`, once each, providers left out. */
+function waits(resources: RecordedResource[]): [RecordedResource, RecordedResource][] {
+    const byUrn = new Map(resources.map((r) => [r.urn, r]));
+    const pairs: [RecordedResource, RecordedResource][] = [];
     for (const r of resources) {
-        const to = componentOf(r);
-        for (const dep of r.dependencies) {
-            const from = componentOf(byUrn.get(dep));
-            if (from && to && from !== to) edges.add(`  ${id(from.urn)} --> ${id(to.urn)}`);
+        for (const dep of new Set(r.dependencies)) {
+            const from = byUrn.get(dep);
+            if (from && !from.type.startsWith("pulumi:providers:")) pairs.push([from, r]);
         }
     }
-    lines.push(...[...edges].sort(), "```");
-    return lines.join("\n") + "\n";
+    return pairs;
+}
+
+function fenced(title: string, direction: string, body: string[]): string {
+    return ["```mermaid", `%% ${title}: generated by npm run plan from the recorded resources`, `flowchart ${direction}`, ...body, "```", ""].join("\n");
+}
+
+/** One box per platform component with its key resources, and an arrow from a component to each that waits for it. */
+export function overview(resources: RecordedResource[], title: string): string {
+    const componentOf = componentFinder(resources);
+    const components = resources.filter((r) => COMPONENT.test(r.type) && !componentOf(resources.find((p) => p.urn === r.parent)));
+    // Resources outside every component (the stack's own), providers aside, are nodes of their own.
+    const loose = resources.filter((r) => !componentOf(r) && !r.type.startsWith("pulumi:providers:"));
+    const ids = new Map<string, string>([...components, ...loose].map((r, i) => [r.urn, `c${i}`]));
+    const boxOf = (r: RecordedResource): string | undefined => ids.get((componentOf(r) ?? r).urn);
+    const body: string[] = [];
+    components.forEach((c, i) => {
+        const owned = resources.filter((r) => r !== c && componentOf(r) === c && !r.modeled);
+        const keys = owned.filter((r) => KEY_TYPES.includes(r.type)).sort((a, b) => KEY_TYPES.indexOf(a.type) - KEY_TYPES.indexOf(b.type)).slice(0, KEY_RESOURCES);
+        body.push(`  subgraph ${ids.get(c.urn)}[${quoted(`${componentTitle(c)} (${owned.length} resource${owned.length === 1 ? "" : "s"})`)}]`, "    direction TB");
+        keys.forEach((k, j) => body.push(`    c${i}k${j}[${label(k)}]`));
+        // Stacked, not side by side: the box stays one node wide.
+        for (let j = 1; j < keys.length; j++) body.push(`    c${i}k${j - 1} ~~~ c${i}k${j}`);
+        body.push("  end");
+    });
+    for (const r of loose) body.push(`  ${ids.get(r.urn)}[${label(r)}]`);
+    const edges = new Map<string, [string, string]>();
+    for (const [from, to] of waits(resources)) {
+        const [a, b] = [boxOf(from), boxOf(to)];
+        if (a && b && a !== b) edges.set(`${a}>${b}`, [a, b]);
+    }
+    const real = [...edges.values()].sort();
+    const { invisible } = layered([...ids.values()], real);
+    body.push(...real.map(([a, b]) => `  ${a} --> ${b}`), ...invisible.map(([a, b]) => `  ${a} ~~~ ${b}`));
+    return fenced(title, "TD", body);
+}
+
+/** Every resource a component owns (its nested components' too) and which waits for which. */
+export function componentDetail(resources: RecordedResource[], component: RecordedResource, title: string): string {
+    const componentOf = componentFinder(resources);
+    const inside = (r: RecordedResource): boolean => {
+        for (let cur: RecordedResource | undefined = r; cur; cur = resources.find((p) => p.urn === cur!.parent)) if (cur === component) return true;
+        return false;
+    };
+    const owned = resources.filter((r) => r !== component && inside(r));
+    const ids = new Map(owned.map((r, i) => [r.urn, `r${i}`]));
+    const body = owned.map((r) => `  ${ids.get(r.urn)}[${label(r)}]`);
+    // What it waits for elsewhere, once per other component.
+    const outside = new Map<string, string>();
+    const edges = new Map<string, [string, string]>();
+    for (const [from, to] of waits(resources)) {
+        if (!ids.has(to.urn)) continue;
+        let a = ids.get(from.urn);
+        if (!a) {
+            const other = componentOf(from) ?? from;
+            if (!outside.has(other.urn)) {
+                outside.set(other.urn, `x${outside.size}`);
+                body.push(`  x${outside.size - 1}([${quoted(COMPONENT.test(other.type) ? componentTitle(other) : kindOf(other))}])`);
+            }
+            a = outside.get(other.urn)!;
+        }
+        edges.set(`${a}>${ids.get(to.urn)}`, [a, ids.get(to.urn)!]);
+    }
+    const real = [...edges.values()].sort();
+    const { invisible } = layered([...outside.values(), ...ids.values()], real);
+    body.push(...real.map(([a, b]) => `  ${a} --> ${b}`), ...invisible.map(([a, b]) => `  ${a} ~~~ ${b}`));
+    return fenced(`${title}, ${componentTitle(component)}`, "TD", body);
+}
+
+/** The overview and one detail diagram per top-level component, each with the name of the file it goes to. */
+export function diagrams(resources: RecordedResource[], title: string): Diagram[] {
+    const componentOf = componentFinder(resources);
+    const components = resources.filter((r) => COMPONENT.test(r.type) && !componentOf(resources.find((p) => p.urn === r.parent)));
+    const names = new Map<string, number>();
+    return [
+        { name: "overview", title, text: overview(resources, title) },
+        ...components.map((c) => {
+            const base = c.type.split(":").pop()!.toLowerCase();
+            const seen = names.get(base) ?? 0;
+            names.set(base, seen + 1);
+            return { name: seen ? `${base}-${c.name}` : base, title: `${title}, ${componentTitle(c)}`, text: componentDetail(resources, c, title) };
+        }),
+    ];
 }

@@ -34,6 +34,25 @@ export interface RecordedResource {
     outputs: Record<string, unknown>;
     /** Created inside a remote component, as its model in offline/models says upstream does; not registered by this program. */
     modeled?: boolean;
+    /** The `aliases` option: identities this resource had before, which the engine moves to it instead of replacing. */
+    aliases?: RecordedAlias[];
+}
+
+/** One entry of the `aliases` option as the SDK sends it: a whole URN, or a spec whose empty fields mean "unchanged". */
+export interface RecordedAlias {
+    urn?: string;
+    name?: string;
+    type?: string;
+    parentUrn?: string;
+    noParent?: boolean;
+}
+
+function aliasesOf(req: any): RecordedAlias[] {
+    return (req.getAliasesList?.() ?? []).map((a: any): RecordedAlias => {
+        if (a.getUrn()) return { urn: a.getUrn() };
+        const spec = a.getSpec();
+        return { name: spec.getName() || undefined, type: spec.getType() || undefined, parentUrn: spec.getParenturn() || undefined, noParent: spec.getNoparent() || undefined };
+    });
 }
 
 const SIG = "4dabf18193072939515e22adb298388d";
@@ -171,6 +190,8 @@ class RecordingMonitor extends MockMonitor {
             inputs: redact(req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
             outputs: {},
         };
+        const aliases = aliasesOf(req);
+        if (aliases.length > 0) record.aliases = aliases;
         this.records.push(record);
         // The harness runs `pulumi up` (setMockOptions preview false) on a cluster with no CRDs of its own.
         const crdProblem = record.custom ? customResourceProblem(record, this.records, { preview: false }) : undefined;

@@ -11,7 +11,7 @@ import { StackFileError } from "../config/stack-file";
 import { UsageError } from "../config/problems";
 import { checkPolicies, countByType, evaluate, formatTree, planJson, PROJECT_DIR, readStackConfig, writeOutputs } from "../offline/plan";
 import { compareWithSeedLike, estimateCost, formatComparison, formatCost, loadPrices, noPricesNote, totalOf } from "../offline/cost";
-import { mermaid } from "../offline/diagram";
+import { diagrams } from "../offline/diagram";
 import { RULES } from "../policy/rules";
 import { reportPreflight } from "../offline/preflight";
 import { deployersOf } from "../offline/preflight/reachability";
@@ -111,14 +111,20 @@ async function main(argv: string[]): Promise<number> {
     const costText = prices && cost ? `${formatCost(cost, prices)}\n\n${formatComparison(compareWithSeedLike(onCluster, prices), prices)}` : noPricesNote(region);
     const file = path.join(outDir, `${name}.json`);
     const diagramFile = path.join(outDir, `${name}.md`);
+    const [overview, ...details] = diagrams(plan.resources, `${layer} stack ${stack}`);
+    // Each component's own diagram beside the overview: plan/<stack>/<component>.md.
+    const detailFiles = Object.fromEntries(details.map((d) => [path.join(outDir, name, `${d.name}.md`), [`# ${d.title}`, "", d.text].join("\n")]));
     writeOutputs({
+        ...detailFiles,
         [file]: planJson(plan),
         [diagramFile]: [
             `# Plan of ${layer} stack ${stack}`,
             "",
             `${plan.resources.length} resources; ${prices && cost ? `estimated ${totalOf(cost).toFixed(2)} ${prices.currency}/month in fixed costs${cost.some((l) => l.unpriced) ? " (partial)" : ""}` : "no cost estimate"}.`,
             "",
-            mermaid(plan.resources, `${layer} stack ${stack}`),
+            overview.text,
+            `Each component in detail: ${details.map((d) => `[${d.name}](${name}/${d.name}.md)`).join(", ")}.`,
+            "",
             "```text",
             costText,
             "```",

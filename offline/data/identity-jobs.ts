@@ -9,8 +9,8 @@
  * statement of that document as a need: the request the component makes, with the tags the statement's conditions
  * ask for (see `needsOf` in offline/preflight/iam.ts).
  */
-import { lbcPolicy } from "../../components/lbc";
-import { PolicyDocument } from "../../components/irsa";
+import { lbcPolicy } from "../../components/ingress/lbc";
+import { PolicyDocument } from "../../components/shared/iam";
 
 export interface Need {
     actions: string[];
@@ -51,7 +51,7 @@ export const JOBS: Job[] = [
     {
         name: "load balancer controller",
         serviceAccount: "kube-system/aws-load-balancer-controller",
-        upstream: { document: () => lbcPolicy(), source: "aws-load-balancer-controller v3.5.0 docs/install/iam_policy.json (components/lbc.ts, compared with shared/reference by its tests)" },
+        upstream: { document: () => lbcPolicy(), source: "aws-load-balancer-controller v3.5.0 docs/install/iam_policy.json (components/ingress/lbc.ts, compared with shared/reference by its tests)" },
         source: "the controller's own statement of the calls it makes",
     },
     {
@@ -77,7 +77,7 @@ export const JOBS: Job[] = [
             { actions: ["sts:AssumeRole"], resource: "{promoteDeployer}", why: "promote: run the next stack's deploy as its deployer (cicd:promoteTo.deployRoleArn)" },
             { actions: ECR_PUSH, resource: "{promoteRepository}", why: "promote: copy the tested image into the next stack's repository (its deployer has no ECR rights)" },
         ],
-        source: "the pipeline: build, push to the app repository, deploy as the deployer, promote (components/cicd.ts, Jenkinsfile.promote)",
+        source: "the pipeline: build, push to the app repository, deploy as the deployer, promote (components/cicd/index.ts, Jenkinsfile.promote)",
     },
     {
         // Every branch and pull request, reviewed or not: tests and offline plans need no AWS call at all.
@@ -92,7 +92,7 @@ export const JOBS: Job[] = [
         namePattern: /-deploy$/,
         // The app stack builds its kubeconfig from the platform's outputs (no eks:DescribeCluster) and `aws eks get-token`
         // only presigns sts:GetCallerIdentity. Its state, secrets-key and Route53 needs depend on stack config the plan
-        // does not hold; tests/appstack/deployer.test.ts simulates them against components/app-deployer.ts.
+        // does not hold; tests/appstack/deployer.test.ts simulates them against components/cicd/app-deployer.ts.
         needs: [
             { actions: ["sts:GetCallerIdentity"], resource: "*", why: "Pulumi reads the caller's account (IAM needs no grant for it, only the absence of a Deny)" },
         ],

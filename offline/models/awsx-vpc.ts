@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import { regionAzNames } from "../../components/region-azs";
+import { regionAzNames } from "../../components/network/region-azs";
 import {
     AwsxRefusal, awsxSubnetLayout, NotModeled, normalizeSubnetSpecs, PlannedSubnet, SubnetSpecInput, subnetRangeProblem, vpcCidrProblem,
-} from "../../components/vpc-layout";
+} from "../../components/network/vpc-layout";
 import { awsId, MockResult, ModeledChild, RejectedByUpstream } from "./ids";
 
 const TYPE = "awsx:ec2:Vpc";
@@ -59,7 +59,7 @@ function assertModeled(inputs: Record<string, any>): void {
 
 /**
  * `awsx:ec2:Vpc` (remote component), after awsx/ec2/vpc.ts (Vpc.initialize) of pulumi-awsx 3.9.0 for
- * subnetStrategy "Auto": the zones it picks, the subnet CIDRs it computes (components/vpc-layout.ts) and the
+ * subnetStrategy "Auto": the zones it picks, the subnet CIDRs it computes (components/network/vpc-layout.ts) and the
  * resources it creates inside itself, named as it names them; awsx's own error where it refuses the inputs, and
  * EC2's where the VPC or a subnet would be refused at creation.
  */

@@ -4,7 +4,7 @@
  * clusterrole*.yaml), transcribed as paths. A value outside them is one the chart ignores. Maps the templates
  * render whole (toYaml) are listed as prefixes: anything below them is read. deployment.yaml line 151:
  * `required "Chart cannot be installed without a valid settings.clusterName!"`.
- * tests/components/karpenter.test.ts checks every path against the release's values.yaml in ../shared.
+ * components/karpenter/karpenter.test.ts checks every path against the release's values.yaml in ../shared.
  */
 import { RejectedByUpstream } from "./ids";
 

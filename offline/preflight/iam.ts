@@ -3,7 +3,7 @@
  * requests evaluated against their policies by @cloud-copilot/iam-simulate's evaluation engine.
  */
 import { runUnsafeSimulation } from "@cloud-copilot/iam-simulate";
-import { PolicyDocument, PolicyStatement } from "../../components/irsa";
+import { PolicyDocument, PolicyStatement } from "../../components/shared/iam";
 import { Need } from "../data/identity-jobs";
 import { RecordedResource } from "../recorder";
 

@@ -6,7 +6,7 @@
  */
 import { ACCESS_POLICY_ARN_PREFIX, EKS_ACCESS_POLICIES, Verb, WORKLOAD_API_GROUPS } from "../data/eks-access-policies";
 import { Job, JOBS, Need, PROBES } from "../data/identity-jobs";
-import { ecrRepositoryArnOf, helmTplLiteral } from "../../components/jenkins";
+import { ecrRepositoryArnOf, helmTplLiteral } from "../../components/cicd/jenkins";
 import { RecordedResource } from "../recorder";
 import { at, Check, EKS_CLUSTER, label, releasesOf } from "./check";
 import * as YAML from "yaml";

@@ -11,7 +11,7 @@ import { ADDON, at, Check, chartOf, EKS_CLUSTER, HELM_RELEASE, label, releasesOf
 
 const DAY = 24 * 60 * 60 * 1000;
 /**
- * With upgradePolicy STANDARD (components/cluster.ts) EKS upgrades the control plane itself when standard support
+ * With upgradePolicy STANDARD (components/cluster/index.ts) EKS upgrades the control plane itself when standard support
  * ends, past the add-on pins and the node group: fail early enough to plan and run the upgrade first.
  */
 export const UPGRADE_WARNING_DAYS = 30;

@@ -6,8 +6,8 @@
 import * as assert from "assert";
 import { runSimulation } from "@cloud-copilot/iam-simulate";
 import * as YAML from "yaml";
-import { APP_DEPLOYER_GROUP, APP_DEPLOYER_NEEDS, kubernetesRules, normalizedRecordName } from "../../components/app-deployer";
-import { JENKINS } from "../../components/jenkins";
+import { APP_DEPLOYER_GROUP, APP_DEPLOYER_NEEDS, kubernetesRules, normalizedRecordName } from "../../components/cicd/app-deployer";
+import { JENKINS } from "../../components/cicd/jenkins";
 import { ACCOUNT_ID } from "../../offline/mocks";
 import { Plan } from "../../offline/plan";
 import { RecordedResource } from "../helpers/harness";

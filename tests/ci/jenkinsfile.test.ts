@@ -3,7 +3,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { agentPodTemplate, JENKINS, PipelineEnv } from "../../components/jenkins";
+import { agentPodTemplate, JENKINS, PipelineEnv } from "../../components/cicd/jenkins";
 import { PROJECT_DIR } from "../../offline/plan";
 
 /** A pipeline file without its comments: the Jenkinsfile (branches, deploy job), the promotion job's, the shared steps. */

@@ -182,7 +182,7 @@ describe("config: network (what awsx and AWS accept)", () => {
     });
 
     it("refuses more AZs than the region has, naming the region's AZs and the table's source", () => {
-        assertRejected(dev({ "network:azCount": "5" }), "network:azCount", /ap-northeast-2 has 4 AZs \(ap-northeast-2a, ap-northeast-2b, ap-northeast-2c, ap-northeast-2d; components\/region-azs\.ts/);
+        assertRejected(dev({ "network:azCount": "5" }), "network:azCount", /ap-northeast-2 has 4 AZs \(ap-northeast-2a, ap-northeast-2b, ap-northeast-2c, ap-northeast-2d; components\/network\/region-azs\.ts/);
         // prod's default of 3 AZs does not fit us-west-1
         assertRejected(rawConfig("prod", { "aws:region": "us-west-1" }), "network:azCount", /us-west-1 has 2 AZs .*fewer than 3/, "prod");
         accepts(dev({ "network:azCount": "4" }));

@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Cluster } from "../../components/cluster";
 import { Ingress } from "../../components/ingress";
 import { Network } from "../../components/network";
-import { trafficSourcesOf } from "../../components/network-policies";
+import { trafficSourcesOf } from "../../components/ingress/network-policies";
 import { installMocks, RecordedFailure, RecordedResource, Recorder } from "../../offline/recorder";
 
 export { RecordedResource } from "../../offline/recorder";
@@ -124,8 +124,7 @@ export function buildGateway(): { network: Network; cluster: Cluster; ingress: I
         region: REGION,
         vpcId: base.network.vpcId,
         oidc: base.cluster.oidc,
-        provider: base.cluster.provider,
-        clusterReady: base.cluster.workloadsReady,
+        cluster: base.cluster.handle,
         domain: DOMAIN,
         hostedZoneId: "Z0123456789ABCDEFGHIJ",
         hosts: ["jenkins", "grafana", "app"],

@@ -1,34 +1,94 @@
 import * as assert from "assert";
-import { mermaid } from "../../offline/diagram";
+import { componentDetail, diagrams, layered, overview, WIDTH_BUDGET } from "../../offline/diagram";
 import { FIXED_PLAN } from "../helpers/fixed-plan";
+import { planFor } from "../helpers/plans";
 
-describe("architecture diagram", () => {
-    const text = mermaid(FIXED_PLAN, "fixed");
+// mermaid is an ES module; ts-node compiles import() to require(), which cannot load it.
+const importEsm = new Function("m", "return import(m)") as (m: string) => Promise<any>;
+
+/**
+ * mermaid's own parser (mermaid.parse, the one its renderer runs first). Its flowchart parser sanitizes labels
+ * with DOMPurify, which needs a DOM: jsdom stands in for the browser's.
+ */
+async function mermaidParser(): Promise<(text: string) => Promise<unknown>> {
+    const { JSDOM } = await importEsm("jsdom");
+    const dom = new JSDOM("<!doctype html><html><body></body></html>");
+    Object.assign(globalThis, { window: dom.window, document: dom.window.document });
+    const mermaid = (await importEsm("mermaid")).default;
+    mermaid.initialize({ startOnLoad: false });
+    return (text) => mermaid.parse(text.replace(/^```mermaid\n|```\n?$/g, ""));
+}
+
+/** Rows of the drawn graph, nodes placed as a top-down layout ranks them (longest path over every link drawn). */
+function rowsOf(text: string): string[][] {
+    const lines = text.split("\n").map((l) => l.trim());
+    // Top-level nodes: subgraphs and nodes outside any subgraph.
+    const nodes: string[] = [];
+    let depth = 0;
+    for (const l of lines) {
+        const sub = /^subgraph (\w+)\[/.exec(l);
+        if (sub) { if (depth === 0) nodes.push(sub[1]); depth++; continue; }
+        if (l === "end") { depth--; continue; }
+        const node = /^(\w+)[[(]/.exec(l);
+        if (node && depth === 0) nodes.push(node[1]);
+    }
+    const edges = lines.map((l) => /^(\w+) (?:-->|~~~) (\w+)$/.exec(l)).filter((m): m is RegExpExecArray => !!m && nodes.includes(m[1]) && nodes.includes(m[2]))
+        .map((m): [string, string] => [m[1], m[2]]);
+    return layered(nodes, edges, Infinity).rows;
+}
+
+describe("architecture diagrams", () => {
+    const text = overview(FIXED_PLAN, "fixed");
     const lines = text.split("\n");
-    const idOf = (label: string) => /^\s*(?:subgraph )?(r\d+)\[/.exec(lines.find((l) => l.includes(label))!)![1];
 
-    it("is a Mermaid flowchart in a fenced block", () => {
+    it("draws the overview top-down in a fenced Mermaid block", () => {
         assert.strictEqual(lines[0], "```mermaid");
-        assert.ok(lines.includes("flowchart LR"));
+        assert.ok(lines.includes("flowchart TD"));
         assert.strictEqual(lines[lines.length - 2], "```");
     });
 
-    it("draws each component as a subgraph holding its own resources", () => {
-        assert.deepStrictEqual(lines.filter((l) => l.trim().startsWith("subgraph")).map((l) => /\["(.*)"\]/.exec(l)![1]), ["Network net", "Cluster cl", "Ingress ing"]);
-        const cluster = text.slice(text.indexOf('"Cluster cl"'), text.indexOf("end", text.indexOf('"Cluster cl"')));
-        for (const label of ["eks Cluster<br/>eks", "aws LaunchTemplate<br/>lt", "eks ManagedNodeGroup<br/>ng", "aws Key<br/>key"]) assert.ok(cluster.includes(label), label);
-        assert.ok(!cluster.includes("awsx Vpc"));
+    it("boxes each component with its key resources, stacked, and counts the rest", () => {
+        const titles = lines.filter((l) => l.trim().startsWith("subgraph")).map((l) => /\["(.*)"\]/.exec(l)![1]);
+        assert.deepStrictEqual(titles.map((t) => t.replace(/ \(.*/, "")), ["Network net", "Cluster cl", "Ingress ing"]);
+        const cluster = text.slice(text.indexOf('"Cluster cl'), text.indexOf("end", text.indexOf('"Cluster cl')));
+        for (const label of ["Cluster<br/>eks", "ManagedNodeGroup<br/>ng"]) assert.ok(cluster.includes(label), label);
+        assert.ok(!cluster.includes("Vpc"));
+        assert.match(cluster, /~~~/, "key resources are chained invisibly so the box stays one node wide");
     });
 
-    it("links components in dependency order, once per pair", () => {
-        const [net, cl, ing] = ["Network net", "Cluster cl", "Ingress ing"].map(idOf);
+    it("links components where one waits for another, once per pair", () => {
+        const id = (title: string) => /subgraph (\w+)\[/.exec(lines.find((l) => l.includes(`"${title}`))!)![1];
+        const [net, cl, ing] = ["Network net", "Cluster cl", "Ingress ing"].map(id);
         const edges = lines.filter((l) => l.includes("-->")).map((l) => l.trim());
         assert.deepStrictEqual(edges.sort(), [`${net} --> ${cl}`, `${net} --> ${ing}`].sort());
     });
 
-    it("gives every node a unique id", () => {
-        const ids = lines.map((l) => /^\s*(?:subgraph )?(r\d+)\[/.exec(l)?.[1]).filter(Boolean);
-        assert.strictEqual(new Set(ids).size, ids.length);
-        assert.strictEqual(ids.length, FIXED_PLAN.length);
+    it("wraps a row wider than the budget with invisible links", () => {
+        const nodes = Array.from({ length: 10 }, (_, i) => `n${i}`);
+        const { rows, invisible } = layered(nodes, [], 4);
+        assert.deepStrictEqual(rows.map((r) => r.length), [4, 4, 2]);
+        assert.strictEqual(invisible.length, 8, "each link moves one node one row down");
     });
+
+    it("details every resource of one component and what it waits for elsewhere", () => {
+        const cluster = FIXED_PLAN.find((r) => r.type === "platform:cluster:Cluster")!;
+        const detail = componentDetail(FIXED_PLAN, cluster, "fixed");
+        for (const name of ["eks", "lt", "ng", "key"]) assert.match(detail, new RegExp(`<br/>${name}"`));
+        assert.match(detail, /x0\(\["Network net"\]\) *\n|x0\(\["Network net"\]\)/);
+    });
+
+    for (const stack of ["dev", "prod"] as const) {
+        it(`${stack}: the overview and every component's diagram parse with mermaid and keep to ${WIDTH_BUDGET} nodes a row`, async () => {
+            const parse = await mermaidParser();
+            const plan = await planFor(stack);
+            const all = diagrams(plan.resources, stack);
+            assert.deepStrictEqual(all.map((d) => d.name).sort(), ["backup", "cicd", "cluster", "containerlogs", "ingress", "karpenter", "network", "observability", "overview", "registry"]);
+            for (const d of all) {
+                await parse(d.text);
+                const widest = Math.max(...rowsOf(d.text).map((r) => r.length));
+                assert.ok(widest <= WIDTH_BUDGET, `${d.name}: ${widest} nodes in one row`);
+            }
+            await assert.rejects(() => parse("```mermaid\nflowchart TD\n  a[\"unclosed\n```\n"), "the parser refuses what is not mermaid");
+        });
+    }
 });

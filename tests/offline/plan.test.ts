@@ -136,7 +136,8 @@ describe("plan CLI: every bad input refused with one clear message", function ()
         assert.match(res.stdout, /estimated monthly cost: none: there is no price table for us-east-1/);
         assert.match(fs.readFileSync(path.join(out, "useast.md"), "utf8"), /no cost estimate/);
         assert.strictEqual(JSON.parse(fs.readFileSync(path.join(out, "useast.json"), "utf8")).stack, "useast");
-        assert.deepStrictEqual(fs.readdirSync(out).sort(), ["useast.json", "useast.md"], "no temporary files left");
+        assert.deepStrictEqual(fs.readdirSync(out).sort(), ["useast", "useast.json", "useast.md"], "no temporary files left");
+        assert.ok(fs.readdirSync(path.join(out, "useast")).every((f) => /^[a-z-]+\.md$/.test(f)), "one diagram per component, no temporary files");
     });
 
     it("plans an instance type the price table lacks, marking the estimate partial", () => {

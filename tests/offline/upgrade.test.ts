@@ -3,7 +3,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ADDON_VERSIONS } from "../../components/addons";
+import { ADDON_VERSIONS } from "../../components/cluster/addons";
 import { versionJumpProblem } from "../../config";
 import { PROJECT_DIR } from "../../offline/plan";
 import { DeployGraph } from "../../offline/preflight/graph";

@@ -1,7 +1,8 @@
 import * as assert from "assert";
-import { irsaTrustPolicy, PolicyDocument } from "../../components/irsa";
-import { pipelineEnvScript } from "../../components/jenkins";
-import { lbcPolicy } from "../../components/lbc";
+import { PolicyDocument } from "../../components/shared/iam";
+import { irsaTrustPolicy } from "../../components/shared/irsa";
+import { lbcPolicy } from "../../components/ingress/lbc";
+import { pipelineEnvScript } from "../../components/cicd/jenkins";
 import { permissions } from "../../offline/preflight/permissions";
 import { RecordedResource } from "../../offline/recorder";
 import { planFor } from "../helpers/plans";

@@ -1,0 +1,264 @@
+import * as assert from "assert";
+import * as fs from "fs";
+import * as aws from "@pulumi/aws";
+import * as YAML from "yaml";
+import { agentPodTemplate } from "../cicd/jenkins";
+import { controllerPolicies, INTERRUPTION_RULES, Karpenter, karpenterValues } from ".";
+import { parseConfig } from "../../config";
+import { customResourceProblem } from "../../offline/models/custom-resources";
+import { ignoredValues, SCALARS, WHOLE_MAPS } from "../../offline/models/karpenter-chart";
+import { nodesOfPool, SchedulingNode, unschedulableReason } from "../../offline/models/scheduling";
+import { ACCOUNT_ID } from "../../offline/mocks";
+import { Plan } from "../../offline/plan";
+import { DeployGraph } from "../../offline/preflight/graph";
+import { KARPENTER_ORDER_RULES, orderProblems } from "../../offline/preflight/order";
+import { RecordedResource } from "../../offline/recorder";
+import { all, attempt, buildBase, buildGateway, json, one, rawConfig, REGION, referenceFile } from "../../tests/helpers/harness";
+import { planFor } from "../../tests/helpers/plans";
+
+const NODE_POOL = "kubernetes:karpenter.sh/v1:NodePool";
+const NODE_CLASS = "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass";
+
+const pools = (plan: Plan) => Object.fromEntries(all(plan.resources, NODE_POOL).map((p) => [(p.inputs as any).metadata.name, p.inputs as any]));
+/** The managed system group's nodes: its labels, no taints (components/cluster.ts). */
+const SYSTEM_NODE: SchedulingNode = { labels: { "platform/capacity-type": "spot" }, taints: [] };
+
+/** CloudFormation's short-form tags, as plain data. */
+const CFN_TAGS = ["!Sub", "!GetAtt", "!Ref"].map((tag) => ({ tag, resolve: (v: string) => ({ [tag.slice(1)]: v }) }));
+function upstreamTemplate(ctx: Mocha.Context): any {
+    return YAML.parse(fs.readFileSync(referenceFile(ctx, "karpenter", "cloudformation.yaml"), "utf8"), { customTags: CFN_TAGS });
+}
+
+describe("Karpenter: pools per environment (committed stacks)", () => {
+    it("dev: general takes spot and on-demand, ci spot only and tainted; both have cpu and memory limits", async () => {
+        const p = pools(await planFor("dev"));
+        assert.deepStrictEqual(Object.keys(p).sort(), ["ci", "general"]);
+        const capacity = (pool: any) => pool.spec.template.spec.requirements.find((r: any) => r.key === "karpenter.sh/capacity-type");
+        assert.deepStrictEqual(capacity(p.general), { key: "karpenter.sh/capacity-type", operator: "In", values: ["spot", "on-demand"] });
+        assert.deepStrictEqual(capacity(p.ci), { key: "karpenter.sh/capacity-type", operator: "In", values: ["spot"] });
+        assert.deepStrictEqual(p.general.spec.limits, { cpu: "16", memory: "64Gi" });
+        assert.deepStrictEqual(p.ci.spec.limits, { cpu: "16", memory: "64Gi" });
+        assert.deepStrictEqual(p.ci.spec.template.spec.taints, [{ key: "platform/pool", value: "ci", effect: "NoSchedule" }]);
+        assert.deepStrictEqual(p.general.spec.template.spec.taints, []);
+        // ci empties between builds: consolidated quickly, every empty node at once.
+        assert.deepStrictEqual(p.ci.spec.disruption, { consolidationPolicy: "WhenEmptyOrUnderutilized", consolidateAfter: "1m", budgets: [{ nodes: "100%" }] });
+        assert.strictEqual(p.ci.metadata.annotations["platform/expected-nodes"], "1");
+    });
+
+    it("prod: general on-demand only, no ci pool without Jenkins; the system group on-demand", async () => {
+        const plan = await planFor("prod");
+        const p = pools(plan);
+        assert.deepStrictEqual(Object.keys(p), ["general"]);
+        assert.deepStrictEqual(p.general.spec.template.spec.requirements[1].values, ["on-demand"]);
+        assert.deepStrictEqual(p.general.spec.limits, { cpu: "48", memory: "192Gi" });
+        assert.strictEqual(p.general.spec.disruption.budgets[0].nodes, "1");
+        assert.strictEqual((one(plan.resources, "eks:index:ManagedNodeGroup").inputs as any).capacityType, "ON_DEMAND");
+    });
+
+    it("prod takes spot on general only when config allows it, and refuses a spot system group", () => {
+        const spot = parseConfig(rawConfig("prod", { "karpenter:general": JSON.stringify({ spot: true }) }), "eks-platform", "prod");
+        assert.deepStrictEqual(spot.karpenter.pools[0].capacityTypes, ["spot", "on-demand"]);
+        assert.throws(() => parseConfig(rawConfig("prod", { "cluster:capacityType": "SPOT" }), "eks-platform", "prod"), /cluster:capacityType: prod's system node group .* must be ON_DEMAND/);
+    });
+});
+
+describe("Karpenter: where the agents and the app run (scheduler model)", () => {
+    let p: Record<string, any>;
+    before(async () => { p = pools(await planFor("dev")); });
+
+    for (const kind of ["build", "deploy"] as const) {
+        it(`${kind} agents tolerate the ci taint and run on ci nodes only, protected from consolidation`, () => {
+            const template = YAML.parse(agentPodTemplate(kind, "docker-config"))[0];
+            // The kubernetes plugin merges the template's `yaml` into the pod it builds (PodTemplateBuilder).
+            const pod = YAML.parse(template.yaml ?? "{}");
+            for (const node of nodesOfPool(p.ci)) assert.strictEqual(unschedulableReason(pod.spec, node), undefined);
+            for (const node of nodesOfPool(p.general)) assert.match(unschedulableReason(pod.spec, node) ?? "", /node affinity/);
+            assert.match(unschedulableReason(pod.spec, SYSTEM_NODE) ?? "", /node affinity/);
+            assert.strictEqual(pod.metadata.annotations["karpenter.sh/do-not-disrupt"], "true");
+        });
+    }
+
+    it("the app runs on the general pool, not on ci's tainted nodes nor the system group", async () => {
+        const { WebApp } = await import("../../components/webapp");
+        const { buildGateway } = await import("../../tests/helpers/harness");
+        const { records } = await attempt(() => {
+            const { ingress } = buildGateway();
+            new WebApp("app", { namespace: "app", repositoryUrl: "r", imageTag: "1", host: "app.dev.example.com", minReplicas: 2, maxReplicas: 4, logLevel: "info", gateway: ingress });
+        });
+        const spec = (one(records, "kubernetes:apps/v1:Deployment").inputs as any).spec.template.spec;
+        for (const node of nodesOfPool(p.general)) assert.strictEqual(unschedulableReason(spec, node), undefined);
+        for (const node of nodesOfPool(p.ci)) assert.match(unschedulableReason(spec, node) ?? "", /untolerated taint platform\/pool=ci:NoSchedule/);
+        assert.match(unschedulableReason(spec, SYSTEM_NODE) ?? "", /node affinity/);
+    });
+});
+
+describe("Karpenter: the node class", () => {
+    it("requires IMDSv2 with hop limit 1, boots the pinned AL2023 alias on an encrypted gp3 root", async () => {
+        const spec = (one((await planFor("dev")).resources, NODE_CLASS).inputs as any).spec;
+        assert.deepStrictEqual(spec.metadataOptions, { httpEndpoint: "enabled", httpProtocolIPv6: "disabled", httpPutResponseHopLimit: 1, httpTokens: "required" });
+        assert.deepStrictEqual(spec.amiSelectorTerms, [{ alias: "al2023@v20260724" }]);
+        assert.deepStrictEqual(spec.blockDeviceMappings, [{ deviceName: "/dev/xvda", ebs: { volumeSize: "50Gi", volumeType: "gp3", encrypted: true, deleteOnTermination: true } }]);
+    });
+
+    it("selects subnets and security groups by the discovery tag Network and Cluster set", async () => {
+        const plan = await planFor("dev");
+        const spec = (one(plan.resources, NODE_CLASS).inputs as any).spec;
+        const selector = { tags: { "karpenter.sh/discovery": "eks-platform-dev" } };
+        assert.deepStrictEqual(spec.subnetSelectorTerms, [selector]);
+        assert.deepStrictEqual(spec.securityGroupSelectorTerms, [selector]);
+        const privateSubnets = all(plan.resources, "aws:ec2/subnet:Subnet").filter((s) => (s.inputs as any).tags.SubnetType === "Private");
+        assert.ok(privateSubnets.length >= 2 && privateSubnets.every((s) => (s.inputs as any).tags["karpenter.sh/discovery"] === "eks-platform-dev"));
+        const tag = one(plan.resources, "aws:ec2/tag:Tag", "karpenter-discovery").inputs as any;
+        assert.deepStrictEqual([tag.key, tag.value], ["karpenter.sh/discovery", "eks-platform-dev"]);
+        assert.match(String(tag.resourceId), /^sg-/);
+    });
+
+    it("uses only fields of the upstream EC2NodeClass and NodePool schemas", async function () {
+        const plan = await planFor("dev");
+        const check = (file: string, spec: unknown) => {
+            const crd = YAML.parse(fs.readFileSync(referenceFile(this, "karpenter", "crds", file), "utf8"));
+            const walk = (value: any, schema: any, at: string): void => {
+                if (value === null || typeof value !== "object" || schema?.["x-kubernetes-preserve-unknown-fields"] || schema?.additionalProperties) return;
+                if (Array.isArray(value)) { value.forEach((v, i) => walk(v, schema.items, `${at}[${i}]`)); return; }
+                for (const [k, v] of Object.entries(value)) {
+                    assert.ok(schema?.properties?.[k], `${file}: ${at}.${k} is not in the CRD schema`);
+                    walk(v, schema.properties[k], `${at}.${k}`);
+                }
+            };
+            walk(spec, crd.spec.versions[0].schema.openAPIV3Schema.properties.spec, "spec");
+        };
+        check("karpenter.k8s.aws_ec2nodeclasses.yaml", (one(plan.resources, NODE_CLASS).inputs as any).spec);
+        for (const pool of all(plan.resources, NODE_POOL)) check("karpenter.sh_nodepools.yaml", (pool.inputs as any).spec);
+    });
+});
+
+describe("Karpenter: interruption queue and controller IAM against the upstream CloudFormation", () => {
+    it("has the template's five EventBridge rules with the same event patterns, each targeting the queue", async function () {
+        const cfn = upstreamTemplate(this);
+        const upstream = Object.fromEntries(Object.entries<any>(cfn.Resources).filter(([, r]) => r.Type === "AWS::Events::Rule").map(([k, r]) => [k, r.Properties.EventPattern]));
+        assert.deepStrictEqual(INTERRUPTION_RULES, upstream);
+        const plan = await planFor("dev");
+        const queue = one(plan.resources, "aws:sqs/queue:Queue", "karpenter");
+        const rules = all(plan.resources, "aws:cloudwatch/eventRule:EventRule").filter((r) => r.name.includes("karpenter"));
+        assert.deepStrictEqual(rules.map((r) => json((r.inputs as any).eventPattern)).sort((a, b) => a["detail-type"][0].localeCompare(b["detail-type"][0])),
+            Object.values(upstream).sort((a: any, b: any) => a["detail-type"][0].localeCompare(b["detail-type"][0])));
+        const targets = all(plan.resources, "aws:cloudwatch/eventTarget:EventTarget").filter((t) => t.name.includes("karpenter"));
+        assert.strictEqual(targets.length, 5);
+        for (const t of targets) assert.strictEqual((t.inputs as any).arn, queue.outputs.arn ?? (queue.inputs as any).arn);
+    });
+
+    it("the queue and its policy are the template's: name = cluster, 300 s retention, SSE, EventBridge may send, no plain HTTP", async function () {
+        const cfn = upstreamTemplate(this);
+        const plan = await planFor("dev");
+        const queue = one(plan.resources, "aws:sqs/queue:Queue", "karpenter").inputs as any;
+        const q = cfn.Resources.KarpenterInterruptionQueue.Properties;
+        assert.deepStrictEqual([queue.name, queue.messageRetentionSeconds, queue.sqsManagedSseEnabled], ["eks-platform-dev", q.MessageRetentionPeriod, q.SqsManagedSseEnabled]);
+        const policy = json((one(plan.resources, "aws:sqs/queuePolicy:QueuePolicy", "karpenter").inputs as any).policy);
+        const upstreamStatements = cfn.Resources.KarpenterInterruptionQueuePolicy.Properties.PolicyDocument.Statement;
+        const arn = policy.Statement[0].Resource;
+        assert.deepStrictEqual(policy.Statement, JSON.parse(JSON.stringify(upstreamStatements).replace(/\{"GetAtt":"KarpenterInterruptionQueue.Arn"\}/g, JSON.stringify(arn))));
+    });
+
+    it("the controller's six policies equal the template's, with its parameters substituted", async function () {
+        const cfn = upstreamTemplate(this);
+        const p = { partition: "aws", region: REGION, accountId: ACCOUNT_ID, clusterName: "eks-platform-dev", nodeRoleArn: "arn:aws:iam::123456789012:role/node", queueArn: "arn:aws:sqs:ap-northeast-2:123456789012:eks-platform-dev" };
+        const substitute = (text: string) => text
+            .replace(/\$\{AWS::Partition\}/g, p.partition).replace(/\$\{AWS::Region\}/g, p.region).replace(/\$\{AWS::AccountId\}/g, p.accountId)
+            .replace(/\$\{ClusterName\}/g, p.clusterName).replace(/\$\{KarpenterNodeRole\.Arn\}/g, p.nodeRoleArn).replace(/\$\{KarpenterInterruptionQueue\.Arn\}/g, p.queueArn);
+        const upstream = Object.fromEntries(Object.entries<any>(cfn.Resources).filter(([, r]) => r.Type === "AWS::IAM::ManagedPolicy")
+            .map(([k, r]) => [k, JSON.parse(substitute(r.Properties.PolicyDocument.Sub))]));
+        assert.deepStrictEqual(controllerPolicies(p), upstream);
+        // The plan attaches exactly these six to the controller's IRSA role, which only kube-system/karpenter may assume.
+        const plan = await planFor("dev");
+        const role = plan.resources.find((r) => r.type === "aws:iam/role:Role" && r.name === "eks-platform-dev-karpenter")!;
+        const trust = json((role.inputs as any).assumeRolePolicy).Statement[0].Condition.StringEquals;
+        assert.ok(Object.entries(trust).some(([k, v]) => k.endsWith(":sub") && v === "system:serviceaccount:kube-system:karpenter"));
+        const attached = all(plan.resources, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter((a) => (a.inputs as any).role === role.name);
+        assert.strictEqual(attached.length, 6);
+    });
+});
+
+describe("Karpenter: chart values (charts/karpenter at v1.14.1)", () => {
+    it("sets only values the chart reads, and the ones it requires", () => {
+        const values = karpenterValues({ clusterName: "c", queueName: "c", roleArn: "arn:aws:iam::1:role/r" });
+        assert.deepStrictEqual(ignoredValues(values), []);
+        assert.deepStrictEqual(ignoredValues({ ...values, settings: { clusterName: "c", aws: { clusterName: "c" } } }), ["settings.aws.clusterName"]);
+    });
+
+    it("every path the model accepts is in the release's values.yaml", function () {
+        const defaults = YAML.parse(fs.readFileSync(referenceFile(this, "karpenter", "charts", "karpenter", "values.yaml"), "utf8"));
+        const has = (path: string) => path.split(".").reduce<any>((v, k) => (v && typeof v === "object" && k in v ? v[k] : undefined), defaults) !== undefined
+            || path.split(".").reduce<any>((v, k) => (v && typeof v === "object" ? v[k] : undefined), defaults) === null;
+        const missing = [...SCALARS, ...WHOLE_MAPS].filter((p) => !has(p) && !Object.prototype.hasOwnProperty.call(p.split(".").slice(0, -1).reduce<any>((v, k) => v?.[k], defaults) ?? {}, p.split(".").pop()!));
+        assert.deepStrictEqual(missing, []);
+    });
+
+    it("a release without settings.clusterName is refused as Helm's `required` would", async () => {
+        const { failures } = await attempt(() => {
+            const { cluster } = buildBase();
+            new (require("@pulumi/kubernetes").helm.v3.Release)("k", { chart: "oci://public.ecr.aws/karpenter/karpenter", version: "1.14.1", namespace: "kube-system", values: {} }, { provider: cluster.provider });
+        });
+        assert.match(failures.map((f) => f.message).join("\n"), /Chart cannot be installed without a valid settings\.clusterName/);
+    });
+});
+
+describe("Karpenter: CRDs and access entries as EKS and pulumi-kubernetes enforce them", () => {
+    const build = (pools = parseConfig(rawConfig("dev"), "eks-platform", "dev").karpenter.pools) => () => {
+        const { cluster, ingress } = buildGateway();
+        new Karpenter("k", { clusterName: "eks-platform-test", region: REGION, oidc: cluster.oidc, cluster: ingress.cluster, pools, diskSizeGiB: 50, tags: {} });
+    };
+
+    it("the component deploys: its custom resources wait for the CRD release, its access entry is the only one of its role", async () => {
+        const { records, failures } = await attempt(build());
+        assert.deepStrictEqual(failures, []);
+        const entry = one(records, "aws:eks/accessEntry:AccessEntry", "karpenter").inputs as any;
+        assert.strictEqual(entry.type, "EC2_LINUX");
+        const releases = all(records, "kubernetes:helm.sh/v3:Release").filter((r) => String((r.inputs as any).chart).includes("karpenter"));
+        assert.deepStrictEqual(releases.map((r) => [(r.inputs as any).chart, (r.inputs as any).version, (r.inputs as any).repositoryOpts, (r.inputs as any).skipCrds ?? false]).sort(), [
+            ["oci://public.ecr.aws/karpenter/karpenter", "1.14.1", undefined, true],
+            ["oci://public.ecr.aws/karpenter/karpenter-crd", "1.14.1", undefined, false],
+        ]);
+    });
+
+    it("a NodePool created without waiting for the CRD release fails at `up` but previews", async () => {
+        const { records } = await attempt(build());
+        const pool = records.find((r) => r.type === NODE_POOL)!;
+        const crd = records.find((r) => (r.inputs as any).chart === "oci://public.ecr.aws/karpenter/karpenter-crd")!;
+        const controller = records.find((r) => (r.inputs as any).chart === "oci://public.ecr.aws/karpenter/karpenter")!;
+        const detached: RecordedResource = { ...pool, dependencies: pool.dependencies.filter((d) => d !== crd.urn && d !== controller.urn && !d.includes("nodeclass")) };
+        assert.match(customResourceProblem(detached, records, { preview: false }) ?? "", /no matches for kind "NodePool" in version "karpenter\.sh\/v1"/);
+        assert.strictEqual(customResourceProblem(detached, records, { preview: true }), undefined);
+        assert.strictEqual(customResourceProblem(detached, records, { preview: false, clusterKinds: ["karpenter.sh/NodePool"] }), undefined);
+    });
+
+    it("a second access entry for the system group's role is refused (EKS made one for the managed node group)", async () => {
+        const { failures } = await attempt(() => {
+            const { cluster } = buildBase();
+            new aws.eks.AccessEntry("dup", { clusterName: "eks-platform-test", principalArn: cluster.nodeRoleArn, type: "EC2_LINUX" }, { dependsOn: cluster.handle.ready(["nodes"]) });
+        });
+        assert.match(failures.map((f) => f.message).join("\n"), /ResourceInUseException: an access entry for arn:aws:iam::\d+:role\/base-node already exists/);
+    });
+});
+
+describe("Karpenter: destroy order", () => {
+    it("pools and node class go first, while the controller, its queue, node access and permissions still exist; the cluster last", async () => {
+        const plan = await planFor("dev");
+        assert.deepStrictEqual(orderProblems(plan.resources, KARPENTER_ORDER_RULES).problems, []);
+        const graph = new DeployGraph(plan.resources);
+        const controller = plan.resources.find((r) => (r.inputs as any).chart === "oci://public.ecr.aws/karpenter/karpenter")!;
+        const cluster = one(plan.resources, "eks:index:Cluster");
+        // Destroy deletes a resource only after everything that waits for it.
+        for (const cr of [...all(plan.resources, NODE_POOL), one(plan.resources, NODE_CLASS)]) assert.ok(graph.waitsFor(cr).has(controller.urn), `${cr.name} must be deleted before the controller`);
+        for (const dep of [one(plan.resources, "aws:sqs/queue:Queue", "karpenter"), one(plan.resources, "aws:eks/accessEntry:AccessEntry", "karpenter"), one(plan.resources, "aws:iam/role:Role", "dev-karpenter-node")]) {
+            assert.ok(graph.waitsFor(controller).has(dep.urn), `the controller must be deleted before ${dep.name}`);
+        }
+        assert.ok(graph.waitsFor(controller).has(cluster.urn), "the cluster goes after the controller");
+    });
+
+    it("fails a plan whose pools do not wait for the controller (destroy would remove the controller first)", async () => {
+        const plan = await planFor("dev");
+        const controller = plan.resources.find((r) => (r.inputs as any).chart === "oci://public.ecr.aws/karpenter/karpenter")!;
+        const rewired = plan.resources.map((r) => r.type === NODE_POOL ? { ...r, dependencies: r.dependencies.filter((d) => d !== controller.urn && !d.includes("nodeclass")) } : r);
+        assert.match(orderProblems(rewired, KARPENTER_ORDER_RULES).problems.join("\n"), /NodePool eks-platform-dev-pool-general does not wait for Karpenter controller on destroy/);
+    });
+});

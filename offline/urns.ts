@@ -1,0 +1,52 @@
+/**
+ * Resource identities as the engine keys its state: a resource whose URN changes is deleted and created again,
+ * unless an `aliases` option names its former URN. The mocks shorten a child's type chain to its parent's last type
+ * (@pulumi/pulumi runtime/mocks.js newUrn); the engine keeps the whole chain (pulumi/pulumi sdk/go/common/resource
+ * urn.go: a child's qualified type is its parent's qualified type, "$", its own type), so both are rebuilt here from
+ * the recorded parents. Children of the stack itself have no parent in a plan, as the engine leaves the stack's
+ * type out of their URNs.
+ */
+import { RecordedAlias, RecordedResource } from "./recorder";
+
+function qualifiedType(urn: string): string {
+    return urn.split("::")[2];
+}
+
+/** Builds URNs the way the engine does for every resource of one plan. */
+export function engineUrns(resources: RecordedResource[], stack: string, project: string): { of: (r: RecordedResource) => string; aliasesOf: (r: RecordedResource) => string[] } {
+    const byUrn = new Map(resources.map((r) => [r.urn, r]));
+    const chains = new Map<string, string>();
+    /** The qualified type of a recorded URN, or of a URN outside the plan (a former parent) as written. */
+    const chainOf = (urn: string): string => {
+        const cached = chains.get(urn);
+        if (cached) return cached;
+        const r = byUrn.get(urn);
+        const chain = !r ? qualifiedType(urn) : r.parent ? `${chainOf(r.parent)}$${r.type}` : r.type;
+        chains.set(urn, chain);
+        return chain;
+    };
+    const urnOf = (chain: string, name: string) => `urn:pulumi:${stack}::${project}::${chain}::${name}`;
+    const aliasUrn = (r: RecordedResource, a: RecordedAlias): string => {
+        if (a.urn) return a.urn;
+        const type = a.type ?? r.type;
+        const parent = a.noParent ? "" : (a.parentUrn ?? r.parent);
+        return urnOf(parent ? `${chainOf(parent)}$${type}` : type, a.name ?? r.name);
+    };
+    return {
+        of: (r) => urnOf(chainOf(r.urn), r.name),
+        aliasesOf: (r) => (r.aliases ?? []).map((a) => aliasUrn(r, a)),
+    };
+}
+
+/** The plan's URNs, sorted: what tests/fixtures/urns/<stack>.json holds. */
+export function planUrns(resources: RecordedResource[], stack: string, project: string): string[] {
+    const { of } = engineUrns(resources, stack, project);
+    return resources.map(of).sort();
+}
+
+/** Baseline URNs that no resource of the plan has now, either as its URN or as one of its aliases. */
+export function missingUrns(baseline: readonly string[], resources: RecordedResource[], stack: string, project: string): string[] {
+    const { of, aliasesOf } = engineUrns(resources, stack, project);
+    const held = new Set(resources.flatMap((r) => [of(r), ...aliasesOf(r)]));
+    return baseline.filter((u) => !held.has(u));
+}
