@@ -140,7 +140,8 @@ const DEFAULTS: Record<Environment, Defaults> = {
         replicas: { min: 2, max: 4 },
         azCount: 2,
         natStrategy: "single",
-        nodeGroup: { instanceTypes: ["t3.large", "t3a.large"], capacityType: "SPOT", minSize: 1, desiredSize: 2, maxSize: 3, diskSizeGiB: 50 },
+        // The system node group only (Karpenter runs the rest): two nodes for Karpenter's two replicas, one per node.
+        nodeGroup: { instanceTypes: ["t3.large", "t3a.large"], capacityType: "SPOT", minSize: 2, desiredSize: 2, maxSize: 3, diskSizeGiB: 50 },
         logTypes: ["api", "audit"],
         logRetentionDays: 14,
         backupRetentionDays: 7,
@@ -154,7 +155,7 @@ const DEFAULTS: Record<Environment, Defaults> = {
         replicas: { min: 3, max: 12 },
         azCount: 3,
         natStrategy: "onePerAz",
-        nodeGroup: { instanceTypes: ["m6i.xlarge", "m6a.xlarge"], capacityType: "ON_DEMAND", minSize: 3, desiredSize: 3, maxSize: 9, diskSizeGiB: 100 },
+        nodeGroup: { instanceTypes: ["m6i.large", "m6a.large"], capacityType: "ON_DEMAND", minSize: 2, desiredSize: 2, maxSize: 3, diskSizeGiB: 100 },
         logTypes: CONTROL_PLANE_LOG_TYPES,
         logRetentionDays: 90,
         backupRetentionDays: 35,
