@@ -21,6 +21,8 @@ interface Place {
     cluster: string;
     repositories: string[];
     deployers: string[];
+    /** Roles with an EC2_LINUX access entry: the nodes Karpenter launches. */
+    nodeRoles: string[];
 }
 
 function placeOf(resources: RecordedResource[], identities: Identity[]): Place {
@@ -33,6 +35,7 @@ function placeOf(resources: RecordedResource[], identities: Identity[]): Place {
         cluster: String(cluster?.inputs.name ?? cluster?.name ?? ""),
         repositories,
         deployers: deployerJob ? identities.filter((i) => matches(deployerJob, i)).map((i) => i.arn) : [],
+        nodeRoles: resources.filter((r) => r.type === ACCESS_ENTRY && r.inputs.type === "EC2_LINUX").map((r) => String(r.inputs.principalArn)),
     };
 }
 
@@ -48,7 +51,15 @@ function expand(template: string, place: Place): string[] {
     const fill = (t: string) => t.replace(/\{(partition|region|account|cluster)\}/g, (_, k: "partition" | "region" | "account" | "cluster") => place[k]);
     if (template === "{repository}") return place.repositories;
     if (template === "{deployer}") return place.deployers;
+    if (template === "{nodeRole}") return place.nodeRoles;
     return [fill(template)];
+}
+
+/** Request context with the plan's values in its keys and values ("aws:ResourceTag/kubernetes.io/cluster/{cluster}"). */
+function fillContext(context: Record<string, string | string[]> | undefined, place: Place): Record<string, string | string[]> | undefined {
+    if (!context) return undefined;
+    const fill = (t: string) => t.replace(/\{(partition|region|account|cluster)\}/g, (_, k: "partition" | "region" | "account" | "cluster") => place[k]);
+    return Object.fromEntries(Object.entries(context).map(([k, v]) => [fill(k), Array.isArray(v) ? v.map(fill) : fill(v)]));
 }
 
 /** The job's needs; undefined when its upstream managed policy is not in the data package. */
@@ -75,16 +86,17 @@ function aws(identity: Identity, job: Job, place: Place, lines: string[], proble
         for (const resource of expand(need.resource, place)) {
             for (const action of need.actions) {
                 asked++;
-                const decision = decide(identity, action, resource, need.context);
+                const decision = decide(identity, action, resource, fillContext(need.context, place));
                 if (decision !== "Allowed") denied.push(`${action} on ${resource}${show(need.context)} (${need.why}): ${decision}`);
             }
         }
     }
     for (const d of denied) problems.push(`${who}: its job needs ${d}`);
-    const extra = PROBES.filter((p) => !(job.mayAlso ?? []).includes(p.id)).flatMap((p) => expand(p.resource, place)
-        .filter((resource) => decide(identity, p.action, resource) === "Allowed").map((resource) => `${p.why}: ${p.action} on ${resource}`));
+    const probes = [...PROBES.filter((p) => !(job.mayAlso ?? []).includes(p.id)), ...(job.probes ?? [])];
+    const extra = probes.flatMap((p) => expand(p.resource, place)
+        .filter((resource) => decide(identity, p.action, resource, fillContext(p.context, place)) === "Allowed").map((resource) => `${p.why}: ${p.action} on ${resource}${show(p.context)}`));
     for (const e of extra) problems.push(`${who}: grant outside its job: ${e}`);
-    lines.push(`${who}: ${asked - denied.length} of ${asked} requests of its job allowed; ${extra.length} of ${PROBES.length} probes outside its job allowed`);
+    lines.push(`${who}: ${asked - denied.length} of ${asked} requests of its job allowed; ${extra.length} of ${PROBES.length + (job.probes?.length ?? 0)} probes outside its job allowed`);
 }
 
 interface RbacRule {
