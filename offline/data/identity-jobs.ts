@@ -151,6 +151,17 @@ export const JOBS: Job[] = [
         source: "aws/karpenter-provider-aws v1.14.1 pkg/providers/* (see KARPENTER_NEEDS); conditions as in shared/reference/karpenter/cloudformation.yaml",
     },
     {
+        // The system group's role and Karpenter's node role: kubelet joins the cluster and pulls images.
+        name: "worker node",
+        namePattern: /-node$/,
+        upstream: { managed: "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy" },
+        needs: [
+            { actions: ["ecr:GetAuthorizationToken"], resource: "*", why: "kubelet's ECR credential provider" },
+            { actions: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], resource: "{repository}", why: "pull the app image" },
+        ],
+        source: "AWS managed policy the EKS user guide names for nodes (create-node-role), and image pulls from ECR",
+    },
+    {
         name: "deployer",
         tag: DEPLOYER_TAG,
         namePattern: /-deploy$/,

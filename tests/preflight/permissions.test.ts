@@ -212,6 +212,16 @@ describe("preflight: permissions", function () {
             assert.doesNotMatch(lines, /Role eks-platform-dev-karpenter: no job/);
         });
 
+        it("checks both node roles (system group, Karpenter's) against a node's job, and reports a node role that can terminate instances", async () => {
+            const plan = await planFor("dev");
+            const lines = run(plan.resources).lines.join("\n");
+            for (const role of ["eks-platform-dev-node", "eks-platform-dev-karpenter-node"]) {
+                assert.match(lines, new RegExp(`Role ${role} \\(worker node\\): (\\d+) of \\1 requests of its job allowed; 0 of`));
+            }
+            const widened = [...plan.resources, inline("node-extra", "eks-platform-dev-karpenter-node", allow(["ec2:TerminateInstances"], "*"))];
+            assert.match(run(widened).problems.join("\n"), /eks-platform-dev-karpenter-node \(worker node\): grant outside its job: can terminate any instance/);
+        });
+
         it("reports a controller that may terminate any instance or pass any role, and one that cannot read its queue", async () => {
             const plan = await planFor("dev");
             const broadened = plan.resources.map((r) => {
