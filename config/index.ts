@@ -142,7 +142,8 @@ const DEFAULTS: Record<Environment, Defaults> = {
         replicas: { min: 2, max: 4 },
         azCount: 2,
         natStrategy: "single",
-        nodeGroup: { instanceTypes: ["t3.large", "t3a.large"], capacityType: "SPOT", minSize: 1, desiredSize: 2, maxSize: 3, diskSizeGiB: 50 },
+        // The system node group only (Karpenter runs the rest): two nodes for Karpenter's two replicas, one per node.
+        nodeGroup: { instanceTypes: ["t3.large", "t3a.large"], capacityType: "SPOT", minSize: 2, desiredSize: 2, maxSize: 3, diskSizeGiB: 50 },
         logTypes: ["api", "audit"],
         logRetentionDays: 14,
         backupRetentionDays: 7,
@@ -156,7 +157,7 @@ const DEFAULTS: Record<Environment, Defaults> = {
         replicas: { min: 3, max: 12 },
         azCount: 3,
         natStrategy: "onePerAz",
-        nodeGroup: { instanceTypes: ["m6i.xlarge", "m6a.xlarge"], capacityType: "ON_DEMAND", minSize: 3, desiredSize: 3, maxSize: 9, diskSizeGiB: 100 },
+        nodeGroup: { instanceTypes: ["m6i.large", "m6a.large"], capacityType: "ON_DEMAND", minSize: 2, desiredSize: 2, maxSize: 3, diskSizeGiB: 100 },
         logTypes: CONTROL_PLANE_LOG_TYPES,
         logRetentionDays: 90,
         backupRetentionDays: 35,
@@ -334,7 +335,7 @@ export function parseConfig(raw: RawConfig, project: string, stack: string): Pla
     for (const cidr of publicAccessCidrs) checkCidr(problems, "cluster:publicAccessCidrs", cidr, { minPrefix: 0, maxPrefix: 32 });
     const adminPrincipalArns = parseJson<string[]>(problems, "cluster:adminPrincipalArns", get("cluster:adminPrincipalArns"), isStringArray, "a JSON list of IAM role/user ARNs") ?? [];
     for (const arn of adminPrincipalArns) checkArn(problems, "cluster:adminPrincipalArns", arn, partition);
-    // The cluster has no other admin: EKS's bootstrap creator entry is off (components/cluster.ts), and the program's
+    // The cluster has no other admin: EKS's bootstrap creator entry is off (components/cluster/index.ts), and the program's
     // own Kubernetes provider authenticates as whoever runs `pulumi up`.
     if (adminPrincipalArns.length === 0) {
         problems.add("cluster:adminPrincipalArns", "is empty: list the IAM role or user you run `pulumi up` as (and any other admins); the cluster has no other admin");

@@ -154,6 +154,11 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
                     state: { ...inputs, status: { loadBalancer: { ingress: [{ hostname: `k8s-${hex(group, 8)}-${hex(region, 10)}.${region}.elb.amazonaws.com` }] } } },
                 };
             }
+            // A queue's ARN and URL end in its name (SQS CreateQueue), which Karpenter's settings.interruptionQueue names.
+            case "aws:sqs/queue:Queue": {
+                const queue = String(inputs.name ?? name);
+                return { id: `https://sqs.${region}.amazonaws.com/${ACCOUNT_ID}/${queue}`, state: { ...inputs, arn: arn("sqs", queue), url: `https://sqs.${region}.amazonaws.com/${ACCOUNT_ID}/${queue}` } };
+            }
             default:
                 return {
                     id: args.custom === false ? undefined : `${name}-id`,

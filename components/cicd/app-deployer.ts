@@ -1,6 +1,6 @@
 /**
  * What the app stack's `pulumi up` needs, resource type by resource type, and the deployer's IAM policy and
- * Kubernetes Role built from exactly that. tests/components/app-deployer.test.ts checks the app plan against the table.
+ * Kubernetes Role built from exactly that. tests/appstack/deployer.test.ts checks the app plan against the table.
  */
 import { PolicyDocument } from "../shared/iam";
 

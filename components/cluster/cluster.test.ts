@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as YAML from "yaml";
 import { ADDON_VERSIONS, addonVersionsFor } from "./addons";
 import { adminAccessEntries, amiTypeFor, Cluster, ClusterArgs, CLUSTER_VOLUME_TAG, deployerProblem } from ".";
-import { authenticationModeProblems, eksCluster, FLOATING_VERSION } from "../../offline/models/eks-cluster";
+import { authenticationModeProblems, eksCluster, eksManagedNodeGroup, FLOATING_VERSION } from "../../offline/models/eks-cluster";
 import { RejectedByUpstream } from "../../offline/models/ids";
 import { all, attempt, json, one, record, RecordedResource, referenceFile, valueOf } from "../../tests/helpers/harness";
 
@@ -51,6 +51,15 @@ describe("Cluster", () => {
         assert.strictEqual(eks.publicSubnetIds, undefined);
         assert.strictEqual(eks.nodeAssociatePublicIpAddress, false);
         assert.strictEqual(eks.skipDefaultNodeGroup, true);
+    });
+
+    it("taints the system node group with the EKS API's effect name, which the modelled nodegroup accepts", () => {
+        const ng = one(records, "eks:index:ManagedNodeGroup");
+        assert.deepStrictEqual(ng.inputs.taints, [{ key: "CriticalAddonsOnly", value: "true", effect: "NO_SCHEDULE" }]);
+        assert.strictEqual((ng.inputs.labels as Record<string, string>)["platform/node-role"], "system");
+        // The Kubernetes spelling reaches aws:eks NodeGroup unmapped when the program brings its own launch template.
+        assert.throws(() => eksManagedNodeGroup("ng", { ...ng.inputs, taints: [{ key: "CriticalAddonsOnly", effect: "NoSchedule" }] }, () => undefined),
+            (e: unknown) => e instanceof RejectedByUpstream && /effect NoSchedule of taint CriticalAddonsOnly is not one of NO_SCHEDULE/.test(e.message));
     });
 
     it("requires IMDSv2 on the nodes' launch template and encrypts their root volume", () => {

@@ -101,14 +101,65 @@ export function deployerProblem(issuerArn: string, admins: readonly string[]): s
         + "Add it there, or run pulumi up as one of them";
 }
 
+/**
+ * The managed node group runs only the system pods; everything else runs on Karpenter's nodes. CriticalAddonsOnly is
+ * the key the system charts already tolerate by default (Karpenter chart values.yaml `tolerations`, the CoreDNS
+ * add-on's Deployment, the EBS CSI chart's controller.tolerations), so the taint alone moves nothing of theirs.
+ */
+export const SYSTEM_TAINT = { key: "CriticalAddonsOnly", value: "true", effect: "NoSchedule" } as const;
+export const SYSTEM_LABEL = { key: "platform/node-role", value: "system" } as const;
+
+/** What a system pod carries to run on the system nodes and nowhere else (a chart's nodeSelector and tolerations). */
+export function systemPlacement(): { nodeSelector: Record<string, string>; tolerations: { key: string; operator: "Exists"; effect: string }[] } {
+    return {
+        nodeSelector: { [SYSTEM_LABEL.key]: SYSTEM_LABEL.value },
+        tolerations: [{ key: SYSTEM_TAINT.key, operator: "Exists", effect: SYSTEM_TAINT.effect }],
+    };
+}
+
+/**
+ * The CoreDNS add-on's settings: its default affinity (eksctl-io/eksctl pkg/addons/default/assets/coredns-1.35.json,
+ * written from the EKS add-on: linux, amd64|arm64, one replica per host preferred) with the system label required.
+ * Its schema takes `affinity` whole, replacing the default, so the default's terms are repeated; its default
+ * tolerations (CriticalAddonsOnly Exists) already tolerate the system taint.
+ */
+export function corednsConfiguration(): string {
+    return JSON.stringify({
+        affinity: {
+            nodeAffinity: {
+                requiredDuringSchedulingIgnoredDuringExecution: {
+                    nodeSelectorTerms: [{
+                        matchExpressions: [
+                            { key: "kubernetes.io/os", operator: "In", values: ["linux"] },
+                            { key: "kubernetes.io/arch", operator: "In", values: ["amd64", "arm64"] },
+                            { key: SYSTEM_LABEL.key, operator: "In", values: [SYSTEM_LABEL.value] },
+                        ],
+                    }],
+                },
+            },
+            podAntiAffinity: {
+                preferredDuringSchedulingIgnoredDuringExecution: [{
+                    weight: 100,
+                    podAffinityTerm: { labelSelector: { matchExpressions: [{ key: "k8s-app", operator: "In", values: ["kube-dns"] }] }, topologyKey: "kubernetes.io/hostname" },
+                }],
+            },
+        },
+    });
+}
+
 /** The VPC CNI's add-on settings: the network policy agent on, so NetworkPolicies are enforced. */
 export function vpcCniConfiguration(): string {
     return JSON.stringify({ enableNetworkPolicy: "true" });
 }
 
-/** The EBS CSI driver tags every volume it creates, so leftovers after a destroy are found and costed. */
+/**
+ * The EBS CSI driver tags every volume it creates, so leftovers after a destroy are found and costed. Its controller
+ * stays on the system nodes (its default controller.tolerations, CriticalAddonsOnly Exists, tolerate their taint:
+ * kubernetes-sigs/aws-ebs-csi-driver charts/aws-ebs-csi-driver/values.yaml); its node DaemonSet has
+ * node.tolerateAllTaints: true, so it still runs on every node.
+ */
 export function ebsCsiConfiguration(volumeTags: Record<string, string>): string {
-    return JSON.stringify({ controller: { extraVolumeTags: volumeTags } });
+    return JSON.stringify({ controller: { extraVolumeTags: volumeTags, nodeSelector: systemPlacement().nodeSelector } });
 }
 
 /** Graviton families (m7g, c6gn, t4g …) need the ARM AMI; a node group cannot mix architectures. */
@@ -304,7 +355,9 @@ export class Cluster extends pulumi.ComponentResource {
             capacityType: ng.capacityType,
             scalingConfig: { minSize: ng.minSize, desiredSize: ng.desiredSize, maxSize: ng.maxSize },
             launchTemplate: { id: launchTemplate.id, version: pulumi.interpolate`${launchTemplate.latestVersion}` },
-            labels: { "platform/capacity-type": ng.capacityType.toLowerCase() },
+            labels: { "platform/capacity-type": ng.capacityType.toLowerCase(), [SYSTEM_LABEL.key]: SYSTEM_LABEL.value },
+            // Only pods that tolerate it land here; the rest waits for Karpenter's nodes (EKS API effect names).
+            taints: [{ key: SYSTEM_TAINT.key, value: SYSTEM_TAINT.value, effect: "NO_SCHEDULE" }],
             tags: args.tags,
         }, { parent: this, dependsOn: [vpcCni] });
 
@@ -315,7 +368,7 @@ export class Cluster extends pulumi.ComponentResource {
         }, { parent: this });
 
         // Add-ons whose pods need nodes: created once the node group is there, or they stay DEGRADED.
-        const coredns = addon("coredns", {}, [nodeGroup]);
+        const coredns = addon("coredns", { configurationValues: corednsConfiguration() }, [nodeGroup]);
         const ebsCsiRole = irsaRole(`${name}-ebs-csi`, this.oidc, EBS_CSI_SERVICE_ACCOUNT.namespace, EBS_CSI_SERVICE_ACCOUNT.name, this);
         const ebsCsiPolicy = new aws.iam.RolePolicyAttachment(`${name}-ebs-csi`, {
             role: ebsCsiRole.name,
@@ -332,7 +385,8 @@ export class Cluster extends pulumi.ComponentResource {
         const metricsServer = booting.release(`${name}-metrics-server`, METRICS_SERVER, {
             releaseName: METRICS_SERVER.releaseName,
             namespace: METRICS_SERVER.namespace,
-            values: {},
+            // The chart's nodeSelector and tolerations are rendered as given (templates/deployment.yaml).
+            values: systemPlacement(),
         }, { parent: this });
 
         const storageClass = new k8s.storage.v1.StorageClass(`${name}-gp3`, {

@@ -5,6 +5,7 @@
  * tests (they compare it with shared/reference/aws-load-balancer-controller for that tag).
  */
 import { PolicyDocument, PolicyStatement } from "../shared/iam";
+import { systemPlacement } from "../cluster";
 
 export const LBC = {
     chart: "aws-load-balancer-controller",
@@ -134,6 +135,8 @@ export function lbcValues(a: LbcValuesArgs): Record<string, unknown> {
         // The chart sets none; without requests the scheduler (and the capacity preflight) counts the controller as free.
         resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } },
         podDisruptionBudget: { maxUnavailable: 1 },
+        // On the system nodes: the chart renders nodeSelector and tolerations as given (templates/deployment.yaml).
+        ...systemPlacement(),
         serviceAccount: {
             create: true,
             name: LBC.serviceAccount,

@@ -36,6 +36,8 @@ export interface Job {
     deploys?: string;
     /** Probe ids (PROBES) this job legitimately needs. */
     mayAlso?: string[];
+    /** Requests near the job's own that it must not be allowed (another cluster's instance, another role). */
+    probes?: Probe[];
     source: string;
 }
 
@@ -46,6 +48,66 @@ const ECR_PUSH = [
 
 /** Tag (or name suffix) by which a deployer role is recognised; issue 11's app deployer only adds a role with it. */
 export const DEPLOYER_TAG: [string, string] = ["platform/identity", "deployer"];
+
+/** The tags Karpenter puts on everything it launches (pkg/utils/utils.go GetTags), as request tags and as resource tags. */
+const karpenterTags = (kind: "Request" | "Resource", cluster = "{cluster}") => ({
+    [`aws:${kind}Tag/kubernetes.io/cluster/${cluster}`]: "owned",
+    [`aws:${kind}Tag/karpenter.sh/nodepool`]: "general",
+    [`aws:${kind}Tag/eks:eks-cluster-name`]: cluster,
+    [`aws:${kind}Tag/karpenter.k8s.aws/ec2nodeclass`]: "default",
+});
+const ec2Arn = (resource: string) => `arn:{partition}:ec2:{region}:{account}:${resource}`;
+const inRegion = { "aws:RequestedRegion": "{region}" };
+/** pkg/apis/v1/ec2nodeclass.go InstanceProfileTags. */
+const profileTags = (kind: "Request" | "Resource") => ({
+    [`aws:${kind}Tag/kubernetes.io/cluster/{cluster}`]: "owned",
+    [`aws:${kind}Tag/eks:eks-cluster-name`]: "{cluster}",
+    [`aws:${kind}Tag/karpenter.k8s.aws/ec2nodeclass`]: "default",
+    [`aws:${kind}Tag/topology.kubernetes.io/region`]: "{region}",
+});
+const PROFILE = "arn:{partition}:iam::{account}:instance-profile/{cluster}_123";
+
+/**
+ * The Karpenter controller's requests (aws/karpenter-provider-aws v1.14.1): launch (pkg/providers/launchtemplate
+ * CreateLaunchTemplate, pkg/providers/instance CreateFleet with GetTags' tags, which EC2 also authorizes as
+ * RunInstances and CreateTags with ec2:CreateAction, then CreateTags of Name/karpenter.sh/nodeclaim), the node's
+ * instance profile (pkg/providers/instanceprofile, tags from InstanceProfileTags, iam:PassRole of the node role to
+ * EC2), terminate (TerminateInstances; DeleteLaunchTemplate), the interruption queue (pkg/providers/sqs), and
+ * discovery (pkg/providers/{subnet,securitygroup,amifamily,instancetype,capacityreservation,pricing,ssm,version}).
+ */
+const KARPENTER_NEEDS: Need[] = [
+    ...["launch-template/lt-0karpenter", "fleet/fleet-0karpenter", "instance/i-0karpenter", "volume/vol-0karpenter", "network-interface/eni-0karpenter", "spot-instances-request/sir-0karpenter"].map((r) => ({
+        actions: r.startsWith("launch-template") ? ["ec2:CreateLaunchTemplate", "ec2:CreateTags"] : ["ec2:CreateFleet", "ec2:RunInstances", "ec2:CreateTags"],
+        resource: ec2Arn(r),
+        context: { ...karpenterTags("Request"), "ec2:CreateAction": r.startsWith("launch-template") ? "CreateLaunchTemplate" : "CreateFleet" },
+        why: `launch a node: create ${r.split("/")[0]} tagged for the cluster and pool`,
+    })),
+    { actions: ["ec2:CreateFleet", "ec2:RunInstances"], resource: ec2Arn("launch-template/lt-0karpenter"), context: karpenterTags("Resource"), why: "launch from its own launch template" },
+    ...["subnet/subnet-0a", "security-group/sg-0a"].map((r) => ({ actions: ["ec2:CreateFleet", "ec2:RunInstances"], resource: ec2Arn(r), why: "launch into the discovered subnet and security group" })),
+    { actions: ["ec2:CreateFleet", "ec2:RunInstances"], resource: "arn:{partition}:ec2:{region}::image/ami-0a", why: "launch the AL2023 AMI" },
+    {
+        actions: ["ec2:CreateTags"], resource: ec2Arn("instance/i-0karpenter"),
+        context: { ...karpenterTags("Resource"), "aws:RequestTag/eks:eks-cluster-name": "{cluster}", "aws:TagKeys": ["Name", "karpenter.sh/nodeclaim", "eks:eks-cluster-name"] },
+        why: "name the launched instance after its NodeClaim",
+    },
+    { actions: ["iam:PassRole"], resource: "{nodeRole}", context: { "iam:PassedToService": "ec2.amazonaws.com" }, why: "give the node the node role" },
+    { actions: ["iam:CreateInstanceProfile"], resource: PROFILE, context: profileTags("Request"), why: "create the node class's instance profile" },
+    { actions: ["iam:TagInstanceProfile"], resource: PROFILE, context: { ...profileTags("Request"), ...profileTags("Resource") }, why: "tag the instance profile" },
+    { actions: ["iam:AddRoleToInstanceProfile", "iam:RemoveRoleFromInstanceProfile", "iam:DeleteInstanceProfile"], resource: PROFILE, context: profileTags("Resource"), why: "put the node role in the profile; remove it with the node class" },
+    { actions: ["iam:GetInstanceProfile"], resource: PROFILE, why: "read the profile" },
+    { actions: ["iam:ListInstanceProfiles"], resource: "*", why: "find profiles left by an old node class" },
+    { actions: ["ec2:TerminateInstances"], resource: ec2Arn("instance/i-0karpenter"), context: karpenterTags("Resource"), why: "terminate a node it launched (consolidation, interruption, NodePool deletion)" },
+    { actions: ["ec2:DeleteLaunchTemplate"], resource: ec2Arn("launch-template/lt-0karpenter"), context: karpenterTags("Resource"), why: "delete its launch templates" },
+    { actions: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueUrl"], resource: "arn:{partition}:sqs:{region}:{account}:{cluster}", why: "handle spot interruption, rebalance, state-change and health messages" },
+    {
+        actions: ["ec2:DescribeSubnets", "ec2:DescribeSecurityGroups", "ec2:DescribeImages", "ec2:DescribeInstanceTypes", "ec2:DescribeInstanceTypeOfferings",
+            "ec2:DescribeSpotPriceHistory", "ec2:DescribeLaunchTemplates", "ec2:DescribeInstances", "ec2:DescribeCapacityReservations"],
+        resource: "*", context: inRegion, why: "discover subnets, security groups, AMIs, offerings and prices; find its instances",
+    },
+    { actions: ["ssm:GetParameter"], resource: "arn:{partition}:ssm:{region}::parameter/aws/service/eks/optimized-ami/1.35/amazon-linux-2023/x86_64/standard/recommended/image_id", why: "resolve the AL2023 AMI alias" },
+    { actions: ["pricing:GetProducts"], resource: "*", why: "on-demand prices" },
+    { actions: ["eks:DescribeCluster"], resource: "arn:{partition}:eks:{region}:{account}:cluster/{cluster}", why: "the API endpoint and service CIDR" },
+];
 
 export const JOBS: Job[] = [
     {
@@ -87,6 +149,29 @@ export const JOBS: Job[] = [
         source: "the Jenkinsfile's CI stage: npm ci, tsc, mocha, offline plans",
     },
     {
+        name: "Karpenter controller",
+        serviceAccount: "kube-system/karpenter",
+        needs: KARPENTER_NEEDS,
+        probes: [
+            { id: "terminate-other-cluster", action: "ec2:TerminateInstances", resource: ec2Arn("instance/i-0other"), context: karpenterTags("Resource", "other-cluster"), why: "can terminate another cluster's Karpenter node" },
+            { id: "terminate-unpooled", action: "ec2:TerminateInstances", resource: ec2Arn("instance/i-0system"), context: { "aws:ResourceTag/kubernetes.io/cluster/{cluster}": "owned" }, why: "can terminate a node of this cluster that no NodePool launched (the system group's)" },
+            { id: "pass-other-role", action: "iam:PassRole", resource: "arn:{partition}:iam::{account}:role/{cluster}-other", context: { "iam:PassedToService": "ec2.amazonaws.com" }, why: "can give an instance a role other than the node role" },
+            { id: "fleet-untagged", action: "ec2:CreateFleet", resource: ec2Arn("instance/i-0untagged"), why: "can launch instances not tagged for the cluster" },
+        ],
+        source: "aws/karpenter-provider-aws v1.14.1 pkg/providers/* (see KARPENTER_NEEDS); conditions as in shared/reference/karpenter/cloudformation.yaml",
+    },
+    {
+        // The system group's role and Karpenter's node role: kubelet joins the cluster and pulls images.
+        name: "worker node",
+        namePattern: /-node$/,
+        upstream: { managed: "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy" },
+        needs: [
+            { actions: ["ecr:GetAuthorizationToken"], resource: "*", why: "kubelet's ECR credential provider" },
+            { actions: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"], resource: "{repository}", why: "pull the app image" },
+        ],
+        source: "AWS managed policy the EKS user guide names for nodes (create-node-role), and image pulls from ECR",
+    },
+    {
         name: "deployer",
         tag: DEPLOYER_TAG,
         namePattern: /-deploy$/,
@@ -106,6 +191,7 @@ export interface Probe {
     action: string;
     resource: string;
     why: string;
+    context?: Record<string, string | string[]>;
 }
 
 /** Requests no platform identity needs; each one allowed (without tags: a resource nobody tagged for the job) is reported. */

@@ -13,12 +13,37 @@ export interface SystemPod {
     memory: string;
 }
 
-export const SYSTEM_DEPLOYMENTS: (SystemPod & { replicas: number })[] = [
-    { what: "CoreDNS", addon: "coredns", replicas: 2, cpu: "100m", memory: "70Mi" },
-    { what: "EBS CSI controller", addon: "aws-ebs-csi-driver", replicas: 2, cpu: "10m", memory: "40Mi" },
+export interface SystemDeployment extends SystemPod {
+    replicas: number;
+    /** The pod's default nodeSelector, tolerations and affinity, as the add-on renders them without configuration. */
+    placement: Record<string, unknown>;
+    /** Where in the add-on's configurationValues its pod's nodeSelector/tolerations/affinity go ([] = top level). */
+    configPath: string[];
+}
+
+export const SYSTEM_DEPLOYMENTS: SystemDeployment[] = [
+    {
+        what: "CoreDNS", addon: "coredns", replicas: 2, cpu: "100m", memory: "70Mi", configPath: [],
+        // coredns-1.35.json: tolerations and a required linux amd64|arm64 node affinity; no nodeSelector.
+        placement: {
+            tolerations: [{ key: "node-role.kubernetes.io/control-plane", effect: "NoSchedule" }, { key: "CriticalAddonsOnly", operator: "Exists" }],
+            affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [
+                { key: "kubernetes.io/os", operator: "In", values: ["linux"] }, { key: "kubernetes.io/arch", operator: "In", values: ["amd64", "arm64"] },
+            ] }] } } },
+        },
+    },
+    {
+        what: "EBS CSI controller", addon: "aws-ebs-csi-driver", replicas: 2, cpu: "10m", memory: "40Mi", configPath: ["controller"],
+        // values.yaml controller.tolerations and nodeSelector {}; its affinity is preferred only.
+        placement: { tolerations: [{ key: "CriticalAddonsOnly", operator: "Exists" }, { effect: "NoExecute", operator: "Exists", tolerationSeconds: 300 }] },
+    },
 ];
 
-/** One pod on every node. aws-node: aws-node 25m + aws-network-policy-agent 25m (its init container's 25m is less). */
+/**
+ * One pod on every node, whatever its taints: aws-node and kube-proxy tolerate every taint (`operator: Exists`,
+ * aws-node.yaml; the EKS kube-proxy DaemonSet likewise), the EBS CSI node has node.tolerateAllTaints: true.
+ * aws-node: aws-node 25m + aws-network-policy-agent 25m (its init container's 25m is less).
+ */
 export const SYSTEM_DAEMONSETS: SystemPod[] = [
     { what: "aws-node (VPC CNI)", cpu: "50m", memory: "0" },
     { what: "kube-proxy", cpu: "0", memory: "0" },

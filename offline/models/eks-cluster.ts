@@ -276,6 +276,13 @@ export function eksManagedNodeGroup(name: string, inputs: Record<string, any>, c
     if (cluster && !supportsAccessEntries && !(cluster.instanceRoles ?? []).includes(inputs.nodeRole)) {
         problems.push("nodeRole: A managed node group cannot be created without first setting its role in the cluster's instanceRoles");
     }
+    // The taints go to aws:eks NodeGroup as given (with our own launch template nodegroup.ts does not map them), and
+    // EKS CreateNodegroup takes only its enum (Taint.effect: NO_SCHEDULE | NO_EXECUTE | PREFER_NO_SCHEDULE).
+    for (const t of (inputs.taints ?? []) as { key?: string; effect?: string }[]) {
+        if (!["NO_SCHEDULE", "NO_EXECUTE", "PREFER_NO_SCHEDULE"].includes(String(t.effect))) {
+            problems.push(`taints: InvalidParameterException: effect ${t.effect} of taint ${t.key} is not one of NO_SCHEDULE, NO_EXECUTE, PREFER_NO_SCHEDULE`);
+        }
+    }
     if (problems.length) throw new RejectedByUpstream(NODE_GROUP, problems.join(" "));
 
     // nodegroup.ts: the version defaults to the cluster's only when no launch template is given.

@@ -173,6 +173,19 @@ function launchedText(placed: Placed): string {
     }).join("; ");
 }
 
+/**
+ * The size the cost estimate counts for each pool (annotation platform/expected-nodes) beside what its pods need, so
+ * a claim the pods do not back is seen. Topology spread is not modelled: a pod spread across zones with
+ * DoNotSchedule needs a node per zone, which the stack file's comment must then say.
+ */
+export function expectedLines(pools: NodePool[], launched: Partial<Record<"steady" | "peak", Placed["launched"]>>): string[] {
+    return pools.filter((p) => p.karpenter).map((pool) => {
+        const need = (r: "steady" | "peak") => launched[r]?.get(pool)?.length ?? 0;
+        const expected = pool.karpenter!.expectedNodes;
+        return `Karpenter pool ${pool.name}: the cost counts ${expected ?? "no"} expected node(s); its pods need ${need("steady")} in steady state, ${need("peak")} at their peak`;
+    });
+}
+
 export const capacity: Check = ({ resources }: PreflightInput) => {
     const lines: string[] = [];
     const problems: string[] = [];
@@ -206,13 +219,16 @@ export const capacity: Check = ({ resources }: PreflightInput) => {
     }
     // Nothing scales a managed node group once Karpenter provisions the rest: at peak it is still at its minimum.
     const peakSize = sized.some((p) => p.karpenter) ? "minSize" : "maxSize";
+    const launched: Partial<Record<"steady" | "peak", Placed["launched"]>> = {};
     for (const [size, replicas, when] of [["minSize", "steady", "minimum size"], [peakSize, "peak", peakSize === "minSize" ? "minimum size" : "maximum size"]] as const) {
         const placed = place(placeable, sized, size, replicas);
+        launched[replicas] = placed.launched;
         const groups = sized.filter((p) => !p.karpenter);
         const nodes = groups.length ? `the node groups' ${when} (${groups.map((p) => `${p[size]} x ${p.smallest!.instanceType}`).join(" + ")})` : "no node group";
         const pools = placed.launched.size ? `; ${launchedText(placed)}` : "";
         if (placed.left.length === 0) lines.push(`all pods (${replicas} replicas) fit ${nodes}${pools}`);
         else problems.push(`at ${nodes} ${placed.left.length} pod(s) find no room (${replicas} replicas): ${summarize(placed.left)}${pools}`);
     }
+    lines.push(...expectedLines(sized, launched));
     return { check: "capacity", lines, problems };
 };

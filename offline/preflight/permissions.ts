@@ -26,6 +26,8 @@ interface Place {
     /** The promoted-to stack's deployer and repository, from the environment the plan's Jenkins gives its jobs. */
     promoteDeployers: string[];
     promoteRepositories: string[];
+    /** Roles with an EC2_LINUX access entry: the nodes Karpenter launches. */
+    nodeRoles: string[];
 }
 
 /** The global environment JCasC gives every Jenkins job (components/jenkins.ts pipelineEnvScript), by key. */
@@ -55,6 +57,7 @@ function placeOf(resources: RecordedResource[], identities: Identity[]): Place {
         deployers: deployerJob ? identities.filter((i) => matches(deployerJob, i)).map((i) => i.arn) : [],
         promoteDeployers: env.PROMOTE_DEPLOY_ROLE_ARN ? [env.PROMOTE_DEPLOY_ROLE_ARN] : [],
         promoteRepositories: env.PROMOTE_REPOSITORY_URL ? [ecrRepositoryArnOf(env.PROMOTE_REPOSITORY_URL)] : [],
+        nodeRoles: resources.filter((r) => r.type === ACCESS_ENTRY && r.inputs.type === "EC2_LINUX").map((r) => String(r.inputs.principalArn)),
     };
 }
 
@@ -72,7 +75,15 @@ function expand(template: string, place: Place): string[] {
     if (template === "{deployer}") return place.deployers;
     if (template === "{promoteDeployer}") return place.promoteDeployers;
     if (template === "{promoteRepository}") return place.promoteRepositories;
+    if (template === "{nodeRole}") return place.nodeRoles;
     return [fill(template)];
+}
+
+/** Request context with the plan's values in its keys and values ("aws:ResourceTag/kubernetes.io/cluster/{cluster}"). */
+function fillContext(context: Record<string, string | string[]> | undefined, place: Place): Record<string, string | string[]> | undefined {
+    if (!context) return undefined;
+    const fill = (t: string) => t.replace(/\{(partition|region|account|cluster)\}/g, (_, k: "partition" | "region" | "account" | "cluster") => place[k]);
+    return Object.fromEntries(Object.entries(context).map(([k, v]) => [fill(k), Array.isArray(v) ? v.map(fill) : fill(v)]));
 }
 
 /** The job's needs; undefined when its upstream managed policy is not in the data package. */
@@ -102,16 +113,17 @@ function aws(identity: Identity, job: Job, place: Place, lines: string[], proble
                 // Into another account (a promotion target): the identity's side here; the target's trust and repository
                 // policy are the other stack's (tests/appstack/promotion.test.ts simulates both plans together).
                 const elsewhere = accountOfArn(resource) !== undefined && accountOfArn(resource) !== accountOfArn(identity.arn);
-                const decision = elsewhere ? identitySide(identity, action, resource, need.context) : decide(identity, action, resource, need.context);
+                const decision = elsewhere ? identitySide(identity, action, resource, fillContext(need.context, place)) : decide(identity, action, resource, fillContext(need.context, place));
                 if (decision !== "Allowed") denied.push(`${action} on ${resource}${show(need.context)} (${need.why}): ${decision}`);
             }
         }
     }
     for (const d of denied) problems.push(`${who}: its job needs ${d}`);
-    const extra = PROBES.filter((p) => !(job.mayAlso ?? []).includes(p.id)).flatMap((p) => expand(p.resource, place)
-        .filter((resource) => decide(identity, p.action, resource) === "Allowed").map((resource) => `${p.why}: ${p.action} on ${resource}`));
+    const probes = [...PROBES.filter((p) => !(job.mayAlso ?? []).includes(p.id)), ...(job.probes ?? [])];
+    const extra = probes.flatMap((p) => expand(p.resource, place)
+        .filter((resource) => decide(identity, p.action, resource, fillContext(p.context, place)) === "Allowed").map((resource) => `${p.why}: ${p.action} on ${resource}${show(p.context)}`));
     for (const e of extra) problems.push(`${who}: grant outside its job: ${e}`);
-    lines.push(`${who}: ${asked - denied.length} of ${asked} requests of its job allowed; ${extra.length} of ${PROBES.length} probes outside its job allowed`);
+    lines.push(`${who}: ${asked - denied.length} of ${asked} requests of its job allowed; ${extra.length} of ${PROBES.length + (job.probes?.length ?? 0)} probes outside its job allowed`);
 }
 
 interface RbacRule {

@@ -1,6 +1,6 @@
 /** The pods the plan defines, with what each requests: what the scheduler sees when the deploy runs. */
 import * as YAML from "yaml";
-import { SYSTEM_DAEMONSETS, SYSTEM_DEPLOYMENTS, SystemPod } from "../data/system-pods";
+import { SYSTEM_DAEMONSETS, SYSTEM_DEPLOYMENTS, SystemDeployment, SystemPod } from "../data/system-pods";
 import { RecordedResource } from "../recorder";
 import { ADDON, at, chartOf, HELM_RELEASE } from "./check";
 import type { Requirement } from "./nodes";
@@ -221,6 +221,20 @@ function present<T extends SystemPod>(pods: T[], resources: RecordedResource[]):
     return pods.filter((p) => !p.addon || addons.has(p.addon));
 }
 
+/**
+ * An add-on's pod as its configurationValues place it: EKS renders the add-on's chart with them over its defaults,
+ * so maps merge and lists (tolerations) replace, as in Helm.
+ */
+function systemDeploymentPod(p: SystemDeployment, resources: RecordedResource[]): PodDemand {
+    const addon = resources.find((r) => r.type === ADDON && r.inputs.addonName === p.addon);
+    const raw = addon?.inputs.configurationValues;
+    const config = typeof raw === "string" && raw ? JSON.parse(raw) : {};
+    const given = (p.configPath.length ? at(config, ...p.configPath) : config) ?? {};
+    const keys = ["nodeSelector", "tolerations", "affinity"];
+    const spec = helmMerge(p.placement, Object.fromEntries(Object.entries(given).filter(([k]) => keys.includes(k))));
+    return demand(p.what, [p], { steady: p.replicas, peak: p.replicas }, placementOf(spec));
+}
+
 /** What the DaemonSets take from every node before any other pod lands. */
 export function perNodeOverhead(resources: RecordedResource[]): { cpuMilli: number; memoryMiB: number; pods: number; names: string[] } {
     const ds = present(SYSTEM_DAEMONSETS, resources);
@@ -235,7 +249,7 @@ export function perNodeOverhead(resources: RecordedResource[]): { cpuMilli: numb
 export function podsOf(resources: RecordedResource[]): PodDemand[] {
     const releases = resources.filter((r) => r.type === HELM_RELEASE);
     return [
-        ...present(SYSTEM_DEPLOYMENTS, resources).map((p) => demand(p.what, [p], { steady: p.replicas, peak: p.replicas })),
+        ...present(SYSTEM_DEPLOYMENTS, resources).map((p) => systemDeploymentPod(p, resources)),
         ...releases.filter((r) => chartOf(r) === "jenkins").flatMap(jenkinsAgentPods),
         ...releases.flatMap(chartPods),
         ...resources.filter((r) => WORKLOADS.includes(r.type)).map((w) => workloadPods(w, resources)),

@@ -29,15 +29,23 @@ describe("config", () => {
             assert.strictEqual(c.cluster.name, "eks-platform-dev");
         });
 
-        it("prod survives an AZ: three AZs, NAT per AZ, on-demand, more nodes, all control-plane logs", () => {
-            const dev = parseConfig(rawConfig("dev"), "eks-platform", "dev");
+        it("prod survives an AZ: three AZs, NAT per AZ, on-demand system nodes, all control-plane logs", () => {
             const prod = parseConfig(rawConfig("prod"), "eks-platform", "prod");
             assert.strictEqual(prod.network.azCount, 3);
             assert.strictEqual(prod.network.natStrategy, "onePerAz");
             assert.strictEqual(prod.cluster.nodeGroup.capacityType, "ON_DEMAND");
-            assert.ok(prod.cluster.nodeGroup.minSize > dev.cluster.nodeGroup.minSize);
             assert.deepStrictEqual([...prod.cluster.logTypes].sort(), ["api", "audit", "authenticator", "controllerManager", "scheduler"]);
         });
+
+        for (const env of ["dev", "prod"] as const) {
+            it(`${env}'s node group defaults are the system group its stack file sets (Karpenter runs the rest)`, () => {
+                const stackFile = readStackConfig(env).values;
+                const defaults = parseConfig(rawConfig(env), "eks-platform", env).cluster.nodeGroup;
+                const committed = parseConfig(rawConfig(env, Object.fromEntries(Object.entries(stackFile).filter(([k]) =>
+                    /^cluster:(instanceTypes|capacityType|minSize|desiredSize|maxSize|diskSizeGiB)$/.test(k)))), "eks-platform", env).cluster.nodeGroup;
+                assert.deepStrictEqual(defaults, committed);
+            });
+        }
 
         it("environment defaults to the stack name", () => {
             const c = parseConfig(rawConfig("prod", { "platform:environment": undefined }), "eks-platform", "prod");

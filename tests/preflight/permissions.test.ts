@@ -248,4 +248,43 @@ describe("preflight: permissions", function () {
             assert.match(result.lines.join("\n"), boundary);
         });
     }
+
+    describe("the Karpenter controller (karpenter-provider-aws v1.14.1 pkg/providers/*)", () => {
+        it("checks the committed stack's controller role against its job: launch, terminate, interruption queue, discovery", async () => {
+            const plan = await planFor("dev");
+            const lines = run(plan.resources).lines.join("\n");
+            assert.match(lines, /Role eks-platform-dev-karpenter \(Karpenter controller\): (\d+) of \1 requests of its job allowed; 0 of \d+ probes outside its job allowed/);
+            assert.doesNotMatch(lines, /Role eks-platform-dev-karpenter: no job/);
+        });
+
+        it("checks both node roles (system group, Karpenter's) against a node's job, and reports a node role that can terminate instances", async () => {
+            const plan = await planFor("dev");
+            const lines = run(plan.resources).lines.join("\n");
+            for (const role of ["eks-platform-dev-node", "eks-platform-dev-karpenter-node"]) {
+                assert.match(lines, new RegExp(`Role ${role} \\(worker node\\): (\\d+) of \\1 requests of its job allowed; 0 of`));
+            }
+            const widened = [...plan.resources, inline("node-extra", "eks-platform-dev-karpenter-node", allow(["ec2:TerminateInstances"], "*"))];
+            assert.match(run(widened).problems.join("\n"), /eks-platform-dev-karpenter-node \(worker node\): grant outside its job: can terminate any instance/);
+        });
+
+        it("reports a controller that may terminate any instance or pass any role, and one that cannot read its queue", async () => {
+            const plan = await planFor("dev");
+            const broadened = plan.resources.map((r) => {
+                if (r.type !== "aws:iam/policy:Policy") return r;
+                const doc = JSON.parse(String(r.inputs.policy));
+                for (const st of doc.Statement) {
+                    // Upstream's AllowScopedDeletion and AllowPassingInstanceRole, unscoped.
+                    if (st.Sid === "AllowScopedDeletion" || st.Sid === "AllowPassingInstanceRole") { delete st.Condition; st.Resource = "*"; }
+                    // The queue the controller does not read (settings.interruptionQueue names the cluster's).
+                    if (st.Sid === "AllowInterruptionQueueActions") st.Resource = String(st.Resource).replace(/:[^:]+$/, ":another-queue");
+                }
+                return { ...r, inputs: { ...r.inputs, policy: JSON.stringify(doc) } };
+            });
+            const problems = run(broadened).problems.filter((p) => p.includes("(Karpenter controller)")).join("\n");
+            assert.match(problems, /grant outside its job: can terminate another cluster's Karpenter node/);
+            assert.match(problems, /grant outside its job: can terminate a node of this cluster that no NodePool launched/);
+            assert.match(problems, /grant outside its job: can give an instance a role other than the node role/);
+            assert.match(problems, /its job needs sqs:ReceiveMessage on arn:aws:sqs:ap-northeast-2:123456789012:eks-platform-dev \(/);
+        });
+    });
 });
