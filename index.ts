@@ -46,7 +46,7 @@ const cluster = new Cluster(name, {
     adminPrincipalArns: config.cluster.adminPrincipalArns,
     logTypes: config.cluster.logTypes,
     logRetentionDays: config.cluster.logRetentionDays,
-    retainData: config.environment === "prod",
+    retainData: config.profile.guardrails.retainData,
     volumeTags: { ...config.tags, ManagedBy: "aws-ebs-csi-driver" },
 }, { providers: [awsProvider], dependsOn: [network] });
 
@@ -64,7 +64,7 @@ new Backup(name, {
     clusterName: config.cluster.name,
     region: config.region,
     retentionDays: config.backup.retentionDays,
-    protect: config.environment === "prod",
+    protect: config.profile.guardrails.deletionProtection,
 }, { providers: [awsProvider] });
 
 // Every host the stack serves; the certificate covers exactly these.
@@ -94,8 +94,9 @@ const ingress = new Ingress(name, {
 const registry = new Registry(name, {
     repositoryName: `${name}/app`,
     keepImages: config.app.keepImages,
-    forceDelete: config.environment === "dev",
-    protect: config.environment === "prod",
+    // A repository that is not protected is disposable with its stack, images and all.
+    forceDelete: !config.profile.guardrails.deletionProtection,
+    protect: config.profile.guardrails.deletionProtection,
 }, { providers: [awsProvider] });
 
 const cicd = new CiCd(name, {
@@ -121,16 +122,16 @@ const cicd = new CiCd(name, {
         stateKeyArn: config.cicd.stateKeyArn,
     },
     trustedDeployerArns: [...config.cicd.trustedDeployerArns],
-    jenkins: config.cicd.jenkins ? {
+    jenkins: config.cicd.jenkins && secrets.jenkins ? {
         host: `${HOSTS.jenkins}.${config.dns.domain}`,
-        adminPassword: secrets.jenkinsAdminPassword!,
-        gitRepoUrl: config.cicd.gitRepoUrl!,
-        gitBranch: config.cicd.gitBranch,
-        gitToken: secrets.gitToken,
-        pulumiPassphrase: secrets.pulumiPassphrase,
-        storageSize: config.cicd.storageSize,
+        adminPassword: secrets.jenkins.adminPassword,
+        gitRepoUrl: config.cicd.jenkins.gitRepoUrl,
+        gitBranch: config.cicd.jenkins.gitBranch,
+        gitToken: secrets.jenkins.gitToken,
+        pulumiPassphrase: secrets.jenkins.pulumiPassphrase,
+        storageSize: config.cicd.jenkins.storageSize,
         appUrl: `https://${appHost}`,
-        promoteTo: config.cicd.promoteTo,
+        promoteTo: config.cicd.jenkins.promoteTo,
     } : undefined,
     gateway: ingress,
     storageClassName: cluster.storageClassName,

@@ -1,0 +1,238 @@
+/**
+ * Every stack setting the platform reads, declared once: its parser, its default (fixed, or per profile), whether it is
+ * required or secret, and what it means. Validation (config/index.ts), the known-keys list, the typed settings and the
+ * README's configuration table (`npm run docs`) are all derived from SCHEMA.
+ */
+import {
+    checkArn, checkCidr, checkDomain, checkGiSize, checkHostedZoneId, checkInt, checkRetention, checkTags, imageTagProblem, parseJson, Partition,
+} from "./checks";
+import { Problems } from "./problems";
+import { ADDON_VERSIONS } from "../components/addons";
+
+export interface ParseContext {
+    readonly problems: Problems;
+    readonly key: string;
+    /** The partition of the stack's region, for ARNs. */
+    readonly partition: Partition;
+}
+
+type Parser<T> = (raw: string, at: ParseContext) => T | undefined;
+
+interface Common<T> {
+    readonly description: string;
+    /** Reads a present, non-empty value, reporting problems under the key; undefined when it cannot be used. */
+    readonly parse: Parser<T>;
+}
+
+/** How a key gets a value when the stack file does not set it. */
+export type Fixed<T> = Common<T> & { readonly kind: "fixed"; readonly default: T };
+export type PerProfile<T> = Common<T> & { readonly kind: "profile" };
+export type Required<T> = Common<T> & { readonly kind: "required"; readonly why: string };
+export type Optional<T> = Common<T> & { readonly kind: "optional" };
+export type Spec<T> = Fixed<T> | PerProfile<T> | Required<T> | Optional<T>;
+
+/** A secret is never parsed here: loadSecrets reads it as a secret Output. */
+export interface SecretSpec {
+    readonly kind: "secret";
+    readonly description: string;
+    /** The offline plan supplies a placeholder (it is required, or required with another setting). */
+    readonly placeholder: boolean;
+}
+
+export const fixed = <T>(description: string, parse: Parser<T>, value: T): Fixed<T> => ({ kind: "fixed", description, parse, default: value });
+export const perProfile = <T>(description: string, parse: Parser<T>): PerProfile<T> => ({ kind: "profile", description, parse });
+export const required = <T>(description: string, parse: Parser<T>, why: string): Required<T> => ({ kind: "required", description, parse, why });
+export const optional = <T>(description: string, parse: Parser<T>): Optional<T> => ({ kind: "optional", description, parse });
+export const secret = (description: string, placeholder = true): SecretSpec => ({ kind: "secret", description, placeholder });
+
+// Parsers, each reporting under the key it is given.
+
+const listed = (values: readonly string[]) => values.length <= 2 ? values.join(" or ") : `${values.slice(0, -1).join(", ")} or ${values[values.length - 1]}`;
+
+export const text = (check?: (p: Problems, key: string, v: string) => void): Parser<string> => (raw, at) => {
+    check?.(at.problems, at.key, raw);
+    return raw;
+};
+
+export const oneOf = <const V extends string>(...values: V[]): Parser<V> => (raw, at) => {
+    if ((values as string[]).includes(raw)) return raw as V;
+    at.problems.add(at.key, `"${raw}" is not ${listed(values)}`);
+    return undefined;
+};
+
+export const int = (min: number, max: number): Parser<number> => (raw, at) => {
+    const n = checkInt(at.problems, at.key, raw, NaN, { min, max });
+    return Number.isNaN(n) ? undefined : n;
+};
+
+export const bool: Parser<boolean> = (raw, at) => {
+    if (raw === "true" || raw === "false") return raw === "true";
+    at.problems.add(at.key, `"${raw}" is not true or false`);
+    return undefined;
+};
+
+/** A decimal in plain digits (no 0x, exponent or sign) inside (min, max] (or (min, max) when maxExclusive). */
+export const decimal = (within: (n: number) => boolean, what: string): Parser<number> => (raw, at) => {
+    const n = /^\d{1,3}(\.\d{1,6})?$/.test(raw) ? Number(raw) : NaN;
+    if (within(n)) return n;
+    at.problems.add(at.key, `${raw} is not ${what} in decimal digits`);
+    return undefined;
+};
+
+const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === "string");
+export const isStringMap = (v: unknown): v is Record<string, string> =>
+    typeof v === "object" && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === "string");
+
+/** A JSON list of strings, each checked. */
+export const list = (what: string, each?: (at: ParseContext, item: string) => void): Parser<string[]> => (raw, at) => {
+    const items = parseJson<string[]>(at.problems, at.key, raw, isStringArray, what);
+    if (items) for (const item of items) each?.(at, item);
+    return items;
+};
+
+export const cidrs = (minPrefix: number) => list("a JSON list of CIDRs", (at, c) => checkCidr(at.problems, at.key, c, { minPrefix, maxPrefix: 32 }));
+export const arns = (what: string) => list(what, (at, arn) => checkArn(at.problems, at.key, arn, at.partition));
+export const giSize = text(checkGiSize);
+
+/** A KMS key ARN in any region (the state bucket may live elsewhere); an alias ARN does not name the key IAM checks. */
+const kmsKeyArn: Parser<string> = (raw, at) => {
+    if (!new RegExp(`^arn:${at.partition}:kms:[a-z0-9-]+:\\d{12}:key/[0-9a-f-]{36}$`).test(raw)) {
+        at.problems.add(at.key, `"${raw}" is not a KMS key ARN (arn:${at.partition}:kms:<region>:<account>:key/<key id>; not an alias)`);
+    }
+    return raw;
+};
+
+export interface Promotion { stack: string; deployRoleArn: string; repositoryUrl: string; appUrl: string }
+const isPromotion = (v: unknown): v is Promotion => isStringMap(v) && ["stack", "deployRoleArn", "repositoryUrl", "appUrl"].every((k) => typeof v[k] === "string");
+
+/** Kubernetes versions EKS supports (standard or extended) as of 2026-08; see shared/reference/eks/versions.yaml. */
+export const SUPPORTED_KUBERNETES_VERSIONS = ["1.32", "1.33", "1.34", "1.35", "1.36"] as const;
+/** The retention periods CloudWatch Logs accepts (PutRetentionPolicy retentionInDays). */
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+export const CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
+export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
+
+const PLATFORM_KEYS = {
+    "platform:environment": optional("The environment's profile (config/profiles.ts): its defaults and guardrails. Defaults to the stack's name.", text()),
+    "platform:tags": optional("Extra tags (a JSON object) on every AWS resource, beside Project, Environment, Stack and ManagedBy.",
+        (raw, at) => {
+            const tags = parseJson(at.problems, at.key, raw, isStringMap, "an object of string tags");
+            if (tags) checkTags(at.problems, at.key, tags);
+            return tags;
+        }),
+    "network:vpcCidr": fixed("The VPC's IPv4 range, inside RFC 1918; split into a public and a private subnet per AZ.", text(), "10.0.0.0/16"),
+    "network:azCount": perProfile("How many AZs the VPC and node group span.", int(1, 6)),
+    "network:natStrategy": perProfile("single (one NAT gateway) or onePerAz.", oneOf("single", "onePerAz")),
+    "cluster:version": fixed("Kubernetes minor of the EKS control plane; upgrade one minor at a time.", text((p, key, version) => {
+        if (!(SUPPORTED_KUBERNETES_VERSIONS as readonly string[]).includes(version)) {
+            p.add(key, `"${version}" is not a Kubernetes version EKS supports (${SUPPORTED_KUBERNETES_VERSIONS.join(", ")})`);
+        } else if (!(version in ADDON_VERSIONS)) {
+            p.add(key, `"${version}" has no pinned EKS add-on builds (components/addons.ts lists ${Object.keys(ADDON_VERSIONS).join(", ")}): `
+                + "add the vpc-cni, kube-proxy, coredns and aws-ebs-csi-driver builds for it, from `aws eks describe-addon-versions`, first");
+        }
+    }), "1.35"),
+    "cluster:instanceTypes": perProfile("The managed node group's EC2 instance types (a JSON list).", (raw, at) => {
+        const types = list("a JSON list of instance types", (_, t) => {
+            if (!/^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(t)) at.problems.add(at.key, `"${t}" is not an EC2 instance type`);
+        })(raw, at);
+        if (types?.length === 0) at.problems.add(at.key, "is empty: the node group needs at least one instance type");
+        return types;
+    }),
+    "cluster:capacityType": perProfile("ON_DEMAND or SPOT.", oneOf("ON_DEMAND", "SPOT")),
+    "cluster:minSize": perProfile("Fewest nodes.", int(0, 100)),
+    "cluster:desiredSize": perProfile("Nodes at creation.", int(0, 100)),
+    "cluster:maxSize": perProfile("Most nodes.", int(1, 100)),
+    "cluster:diskSizeGiB": perProfile("Each node's root volume in GiB.", int(20, 1000)),
+    "cluster:publicAccessCidrs": fixed("CIDRs that may reach the public API endpoint (a JSON list); [] makes the endpoint private.", cidrs(0), [] as string[]),
+    "cluster:adminPrincipalArns": fixed("IAM roles or users that get cluster-admin through an EKS access entry (a JSON list); at least one.",
+        arns("a JSON list of IAM role/user ARNs"), [] as string[]),
+    "cluster:logTypes": perProfile("Control-plane log types sent to CloudWatch (a JSON list).", list("a JSON list of log types", (at, t) => {
+        if (!CONTROL_PLANE_LOG_TYPES.includes(t)) at.problems.add(at.key, `"${t}" is not one of ${CONTROL_PLANE_LOG_TYPES.join(", ")}`);
+    })),
+    "cluster:logRetentionDays": perProfile("Days CloudWatch keeps the control-plane and container logs.", (raw, at) => {
+        const days = int(1, 3653)(raw, at);
+        if (days !== undefined && !LOG_RETENTION_DAYS.includes(days)) at.problems.add(at.key, `${days} is not a retention CloudWatch Logs accepts (${LOG_RETENTION_DAYS.join(", ")})`);
+        return days;
+    }),
+    "dns:domain": required("The domain under which jenkins., grafana. and app. are served.", text(checkDomain), "the domain under which jenkins., grafana. and app. are served"),
+    "dns:hostedZoneId": required("The Route53 public hosted zone that holds dns:domain.", text(checkHostedZoneId), "the Route53 hosted zone that holds dns:domain"),
+    "ingress:adminCidrs": required("Networks (a JSON list of CIDRs) that may reach jenkins. and grafana.; the app stays open to everyone.",
+        cidrs(0), "the networks (office, VPN) that may reach jenkins. and grafana., e.g. [\"203.0.113.0/24\"]"),
+    "app:imageTag": optional("The app image to deploy; unset until the pipeline's first build (the app stack, appstack/, deploys it).", (raw, at) => {
+        const problem = imageTagProblem(raw);
+        if (problem) at.problems.add(at.key, problem);
+        return raw;
+    }),
+    "app:minReplicas": perProfile("Fewest app replicas.", int(1, 100)),
+    "app:maxReplicas": perProfile("Most app replicas.", int(1, 500)),
+    "app:logLevel": fixed("debug, info, warn or error.", oneOf(...LOG_LEVELS), "info"),
+    "app:keepImages": fixed("How many images the registry keeps.", int(1, 1000), 30),
+    "cicd:jenkins": perProfile("Run Jenkins in this stack; a stack without it is deployed to by another stack's pipeline.", bool),
+    "cicd:gitRepoUrl": optional("The repository Jenkins builds (https:// or ssh); required where Jenkins runs.", text((p, key, url) => {
+        if (!/^(https:\/\/|git@|ssh:\/\/)\S+$/.test(url)) p.add(key, `"${url}" is not an https:// or ssh git URL`);
+    })),
+    "cicd:gitBranch": fixed("The branch the deploy job builds.", text(), "main"),
+    "cicd:storageSize": perProfile("Jenkins' volume.", giSize),
+    "cicd:stateBackendUrl": required("The s3://bucket[/prefix] that holds Pulumi state.", text((p, key, url) => {
+        if (!/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^?\s]*)?(\?\S*)?$/.test(url)) p.add(key, `"${url}" is not an s3://bucket URL`);
+    }), "the s3://bucket[/prefix] that holds Pulumi state, which deploys read and write"),
+    "cicd:trustedDeployerArns": fixed("Roles (a JSON list) that may assume this stack's app deployer: the promoting stack's Jenkins deploy role.",
+        arns("a JSON list of IAM role ARNs"), [] as string[]),
+    "cicd:promoteTo": optional("Where this stack's pipeline promotes to: {stack, deployRoleArn, repositoryUrl, appUrl} from the target's outputs.",
+        (raw, at) => parseJson<Promotion>(at.problems, at.key, raw, isPromotion, "an object {stack, deployRoleArn, repositoryUrl, appUrl} (the target stack's outputs)")),
+    "cicd:appSecretsKeyArn": optional("The app stack's awskms:// secrets-provider key; its deployer may Encrypt and Decrypt with it.", kmsKeyArn),
+    "cicd:stateKeyArn": optional("The state bucket's SSE-KMS key; the app deployer may Decrypt and GenerateDataKey with it.", kmsKeyArn),
+    "cicd:pipelineEgressCidrs": fixed("Where the promoting pipeline reaches this cluster's API from (its NAT addresses); added to the endpoint's CIDRs.", cidrs(16), [] as string[]),
+    "cicd:jenkinsAdminPassword": secret("Jenkins' admin password; required where Jenkins runs."),
+    "cicd:gitToken": secret("A token Jenkins clones a private repository with.", false),
+    "cicd:pulumiPassphrase": secret("The passphrase of passphrase-encrypted stacks, for the pipeline.", false),
+    "observability:retention": perProfile("How long Prometheus keeps samples (1d..365d).", text(checkRetention)),
+    "observability:prometheusStorage": perProfile("Prometheus' volume.", giSize),
+    "observability:alertmanagerStorage": fixed("Alertmanager's volume.", giSize, "5Gi"),
+    "observability:grafanaStorage": fixed("Grafana's volume.", giSize, "10Gi"),
+    "observability:errorRatio": fixed("App 5xx ratio that alerts.", decimal((n) => n > 0 && n < 1, "a ratio between 0 and 1"), 0.05),
+    "observability:p99Seconds": fixed("App p99 latency in seconds that alerts.", decimal((n) => n > 0 && n <= 60, "a number of seconds (0..60]"), 0.5),
+    "observability:grafanaAdminPassword": secret("Grafana's admin password."),
+    "observability:alertSlackChannel": optional("Slack channel for critical and warning alerts (needs alertSlackWebhookUrl).", text((p, key, c) => {
+        if (!/^[#@]?[\w.-]{1,80}$/.test(c)) p.add(key, `"${c}" is not a Slack channel name such as #platform-alerts`);
+    })),
+    "observability:alertSlackWebhookUrl": secret("The Slack incoming webhook; required with alertSlackChannel."),
+    "observability:alertEmailTo": optional("Alert email recipient (with alertEmailFrom and smtpSmarthost).", text(checkEmail)),
+    "observability:alertEmailFrom": optional("Alert email sender.", text(checkEmail)),
+    "observability:smtpSmarthost": optional("SMTP host:port for alert email.", text((p, key, h) => {
+        if (!/^[\w.-]+:\d{2,5}$/.test(h)) p.add(key, `"${h}" is not host:port, e.g. email-smtp.ap-northeast-2.amazonaws.com:587`);
+    })),
+    "observability:smtpUsername": optional("SMTP user (then smtpPassword is required).", text()),
+    "observability:smtpPassword": secret("SMTP password; required with smtpUsername."),
+    "observability:heartbeat": fixed("Send the always-firing Watchdog to heartbeatUrl (a dead man's switch).", bool, false),
+    "observability:heartbeatUrl": secret("The heartbeat service's ping URL; required with heartbeat true."),
+    "backup:retentionDays": perProfile("Days AWS Backup keeps each daily recovery point.", int(1, 3650)),
+};
+
+function checkEmail(p: Problems, key: string, v: string): void {
+    if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(v)) p.add(key, `"${v}" is not an email address`);
+}
+
+/** Every key; a group declared in its own file joins with one spread here. */
+export const SCHEMA = {
+    ...PLATFORM_KEYS,
+} satisfies Record<string, Spec<any> | SecretSpec>;
+
+export type KeyName = keyof typeof SCHEMA;
+type ValueOf<S> = S extends Optional<infer T> ? T | undefined : S extends Common<infer T> ? T : never;
+
+/** Every non-secret setting, typed as its parser returns it. */
+export type Settings = { -readonly [K in KeyName as (typeof SCHEMA)[K] extends SecretSpec ? never : K]: ValueOf<(typeof SCHEMA)[K]> };
+
+type ProfileKey = { [K in KeyName]: (typeof SCHEMA)[K] extends { kind: "profile" } ? K : never }[KeyName];
+/** What a profile must give a value for: every per-profile key, typed as its parser returns it. */
+export type ProfileDefaults = { readonly [K in ProfileKey]: Settings[K] extends readonly (infer E)[] ? readonly E[] : Settings[K] };
+
+export const SECRET_KEYS: readonly string[] = Object.entries(SCHEMA).filter(([, s]) => s.kind === "secret" && s.placeholder).map(([k]) => k);
+
+/** Every key this program reads, by namespace, so that a typo in a stack file is an error rather than an ignored setting. */
+export const KNOWN_KEYS: Record<string, readonly string[]> = Object.keys(SCHEMA).reduce<Record<string, string[]>>((known, key) => {
+    const [ns, name] = key.split(":");
+    (known[ns] ??= []).push(name);
+    return known;
+}, {});
