@@ -12,7 +12,7 @@ import { UsageError } from "../config/problems";
 import { checkPolicies, countByType, evaluate, formatTree, planJson, PROJECT_DIR, readStackConfig, writeOutputs } from "../offline/plan";
 import { estimateCost, formatCost, loadPrices, noPricesNote, totalOf } from "../offline/cost";
 import { mermaid } from "../offline/diagram";
-import { RULES } from "../policy/rules";
+import { policyPackConfig, RULES } from "../policy/rules";
 import { reportPreflight } from "../offline/preflight";
 import { deployersOf } from "../offline/preflight/reachability";
 import { evaluateApp, onOneCluster, readAppStackConfig } from "../appstack/plan";
@@ -136,7 +136,9 @@ async function main(argv: string[]): Promise<number> {
     console.log(`\n${costText}`);
     console.log(`\nwrote ${path.relative(process.cwd(), file)} and ${path.relative(process.cwd(), diagramFile)}`);
 
-    const violations = checkPolicies({ ...plan, resources: onCluster });
+    const settings = parseConfig(config.values, platform.project, stack);
+    // The pack's config as ci/deploy.ts hands it to the engine: the guardrails of the stack's profile.
+    const violations = checkPolicies({ ...plan, resources: onCluster }, policyPackConfig(settings.profile.guardrails));
     if (violations.length > 0) {
         console.error(`\npolicy violations (${violations.length}):`);
         for (const v of violations) {
@@ -146,7 +148,7 @@ async function main(argv: string[]): Promise<number> {
     } else {
         console.log(`\npolicies: ${RULES.length} passed`);
     }
-    const preflightFailed = reportPreflight(onCluster, deployersOf(parseConfig(config.values, platform.project, stack)));
+    const preflightFailed = reportPreflight(onCluster, deployersOf(settings));
     return violations.length > 0 || preflightFailed ? 1 : 0;
 }
 
