@@ -114,13 +114,13 @@ export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
 
 const PLATFORM_KEYS = {
     "platform:environment": optional("The environment's profile (config/profiles.ts): its defaults and guardrails. Defaults to the stack's name.", text()),
-    "platform:tags": optional("Extra tags (a JSON object) on every AWS resource, beside Project, Environment, Stack and ManagedBy.",
+    "platform:tags": optional("Extra tags on every AWS resource (Project, Environment, Stack, ManagedBy, Name and SubnetType are the program's); at most 42; keys 1–128, values up to 256 characters of letters, digits, spaces and `_ . : / = + - @`; no `aws:` prefix.",
         (raw, at) => {
             const tags = parseJson(at.problems, at.key, raw, isStringMap, "an object of string tags");
             if (tags) checkTags(at.problems, at.key, tags);
             return tags;
         }),
-    "network:vpcCidr": fixed("The VPC's IPv4 range, inside RFC 1918; split into a public and a private subnet per AZ.", text(), "10.0.0.0/16"),
+    "network:vpcCidr": fixed("The VPC's IPv4 range inside RFC 1918, /16 to /20: private subnets get an eighth each, public a sixty-fourth.", text(), "10.0.0.0/16"),
     "network:azCount": perProfile("How many AZs the VPC and node group span.", int(1, 6)),
     "network:natStrategy": perProfile("single (one NAT gateway) or onePerAz.", oneOf("single", "onePerAz")),
     "cluster:version": fixed("Kubernetes minor of the EKS control plane; upgrade one minor at a time.", text((p, key, version) => {
@@ -131,7 +131,7 @@ const PLATFORM_KEYS = {
                 + "add the vpc-cni, kube-proxy, coredns and aws-ebs-csi-driver builds for it, from `aws eks describe-addon-versions`, first");
         }
     }), "1.35"),
-    "cluster:instanceTypes": perProfile("The managed node group's EC2 instance types (a JSON list).", (raw, at) => {
+    "cluster:instanceTypes": perProfile("The node group's EC2 instance types; one architecture (Graviton types get the ARM AMI).", (raw, at) => {
         const types = list("a JSON list of instance types", (_, t) => {
             if (!/^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(t)) at.problems.add(at.key, `"${t}" is not an EC2 instance type`);
         })(raw, at);
@@ -143,20 +143,20 @@ const PLATFORM_KEYS = {
     "cluster:desiredSize": perProfile("Nodes at creation.", int(0, 100)),
     "cluster:maxSize": perProfile("Most nodes.", int(1, 100)),
     "cluster:diskSizeGiB": perProfile("Each node's root volume in GiB.", int(20, 1000)),
-    "cluster:publicAccessCidrs": fixed("CIDRs that may reach the public API endpoint (a JSON list); [] makes the endpoint private.", cidrs(0), [] as string[]),
-    "cluster:adminPrincipalArns": fixed("IAM roles or users that get cluster-admin through an EKS access entry (a JSON list); at least one.",
+    "cluster:publicAccessCidrs": fixed("CIDRs that reach the public API endpoint; empty = private only (then `pulumi up` must run inside the VPC, as Jenkins does); `/0` where the profile restricts the endpoint is a policy violation.", cidrs(0), [] as string[]),
+    "cluster:adminPrincipalArns": fixed("IAM roles/users given cluster-admin through access entries; at least one; in the region's partition; an STS `assumed-role` session ARN is refused (give its role).",
         arns("a JSON list of IAM role/user ARNs"), [] as string[]),
     "cluster:logTypes": perProfile("Control-plane log types sent to CloudWatch (a JSON list).", list("a JSON list of log types", (at, t) => {
         if (!CONTROL_PLANE_LOG_TYPES.includes(t)) at.problems.add(at.key, `"${t}" is not one of ${CONTROL_PLANE_LOG_TYPES.join(", ")}`);
     })),
-    "cluster:logRetentionDays": perProfile("Days CloudWatch keeps the control-plane and container logs.", (raw, at) => {
+    "cluster:logRetentionDays": perProfile("Days CloudWatch keeps the control-plane and container logs; a value CloudWatch accepts (1, 3, 5, 7, 14, 30, 60, 90, …).", (raw, at) => {
         const days = int(1, 3653)(raw, at);
         if (days !== undefined && !LOG_RETENTION_DAYS.includes(days)) at.problems.add(at.key, `${days} is not a retention CloudWatch Logs accepts (${LOG_RETENTION_DAYS.join(", ")})`);
         return days;
     }),
     "dns:domain": required("The domain under which jenkins., grafana. and app. are served.", text(checkDomain), "the domain under which jenkins., grafana. and app. are served"),
     "dns:hostedZoneId": required("The Route53 public hosted zone that holds dns:domain.", text(checkHostedZoneId), "the Route53 hosted zone that holds dns:domain"),
-    "ingress:adminCidrs": required("Networks (a JSON list of CIDRs) that may reach jenkins. and grafana.; the app stays open to everyone.",
+    "ingress:adminCidrs": required("IPv4 CIDRs (office, VPN) the admin ALB (Jenkins, Grafana) admits; none broader than /8; the app's ALB stays open to everyone.",
         cidrs(0), "the networks (office, VPN) that may reach jenkins. and grafana., e.g. [\"203.0.113.0/24\"]"),
     "app:imageTag": optional("The app image to deploy; unset until the pipeline's first build (the app stack, appstack/, deploys it).", (raw, at) => {
         const problem = imageTagProblem(raw);
@@ -176,17 +176,17 @@ const PLATFORM_KEYS = {
     "cicd:stateBackendUrl": required("The s3://bucket[/prefix] that holds Pulumi state.", text((p, key, url) => {
         if (!/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^?\s]*)?(\?\S*)?$/.test(url)) p.add(key, `"${url}" is not an s3://bucket URL`);
     }), "the s3://bucket[/prefix] that holds Pulumi state, which deploys read and write"),
-    "cicd:trustedDeployerArns": fixed("Roles (a JSON list) that may assume this stack's app deployer: the promoting stack's Jenkins deploy role.",
+    "cicd:trustedDeployerArns": fixed("IAM roles/users of other stacks allowed to assume this stack's deploy role; required without Jenkins.",
         arns("a JSON list of IAM role ARNs"), [] as string[]),
-    "cicd:promoteTo": optional("Where this stack's pipeline promotes to: {stack, deployRoleArn, repositoryUrl, appUrl} from the target's outputs.",
+    "cicd:promoteTo": optional("`{stack, deployRoleArn, repositoryUrl, appUrl}` of the stack the pipeline promotes to (its outputs); only where Jenkins runs.",
         (raw, at) => parseJson<Promotion>(at.problems, at.key, raw, isPromotion, "an object {stack, deployRoleArn, repositoryUrl, appUrl} (the target stack's outputs)")),
     "cicd:appSecretsKeyArn": optional("The app stack's awskms:// secrets-provider key; its deployer may Encrypt and Decrypt with it.", kmsKeyArn),
     "cicd:stateKeyArn": optional("The state bucket's SSE-KMS key; the app deployer may Decrypt and GenerateDataKey with it.", kmsKeyArn),
-    "cicd:pipelineEgressCidrs": fixed("Where the promoting pipeline reaches this cluster's API from (its NAT addresses); added to the endpoint's CIDRs.", cidrs(16), [] as string[]),
+    "cicd:pipelineEgressCidrs": fixed("Where the promoting pipeline reaches this API from (dev's NAT addresses, `/16`..`/32`), added to the endpoint's CIDRs; required without Jenkins.", cidrs(16), [] as string[]),
     "cicd:jenkinsAdminPassword": secret("Jenkins' admin password; required where Jenkins runs."),
     "cicd:gitToken": secret("A token Jenkins clones a private repository with.", false),
     "cicd:pulumiPassphrase": secret("The passphrase of passphrase-encrypted stacks, for the pipeline.", false),
-    "observability:retention": perProfile("How long Prometheus keeps samples (1d..365d).", text(checkRetention)),
+    "observability:retention": perProfile("Prometheus retention: a number and h, d, w or y, from 1d to 365d.", text(checkRetention)),
     "observability:prometheusStorage": perProfile("Prometheus' volume.", giSize),
     "observability:alertmanagerStorage": fixed("Alertmanager's volume.", giSize, "5Gi"),
     "observability:grafanaStorage": fixed("Grafana's volume.", giSize, "10Gi"),
