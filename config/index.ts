@@ -315,6 +315,8 @@ export function parseConfig(raw: RawConfig, project: string, stack: string): Pla
     const alerts = alertReceivers(problems, s, profile);
 
     problems.throwIfAny(stack);
+    // A warning, not a refusal: restating pins a value against a later change of the profile, which may be meant.
+    for (const restated of restatedDefaults(raw, stack)) pulumi.log.warn(restated);
 
     const extraTags = s["platform:tags"] ?? {};
     return deepFreeze<PlatformConfig>({
