@@ -178,6 +178,8 @@ export const kubeconfig = pulumi.secret(cluster.kubeconfig);
 const kubeCluster = pulumi.unsecret(cluster.kubeconfig).apply((k) => JSON.parse(k).clusters[0].cluster as { server: string; "certificate-authority-data": string });
 export const appPlatform = pulumi.output({
     environment: config.environment,
+    // The app stack holds its own replicas to the platform profile's guardrail, not to an environment's name.
+    guardrails: { minReplicas: config.profile.guardrails.minReplicas },
     region: config.region,
     tags: { ...config.tags },
     clusterName: cluster.clusterName,

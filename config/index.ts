@@ -3,7 +3,7 @@ import { Problems } from "./problems";
 import { checkArn, checkEcrRepositoryUrl, checkHttpsUrl, parseCidr, Partition, partitionOf, REGION, stackNameProblem } from "./checks";
 import { environmentOf, Profile, PROFILE_NAMES, profileNamed, PROFILES } from "./profiles";
 import { AwsProviderSettings, awsProviderSettings } from "./provider";
-import { KNOWN_KEYS, ProfileDefaults, Promotion, SCHEMA, SecretSpec, Settings, Spec } from "./schema";
+import { KNOWN_KEYS, ProfileDefaults, Promotion, readValues, SCHEMA, SecretSpec, Settings, Spec } from "./schema";
 
 export { ConfigError } from "./problems";
 export { Guardrails, Profile, PROFILES } from "./profiles";
@@ -170,17 +170,7 @@ function resolveProfile(problems: Problems, raw: RawConfig, stack: string): Prof
 
 /** Each setting's value: the stack file's, else the profile's or the fixed default; problems name the key. */
 function readSettings(problems: Problems, raw: RawConfig, profile: Profile, partition: Partition): Settings {
-    const values: Record<string, unknown> = {};
-    for (const [key, spec] of Object.entries(SCHEMA) as [string, Spec<unknown> | SecretSpec][]) {
-        if (spec.kind === "secret") continue;
-        const given = raw[key];
-        const parsed = given === undefined || given.trim() === "" ? undefined : spec.parse(given, { problems, key, partition });
-        if (parsed !== undefined) values[key] = parsed;
-        else if (spec.kind === "fixed") values[key] = spec.default;
-        else if (spec.kind === "profile") values[key] = profile.defaults[key as keyof ProfileDefaults];
-        else if (spec.kind === "required" && given === undefined) problems.add(key, `is required: ${spec.why}`);
-    }
-    return values as Settings;
+    return readValues(SCHEMA, problems, raw, partition, (key) => profile.defaults[key as keyof ProfileDefaults]) as Settings;
 }
 
 /**

@@ -221,12 +221,32 @@ export const SCHEMA = {
 export type KeyName = keyof typeof SCHEMA;
 type ValueOf<S> = S extends Optional<infer T> ? T | undefined : S extends Common<infer T> ? T : never;
 
+/** The values a schema's keys parse to, secrets aside. */
+export type Values<S> = { -readonly [K in keyof S as S[K] extends SecretSpec ? never : K]: ValueOf<S[K]> };
 /** Every non-secret setting, typed as its parser returns it. */
-export type Settings = { -readonly [K in KeyName as (typeof SCHEMA)[K] extends SecretSpec ? never : K]: ValueOf<(typeof SCHEMA)[K]> };
+export type Settings = Values<typeof SCHEMA>;
 
 type ProfileKey = { [K in KeyName]: (typeof SCHEMA)[K] extends { kind: "profile" } ? K : never }[KeyName];
 /** What a profile must give a value for: every per-profile key, typed as its parser returns it. */
 export type ProfileDefaults = { readonly [K in ProfileKey]: Settings[K] extends readonly (infer E)[] ? readonly E[] : Settings[K] };
+
+/** Each key's value from raw config: the given one parsed, else its default (fixed, or `profileDefault`); problems name the key. */
+export function readValues(
+    schema: Readonly<Record<string, Spec<unknown> | SecretSpec>>, problems: Problems, raw: Readonly<Record<string, string | undefined>>,
+    partition: Partition, profileDefault: (key: string) => unknown = () => undefined,
+): Record<string, unknown> {
+    const values: Record<string, unknown> = {};
+    for (const [key, spec] of Object.entries(schema)) {
+        if (spec.kind === "secret") continue;
+        const given = raw[key];
+        const parsed = given === undefined || given.trim() === "" ? undefined : spec.parse(given, { problems, key, partition });
+        if (parsed !== undefined) values[key] = parsed;
+        else if (spec.kind === "fixed") values[key] = spec.default;
+        else if (spec.kind === "profile") values[key] = profileDefault(key);
+        else if (spec.kind === "required" && given === undefined) problems.add(key, `is required: ${spec.why}`);
+    }
+    return values;
+}
 
 export const SECRET_KEYS: readonly string[] = Object.entries(SCHEMA).filter(([, s]) => s.kind === "secret" && s.placeholder).map(([k]) => k);
 

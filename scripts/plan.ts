@@ -7,6 +7,7 @@ import * as path from "path";
 import { parseArgs } from "util";
 import { ConfigError, parseConfig, versionJumpProblem } from "../config";
 import { shortStackNameProblem } from "../config/checks";
+import { SCHEMA } from "../config/schema";
 import { StackFileError } from "../config/stack-file";
 import { UsageError } from "../config/problems";
 import { checkPolicies, countByType, evaluate, formatTree, planJson, PROJECT_DIR, readStackConfig, writeOutputs } from "../offline/plan";
@@ -92,8 +93,8 @@ async function main(argv: string[]): Promise<number> {
     }
 
     const config = readStackConfig(stack, configDir);
-    // The stack file holds the version running now; `-c cluster:version` is the upgrade being planned.
-    const from = config.values["cluster:version"];
+    // The stack file (or, where it states none, the schema's default) holds the version running now; `-c cluster:version` is the upgrade being planned.
+    const from = config.values["cluster:version"] ?? SCHEMA["cluster:version"].default;
     const jump = from && overrides["cluster:version"] ? versionJumpProblem(from, overrides["cluster:version"]) : undefined;
     if (jump) throw new ConfigError(stack, [`cluster:version: ${jump}`]);
     if (layer === "platform") Object.assign(config.values, overrides);
