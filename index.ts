@@ -47,7 +47,7 @@ const cluster = new Cluster(name, {
     adminPrincipalArns: config.cluster.adminPrincipalArns,
     logTypes: config.cluster.logTypes,
     logRetentionDays: config.cluster.logRetentionDays,
-    retainData: config.environment === "prod",
+    retainData: config.profile.guardrails.retainData,
     volumeTags: { ...config.tags, ManagedBy: "aws-ebs-csi-driver" },
 }, { providers: [awsProvider], dependsOn: [network] });
 
@@ -65,7 +65,7 @@ new Backup(name, {
     clusterName: config.cluster.name,
     region: config.region,
     retentionDays: config.backup.retentionDays,
-    protect: config.environment === "prod",
+    protect: config.profile.guardrails.deletionProtection,
 }, { providers: [awsProvider] });
 
 // Every host the stack serves; the certificate covers exactly these.
@@ -105,8 +105,9 @@ const karpenter = new Karpenter(name, {
 const registry = new Registry(name, {
     repositoryName: `${name}/app`,
     keepImages: config.app.keepImages,
-    forceDelete: config.environment === "dev",
-    protect: config.environment === "prod",
+    // A repository that is not protected is disposable with its stack, images and all.
+    forceDelete: !config.profile.guardrails.deletionProtection,
+    protect: config.profile.guardrails.deletionProtection,
 }, { providers: [awsProvider] });
 
 const cicd = new CiCd(name, {
@@ -132,18 +133,18 @@ const cicd = new CiCd(name, {
         stateKeyArn: config.cicd.stateKeyArn,
     },
     trustedDeployerArns: [...config.cicd.trustedDeployerArns],
-    jenkins: config.cicd.jenkins ? {
+    jenkins: config.cicd.jenkins && secrets.jenkins ? {
         host: `${HOSTS.jenkins}.${config.dns.domain}`,
-        adminPassword: secrets.jenkinsAdminPassword!,
-        gitRepoUrl: config.cicd.gitRepoUrl!,
-        gitBranch: config.cicd.gitBranch,
-        gitToken: secrets.gitToken,
-        gitReadToken: secrets.gitReadToken,
-        pulumiPassphrase: secrets.pulumiPassphrase,
-        storageSize: config.cicd.storageSize,
+        adminPassword: secrets.jenkins.adminPassword,
+        gitRepoUrl: config.cicd.jenkins.gitRepoUrl,
+        gitBranch: config.cicd.jenkins.gitBranch,
+        gitToken: secrets.jenkins.gitToken,
+        gitReadToken: secrets.jenkins.gitReadToken,
+        pulumiPassphrase: secrets.jenkins.pulumiPassphrase,
+        storageSize: config.cicd.jenkins.storageSize,
         appUrl: `https://${appHost}`,
-        promoteTo: config.cicd.promoteTo,
-        promoteApprovers: [...config.cicd.promoteApprovers],
+        promoteTo: config.cicd.jenkins.promoteTo,
+        promoteApprovers: [...config.cicd.jenkins.promoteApprovers],
     } : undefined,
     gateway: ingress,
     storageClassName: cluster.storageClassName,
@@ -188,6 +189,8 @@ export const kubeconfig = pulumi.secret(cluster.kubeconfig);
 const kubeCluster = pulumi.unsecret(cluster.kubeconfig).apply((k) => JSON.parse(k).clusters[0].cluster as { server: string; "certificate-authority-data": string });
 export const appPlatform = pulumi.output({
     environment: config.environment,
+    // The app stack holds its own replicas to the platform profile's guardrail, not to an environment's name.
+    guardrails: { minReplicas: config.profile.guardrails.minReplicas },
     region: config.region,
     tags: { ...config.tags },
     clusterName: cluster.clusterName,

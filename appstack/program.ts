@@ -15,6 +15,8 @@ import { AppConfig, loadAppConfig } from "../config/app";
 /** The platform's `appPlatform` output, as index.ts exports it and writes it to its SSM parameter. */
 export interface AppPlatform {
     environment: string;
+    /** The platform profile's guardrails the app stack is held to (config/profiles.ts). */
+    guardrails: { minReplicas: number };
     region: string;
     tags: Record<string, string>;
     clusterName: string;
@@ -39,7 +41,11 @@ export function appPlatformProblems(p: Partial<AppPlatform> | undefined, config:
     const g = p.gateway;
     if (!g || !g.groupName || !g.domain || !g.hostedZoneId || !g.certificateArn || !Array.isArray(g.hostnames)) problems.push(`${APP_PLATFORM_OUTPUT}.gateway is incomplete`);
     if (config.region && p.region && config.region !== p.region) problems.push(`aws:region ${config.region} is not the platform's region ${p.region}`);
-    if (p.environment === "prod" && config.minReplicas < 2) problems.push("app:minReplicas: prod needs at least 2 replicas so a node or AZ loss is not an outage");
+    const minReplicas = p.guardrails?.minReplicas;
+    if (typeof minReplicas !== "number") problems.push(`${APP_PLATFORM_OUTPUT}.guardrails is missing`);
+    else if (config.minReplicas < minReplicas) {
+        problems.push(`app:minReplicas: ${p.environment} needs at least ${minReplicas} replicas so a node or AZ loss is not an outage (its profile's guardrail minReplicas)`);
+    }
     return problems;
 }
 

@@ -7,13 +7,16 @@
  * streaming the engine's output, and prints the stack outputs. Exit codes: 0 done, 1 the deploy failed, 2 bad arguments.
  */
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { parseArgs as parseCommandLine } from "util";
 import { parseAppConfig } from "../config/app";
 import { imageTagProblem, stackNameProblem } from "../config/checks";
 import { ConfigError } from "../config/problems";
 import { UsageError } from "../config/problems";
+import { environmentOf, Profile, PROFILE_NAMES, profileNamed } from "../config/profiles";
 import { readStackFile, StackFileError } from "../config/stack-file";
+import { policyPackConfig } from "../policy/rules";
 
 export { UsageError } from "../config/problems";
 
@@ -125,10 +128,23 @@ export function stackSettings(stack: string, dir: string): Record<string, unknow
     }
 }
 
-/** The stack's environment as its stack file says (platform:environment), else its name. */
-export function environmentOf(stack: string, projectDir: string): string {
-    const environment = stackSettings(stack, projectDir)["platform:environment"];
-    return typeof environment === "string" ? environment : shortStackName(stack);
+/**
+ * The profile of a platform stack, resolved by config/ as the program resolves it. An app stack belongs to the platform
+ * stack of its name, so both layers take that stack's profile.
+ */
+export function profileOf(stack: string, projectDir: string): Profile {
+    const file = path.join(projectDir, `Pulumi.${shortStackName(stack)}.yaml`);
+    const name = environmentOf(fs.existsSync(file) ? stackSettings(stack, projectDir) : {}, stack);
+    const profile = profileNamed(name);
+    if (!profile) throw new UsageError(`platform:environment: unknown environment "${name}": set it to one of ${PROFILE_NAMES.join(", ")}`);
+    return profile;
+}
+
+/** The policy pack's config for this profile, as the file `--policy-pack-config` (policyPackConfigs) takes. */
+function writePolicyConfig(profile: Profile): string {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "eks-platform-policy-")), "config.json");
+    fs.writeFileSync(file, JSON.stringify(policyPackConfig(profile.guardrails), null, 2));
+    return file;
 }
 
 /** The app stack's config as the update will see it, checked before any stack is touched. */
@@ -146,8 +162,8 @@ function checkAppStack(options: DeployOptions, dir: string): void {
 export interface DeployStack {
     setConfig(key: string, value: { value: string; secret?: boolean }): Promise<void>;
     refresh(opts: { onOutput: (out: string) => void }): Promise<unknown>;
-    preview(opts: { onOutput: (out: string) => void; policyPacks?: string[] }): Promise<{ changeSummary?: Record<string, number> }>;
-    up(opts: { onOutput: (out: string) => void; policyPacks?: string[] }): Promise<{ summary: { result?: string } }>;
+    preview(opts: { onOutput: (out: string) => void; policyPacks?: string[]; policyPackConfigs?: string[] }): Promise<{ changeSummary?: Record<string, number> }>;
+    up(opts: { onOutput: (out: string) => void; policyPacks?: string[]; policyPackConfigs?: string[] }): Promise<{ summary: { result?: string } }>;
     destroy(opts: { onOutput: (out: string) => void }): Promise<{ summary: { result?: string } }>;
     outputs(): Promise<Record<string, { value: unknown; secret: boolean }>>;
 }
@@ -179,15 +195,16 @@ export async function run(argv: string[], workspace: DeployWorkspace, projectDir
         return 0;
     }
     let options: DeployOptions;
-    let environment: string;
+    let profile: Profile;
     let dir: string;
     try {
         options = parseArgs(argv);
         dir = layerDir(options.layer, projectDir);
-        environment = environmentOf(options.stack, dir);
+        stackSettings(options.stack, dir);
+        profile = profileOf(options.stack, projectDir);
         if (options.layer === "app" && !options.destroy) checkAppStack(options, dir);
-        if (options.destroy && environment === "prod" && !options.yesDestroyProd) {
-            throw new UsageError(`refusing to destroy ${options.stack}: it is a prod stack; add --yes-destroy-prod if you mean it`);
+        if (options.destroy && profile.guardrails.deletionProtection && !options.yesDestroyProd) {
+            throw new UsageError(`refusing to destroy ${options.stack}: it is a ${profile.name} stack; add --yes-destroy-prod if you mean it (profile ${profile.name} sets deletionProtection)`);
         }
     } catch (err) {
         if (err instanceof UsageError) {
@@ -208,12 +225,14 @@ export async function run(argv: string[], workspace: DeployWorkspace, projectDir
     // rules judge one stack at a time, and the app's Ingress waits for the platform's load balancer controller only
     // through the platform's namespace: the offline plan of both layers (npm run plan -- <stack> --layer app) checks it.
     const policyPacks = options.layer === "platform" ? [path.join(projectDir, "policy")] : [];
+    // The pack's rules take the stack's profile from this config, never from tags: its schema requires it.
+    const policyPackConfigs = options.layer === "platform" && !options.destroy ? [writePolicyConfig(profile)] : [];
     let step = "selecting the stack";
     try {
         if (options.destroy) {
             const stack = await workspace.select(options.stack, dir);
             step = "destroy";
-            io.out(`destroying the ${options.layer} stack ${options.stack} (${environment})\n`);
+            io.out(`destroying the ${options.layer} stack ${options.stack} (${profile.name})\n`);
             await stack.destroy({ onOutput: stream });
             io.out(`destroyed ${options.stack}\n`);
             return 0;
@@ -228,17 +247,19 @@ export async function run(argv: string[], workspace: DeployWorkspace, projectDir
             await stack.refresh({ onOutput: stream });
         }
         step = "preview";
-        const preview = await stack.preview({ onOutput: stream, policyPacks });
+        const preview = await stack.preview({ onOutput: stream, policyPacks, policyPackConfigs });
         io.out(`preview of the ${options.layer} stack ${options.stack}: ${JSON.stringify(preview.changeSummary ?? {})}\n`);
         if (options.previewOnly) return 0;
         step = "update";
-        const up = await stack.up({ onOutput: stream, policyPacks });
+        const up = await stack.up({ onOutput: stream, policyPacks, policyPackConfigs });
         if (up.summary.result !== "succeeded") throw new Error(`update finished as ${up.summary.result ?? "unknown"}`);
         io.out(`updated the ${options.layer} stack ${options.stack}${options.imageTag ? ` to image ${options.imageTag}` : ""}; outputs:\n${formatOutputs(await stack.outputs())}\n`);
         return 0;
     } catch (err) {
         io.err(`deploy: ${step} of ${options.stack} failed: ${err instanceof Error ? err.message : String(err)}\n`);
         return 1;
+    } finally {
+        for (const file of policyPackConfigs) fs.rmSync(path.dirname(file), { recursive: true, force: true });
     }
 }
 

@@ -1,9 +1,10 @@
 /**
  * Karpenter's NodePools from stack config: `karpenter:general` and `karpenter:ci`, each a JSON object whose fields
- * override the environment's defaults. The system managed node group keeps its `cluster:*` keys.
+ * override the profile's pool (config/profiles.ts). The system managed node group keeps its `cluster:*` keys.
  */
 import { INSTANCE_TYPES } from "../offline/data/instance-types";
 import { Problems } from "./problems";
+import { Parser, perProfile } from "./spec";
 
 export type PoolName = "general" | "ci";
 export type KarpenterCapacityType = "spot" | "on-demand";
@@ -32,19 +33,32 @@ export interface KarpenterSettings {
     readonly pools: readonly PoolSettings[];
 }
 
-export const KARPENTER_KEYS = ["general", "ci"] as const;
+export type PoolFields = Omit<PoolSettings, "name" | "capacityTypes">;
+const FIELDS = ["instanceTypes", "spot", "cpuLimit", "memoryLimitGi", "expectedNodes", "disruptionBudget", "consolidateAfter"];
 
-type PoolFields = Omit<PoolSettings, "name" | "capacityTypes">;
+/** The fields a stack file gives, structure only: parsePool validates them merged over the profile's pool. */
+const poolOverride: Parser<Partial<PoolFields>> = (raw, at) => {
+    let v: unknown;
+    try {
+        v = JSON.parse(raw);
+    } catch {
+        at.problems.add(at.key, "is not valid JSON");
+        return undefined;
+    }
+    if (typeof v !== "object" || v === null || Array.isArray(v)) {
+        at.problems.add(at.key, `must be an object with ${FIELDS.join(", ")}`);
+        return undefined;
+    }
+    for (const field of Object.keys(v).filter((f) => !FIELDS.includes(f))) at.problems.add(at.key, `"${field}" is not a pool setting (${FIELDS.join(", ")})`);
+    return v as Partial<PoolFields>;
+};
 
-const DEFAULTS: Record<"dev" | "prod", Record<PoolName, PoolFields>> = {
-    dev: {
-        general: { instanceTypes: ["t3.large", "t3a.large", "m6i.large", "m6a.large"], spot: true, cpuLimit: 16, memoryLimitGi: 64, expectedNodes: 2, disruptionBudget: "20%", consolidateAfter: "5m" },
-        ci: { instanceTypes: ["t3.xlarge", "t3a.xlarge", "m6i.xlarge", "m6a.xlarge"], spot: true, cpuLimit: 16, memoryLimitGi: 64, expectedNodes: 0, disruptionBudget: "100%", consolidateAfter: "1m" },
-    },
-    prod: {
-        general: { instanceTypes: ["m6i.xlarge", "m6a.xlarge", "m7i.xlarge"], spot: false, cpuLimit: 48, memoryLimitGi: 192, expectedNodes: 3, disruptionBudget: "1", consolidateAfter: "10m" },
-        ci: { instanceTypes: ["m6i.xlarge", "m6a.xlarge"], spot: true, cpuLimit: 16, memoryLimitGi: 64, expectedNodes: 0, disruptionBudget: "100%", consolidateAfter: "1m" },
-    },
+const POOL_FIELDS_HELP = "`instanceTypes`, `spot`, `cpuLimit` (vCPU), `memoryLimitGi`, `expectedNodes` (for the cost estimate), `disruptionBudget`, `consolidateAfter`";
+
+/** Joined into config/schema.ts's SCHEMA; each profile (config/profiles.ts) gives both pools' defaults. */
+export const KARPENTER_KEYS = {
+    "karpenter:general": perProfile(`Karpenter's general NodePool (the app and platform workloads): a JSON object overriding any of the profile's ${POOL_FIELDS_HELP}.`, poolOverride),
+    "karpenter:ci": perProfile(`Karpenter's ci NodePool (Jenkins agents; only where Jenkins runs; spot only, else on-demand): fields as karpenter:general.`, poolOverride),
 };
 
 /** The capacity types a pool asks Karpenter for: ci is spot whenever spot is allowed, general adds on-demand. */
@@ -57,21 +71,9 @@ export function capacityTypesOf(name: PoolName, spot: boolean): KarpenterCapacit
 // disruption.consolidateAfter.
 const BUDGET = /^((100|[0-9]{1,2})%|[0-9]+)$/;
 const DURATION = /^(([0-9]+(s|m|h))+|Never)$/;
-const FIELDS = ["instanceTypes", "spot", "cpuLimit", "memoryLimitGi", "expectedNodes", "disruptionBudget", "consolidateAfter"];
 
-function parsePool(problems: Problems, name: PoolName, raw: string | undefined, fallback: PoolFields): PoolSettings {
+function parsePool(problems: Problems, name: PoolName, given: Partial<PoolFields>, fallback: Partial<PoolFields>): PoolSettings {
     const key = `karpenter:${name}`;
-    let given: Record<string, unknown> = {};
-    if (raw !== undefined) {
-        try {
-            const v = JSON.parse(raw);
-            if (typeof v !== "object" || v === null || Array.isArray(v)) problems.add(key, `must be an object with ${FIELDS.join(", ")}`);
-            else given = v;
-        } catch {
-            problems.add(key, "is not valid JSON");
-        }
-    }
-    for (const field of Object.keys(given).filter((f) => !FIELDS.includes(f))) problems.add(key, `"${field}" is not a pool setting (${FIELDS.join(", ")})`);
     const merged = { ...fallback, ...given } as Record<string, unknown>;
     const instanceTypes = merged.instanceTypes;
     if (!Array.isArray(instanceTypes) || instanceTypes.length === 0 || !instanceTypes.every((t) => typeof t === "string")) {
@@ -121,14 +123,16 @@ function parsePool(problems: Problems, name: PoolName, raw: string | undefined, 
     };
 }
 
-/** The pools of a stack; `jenkins` adds the ci pool its agents run on. */
-export function parseKarpenter(problems: Problems, get: (key: string) => string | undefined, env: "dev" | "prod", jenkins: boolean): KarpenterSettings {
-    const pools = [parsePool(problems, "general", get("karpenter:general"), DEFAULTS[env].general)];
-    if (jenkins) pools.push(parsePool(problems, "ci", get("karpenter:ci"), DEFAULTS[env].ci));
-    else if (get("karpenter:ci") !== undefined) problems.add("karpenter:ci", "is set, but this stack runs no Jenkins (cicd:jenkins false), so it has no ci pool");
-    // prod's system pods (Karpenter itself, CoreDNS) must not disappear with a spot reclaim.
-    if (env === "prod" && (get("cluster:capacityType") ?? "ON_DEMAND") !== "ON_DEMAND") {
-        problems.add("cluster:capacityType", "prod's system node group runs Karpenter and CoreDNS: it must be ON_DEMAND");
-    }
+/**
+ * The pools of a stack; `jenkins` adds the ci pool its agents run on. `given` is each key's value as config/schema.ts
+ * read it (the stack file's fields, else the profile's pool), merged here over the profile's pool.
+ */
+export function parseKarpenter(
+    problems: Problems, given: Readonly<Record<`karpenter:${PoolName}`, Partial<PoolFields>>>, profile: Readonly<Record<`karpenter:${PoolName}`, Partial<PoolFields>>>,
+    jenkins: boolean, ciStated: boolean,
+): KarpenterSettings {
+    const pools = [parsePool(problems, "general", given["karpenter:general"], profile["karpenter:general"])];
+    if (jenkins) pools.push(parsePool(problems, "ci", given["karpenter:ci"], profile["karpenter:ci"]));
+    else if (ciStated) problems.add("karpenter:ci", "is set, but this stack runs no Jenkins (cicd:jenkins false), so it has no ci pool");
     return { pools };
 }

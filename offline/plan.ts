@@ -5,7 +5,7 @@ import * as YAML from "yaml";
 import { parseConfig, SECRET_KEYS } from "../config";
 import { shortStackNameProblem } from "../config/checks";
 import { readStackFile, StackFileError } from "../config/stack-file";
-import { evaluatePolicies, PolicyTarget, Violation } from "../policy/rules";
+import { evaluatePolicies, PolicyPackConfig, PolicyTarget, Violation } from "../policy/rules";
 import { installMocks, RecordedResource, REDACTED } from "./recorder";
 
 export const PROJECT_DIR = path.resolve(__dirname, "..");
@@ -164,6 +164,7 @@ export function policyTargets(resources: RecordedResource[]): PolicyTarget[] {
     return resources.map((r) => ({ urn: r.urn, type: r.type, name: r.name, props: { ...r.outputs, ...r.inputs }, dependencies: r.dependencies, protect: r.protect }));
 }
 
-export function checkPolicies(plan: Plan): Violation[] {
-    return evaluatePolicies(policyTargets(plan.resources));
+/** The pack's rules over the plan, with the policy pack config a real deploy passes (policyPackConfig of the stack's profile). */
+export function checkPolicies(plan: Plan, config: PolicyPackConfig): Violation[] {
+    return evaluatePolicies(policyTargets(plan.resources), config);
 }

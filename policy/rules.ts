@@ -2,6 +2,7 @@
  * The platform's policies as plain checks over a stack's resources. The same checks run in two places:
  * `npm run plan` over the offline plan, and the CrossGuard pack (policy/index.ts) in real previews and updates.
  */
+import type { Guardrails } from "../config/profiles";
 import { albIngressesOf, buildAlbs } from "../offline/models/lbc-ingress-group";
 import { isDefaultDenyIngress, Policy } from "../offline/models/network-policy";
 
@@ -26,10 +27,15 @@ export interface Violation extends Finding {
     policy: string;
 }
 
+/** The guardrails of the stack's profile a rule reads: its CrossGuard policy config (`--policy-pack-config`). */
+export type RuleConfig = Partial<Guardrails>;
+
 export interface Rule {
     name: string;
     description: string;
-    check(resources: PolicyTarget[], environment: string | undefined): Finding[];
+    /** The profile guardrails this rule needs, declared as its required config so that CrossGuard refuses to run it without them. */
+    config?: readonly (keyof Guardrails)[];
+    check(resources: PolicyTarget[], config: RuleConfig): Finding[];
 }
 
 const ofType = (resources: PolicyTarget[], type: string) => resources.filter((r) => r.type === type);
@@ -41,15 +47,6 @@ const ALB = "alb.ingress.kubernetes.io";
 /** ELB TLS policies that allow nothing older than TLS 1.2. */
 const TLS12_POLICIES = /^ELBSecurityPolicy-(TLS13-1-[23]-|TLS-1-2-|FS-1-2-)/;
 export const LBC_CHART = "aws-load-balancer-controller";
-
-/** The stack's environment, from the tags every AWS resource gets through the provider. */
-export function environmentOf(resources: PolicyTarget[]): string | undefined {
-    for (const p of ofType(resources, "pulumi:providers:aws")) {
-        const env = asJson(p.props.defaultTags)?.tags?.Environment;
-        if (typeof env === "string") return env;
-    }
-    return undefined;
-}
 
 const nodesInPrivateSubnets: Rule = {
     name: "eks-nodes-in-private-subnets",
@@ -102,10 +99,12 @@ const secretsEncryption: Rule = {
 };
 
 const publicEndpoint: Rule = {
+    // The name predates profiles; kept because policy configs and policy groups refer to policies by name.
     name: "eks-public-endpoint-restricted-in-prod",
-    description: "In prod the public API endpoint is off or limited to named CIDRs, never 0.0.0.0/0.",
-    check(resources, environment) {
-        if (environment !== "prod") return [];
+    description: "Where the profile says restrictPublicEndpoint (prod, staging), the public API endpoint is off or limited to named CIDRs, never 0.0.0.0/0.",
+    config: ["restrictPublicEndpoint"],
+    check(resources, config) {
+        if (!config.restrictPublicEndpoint) return [];
         const findings: Finding[] = [];
         for (const c of ofType(resources, "eks:index:Cluster")) {
             if (c.props.endpointPublicAccess === false) continue;
@@ -209,15 +208,16 @@ const encryptedStorage: Rule = {
 };
 
 const prodProtection: Rule = {
+    // The name predates profiles; kept because policy configs and policy groups refer to policies by name.
     name: "prod-stateful-resources-protected",
-    description: "In prod, volumes are retained (StorageClass reclaimPolicy Retain) and the ECR repository and KMS keys are protected.",
-    check(resources, environment) {
-        if (environment !== "prod") return [];
+    description: "Where the profile says so (prod): volumes are retained (StorageClass reclaimPolicy Retain) if retainData, and the ECR repository and KMS keys are protected if deletionProtection.",
+    config: ["retainData", "deletionProtection"],
+    check(resources, config) {
         const findings: Finding[] = [];
-        for (const sc of ofType(resources, "kubernetes:storage.k8s.io/v1:StorageClass")) {
+        for (const sc of config.retainData ? ofType(resources, "kubernetes:storage.k8s.io/v1:StorageClass") : []) {
             if (sc.props.reclaimPolicy !== "Retain") findings.push({ urn: sc.urn, message: `reclaimPolicy ${sc.props.reclaimPolicy ?? "Delete"}: deleting a PVC would delete Jenkins' or Prometheus' data` });
         }
-        for (const r of [...ofType(resources, "aws:ecr/repository:Repository"), ...ofType(resources, "aws:kms/key:Key")]) {
+        for (const r of config.deletionProtection ? [...ofType(resources, "aws:ecr/repository:Repository"), ...ofType(resources, "aws:kms/key:Key")] : []) {
             if (!r.protect) findings.push({ urn: r.urn, message: "not protected from deletion" });
         }
         return findings;
@@ -331,14 +331,15 @@ const nodePoolsLimited: Rule = {
 
 const spotWhereAllowed: Rule = {
     name: "spot-only-where-allowed",
-    description: "A NodePool launches spot only when stack config allows it (annotation platform/spot-allowed), and prod's system node group is on-demand.",
-    check(resources, environment) {
+    description: "A NodePool launches spot only when its config allows it (annotation platform/spot-allowed), and where the profile does not allow spot (spotAllowed false: prod) the system node group is on-demand.",
+    config: ["spotAllowed"],
+    check(resources, config) {
         const findings: Finding[] = ofType(resources, NODE_POOL)
             .filter((pool) => poolCapacityTypes(pool).includes("spot") && pool.props.metadata?.annotations?.[SPOT_ALLOWED] !== "true")
             .map((pool) => ({ urn: pool.urn, message: `NodePool ${pool.props.metadata?.name ?? pool.name} may launch spot, but its config does not allow spot (${SPOT_ALLOWED} is not "true")` }));
-        if (environment === "prod") {
+        if (config.spotAllowed === false) {
             for (const ng of ofType(resources, "eks:index:ManagedNodeGroup").filter((n) => n.props.capacityType !== "ON_DEMAND")) {
-                findings.push({ urn: ng.urn, message: `prod's managed node group runs Karpenter and CoreDNS: capacityType must be ON_DEMAND, not ${ng.props.capacityType ?? "unset"}` });
+                findings.push({ urn: ng.urn, message: `the managed node group runs Karpenter and CoreDNS and the profile does not allow spot: capacityType must be ON_DEMAND, not ${ng.props.capacityType ?? "unset"}` });
             }
         }
         return findings;
@@ -367,6 +368,15 @@ export const RULES: readonly Rule[] = [
     nodePoolsLimited, spotWhereAllowed, nodeClassMetadata,
 ];
 
-export function evaluatePolicies(resources: PolicyTarget[], environment = environmentOf(resources)): Violation[] {
-    return RULES.flatMap((rule) => rule.check(resources, environment).map((f) => ({ policy: rule.name, ...f })));
+/** Policy pack config as `pulumi preview/up --policy-pack-config <file>` takes it: per policy name, its properties. */
+export type PolicyPackConfig = Record<string, RuleConfig>;
+
+/** The pack's config for a stack of this profile: each rule gets the guardrails it declares, nothing else. */
+export function policyPackConfig(guardrails: Guardrails): PolicyPackConfig {
+    return Object.fromEntries(RULES.filter((r) => r.config).map((r) => [r.name, Object.fromEntries(r.config!.map((g) => [g, guardrails[g]]))]));
+}
+
+/** Every rule over the stack, each given its own config as CrossGuard's getConfig() would (config/analyzer reconcile: per policy name). */
+export function evaluatePolicies(resources: PolicyTarget[], config: PolicyPackConfig): Violation[] {
+    return RULES.flatMap((rule) => rule.check(resources, config[rule.name] ?? {}).map((f) => ({ policy: rule.name, ...f })));
 }

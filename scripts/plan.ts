@@ -7,12 +7,13 @@ import * as path from "path";
 import { parseArgs } from "util";
 import { ConfigError, parseConfig, versionJumpProblem } from "../config";
 import { shortStackNameProblem } from "../config/checks";
+import { SCHEMA } from "../config/schema";
 import { StackFileError } from "../config/stack-file";
 import { UsageError } from "../config/problems";
 import { checkPolicies, countByType, evaluate, formatTree, planJson, PROJECT_DIR, readStackConfig, writeOutputs } from "../offline/plan";
 import { compareWithSeedLike, estimateCost, formatComparison, formatCost, loadPrices, noPricesNote, totalOf } from "../offline/cost";
 import { diagrams } from "../offline/diagram";
-import { RULES } from "../policy/rules";
+import { policyPackConfig, RULES } from "../policy/rules";
 import { reportPreflight } from "../offline/preflight";
 import { deployersOf } from "../offline/preflight/reachability";
 import { evaluateApp, onOneCluster, readAppStackConfig } from "../appstack/plan";
@@ -92,8 +93,8 @@ async function main(argv: string[]): Promise<number> {
     }
 
     const config = readStackConfig(stack, configDir);
-    // The stack file holds the version running now; `-c cluster:version` is the upgrade being planned.
-    const from = config.values["cluster:version"];
+    // The stack file (or, where it states none, the schema's default) holds the version running now; `-c cluster:version` is the upgrade being planned.
+    const from = config.values["cluster:version"] ?? SCHEMA["cluster:version"].default;
     const jump = from && overrides["cluster:version"] ? versionJumpProblem(from, overrides["cluster:version"]) : undefined;
     if (jump) throw new ConfigError(stack, [`cluster:version: ${jump}`]);
     if (layer === "platform") Object.assign(config.values, overrides);
@@ -142,7 +143,9 @@ async function main(argv: string[]): Promise<number> {
     console.log(`\n${costText}`);
     console.log(`\nwrote ${path.relative(process.cwd(), file)} and ${path.relative(process.cwd(), diagramFile)}`);
 
-    const violations = checkPolicies({ ...plan, resources: onCluster });
+    const settings = parseConfig(config.values, platform.project, stack);
+    // The pack's config as ci/deploy.ts hands it to the engine: the guardrails of the stack's profile.
+    const violations = checkPolicies({ ...plan, resources: onCluster }, policyPackConfig(settings.profile.guardrails));
     if (violations.length > 0) {
         console.error(`\npolicy violations (${violations.length}):`);
         for (const v of violations) {
@@ -152,7 +155,7 @@ async function main(argv: string[]): Promise<number> {
     } else {
         console.log(`\npolicies: ${RULES.length} passed`);
     }
-    const preflightFailed = reportPreflight(onCluster, deployersOf(parseConfig(config.values, platform.project, stack)));
+    const preflightFailed = reportPreflight(onCluster, deployersOf(settings));
     return violations.length > 0 || preflightFailed ? 1 : 0;
 }
 

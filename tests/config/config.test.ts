@@ -98,7 +98,8 @@ describe("config", () => {
         });
 
         it("rejects an unknown environment", () => {
-            assertRejected(rawConfig("dev", { "platform:environment": "staging" }), "platform:environment", /unknown environment "staging"/);
+            // staging is a profile now (config/profiles.ts); the message lists them.
+            assertRejected(rawConfig("dev", { "platform:environment": "test" }), "platform:environment", /unknown environment "test": set it to one of dev, staging, prod/);
             assertRejected(rawConfig("dev", { "platform:environment": undefined }), "platform:environment", /unknown environment "qa"/, "qa");
         });
 
@@ -129,8 +130,9 @@ describe("config", () => {
             assertRejected(rawConfig("prod", { "cicd:trustedDeployerArns": undefined }), "cicd:trustedDeployerArns", /runs no Jenkins/, "prod");
             assertRejected(rawConfig("dev", { "cicd:promoteTo": '{"stack":"prod"}' }), "cicd:promoteTo", /deployRoleArn/);
             const prod = parseConfig(rawConfig("prod"), "eks-platform", "prod");
-            assert.strictEqual(prod.cicd.jenkins, false);
-            assert.strictEqual(parseConfig(rawConfig("dev"), "eks-platform", "dev").cicd.jenkins, true);
+            // Jenkins' settings are one optional group: present exactly where Jenkins runs.
+            assert.strictEqual(prod.cicd.jenkins, undefined);
+            assert.strictEqual(parseConfig(rawConfig("dev"), "eks-platform", "dev").cicd.jenkins?.gitRepoUrl, "https://github.com/example-org/eks-platform.git");
         });
 
         it("refuses the image tag latest and bad replica bounds", () => {
@@ -352,7 +354,7 @@ describe("config hardening: inputs AWS or Pulumi would reject later, or silently
 describe("config: the cluster's version and admins (issue 10 items 3 and 7)", () => {
     it("refuses a Kubernetes minor that has no pinned add-on builds, naming where to add them", () => {
         assert.throws(() => parseConfig(rawConfig("dev", { "cluster:version": "1.36" }), "eks-platform", "dev"),
-            /cluster:version: "1\.36" has no pinned EKS add-on builds \(components\/addons\.ts lists 1\.33, 1\.34, 1\.35\)/);
+            /cluster:version: "1\.36" has no pinned EKS add-on builds \(components\/cluster\/addons\.ts lists 1\.33, 1\.34, 1\.35\)/);
         assert.doesNotThrow(() => parseConfig(rawConfig("dev", { "cluster:version": "1.34" }), "eks-platform", "dev"));
     });
 

@@ -143,7 +143,7 @@ describe("plan CLI: every bad input refused with one clear message", function ()
     it("plans an instance type the price table lacks, marking the estimate partial", () => {
         const dev = fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8");
         const out = path.join(dir, "out-type");
-        const file = stackFile("devtype", dev.replace('cluster:instanceTypes: ["t3.large", "t3a.large"]', 'cluster:instanceTypes: ["m7i.large"]'));
+        const file = stackFile("devtype", dev.replace("config:\n", 'config:\n  cluster:instanceTypes: ["m7i.large"]\n'));
         const res = planCli(["--stack-file", file, "--out", out, "--quiet"]);
         assert.strictEqual(res.status, 0, res.stderr);
         assert.match(res.stdout, /PARTIAL[\s\S]*partial estimate: no price for m7i\.large/);

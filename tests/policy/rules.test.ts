@@ -1,7 +1,8 @@
 import * as assert from "assert";
 import { policyTargets } from "../../offline/plan";
 import { policies, toTarget } from "../../policy/pack";
-import { evaluatePolicies, PolicyTarget, RULES } from "../../policy/rules";
+import { PROFILES } from "../../config/profiles";
+import { evaluatePolicies, policyPackConfig, PolicyTarget, RULES } from "../../policy/rules";
 import { planFor } from "../helpers/plans";
 
 type Mutate = (targets: PolicyTarget[]) => void;
@@ -10,7 +11,7 @@ type Mutate = (targets: PolicyTarget[]) => void;
 async function findings(stack: "dev" | "prod", policy: string, mutate: Mutate = () => undefined) {
     const targets: PolicyTarget[] = JSON.parse(JSON.stringify(policyTargets((await planFor(stack)).resources)));
     mutate(targets);
-    return evaluatePolicies(targets).filter((v) => v.policy === policy);
+    return evaluatePolicies(targets, policyPackConfig(PROFILES[stack].guardrails)).filter((v) => v.policy === policy);
 }
 
 const first = (targets: PolicyTarget[], type: string, nameIncludes = "") => targets.find((t) => t.type === type && t.name.includes(nameIncludes))!;
@@ -121,6 +122,32 @@ describe("policies", () => {
         assert.deepStrictEqual(await findings("dev", "prod-stateful-resources-protected", unprotected), []);
     });
 
+    it("takes the profile from the pack's config, never from the resources' tags", async () => {
+        const targets: PolicyTarget[] = JSON.parse(JSON.stringify(policyTargets((await planFor("dev")).resources)));
+        first(targets, "aws:ecr/repository:Repository").protect = false;
+        // dev's plan (Environment tag dev) judged with prod's guardrails is judged as prod...
+        const asProd = evaluatePolicies(targets, policyPackConfig(PROFILES.prod.guardrails)).filter((v) => v.policy === "prod-stateful-resources-protected");
+        assert.ok(asProd.some((v) => /aws:ecr\/repository:Repository/.test(v.urn) && /not protected/.test(v.message)), JSON.stringify(asProd));
+        // ...and a stack relabelled prod by its tags alone is not.
+        const provider = first(targets, "pulumi:providers:aws");
+        provider.props.defaultTags = JSON.stringify({ tags: { Environment: "prod" } });
+        assert.deepStrictEqual(evaluatePolicies(targets, policyPackConfig(PROFILES.dev.guardrails)).filter((v) => v.policy === "prod-stateful-resources-protected"), []);
+    });
+
+    it("gives each rule exactly the guardrails it declares, as CrossGuard config per policy name", () => {
+        assert.deepStrictEqual(policyPackConfig(PROFILES.staging.guardrails), {
+            "eks-public-endpoint-restricted-in-prod": { restrictPublicEndpoint: true },
+            "prod-stateful-resources-protected": { retainData: false, deletionProtection: false },
+            "spot-only-where-allowed": { spotAllowed: true },
+        });
+    });
+
+    it("refuses a spot system node group where the profile does not allow spot, whatever the environment is called", async () => {
+        const spot: Mutate = (t) => { first(t, "eks:index:ManagedNodeGroup").props.capacityType = "SPOT"; };
+        assert.match((await findings("prod", "spot-only-where-allowed", spot)).map((v) => v.message).join("\n"), /capacityType must be ON_DEMAND, not SPOT/);
+        assert.deepStrictEqual(await findings("dev", "spot-only-where-allowed", spot), []);
+    });
+
     it("treats an unrestricted public endpoint (no CIDRs) as open in prod", async () => {
         const found = await findings("prod", "eks-public-endpoint-restricted-in-prod", (t) => { first(t, "eks:index:Cluster").props.publicAccessCidrs = undefined; });
         assert.match(found[0].message, /no CIDR limit/);
@@ -169,10 +196,27 @@ describe("policies", () => {
             const reported: { policy: string; message: string; urn?: string }[] = [];
             for (const p of policies) {
                 assert.strictEqual(p.enforcementLevel, "mandatory");
-                await p.validateStack({ resources, stackTags: new Map(), getConfig: () => ({}) } as any, (message, urn) => reported.push({ policy: p.name, message, urn }));
+                await p.validateStack({ resources, stackTags: new Map(), getConfig: () => policyPackConfig(PROFILES.prod.guardrails)[p.name] ?? {} } as any, (message, urn) => reported.push({ policy: p.name, message, urn }));
             }
             assert.deepStrictEqual(reported.map((r) => r.policy), ["prod-stateful-resources-protected"]);
             assert.match(reported[0].urn!, /aws:kms\/key:Key/);
+        });
+
+        it("requires each rule's guardrails in its config schema, and the deploy's config satisfies them", () => {
+            for (const p of policies) {
+                const schema = p.configSchema;
+                const given = policyPackConfig(PROFILES.prod.guardrails)[p.name];
+                if (!schema) {
+                    assert.strictEqual(given, undefined, p.name);
+                    continue;
+                }
+                // What the engine checks with gojsonschema (pulumi/pulumi sdk/pkg/resource/analyzer/config.go): required present, types right.
+                for (const key of schema.required ?? []) assert.ok(given && key in given, `${p.name}: ${key} is required but not passed`);
+                for (const [key, value] of Object.entries(given ?? {})) {
+                    const type = schema.properties[key]?.type;
+                    assert.ok(type === (typeof value === "boolean" ? "boolean" : "integer"), `${p.name}: ${key} is ${typeof value}, schema says ${type}`);
+                }
+            }
         });
     });
 });

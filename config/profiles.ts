@@ -1,0 +1,153 @@
+/**
+ * Environment profiles as data. A stack names its profile with `platform:environment` (default: the stack's name);
+ * the profile supplies the defaults of every per-profile key (config/schema.ts) and the guardrails that config
+ * validation, the program, the policy pack, the deploy CLI and the pipeline read instead of comparing names.
+ * Adding an environment of an existing kind is one stack file; a new kind of environment is one entry here.
+ */
+import type { ProfileDefaults } from "./schema";
+
+/** What an environment must hold to, whatever its stack file says. */
+export interface Guardrails {
+    /** Fewest AZs a stack may span. */
+    readonly minAzs: number;
+    /** A NAT gateway in every AZ, so one AZ's outage does not cut every node off. */
+    readonly natPerAz: boolean;
+    /** Fewest app replicas (app:minReplicas), so a node or AZ loss is not an outage. */
+    readonly minReplicas: number;
+    /** Fewest nodes the node group may scale to (cluster:minSize, cluster:desiredSize). */
+    readonly minNodes: number;
+    /**
+     * The system node group may be spot (cluster:capacityType SPOT): it runs Karpenter and CoreDNS. Karpenter's pools take
+     * spot only where their own config says so (karpenter:general's spot), which the policy spot-only-where-allowed checks.
+     */
+    readonly spotAllowed: boolean;
+    /** Alerts must reach someone (a Slack channel or email). */
+    readonly alertsRequired: boolean;
+    /** Volumes survive their PVC (StorageClass reclaimPolicy Retain). */
+    readonly retainData: boolean;
+    /** Stateful resources (registry, KMS keys, backup vault) are protected from deletion, and destroy needs --yes-destroy-prod. */
+    readonly deletionProtection: boolean;
+    /** The public API endpoint is off or limited to named CIDRs (policy eks-public-endpoint-restricted). */
+    readonly restrictPublicEndpoint: boolean;
+}
+
+export interface Profile {
+    readonly name: string;
+    readonly description: string;
+    readonly defaults: ProfileDefaults;
+    readonly guardrails: Guardrails;
+}
+
+const ALL_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
+
+export const PROFILES = {
+    dev: {
+        name: "dev",
+        description: "cheap to leave running: one NAT and spot nodes are acceptable losses; runs Jenkins",
+        defaults: {
+            "network:azCount": 2,
+            "network:natStrategy": "single",
+            "cluster:instanceTypes": ["t3.large", "t3a.large"],
+            "cluster:capacityType": "SPOT",
+            // Two nodes: Karpenter's two replicas must be on different nodes, and nothing else runs here.
+            "cluster:minSize": 2,
+            "cluster:desiredSize": 2,
+            "cluster:maxSize": 3,
+            "cluster:diskSizeGiB": 50,
+            "cluster:logTypes": ["api", "audit"],
+            "cluster:logRetentionDays": 14,
+            "app:minReplicas": 2,
+            "app:maxReplicas": 4,
+            "cicd:jenkins": true,
+            "cicd:storageSize": "20Gi",
+            "observability:retention": "7d",
+            "observability:prometheusStorage": "20Gi",
+            "karpenter:general": { instanceTypes: ["t3.large", "t3a.large", "m6i.large", "m6a.large"], spot: true, cpuLimit: 16, memoryLimitGi: 64, expectedNodes: 1, disruptionBudget: "20%", consolidateAfter: "5m" },
+            "karpenter:ci": { instanceTypes: ["t3.xlarge", "t3a.xlarge", "m6i.xlarge", "m6a.xlarge"], spot: true, cpuLimit: 16, memoryLimitGi: 64, expectedNodes: 0, disruptionBudget: "100%", consolidateAfter: "1m" },
+            "backup:retentionDays": 7,
+        },
+        guardrails: {
+            minAzs: 2, natPerAz: false, minReplicas: 1, minNodes: 0, spotAllowed: true, alertsRequired: false,
+            retainData: false, deletionProtection: false, restrictPublicEndpoint: false,
+        },
+    },
+    // Shaped like prod (three AZs, NAT per AZ, on-demand, alerts), so what passes here meets prod's guardrails; smaller,
+    // shorter-lived data, and disposable: rebuilt from code, so nothing is retained or protected.
+    staging: {
+        name: "staging",
+        description: "prod's shape at a smaller size: three AZs, NAT per AZ, on-demand; its data is disposable",
+        defaults: {
+            "network:azCount": 3,
+            "network:natStrategy": "onePerAz",
+            // The system node group (Karpenter, CoreDNS, the LB controller, metrics-server): the workloads run on Karpenter's pools.
+            "cluster:instanceTypes": ["m6i.large", "m6a.large"],
+            "cluster:capacityType": "ON_DEMAND",
+            "cluster:minSize": 2,
+            "cluster:desiredSize": 2,
+            "cluster:maxSize": 3,
+            "cluster:diskSizeGiB": 50,
+            "cluster:logTypes": ALL_LOG_TYPES,
+            "cluster:logRetentionDays": 30,
+            "app:minReplicas": 2,
+            "app:maxReplicas": 6,
+            "cicd:jenkins": false,
+            "cicd:storageSize": "20Gi",
+            "observability:retention": "15d",
+            "observability:prometheusStorage": "50Gi",
+            "karpenter:general": { instanceTypes: ["m6i.xlarge", "m6a.xlarge", "m7i.xlarge"], spot: false, cpuLimit: 24, memoryLimitGi: 96, expectedNodes: 2, disruptionBudget: "1", consolidateAfter: "10m" },
+            // Used only where a stack of this profile runs Jenkins (cicd:jenkins true).
+            "karpenter:ci": { instanceTypes: ["m6i.xlarge", "m6a.xlarge"], spot: true, cpuLimit: 16, memoryLimitGi: 64, expectedNodes: 0, disruptionBudget: "100%", consolidateAfter: "1m" },
+            "backup:retentionDays": 14,
+        },
+        guardrails: {
+            minAzs: 3, natPerAz: true, minReplicas: 2, minNodes: 1, spotAllowed: true, alertsRequired: true,
+            retainData: false, deletionProtection: false, restrictPublicEndpoint: true,
+        },
+    },
+    // Survives the loss of an AZ: NAT per AZ and on-demand capacity; keeps its data.
+    prod: {
+        name: "prod",
+        description: "survives the loss of an AZ: three AZs, NAT per AZ, on-demand nodes; keeps and protects its data",
+        defaults: {
+            "network:azCount": 3,
+            "network:natStrategy": "onePerAz",
+            // The system node group (Karpenter, CoreDNS, the LB controller, metrics-server): the workloads run on Karpenter's pools.
+            "cluster:instanceTypes": ["m6i.large", "m6a.large"],
+            "cluster:capacityType": "ON_DEMAND",
+            "cluster:minSize": 2,
+            "cluster:desiredSize": 2,
+            "cluster:maxSize": 3,
+            "cluster:diskSizeGiB": 100,
+            "cluster:logTypes": ALL_LOG_TYPES,
+            "cluster:logRetentionDays": 90,
+            "app:minReplicas": 3,
+            "app:maxReplicas": 12,
+            "cicd:jenkins": false,
+            "cicd:storageSize": "50Gi",
+            "observability:retention": "30d",
+            "observability:prometheusStorage": "100Gi",
+            "karpenter:general": { instanceTypes: ["m6i.xlarge", "m6a.xlarge", "m7i.xlarge"], spot: false, cpuLimit: 48, memoryLimitGi: 192, expectedNodes: 3, disruptionBudget: "1", consolidateAfter: "10m" },
+            // Used only where a stack of this profile runs Jenkins (cicd:jenkins true).
+            "karpenter:ci": { instanceTypes: ["m6i.xlarge", "m6a.xlarge"], spot: true, cpuLimit: 16, memoryLimitGi: 64, expectedNodes: 0, disruptionBudget: "100%", consolidateAfter: "1m" },
+            "backup:retentionDays": 35,
+        },
+        guardrails: {
+            minAzs: 3, natPerAz: true, minReplicas: 2, minNodes: 1, spotAllowed: false, alertsRequired: true,
+            retainData: true, deletionProtection: true, restrictPublicEndpoint: true,
+        },
+    },
+} as const satisfies Record<string, Profile>;
+
+export type ProfileName = keyof typeof PROFILES;
+export const PROFILE_NAMES = Object.keys(PROFILES) as ProfileName[];
+
+/** The profile a stack's config names (`platform:environment`, else the stack's name), or undefined when none is. */
+export function profileNamed(name: string): Profile | undefined {
+    return Object.prototype.hasOwnProperty.call(PROFILES, name) ? PROFILES[name as ProfileName] : undefined;
+}
+
+/** The environment (profile name) a stack's raw config asks for. */
+export function environmentOf(raw: Readonly<Record<string, unknown>>, stack: string): string {
+    const named = raw["platform:environment"];
+    return typeof named === "string" && named.trim() !== "" ? named : stack.split("/").pop()!;
+}
