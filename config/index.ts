@@ -6,7 +6,7 @@ import {
     imageTagProblem, parseCidr, parseJson, partitionOf, REGION, stackNameProblem,
 } from "./checks";
 import { AwsProviderSettings, awsProviderSettings } from "./provider";
-import { KARPENTER_KEYS, KarpenterSettings, parseKarpenter } from "./karpenter";
+import { checkNodeClassTags, KARPENTER_KEYS, KarpenterSettings, parseKarpenter } from "./karpenter";
 
 export { ConfigError } from "./problems";
 
@@ -273,6 +273,7 @@ export function parseConfig(raw: RawConfig, project: string, stack: string): Pla
 
     const extraTags = parseJson<Record<string, string>>(problems, "platform:tags", get("platform:tags"), isStringMap, "an object of string tags") ?? {};
     checkTags(problems, "platform:tags", extraTags);
+    checkNodeClassTags(problems, "platform:tags", extraTags);
 
     const vpcCidr = get("network:vpcCidr") ?? "10.0.0.0/16";
     const azCount = checkInt(problems, "network:azCount", get("network:azCount"), d.azCount, { min: 1, max: 6 });

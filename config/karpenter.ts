@@ -25,6 +25,16 @@ export interface PoolSettings {
     readonly disruptionBudget: string;
     /** `spec.disruption.consolidateAfter`. */
     readonly consolidateAfter: string;
+    /**
+     * `spec.template.spec.expireAfter`: a node's maximum age. Expiry is forceful: disruption budgets do not hold it
+     * back, only `terminationGracePeriod` bounds the drain that follows.
+     */
+    readonly expireAfter: string;
+    /**
+     * `spec.template.spec.terminationGracePeriod`: how long a deleted node may drain before Karpenter evicts what is
+     * left, do-not-disrupt and PodDisruptionBudgets included. Unset, a drain blocked by either waits forever.
+     */
+    readonly terminationGracePeriod: string;
 }
 
 export interface KarpenterSettings {
@@ -36,14 +46,22 @@ export const KARPENTER_KEYS = ["general", "ci"] as const;
 
 type PoolFields = Omit<PoolSettings, "name" | "capacityTypes">;
 
+/**
+ * The longest time limit of a Jenkinsfile stage that holds an agent pod (`timeout(time: 60, unit: 'MINUTES')` on
+ * CI, Deploy dev and Promote). Pools that run agents drain for a little longer, so a node deleted under a build
+ * lets it finish or time out before the agent is evicted.
+ */
+export const AGENT_STAGE_TIMEOUT_MINUTES = 60;
+const AGENT_DRAIN = `${AGENT_STAGE_TIMEOUT_MINUTES + 10}m`;
+
 const DEFAULTS: Record<"dev" | "prod", Record<PoolName, PoolFields>> = {
     dev: {
-        general: { instanceTypes: ["t3.large", "t3a.large", "m6i.large", "m6a.large"], spot: true, cpuLimit: 16, memoryLimitGi: 64, expectedNodes: 2, disruptionBudget: "20%", consolidateAfter: "5m" },
-        ci: { instanceTypes: ["t3.xlarge", "t3a.xlarge", "m6i.xlarge", "m6a.xlarge"], spot: true, cpuLimit: 16, memoryLimitGi: 64, expectedNodes: 0, disruptionBudget: "100%", consolidateAfter: "1m" },
+        general: { instanceTypes: ["t3.large", "t3a.large", "m6i.large", "m6a.large"], spot: true, cpuLimit: 16, memoryLimitGi: 64, expectedNodes: 2, disruptionBudget: "20%", consolidateAfter: "5m", expireAfter: "720h", terminationGracePeriod: "15m" },
+        ci: { instanceTypes: ["t3.xlarge", "t3a.xlarge", "m6i.xlarge", "m6a.xlarge"], spot: true, cpuLimit: 16, memoryLimitGi: 64, expectedNodes: 0, disruptionBudget: "100%", consolidateAfter: "1m", expireAfter: "720h", terminationGracePeriod: AGENT_DRAIN },
     },
     prod: {
-        general: { instanceTypes: ["m6i.xlarge", "m6a.xlarge", "m7i.xlarge"], spot: false, cpuLimit: 48, memoryLimitGi: 192, expectedNodes: 3, disruptionBudget: "1", consolidateAfter: "10m" },
-        ci: { instanceTypes: ["m6i.xlarge", "m6a.xlarge"], spot: true, cpuLimit: 16, memoryLimitGi: 64, expectedNodes: 0, disruptionBudget: "100%", consolidateAfter: "1m" },
+        general: { instanceTypes: ["m6i.xlarge", "m6a.xlarge", "m7i.xlarge"], spot: false, cpuLimit: 48, memoryLimitGi: 192, expectedNodes: 3, disruptionBudget: "1", consolidateAfter: "10m", expireAfter: "720h", terminationGracePeriod: "15m" },
+        ci: { instanceTypes: ["m6i.xlarge", "m6a.xlarge"], spot: true, cpuLimit: 16, memoryLimitGi: 64, expectedNodes: 0, disruptionBudget: "100%", consolidateAfter: "1m", expireAfter: "720h", terminationGracePeriod: AGENT_DRAIN },
     },
 };
 
@@ -53,11 +71,35 @@ export function capacityTypesOf(name: PoolName, spot: boolean): KarpenterCapacit
     return name === "ci" ? ["spot"] : ["spot", "on-demand"];
 }
 
-// The NodePool CRD's patterns (shared/reference/karpenter/crds/karpenter.sh_nodepools.yaml): budgets[].nodes and
-// disruption.consolidateAfter.
+// The NodePool CRD's patterns (shared/reference/karpenter/crds/karpenter.sh_nodepools.yaml): budgets[].nodes,
+// disruption.consolidateAfter and template.spec.expireAfter, template.spec.terminationGracePeriod (no Never).
 const BUDGET = /^((100|[0-9]{1,2})%|[0-9]+)$/;
 const DURATION = /^(([0-9]+(s|m|h))+|Never)$/;
-const FIELDS = ["instanceTypes", "spot", "cpuLimit", "memoryLimitGi", "expectedNodes", "disruptionBudget", "consolidateAfter"];
+const GRACE = /^([0-9]+(s|m|h))+$/;
+const FIELDS = ["instanceTypes", "spot", "cpuLimit", "memoryLimitGi", "expectedNodes", "disruptionBudget", "consolidateAfter", "expireAfter", "terminationGracePeriod"];
+
+/** Seconds of a Go duration the NodePool CRD accepts ("1h30m"); Infinity for Never. */
+export function durationSeconds(d: string): number {
+    if (d === "Never") return Infinity;
+    const unit: Record<string, number> = { s: 1, m: 60, h: 3600 };
+    return [...d.matchAll(/([0-9]+)(s|m|h)/g)].reduce((sum, [, n, u]) => sum + Number(n) * unit[u], 0);
+}
+
+/**
+ * Tag keys the EC2NodeClass CRD refuses in spec.tags (its x-kubernetes-validations), which carries the stack's tags:
+ * a stack tag with one of these keys would make the node class, and so every pool, fail to apply.
+ */
+const NODE_CLASS_RESTRICTED_TAGS = [/^eks:eks-cluster-name$/, /^kubernetes\.io\/cluster/, /^karpenter\.sh\/nodepool$/, /^karpenter\.sh\/nodeclaim$/, /^karpenter\.k8s\.aws\/ec2nodeclass$/];
+
+/** The keys of these tags the EC2NodeClass would refuse. */
+export function nodeClassRestrictedTags(tags: Record<string, string>): string[] {
+    return Object.keys(tags).filter((k) => k === "" || NODE_CLASS_RESTRICTED_TAGS.some((r) => r.test(k)));
+}
+
+/** `platform:tags` reach every instance Karpenter launches through the EC2NodeClass: refuse what it refuses. */
+export function checkNodeClassTags(problems: Problems, key: string, tags: Record<string, string>): void {
+    for (const k of nodeClassRestrictedTags(tags)) problems.add(key, `tag ${JSON.stringify(k)}: the EC2NodeClass refuses it in spec.tags (a key Karpenter or EKS sets on its instances)`);
+}
 
 function parsePool(problems: Problems, name: PoolName, raw: string | undefined, fallback: PoolFields): PoolSettings {
     const key = `karpenter:${name}`;
@@ -97,6 +139,10 @@ function parsePool(problems: Problems, name: PoolName, raw: string | undefined, 
     if (!BUDGET.test(budget)) problems.add(`${key}.disruptionBudget`, `"${budget}" is not a node count or percentage (the NodePool CRD's budgets[].nodes)`);
     const consolidateAfter = String(merged.consolidateAfter);
     if (!DURATION.test(consolidateAfter)) problems.add(`${key}.consolidateAfter`, `"${consolidateAfter}" is not a duration such as 30s, 5m or Never`);
+    const expireAfter = String(merged.expireAfter);
+    if (!DURATION.test(expireAfter)) problems.add(`${key}.expireAfter`, `"${expireAfter}" is not a duration such as 720h or Never`);
+    const terminationGracePeriod = String(merged.terminationGracePeriod);
+    if (!GRACE.test(terminationGracePeriod)) problems.add(`${key}.terminationGracePeriod`, `"${terminationGracePeriod}" is not a duration such as 15m or 1h10m (unset, a blocked drain waits forever)`);
 
     const types = Array.isArray(instanceTypes) ? (instanceTypes as string[]).filter((t) => t in INSTANCE_TYPES) : [];
     if (types.length > 0 && Number.isInteger(cpuLimit) && Number.isInteger(memoryLimitGi)) {
@@ -118,17 +164,26 @@ function parsePool(problems: Problems, name: PoolName, raw: string | undefined, 
         expectedNodes,
         disruptionBudget: budget,
         consolidateAfter,
+        expireAfter,
+        terminationGracePeriod,
     };
 }
 
 /** The pools of a stack; `jenkins` adds the ci pool its agents run on. */
 export function parseKarpenter(problems: Problems, get: (key: string) => string | undefined, env: "dev" | "prod", jenkins: boolean): KarpenterSettings {
-    const pools = [parsePool(problems, "general", get("karpenter:general"), DEFAULTS[env].general)];
+    // Where Jenkins runs, deploy agents (do-not-disrupt) run on general's on-demand nodes: it drains as long as ci.
+    const general = jenkins ? { ...DEFAULTS[env].general, terminationGracePeriod: AGENT_DRAIN } : DEFAULTS[env].general;
+    const pools = [parsePool(problems, "general", get("karpenter:general"), general)];
     if (jenkins) pools.push(parsePool(problems, "ci", get("karpenter:ci"), DEFAULTS[env].ci));
     else if (get("karpenter:ci") !== undefined) problems.add("karpenter:ci", "is set, but this stack runs no Jenkins (cicd:jenkins false), so it has no ci pool");
     // prod's system pods (Karpenter itself, CoreDNS) must not disappear with a spot reclaim.
     if (env === "prod" && (get("cluster:capacityType") ?? "ON_DEMAND") !== "ON_DEMAND") {
         problems.add("cluster:capacityType", "prod's system node group runs Karpenter and CoreDNS: it must be ON_DEMAND");
+    }
+    for (const pool of jenkins ? pools : []) {
+        if (GRACE.test(pool.terminationGracePeriod) && durationSeconds(pool.terminationGracePeriod) <= AGENT_STAGE_TIMEOUT_MINUTES * 60) {
+            problems.add(`karpenter:${pool.name}.terminationGracePeriod`, `${pool.terminationGracePeriod} ends a drain before a Jenkins stage's ${AGENT_STAGE_TIMEOUT_MINUTES}-minute limit: an agent on a deleted node would be evicted mid-build`);
+        }
     }
     return { pools };
 }

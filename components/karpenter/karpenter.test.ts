@@ -11,6 +11,7 @@ import { nodesOfPool, SchedulingNode, unschedulableReason } from "../../offline/
 import { ACCOUNT_ID } from "../../offline/mocks";
 import { Plan } from "../../offline/plan";
 import { DeployGraph } from "../../offline/preflight/graph";
+import { nodePools } from "../../offline/preflight/nodes";
 import { KARPENTER_ORDER_RULES, orderProblems } from "../../offline/preflight/order";
 import { RecordedResource } from "../../offline/recorder";
 import { all, attempt, buildBase, buildGateway, json, one, rawConfig, REGION, referenceFile } from "../../tests/helpers/harness";
@@ -20,8 +21,11 @@ const NODE_POOL = "kubernetes:karpenter.sh/v1:NodePool";
 const NODE_CLASS = "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass";
 
 const pools = (plan: Plan) => Object.fromEntries(all(plan.resources, NODE_POOL).map((p) => [(p.inputs as any).metadata.name, p.inputs as any]));
-/** The managed system group's nodes: its labels, no taints (components/cluster.ts). */
-const SYSTEM_NODE: SchedulingNode = { labels: { "platform/capacity-type": "spot" }, taints: [] };
+/** A node of the plan's managed system group, with the labels and taints EKS gives it (offline/preflight/nodes.ts). */
+function systemNodeOf(plan: Plan): SchedulingNode {
+    const group = nodePools(plan.resources).find((g) => g.kind === "node group")!;
+    return { labels: group.labels, taints: group.taints };
+}
 
 /** CloudFormation's short-form tags, as plain data. */
 const CFN_TAGS = ["!Sub", "!GetAtt", "!Ref"].map((tag) => ({ tag, resolve: (v: string) => ({ [tag.slice(1)]: v }) }));
@@ -64,19 +68,34 @@ describe("Karpenter: pools per environment (committed stacks)", () => {
 
 describe("Karpenter: where the agents and the app run (scheduler model)", () => {
     let p: Record<string, any>;
-    before(async () => { p = pools(await planFor("dev")); });
+    let systemNode: SchedulingNode;
+    before(async () => {
+        const plan = await planFor("dev");
+        p = pools(plan);
+        systemNode = systemNodeOf(plan);
+    });
 
-    for (const kind of ["build", "deploy"] as const) {
-        it(`${kind} agents tolerate the ci taint and run on ci nodes only, protected from consolidation`, () => {
-            const template = YAML.parse(agentPodTemplate(kind, "docker-config"))[0];
-            // The kubernetes plugin merges the template's `yaml` into the pod it builds (PodTemplateBuilder).
-            const pod = YAML.parse(template.yaml ?? "{}");
-            for (const node of nodesOfPool(p.ci)) assert.strictEqual(unschedulableReason(pod.spec, node), undefined);
-            for (const node of nodesOfPool(p.general)) assert.match(unschedulableReason(pod.spec, node) ?? "", /node affinity/);
-            assert.match(unschedulableReason(pod.spec, SYSTEM_NODE) ?? "", /node affinity/);
-            assert.strictEqual(pod.metadata.annotations["karpenter.sh/do-not-disrupt"], "true");
-        });
-    }
+    it("build agents tolerate the ci taint and run on ci nodes only, protected from consolidation", () => {
+        const template = YAML.parse(agentPodTemplate("build", "docker-config"))[0];
+        // The kubernetes plugin merges the template's `yaml` into the pod it builds (PodTemplateBuilder).
+        const pod = YAML.parse(template.yaml ?? "{}");
+        for (const node of nodesOfPool(p.ci)) assert.strictEqual(unschedulableReason(pod.spec, node), undefined);
+        for (const node of nodesOfPool(p.general)) assert.match(unschedulableReason(pod.spec, node) ?? "", /node affinity/);
+        assert.match(unschedulableReason(pod.spec, systemNode) ?? "", /node affinity/);
+        assert.strictEqual(pod.metadata.annotations["karpenter.sh/do-not-disrupt"], "true");
+    });
+
+    it("deploy agents run `pulumi up` on general's on-demand nodes only: never on spot, where a reclaim leaves the stack locked", () => {
+        const pod = YAML.parse(YAML.parse(agentPodTemplate("deploy", "docker-config"))[0].yaml);
+        // nodesOfPool gives one node per capacity type the pool allows, labelled karpenter.sh/capacity-type as Karpenter does.
+        const verdicts = Object.fromEntries(nodesOfPool(p.general).map((n) => [n.labels["karpenter.sh/capacity-type"], unschedulableReason(pod.spec, n)]));
+        assert.deepStrictEqual(Object.keys(verdicts).sort(), ["on-demand", "spot"]);
+        assert.strictEqual(verdicts["on-demand"], undefined);
+        assert.match(verdicts.spot ?? "", /nodeSelector karpenter\.sh\/capacity-type=on-demand/);
+        for (const node of nodesOfPool(p.ci)) assert.ok(unschedulableReason(pod.spec, node), "no deploy on ci's spot nodes");
+        assert.ok(unschedulableReason(pod.spec, systemNode));
+        assert.strictEqual(pod.metadata.annotations["karpenter.sh/do-not-disrupt"], "true");
+    });
 
     it("the app runs on the general pool, not on ci's tainted nodes nor the system group", async () => {
         const { WebApp } = await import("../../components/webapp");
@@ -88,7 +107,7 @@ describe("Karpenter: where the agents and the app run (scheduler model)", () => 
         const spec = (one(records, "kubernetes:apps/v1:Deployment").inputs as any).spec.template.spec;
         for (const node of nodesOfPool(p.general)) assert.strictEqual(unschedulableReason(spec, node), undefined);
         for (const node of nodesOfPool(p.ci)) assert.match(unschedulableReason(spec, node) ?? "", /untolerated taint platform\/pool=ci:NoSchedule/);
-        assert.match(unschedulableReason(spec, SYSTEM_NODE) ?? "", /node affinity/);
+        assert.match(unschedulableReason(spec, systemNode) ?? "", /node affinity/);
     });
 });
 
