@@ -127,6 +127,25 @@ export const KARPENTER_ORDER_RULES: OrderRule[] = [
     },
 ];
 
+/** Namespaces whose pods are the cluster's own: they run on the system node group, not on Karpenter's pools. */
+const SYSTEM_NAMESPACES = ["kube-system", "kube-public", "kube-node-lease", "default"];
+const onPools = (r: RecordedResource, all: RecordedResource[]) => all.some((x) => x.type === NODE_POOL) && !SYSTEM_NAMESPACES.includes(String(namespaceOf(r)));
+
+/**
+ * Workloads outside the system namespaces run on Karpenter's pools, and the namespaces holding them are deleted
+ * with their pods: created after the pools (no node for them before), deleted before them, so a destroy's drain
+ * finds the pools' nodes empty instead of waiting on pods (or a PodDisruptionBudget) that are about to go anyway.
+ */
+export const POOL_ORDER_RULE: OrderRule = {
+    name: "Karpenter pools",
+    because: "its pods run on Karpenter's NodePools: created before them they stay Pending, and destroy must delete them before the pools, whose drain they would hold",
+    needs: [
+        { types: [...WORKLOADS, HELM_RELEASE], where: onPools },
+        { types: [NAMESPACE], where: (r, all) => all.some((x) => x.type === NODE_POOL) && !SYSTEM_NAMESPACES.includes(String(at(r.inputs, "metadata", "name"))) },
+    ],
+    providedBy: [{ types: [NODE_POOL] }],
+};
+
 export const ORDER_RULES: OrderRule[] = [
     {
         name: "nodes",
@@ -162,6 +181,7 @@ export const ORDER_RULES: OrderRule[] = [
         providedBy: [addonNamed("aws-ebs-csi-driver")],
     },
     ...KARPENTER_ORDER_RULES,
+    POOL_ORDER_RULE,
 ];
 
 
