@@ -5,7 +5,7 @@ import { appPlatformParameterName } from "./components/cicd/app-deployer";
 import { Backup } from "./components/backup";
 import { Cluster } from "./components/cluster";
 import { ContainerLogs } from "./components/logs";
-import { Ingress } from "./components/ingress";
+import { Ingress, IngressGateway } from "./components/ingress";
 import { Karpenter } from "./components/karpenter";
 import { Network } from "./components/network";
 import { trafficSourcesOf } from "./components/ingress/network-policies";
@@ -102,6 +102,9 @@ const karpenter = new Karpenter(name, {
     tags: { ...config.tags, ManagedBy: "karpenter" },
 }, { providers: [awsProvider] });
 
+// The gateway whose cluster handle has the pools ready, for everything that runs on them.
+const onPools: IngressGateway = { ...ingress, cluster: karpenter.cluster };
+
 const registry = new Registry(name, {
     repositoryName: `${name}/app`,
     keepImages: config.app.keepImages,
@@ -146,7 +149,8 @@ const cicd = new CiCd(name, {
         promoteTo: config.cicd.jenkins.promoteTo,
         promoteApprovers: [...config.cicd.jenkins.promoteApprovers],
     } : undefined,
-    gateway: ingress,
+    // Jenkins, its agents and the app's namespace run on Karpenter's pools: created after them, deleted before them.
+    gateway: onPools,
     storageClassName: cluster.storageClassName,
 }, { providers: [awsProvider] });
 
@@ -162,7 +166,7 @@ const observability = new Observability(name, {
     alerts: config.observability.alerts,
     alertSecrets: secrets.alertSecrets,
     pvcFreeRatio: 0.15,
-    gateway: ingress,
+    gateway: onPools,
     storageClassName: cluster.storageClassName,
 }, { providers: [awsProvider] });
 

@@ -3,7 +3,7 @@ import { Problems } from "./problems";
 import { checkArn, checkEcrRepositoryUrl, checkHttpsUrl, parseCidr, Partition, partitionOf, REGION, stackNameProblem } from "./checks";
 import { environmentOf, Profile, PROFILE_NAMES, profileNamed, PROFILES } from "./profiles";
 import { AwsProviderSettings, awsProviderSettings } from "./provider";
-import { parseKarpenter, KarpenterSettings } from "./karpenter";
+import { checkNodeClassTags, KarpenterSettings, parseKarpenter } from "./karpenter";
 import { KNOWN_KEYS, ProfileDefaults, Promotion, readValues, SCHEMA, SecretSpec, Settings, Spec } from "./schema";
 
 export { ConfigError } from "./problems";
@@ -313,6 +313,7 @@ export function parseConfig(raw: RawConfig, project: string, stack: string): Pla
 
     const alerts = alertReceivers(problems, s, profile);
     const karpenter = parseKarpenter(problems, s, profile.defaults, jenkins, raw["karpenter:ci"] !== undefined);
+    checkNodeClassTags(problems, "platform:tags", s["platform:tags"] ?? {});
 
     problems.throwIfAny(stack);
     // A warning, not a refusal: restating pins a value against a later change of the profile, which may be meant.

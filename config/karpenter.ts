@@ -26,6 +26,16 @@ export interface PoolSettings {
     readonly disruptionBudget: string;
     /** `spec.disruption.consolidateAfter`. */
     readonly consolidateAfter: string;
+    /**
+     * `spec.template.spec.expireAfter`: a node's maximum age. Expiry is forceful: disruption budgets do not hold it
+     * back, only `terminationGracePeriod` bounds the drain that follows.
+     */
+    readonly expireAfter: string;
+    /**
+     * `spec.template.spec.terminationGracePeriod`: how long a deleted node may drain before Karpenter evicts what is
+     * left, do-not-disrupt and PodDisruptionBudgets included. Unset, a drain blocked by either waits forever.
+     */
+    readonly terminationGracePeriod: string;
 }
 
 export interface KarpenterSettings {
@@ -34,7 +44,16 @@ export interface KarpenterSettings {
 }
 
 export type PoolFields = Omit<PoolSettings, "name" | "capacityTypes">;
-const FIELDS = ["instanceTypes", "spot", "cpuLimit", "memoryLimitGi", "expectedNodes", "disruptionBudget", "consolidateAfter"];
+const FIELDS = ["instanceTypes", "spot", "cpuLimit", "memoryLimitGi", "expectedNodes", "disruptionBudget", "consolidateAfter", "expireAfter", "terminationGracePeriod"];
+
+/**
+ * The longest time limit of a Jenkinsfile stage that holds an agent pod (`timeout(time: 60, unit: 'MINUTES')` on
+ * CI, Deploy dev and Promote). Pools that run agents drain for a little longer, so a node deleted under a build
+ * lets it finish or time out before the agent is evicted.
+ */
+export const AGENT_STAGE_TIMEOUT_MINUTES = 60;
+/** The drain of a pool that runs agents (config/profiles.ts gives it to ci, and to general where Jenkins runs). */
+export const AGENT_DRAIN = `${AGENT_STAGE_TIMEOUT_MINUTES + 10}m`;
 
 /** The fields a stack file gives, structure only: parsePool validates them merged over the profile's pool. */
 const poolOverride: Parser<Partial<PoolFields>> = (raw, at) => {
@@ -53,7 +72,7 @@ const poolOverride: Parser<Partial<PoolFields>> = (raw, at) => {
     return v as Partial<PoolFields>;
 };
 
-const POOL_FIELDS_HELP = "`instanceTypes`, `spot`, `cpuLimit` (vCPU), `memoryLimitGi`, `expectedNodes` (for the cost estimate), `disruptionBudget`, `consolidateAfter`";
+const POOL_FIELDS_HELP = "`instanceTypes`, `spot`, `cpuLimit` (vCPU), `memoryLimitGi`, `expectedNodes` (for the cost estimate), `disruptionBudget`, `consolidateAfter`, `expireAfter`, `terminationGracePeriod`";
 
 /** Joined into config/schema.ts's SCHEMA; each profile (config/profiles.ts) gives both pools' defaults. */
 export const KARPENTER_KEYS = {
@@ -67,10 +86,34 @@ export function capacityTypesOf(name: PoolName, spot: boolean): KarpenterCapacit
     return name === "ci" ? ["spot"] : ["spot", "on-demand"];
 }
 
-// The NodePool CRD's patterns (shared/reference/karpenter/crds/karpenter.sh_nodepools.yaml): budgets[].nodes and
-// disruption.consolidateAfter.
+// The NodePool CRD's patterns (shared/reference/karpenter/crds/karpenter.sh_nodepools.yaml): budgets[].nodes,
+// disruption.consolidateAfter and template.spec.expireAfter, template.spec.terminationGracePeriod (no Never).
 const BUDGET = /^((100|[0-9]{1,2})%|[0-9]+)$/;
 const DURATION = /^(([0-9]+(s|m|h))+|Never)$/;
+const GRACE = /^([0-9]+(s|m|h))+$/;
+
+/** Seconds of a Go duration the NodePool CRD accepts ("1h30m"); Infinity for Never. */
+export function durationSeconds(d: string): number {
+    if (d === "Never") return Infinity;
+    const unit: Record<string, number> = { s: 1, m: 60, h: 3600 };
+    return [...d.matchAll(/([0-9]+)(s|m|h)/g)].reduce((sum, [, n, u]) => sum + Number(n) * unit[u], 0);
+}
+
+/**
+ * Tag keys the EC2NodeClass CRD refuses in spec.tags (its x-kubernetes-validations), which carries the stack's tags:
+ * a stack tag with one of these keys would make the node class, and so every pool, fail to apply.
+ */
+const NODE_CLASS_RESTRICTED_TAGS = [/^eks:eks-cluster-name$/, /^kubernetes\.io\/cluster/, /^karpenter\.sh\/nodepool$/, /^karpenter\.sh\/nodeclaim$/, /^karpenter\.k8s\.aws\/ec2nodeclass$/];
+
+/** The keys of these tags the EC2NodeClass would refuse. */
+export function nodeClassRestrictedTags(tags: Record<string, string>): string[] {
+    return Object.keys(tags).filter((k) => k === "" || NODE_CLASS_RESTRICTED_TAGS.some((r) => r.test(k)));
+}
+
+/** `platform:tags` reach every instance Karpenter launches through the EC2NodeClass: refuse what it refuses. */
+export function checkNodeClassTags(problems: Problems, key: string, tags: Record<string, string>): void {
+    for (const k of nodeClassRestrictedTags(tags)) problems.add(key, `tag ${JSON.stringify(k)}: the EC2NodeClass refuses it in spec.tags (a key Karpenter or EKS sets on its instances)`);
+}
 
 function parsePool(problems: Problems, name: PoolName, given: Partial<PoolFields>, fallback: Partial<PoolFields>): PoolSettings {
     const key = `karpenter:${name}`;
@@ -99,6 +142,10 @@ function parsePool(problems: Problems, name: PoolName, given: Partial<PoolFields
     if (!BUDGET.test(budget)) problems.add(`${key}.disruptionBudget`, `"${budget}" is not a node count or percentage (the NodePool CRD's budgets[].nodes)`);
     const consolidateAfter = String(merged.consolidateAfter);
     if (!DURATION.test(consolidateAfter)) problems.add(`${key}.consolidateAfter`, `"${consolidateAfter}" is not a duration such as 30s, 5m or Never`);
+    const expireAfter = String(merged.expireAfter);
+    if (!DURATION.test(expireAfter)) problems.add(`${key}.expireAfter`, `"${expireAfter}" is not a duration such as 720h or Never`);
+    const terminationGracePeriod = String(merged.terminationGracePeriod);
+    if (!GRACE.test(terminationGracePeriod)) problems.add(`${key}.terminationGracePeriod`, `"${terminationGracePeriod}" is not a duration such as 15m or 1h10m (unset, a blocked drain waits forever)`);
 
     const types = Array.isArray(instanceTypes) ? (instanceTypes as string[]).filter((t) => t in INSTANCE_TYPES) : [];
     if (types.length > 0 && Number.isInteger(cpuLimit) && Number.isInteger(memoryLimitGi)) {
@@ -120,6 +167,8 @@ function parsePool(problems: Problems, name: PoolName, given: Partial<PoolFields
         expectedNodes,
         disruptionBudget: budget,
         consolidateAfter,
+        expireAfter,
+        terminationGracePeriod,
     };
 }
 
@@ -134,5 +183,11 @@ export function parseKarpenter(
     const pools = [parsePool(problems, "general", given["karpenter:general"], profile["karpenter:general"])];
     if (jenkins) pools.push(parsePool(problems, "ci", given["karpenter:ci"], profile["karpenter:ci"]));
     else if (ciStated) problems.add("karpenter:ci", "is set, but this stack runs no Jenkins (cicd:jenkins false), so it has no ci pool");
+    // Deploy agents (do-not-disrupt) run on general's on-demand nodes where Jenkins runs, and build agents on ci.
+    for (const pool of jenkins ? pools : []) {
+        if (GRACE.test(pool.terminationGracePeriod) && durationSeconds(pool.terminationGracePeriod) <= AGENT_STAGE_TIMEOUT_MINUTES * 60) {
+            problems.add(`karpenter:${pool.name}.terminationGracePeriod`, `${pool.terminationGracePeriod} ends a drain before a Jenkins stage's ${AGENT_STAGE_TIMEOUT_MINUTES}-minute limit: an agent on a deleted node would be evicted mid-build`);
+        }
+    }
     return { pools };
 }

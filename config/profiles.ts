@@ -4,6 +4,7 @@
  * validation, the program, the policy pack, the deploy CLI and the pipeline read instead of comparing names.
  * Adding an environment of an existing kind is one stack file; a new kind of environment is one entry here.
  */
+import { AGENT_DRAIN } from "./karpenter";
 import type { ProfileDefaults } from "./schema";
 
 /** What an environment must hold to, whatever its stack file says. */
@@ -62,8 +63,8 @@ export const PROFILES = {
             "cicd:storageSize": "20Gi",
             "observability:retention": "7d",
             "observability:prometheusStorage": "20Gi",
-            "karpenter:general": { instanceTypes: ["t3.large", "t3a.large", "m6i.large", "m6a.large"], spot: true, cpuLimit: 16, memoryLimitGi: 64, expectedNodes: 1, disruptionBudget: "20%", consolidateAfter: "5m" },
-            "karpenter:ci": { instanceTypes: ["t3.xlarge", "t3a.xlarge", "m6i.xlarge", "m6a.xlarge"], spot: true, cpuLimit: 16, memoryLimitGi: 64, expectedNodes: 0, disruptionBudget: "100%", consolidateAfter: "1m" },
+            "karpenter:general": { instanceTypes: ["t3.large", "t3a.large", "m6i.large", "m6a.large"], spot: true, cpuLimit: 16, memoryLimitGi: 64, expectedNodes: 1, disruptionBudget: "20%", consolidateAfter: "5m", expireAfter: "720h", terminationGracePeriod: AGENT_DRAIN },
+            "karpenter:ci": { instanceTypes: ["t3.xlarge", "t3a.xlarge", "m6i.xlarge", "m6a.xlarge"], spot: true, cpuLimit: 16, memoryLimitGi: 64, expectedNodes: 0, disruptionBudget: "100%", consolidateAfter: "1m", expireAfter: "720h", terminationGracePeriod: AGENT_DRAIN },
             "backup:retentionDays": 7,
         },
         guardrails: {
@@ -94,9 +95,9 @@ export const PROFILES = {
             "cicd:storageSize": "20Gi",
             "observability:retention": "15d",
             "observability:prometheusStorage": "50Gi",
-            "karpenter:general": { instanceTypes: ["m6i.xlarge", "m6a.xlarge", "m7i.xlarge"], spot: false, cpuLimit: 24, memoryLimitGi: 96, expectedNodes: 2, disruptionBudget: "1", consolidateAfter: "10m" },
+            "karpenter:general": { instanceTypes: ["m6i.xlarge", "m6a.xlarge", "m7i.xlarge"], spot: false, cpuLimit: 24, memoryLimitGi: 96, expectedNodes: 2, disruptionBudget: "1", consolidateAfter: "10m", expireAfter: "720h", terminationGracePeriod: "15m" },
             // Used only where a stack of this profile runs Jenkins (cicd:jenkins true).
-            "karpenter:ci": { instanceTypes: ["m6i.xlarge", "m6a.xlarge"], spot: true, cpuLimit: 16, memoryLimitGi: 64, expectedNodes: 0, disruptionBudget: "100%", consolidateAfter: "1m" },
+            "karpenter:ci": { instanceTypes: ["m6i.xlarge", "m6a.xlarge"], spot: true, cpuLimit: 16, memoryLimitGi: 64, expectedNodes: 0, disruptionBudget: "100%", consolidateAfter: "1m", expireAfter: "720h", terminationGracePeriod: AGENT_DRAIN },
             "backup:retentionDays": 14,
         },
         guardrails: {
@@ -126,9 +127,9 @@ export const PROFILES = {
             "cicd:storageSize": "50Gi",
             "observability:retention": "30d",
             "observability:prometheusStorage": "100Gi",
-            "karpenter:general": { instanceTypes: ["m6i.xlarge", "m6a.xlarge", "m7i.xlarge"], spot: false, cpuLimit: 48, memoryLimitGi: 192, expectedNodes: 3, disruptionBudget: "1", consolidateAfter: "10m" },
+            "karpenter:general": { instanceTypes: ["m6i.xlarge", "m6a.xlarge", "m7i.xlarge"], spot: false, cpuLimit: 48, memoryLimitGi: 192, expectedNodes: 3, disruptionBudget: "1", consolidateAfter: "10m", expireAfter: "720h", terminationGracePeriod: "15m" },
             // Used only where a stack of this profile runs Jenkins (cicd:jenkins true).
-            "karpenter:ci": { instanceTypes: ["m6i.xlarge", "m6a.xlarge"], spot: true, cpuLimit: 16, memoryLimitGi: 64, expectedNodes: 0, disruptionBudget: "100%", consolidateAfter: "1m" },
+            "karpenter:ci": { instanceTypes: ["m6i.xlarge", "m6a.xlarge"], spot: true, cpuLimit: 16, memoryLimitGi: 64, expectedNodes: 0, disruptionBudget: "100%", consolidateAfter: "1m", expireAfter: "720h", terminationGracePeriod: AGENT_DRAIN },
             "backup:retentionDays": 35,
         },
         guardrails: {

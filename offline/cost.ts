@@ -230,9 +230,22 @@ export function nodesWithinLimits(pool: NodePool, instanceType: string): number 
 }
 
 /**
- * Each Karpenter pool at its expected size (annotation platform/expected-nodes) and at its limits, in its cheapest
- * priced type; spot where the pool allows it, since Karpenter prefers spot over on-demand when both are allowed
- * (website/content/en/v1.14/concepts/nodepools.md, Capacity Type).
+ * The most a pool's limits let it cost: Karpenter may fill them with any allowed type, and falls back to on-demand
+ * when spot is short, so the ceiling is the priced type whose fill of the limits costs most, on-demand whenever the
+ * pool allows on-demand.
+ */
+function ceilingOf(pool: NodePool, prices: PriceTable): Nodes | undefined {
+    const spot = !pool.karpenter!.capacityTypes.includes("on-demand");
+    const fills = pool.instanceTypes.filter((t) => prices.ec2OnDemandPerHour[t] !== undefined)
+        .map((instanceType) => ({ instanceType, count: nodesWithinLimits(pool, instanceType), spot }))
+        .filter((n): n is Nodes => n.count !== undefined);
+    return fills.sort((a, b) => b.count * hourlyOf(b, prices)! - a.count * hourlyOf(a, prices)!)[0];
+}
+
+/**
+ * Each Karpenter pool at its expected size (annotation platform/expected-nodes), in its cheapest priced type, spot
+ * where the pool allows it since Karpenter prefers spot over on-demand when both are allowed
+ * (website/content/en/v1.14/concepts/nodepools.md, Capacity Type); and at its limits, priced as their ceiling.
  */
 function poolLines(resources: RecordedResource[], prices: PriceTable): { lines: CostLine[]; volumes: CostLine[]; expectedNodes: number } {
     const lines: CostLine[] = [];
@@ -243,11 +256,11 @@ function poolLines(resources: RecordedResource[], prices: PriceTable): { lines: 
         const item = `Karpenter pool ${pool.name}`;
         const type = cheapestPriced(pool, prices);
         const spot = k.capacityTypes.includes("spot");
-        const limit = type ? nodesWithinLimits(pool, type) : undefined;
+        const ceiling = ceilingOf(pool, prices);
         const why = pool.problems[0]
             ?? (!type ? `none of ${pool.instanceTypes.join(", ") || "its instance types"} is in the ${prices.region} table (add it to cost/prices-${prices.region}.json)` : undefined)
             ?? (k.expectedNodes === undefined ? `no platform/expected-nodes annotation: its usual size is unknown` : undefined)
-            ?? (limit === undefined ? "no cpu or memory limit: its size at limits is unbounded" : undefined);
+            ?? (ceiling === undefined ? "no cpu or memory limit: its size at limits is unbounded" : undefined);
         // Its nodes still ship container logs when the pool cannot be priced.
         expectedNodes += k.expectedNodes ?? 0;
         if (why) {
@@ -255,11 +268,11 @@ function poolLines(resources: RecordedResource[], prices: PriceTable): { lines: 
             continue;
         }
         const expected = nodeLine(item, { instanceType: type!, count: k.expectedNodes!, spot }, prices);
-        const atLimits = nodeLine(item, { instanceType: type!, count: limit!, spot }, prices);
+        const atLimits = nodeLine(item, ceiling!, prices);
         const fallback = spot && k.capacityTypes.includes("on-demand") ? ", on-demand when spot is short" : "";
-        lines.push({ ...expected, detail: `${expected.detail} expected${fallback}; at limits ${limit} x ${type}`, atLimits: atLimits.monthly });
+        lines.push({ ...expected, detail: `${expected.detail} expected${fallback}; at limits ${atLimits.detail}`, atLimits: atLimits.monthly });
         const root = nodeClassRootGiB(resources, k.nodeClass);
-        volumes.push({ item: "EBS gp3", detail: `${item} root volumes ${k.expectedNodes} x ${root} GiB; at limits ${limit}`, monthly: k.expectedNodes! * root * prices.ebsGp3PerGbMonth, atLimits: limit! * root * prices.ebsGp3PerGbMonth });
+        volumes.push({ item: "EBS gp3", detail: `${item} root volumes ${k.expectedNodes} x ${root} GiB; at limits ${ceiling!.count}`, monthly: k.expectedNodes! * root * prices.ebsGp3PerGbMonth, atLimits: ceiling!.count * root * prices.ebsGp3PerGbMonth });
     }
     return { lines, volumes, expectedNodes };
 }

@@ -36,6 +36,8 @@ export interface RecordedResource {
     modeled?: boolean;
     /** The `aliases` option: identities this resource had before, which the engine moves to it instead of replacing. */
     aliases?: RecordedAlias[];
+    /** The `customTimeouts` option, as Go durations ("85m"); an operation without one gets the provider's default. */
+    customTimeouts?: { create?: string; update?: string; delete?: string };
 }
 
 /** One entry of the `aliases` option as the SDK sends it: a whole URN, or a spec whose empty fields mean "unchanged". */
@@ -192,6 +194,9 @@ class RecordingMonitor extends MockMonitor {
         };
         const aliases = aliasesOf(req);
         if (aliases.length > 0) record.aliases = aliases;
+        const timeouts = req.getCustomtimeouts();
+        const given = timeouts ? Object.entries({ create: timeouts.getCreate(), update: timeouts.getUpdate(), delete: timeouts.getDelete() }).filter(([, v]) => v) : [];
+        if (given.length > 0) record.customTimeouts = Object.fromEntries(given);
         this.records.push(record);
         // The harness runs `pulumi up` (setMockOptions preview false) on a cluster with no CRDs of its own.
         const crdProblem = record.custom ? customResourceProblem(record, this.records, { preview: false }) : undefined;

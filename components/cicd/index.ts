@@ -116,7 +116,7 @@ export class CiCd extends pulumi.ComponentResource {
             metadata: { name: args.app.namespace, labels: appNamespaceLabels() },
         // After the load balancer controller: destroy deletes the namespace, and the app's Ingress (and ALB) in it,
         // while the controller still runs to delete the ALB, whichever stack the Ingress belongs to.
-        }, args.gateway.cluster.options({ parent: this, needs: ["webhook"], aliases: args.app.formerOwner ? [{ parent: pulumi.createUrn(args.app.formerOwner, "platform:app:WebApp") }] : [] }));
+        }, args.gateway.cluster.options({ parent: this, needs: ["webhook", "pools"], aliases: args.app.formerOwner ? [{ parent: pulumi.createUrn(args.app.formerOwner, "platform:app:WebApp") }] : [] }));
         this.appNamespace = appNamespace.metadata.name;
         // Default-deny ingress for the app's pods, owned here with the namespace: the app's deployer has no RBAC on
         // NetworkPolicies, so an app deploy can never open its own namespace.
@@ -182,7 +182,7 @@ export class CiCd extends pulumi.ComponentResource {
         // Depends on the CSI driver so that destroy deletes the namespace, and with it jenkins_home's claim and volume,
         // while the driver still runs to delete the volume.
         const ns = new k8s.core.v1.Namespace(`${name}-jenkins`, { metadata: { name: JENKINS.namespace, labels: { ...READINESS_GATE_LABELS } } },
-            args.gateway.cluster.options({ parent: this, needs: ["storage"] }));
+            args.gateway.cluster.options({ parent: this, needs: ["storage", "pools"] }));
         const namespace = ns.metadata.name;
         createNetworkPolicies(`${name}-jenkins`, defaultDenyWithAllowances(JENKINS.namespace, jenkinsAllowances(args.gateway.trafficSources, JENKINS_CONTROLLER_PODS, JENKINS.servicePort, JENKINS_AGENT_PORT,
             [JENKINS.buildNamespace, JENKINS.deployNamespace])), { ...k8sOpts, dependsOn: [ns] });
@@ -212,7 +212,9 @@ export class CiCd extends pulumi.ComponentResource {
         // hostNetwork one that could read another pod's projected IRSA token on its node. (kaniko runs as root,
         // unprivileged, which baseline allows.) Agents accept no connections: default-deny ingress.
         const agentNamespace = (resourceName: string, namespaceName: string) => {
-            const agentNs = new k8s.core.v1.Namespace(resourceName, { metadata: { name: namespaceName, labels: { "pod-security.kubernetes.io/enforce": "baseline" } } }, k8sOpts);
+            // After the pools: destroy deletes the namespace, and any agent in it, before the pool it runs on.
+            const agentNs = new k8s.core.v1.Namespace(resourceName, { metadata: { name: namespaceName, labels: { "pod-security.kubernetes.io/enforce": "baseline" } } },
+                args.gateway.cluster.options({ parent: this, needs: ["pools"] }));
             createNetworkPolicies(resourceName, defaultDenyWithAllowances(namespaceName, []), { ...k8sOpts, dependsOn: [agentNs] });
             return agentNs;
         };
@@ -290,7 +292,7 @@ export class CiCd extends pulumi.ComponentResource {
                     credentialsScript: credentialsScript(systemCredentials),
                 })),
         // The chart creates Services, which the load balancer controller's webhook must admit.
-        }, { parent: this, needs: ["storage", "webhook"], dependsOn: [...secrets, dockerConfig] });
+        }, { parent: this, needs: ["storage", "webhook", "pools"], dependsOn: [...secrets, dockerConfig] });
 
         exposeService(`${name}-jenkins`, args.gateway, {
             namespace,

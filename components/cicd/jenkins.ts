@@ -416,9 +416,10 @@ export function agentPodTemplate(kind: AgentKind, dockerConfigMap: string): stri
             ...(deploy ? [tool("kaniko"), tool("pulumi"), tool("crane")] : []),
         ],
         ...(deploy ? { volumes: [{ configMapVolume: { configMapName: dockerConfigMap, mountPath: "/kaniko/.docker" } }] } : {}),
-        // Merged into the pod the plugin builds: agents run on the ci pool's spot nodes, and Karpenter does not
-        // consolidate a node away under a running build.
-        yaml: YAML.stringify({ metadata: { annotations: DO_NOT_DISRUPT }, spec: poolPlacement("ci") }),
+        // Merged into the pod the plugin builds: builds run on the ci pool's spot nodes; a deploy runs `pulumi up`,
+        // which a spot reclaim would kill with the stack locked, so it runs on general's on-demand nodes. Karpenter
+        // does not consolidate a node away under either.
+        yaml: YAML.stringify({ metadata: { annotations: DO_NOT_DISRUPT }, spec: deploy ? poolPlacement("general", "on-demand") : poolPlacement("ci") }),
     }]);
 }
 

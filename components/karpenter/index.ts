@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { PoolName, PoolSettings } from "../../config/karpenter";
+import { durationSeconds, KarpenterCapacityType, PoolName, PoolSettings } from "../../config/karpenter";
 import { nodePolicyArns } from "../cluster";
 import { partitionOf } from "../shared/partition";
 import { ClusterHandle } from "../shared/cluster-handle";
@@ -52,9 +52,16 @@ export function poolTaints(pool: PoolName): Taint[] {
     return TAINTED_POOLS.includes(pool) ? [{ key: POOL_LABEL, value: pool, effect: "NoSchedule" }] : [];
 }
 
-/** What a pod needs to run on a pool's nodes and nowhere else: the pool's tolerations and a required node affinity. */
-export function poolPlacement(pool: PoolName): { tolerations: Toleration[]; affinity: Record<string, unknown> } {
+export const CAPACITY_TYPE_LABEL = "karpenter.sh/capacity-type";
+
+/**
+ * What a pod needs to run on a pool's nodes and nowhere else: the pool's tolerations and a required node affinity;
+ * with a capacity type, a nodeSelector on it, which Karpenter honours by launching that type even where the pool
+ * allows both (website/content/en/v1.14/concepts/scheduling.md, well-known label karpenter.sh/capacity-type).
+ */
+export function poolPlacement(pool: PoolName, capacityType?: KarpenterCapacityType): { tolerations: Toleration[]; affinity: Record<string, unknown>; nodeSelector?: Record<string, string> } {
     return {
+        ...(capacityType ? { nodeSelector: { [CAPACITY_TYPE_LABEL]: capacityType } } : {}),
         tolerations: poolTaints(pool).map((t) => ({ key: t.key, operator: "Equal", value: t.value, effect: t.effect })),
         affinity: {
             nodeAffinity: {
@@ -68,6 +75,24 @@ export function poolPlacement(pool: PoolName): { tolerations: Toleration[]; affi
 
 /** A pod annotation Karpenter honours: it never voluntarily disrupts (consolidates, drifts) the node under this pod. */
 export const DO_NOT_DISRUPT = { "karpenter.sh/do-not-disrupt": "true" } as const;
+
+/**
+ * pulumi-kubernetes waits for a custom resource only when it carries this annotation (provider/pkg/metadata/
+ * overrides.go ReadyCondition, `condition=<Type>` as `kubectl wait --for`); without it `up` succeeds as soon as the
+ * object is stored. EC2NodeClass and NodePool report a `Ready` root condition (karpenter-provider-aws
+ * pkg/apis/v1/ec2nodeclass_status.go, karpenter pkg/apis/v1/nodepool_status.go, v1.14.1: status.NewReadyConditions).
+ */
+export const WAIT_FOR_READY = { "pulumi.com/waitFor": "condition=Ready" } as const;
+
+/**
+ * How long `pulumi destroy` waits for a pool's delete: its drain (terminationGracePeriod) plus the instance's
+ * termination. pulumi-kubernetes gives up after 10 minutes by default (provider/pkg/await/await.go Delete).
+ */
+export const DELETE_MARGIN_MINUTES = 15;
+export function deleteTimeout(pools: readonly Pick<PoolSettings, "terminationGracePeriod">[]): string {
+    const longest = Math.max(0, ...pools.map((p) => durationSeconds(p.terminationGracePeriod)));
+    return `${Math.ceil(longest / 60) + DELETE_MARGIN_MINUTES}m`;
+}
 
 const statement = (s: PolicyStatement): PolicyStatement => s;
 
@@ -234,7 +259,7 @@ export function nodePool(pool: PoolSettings): { metadata: Record<string, unknown
     return {
         metadata: {
             name: pool.name,
-            annotations: { [EXPECTED_NODES_ANNOTATION]: String(pool.expectedNodes), [SPOT_ALLOWED_ANNOTATION]: String(pool.spot) },
+            annotations: { [EXPECTED_NODES_ANNOTATION]: String(pool.expectedNodes), [SPOT_ALLOWED_ANNOTATION]: String(pool.spot), ...WAIT_FOR_READY },
         },
         spec: {
             template: {
@@ -246,7 +271,10 @@ export function nodePool(pool: PoolSettings): { metadata: Record<string, unknown
                         { key: "karpenter.sh/capacity-type", operator: "In", values: [...pool.capacityTypes] },
                     ],
                     taints: poolTaints(pool.name),
-                    expireAfter: "720h",
+                    expireAfter: pool.expireAfter,
+                    // Bounds the drain of a deleted or expired node: do-not-disrupt agents and the app's PDB would
+                    // otherwise hold it, and a destroy with it, forever.
+                    terminationGracePeriod: pool.terminationGracePeriod,
                 },
             },
             limits: { cpu: String(pool.cpuLimit), memory: `${pool.memoryLimitGi}Gi` },
@@ -282,6 +310,8 @@ export class Karpenter extends pulumi.ComponentResource {
     readonly queueName: pulumi.Output<string>;
     /** The pools: workloads placed on them wait for these. */
     readonly poolsReady: pulumi.Resource[];
+    /** The cluster with the pools ready: what runs on them is made from this handle (`needs: ["pools"]`). */
+    readonly cluster: ClusterHandle;
 
     constructor(name: string, args: KarpenterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:karpenter:Karpenter", name, {}, opts);
@@ -351,9 +381,13 @@ export class Karpenter extends pulumi.ComponentResource {
         const nodeClass = new k8s.apiextensions.CustomResource(`${name}-nodeclass`, {
             apiVersion: "karpenter.k8s.aws/v1",
             kind: "EC2NodeClass",
-            metadata: { name: NODE_CLASS },
+            metadata: { name: NODE_CLASS, annotations: { ...WAIT_FOR_READY } },
             spec: nodeRole.name.apply((nodeRoleName) => nodeClassSpec({ clusterName: args.clusterName, nodeRoleName, diskSizeGiB: args.diskSizeGiB, tags: args.tags })),
-        }, args.cluster.options({ parent: this, dependsOn: [crds, controller] }));
+        }, {
+            ...args.cluster.options({ parent: this, dependsOn: [crds, controller] }),
+            // Its finalizer waits for every NodeClaim of every pool to drain and terminate.
+            customTimeouts: { delete: deleteTimeout(args.pools) },
+        });
         this.poolsReady = args.pools.map((pool) => {
             const { metadata, spec } = nodePool(pool);
             return new k8s.apiextensions.CustomResource(`${name}-pool-${pool.name}`, {
@@ -361,8 +395,9 @@ export class Karpenter extends pulumi.ComponentResource {
                 kind: "NodePool",
                 metadata,
                 spec,
-            }, args.cluster.options({ parent: this, dependsOn: [crds, controller, nodeClass] }));
+            }, { ...args.cluster.options({ parent: this, dependsOn: [crds, controller, nodeClass] }), customTimeouts: { delete: deleteTimeout([pool]) } });
         });
+        this.cluster = args.cluster.with("pools", this.poolsReady);
 
         this.nodeRoleArn = nodeRole.arn;
         this.queueName = queue.name;

@@ -3,15 +3,17 @@ import * as fs from "fs";
 import * as aws from "@pulumi/aws";
 import * as YAML from "yaml";
 import { agentPodTemplate } from "../cicd/jenkins";
-import { controllerPolicies, INTERRUPTION_RULES, Karpenter, karpenterValues } from ".";
+import { controllerPolicies, INTERRUPTION_RULES, Karpenter, karpenterValues, nodePool } from ".";
+import { AGENT_STAGE_TIMEOUT_MINUTES, durationSeconds, nodeClassRestrictedTags } from "../../config/karpenter";
 import { parseConfig } from "../../config";
-import { customResourceProblem } from "../../offline/models/custom-resources";
+import { customResourceProblem, readinessWait } from "../../offline/models/custom-resources";
 import { ignoredValues, SCALARS, WHOLE_MAPS } from "../../offline/models/karpenter-chart";
 import { nodesOfPool, SchedulingNode, unschedulableReason } from "../../offline/models/scheduling";
 import { ACCOUNT_ID } from "../../offline/mocks";
 import { Plan } from "../../offline/plan";
 import { DeployGraph } from "../../offline/preflight/graph";
-import { KARPENTER_ORDER_RULES, orderProblems } from "../../offline/preflight/order";
+import { nodePools } from "../../offline/preflight/nodes";
+import { drainProblems, KARPENTER_ORDER_RULES, orderProblems, POOL_ORDER_RULE } from "../../offline/preflight/order";
 import { RecordedResource } from "../../offline/recorder";
 import { all, attempt, buildBase, buildGateway, json, one, rawConfig, REGION, referenceFile } from "../../tests/helpers/harness";
 import { planFor } from "../../tests/helpers/plans";
@@ -20,13 +22,57 @@ const NODE_POOL = "kubernetes:karpenter.sh/v1:NodePool";
 const NODE_CLASS = "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass";
 
 const pools = (plan: Plan) => Object.fromEntries(all(plan.resources, NODE_POOL).map((p) => [(p.inputs as any).metadata.name, p.inputs as any]));
-/** The managed system group's nodes: its labels, no taints (components/cluster/index.ts). */
-const SYSTEM_NODE: SchedulingNode = { labels: { "platform/capacity-type": "spot" }, taints: [] };
+/** A node of the plan's managed system group, with the labels and taints EKS gives it (offline/preflight/nodes.ts). */
+function systemNodeOf(plan: Plan): SchedulingNode {
+    const group = nodePools(plan.resources).find((g) => g.kind === "node group")!;
+    return { labels: group.labels, taints: group.taints };
+}
 
 /** CloudFormation's short-form tags, as plain data. */
 const CFN_TAGS = ["!Sub", "!GetAtt", "!Ref"].map((tag) => ({ tag, resolve: (v: string) => ({ [tag.slice(1)]: v }) }));
 function upstreamTemplate(ctx: Mocha.Context): any {
     return YAML.parse(fs.readFileSync(referenceFile(ctx, "karpenter", "cloudformation.yaml"), "utf8"), { customTags: CFN_TAGS });
+}
+
+/** A CRD's openAPIV3Schema of `spec`, from shared/reference/karpenter/crds (the release's CRDs). */
+function crdSpecSchema(ctx: Mocha.Context, file: string): any {
+    return YAML.parse(fs.readFileSync(referenceFile(ctx, "karpenter", "crds", file), "utf8")).spec.versions[0].schema.openAPIV3Schema.properties.spec;
+}
+
+/**
+ * The EC2NodeClass's spec.tags rules (x-kubernetes-validations), which are all of the forms `self.all(k, k != 'X')`
+ * and `self.all(k, !k.startsWith('X'))`: as predicates over a key, with a key each rule refuses.
+ */
+function nodeClassTagRules(ctx: Mocha.Context): { rule: string; allows: (key: string) => boolean; sample?: string }[] {
+    const rules: { rule: string }[] = crdSpecSchema(ctx, "karpenter.k8s.aws_ec2nodeclasses.yaml").properties.tags["x-kubernetes-validations"];
+    return rules.map(({ rule }) => {
+        const not = /k\s*!=\s*'([^']*)'/.exec(rule);
+        const prefix = /!k\.startsWith\('([^']*)'\)/.exec(rule);
+        if (prefix) return { rule, allows: (k: string) => !k.startsWith(prefix[1]), sample: `${prefix[1]}/eks-platform-dev` };
+        if (not) return { rule, allows: (k: string) => k !== not[1], sample: not[1] || undefined };
+        throw new Error(`an EC2NodeClass tags rule this test cannot read: ${rule}`);
+    });
+}
+
+/** Where a spec breaks its CRD schema: unknown fields, pattern, enum, bounds, and the node class's tag rules. */
+function schemaProblems(ctx: Mocha.Context, file: string, spec: unknown): string[] {
+    const problems: string[] = [];
+    const tagRules = file.startsWith("karpenter.k8s.aws_ec2nodeclasses") ? nodeClassTagRules(ctx) : [];
+    const walk = (value: any, schema: any, at: string): void => {
+        if (schema === undefined) { problems.push(`${at}: not in the CRD schema`); return; }
+        if (typeof value === "string") {
+            if (schema.pattern && !new RegExp(schema.pattern).test(value)) problems.push(`${at}: "${value}" does not match ${schema.pattern}`);
+            if (schema.maxLength !== undefined && value.length > schema.maxLength) problems.push(`${at}: longer than ${schema.maxLength}`);
+        }
+        if (schema.enum && !schema.enum.includes(value)) problems.push(`${at}: ${JSON.stringify(value)} is not one of ${schema.enum.join(", ")}`);
+        if (typeof value === "number" && ((schema.maximum !== undefined && value > schema.maximum) || (schema.minimum !== undefined && value < schema.minimum))) problems.push(`${at}: ${value} out of bounds`);
+        if (value === null || typeof value !== "object" || schema["x-kubernetes-preserve-unknown-fields"]) return;
+        if (Array.isArray(value)) { value.forEach((v, i) => walk(v, schema.items, `${at}[${i}]`)); return; }
+        if (at === "spec.tags") for (const r of tagRules) for (const k of Object.keys(value).filter((key) => !r.allows(key))) problems.push(`${at}: tag ${k} breaks ${r.rule}`);
+        for (const [k, v] of Object.entries(value)) walk(v, schema.properties?.[k] ?? (schema.additionalProperties === true ? {} : schema.additionalProperties), `${at}.${k}`);
+    };
+    walk(spec, crdSpecSchema(ctx, file), "spec");
+    return problems;
 }
 
 describe("Karpenter: pools per environment (committed stacks)", () => {
@@ -65,19 +111,34 @@ describe("Karpenter: pools per environment (committed stacks)", () => {
 
 describe("Karpenter: where the agents and the app run (scheduler model)", () => {
     let p: Record<string, any>;
-    before(async () => { p = pools(await planFor("dev")); });
+    let systemNode: SchedulingNode;
+    before(async () => {
+        const plan = await planFor("dev");
+        p = pools(plan);
+        systemNode = systemNodeOf(plan);
+    });
 
-    for (const kind of ["build", "deploy"] as const) {
-        it(`${kind} agents tolerate the ci taint and run on ci nodes only, protected from consolidation`, () => {
-            const template = YAML.parse(agentPodTemplate(kind, "docker-config"))[0];
-            // The kubernetes plugin merges the template's `yaml` into the pod it builds (PodTemplateBuilder).
-            const pod = YAML.parse(template.yaml ?? "{}");
-            for (const node of nodesOfPool(p.ci)) assert.strictEqual(unschedulableReason(pod.spec, node), undefined);
-            for (const node of nodesOfPool(p.general)) assert.match(unschedulableReason(pod.spec, node) ?? "", /node affinity/);
-            assert.match(unschedulableReason(pod.spec, SYSTEM_NODE) ?? "", /node affinity/);
-            assert.strictEqual(pod.metadata.annotations["karpenter.sh/do-not-disrupt"], "true");
-        });
-    }
+    it("build agents tolerate the ci taint and run on ci nodes only, protected from consolidation", () => {
+        const template = YAML.parse(agentPodTemplate("build", "docker-config"))[0];
+        // The kubernetes plugin merges the template's `yaml` into the pod it builds (PodTemplateBuilder).
+        const pod = YAML.parse(template.yaml ?? "{}");
+        for (const node of nodesOfPool(p.ci)) assert.strictEqual(unschedulableReason(pod.spec, node), undefined);
+        for (const node of nodesOfPool(p.general)) assert.match(unschedulableReason(pod.spec, node) ?? "", /node affinity/);
+        assert.match(unschedulableReason(pod.spec, systemNode) ?? "", /untolerated taint CriticalAddonsOnly=true:NoSchedule/);
+        assert.strictEqual(pod.metadata.annotations["karpenter.sh/do-not-disrupt"], "true");
+    });
+
+    it("deploy agents run `pulumi up` on general's on-demand nodes only: never on spot, where a reclaim leaves the stack locked", () => {
+        const pod = YAML.parse(YAML.parse(agentPodTemplate("deploy", "docker-config"))[0].yaml);
+        // nodesOfPool gives one node per capacity type the pool allows, labelled karpenter.sh/capacity-type as Karpenter does.
+        const verdicts = Object.fromEntries(nodesOfPool(p.general).map((n) => [n.labels["karpenter.sh/capacity-type"], unschedulableReason(pod.spec, n)]));
+        assert.deepStrictEqual(Object.keys(verdicts).sort(), ["on-demand", "spot"]);
+        assert.strictEqual(verdicts["on-demand"], undefined);
+        assert.match(verdicts.spot ?? "", /nodeSelector karpenter\.sh\/capacity-type=on-demand/);
+        for (const node of nodesOfPool(p.ci)) assert.ok(unschedulableReason(pod.spec, node), "no deploy on ci's spot nodes");
+        assert.ok(unschedulableReason(pod.spec, systemNode));
+        assert.strictEqual(pod.metadata.annotations["karpenter.sh/do-not-disrupt"], "true");
+    });
 
     it("the app runs on the general pool, not on ci's tainted nodes nor the system group", async () => {
         const { WebApp } = await import("../../components/webapp");
@@ -89,7 +150,7 @@ describe("Karpenter: where the agents and the app run (scheduler model)", () => 
         const spec = (one(records, "kubernetes:apps/v1:Deployment").inputs as any).spec.template.spec;
         for (const node of nodesOfPool(p.general)) assert.strictEqual(unschedulableReason(spec, node), undefined);
         for (const node of nodesOfPool(p.ci)) assert.match(unschedulableReason(spec, node) ?? "", /untolerated taint platform\/pool=ci:NoSchedule/);
-        assert.match(unschedulableReason(spec, SYSTEM_NODE) ?? "", /node affinity/);
+        assert.match(unschedulableReason(spec, systemNode) ?? "", /untolerated taint CriticalAddonsOnly=true:NoSchedule/);
     });
 });
 
@@ -114,22 +175,24 @@ describe("Karpenter: the node class", () => {
         assert.match(String(tag.resourceId), /^sg-/);
     });
 
-    it("uses only fields of the upstream EC2NodeClass and NodePool schemas", async function () {
+    it("uses only fields of the upstream EC2NodeClass and NodePool schemas, within their patterns, enums, bounds and tag rules", async function () {
         const plan = await planFor("dev");
-        const check = (file: string, spec: unknown) => {
-            const crd = YAML.parse(fs.readFileSync(referenceFile(this, "karpenter", "crds", file), "utf8"));
-            const walk = (value: any, schema: any, at: string): void => {
-                if (value === null || typeof value !== "object" || schema?.["x-kubernetes-preserve-unknown-fields"] || schema?.additionalProperties) return;
-                if (Array.isArray(value)) { value.forEach((v, i) => walk(v, schema.items, `${at}[${i}]`)); return; }
-                for (const [k, v] of Object.entries(value)) {
-                    assert.ok(schema?.properties?.[k], `${file}: ${at}.${k} is not in the CRD schema`);
-                    walk(v, schema.properties[k], `${at}.${k}`);
-                }
-            };
-            walk(spec, crd.spec.versions[0].schema.openAPIV3Schema.properties.spec, "spec");
-        };
-        check("karpenter.k8s.aws_ec2nodeclasses.yaml", (one(plan.resources, NODE_CLASS).inputs as any).spec);
-        for (const pool of all(plan.resources, NODE_POOL)) check("karpenter.sh_nodepools.yaml", (pool.inputs as any).spec);
+        for (const pool of all(plan.resources, NODE_POOL)) assert.deepStrictEqual(schemaProblems(this, "karpenter.sh_nodepools.yaml", (pool.inputs as any).spec), []);
+        assert.deepStrictEqual(schemaProblems(this, "karpenter.k8s.aws_ec2nodeclasses.yaml", (one(plan.resources, NODE_CLASS).inputs as any).spec), []);
+        // The walk itself refuses what the API server would.
+        const bad = schemaProblems(this, "karpenter.sh_nodepools.yaml", { template: { spec: { nodeClassRef: { group: "karpenter.k8s.aws", kind: "EC2NodeClass", name: "default" }, requirements: [], expireAfter: "30d", terminationGracePeriod: "Never" } }, disruption: { consolidationPolicy: "WhenIdle" } });
+        assert.deepStrictEqual(bad.map((p) => p.split(":")[0]).sort(), ["spec.disruption.consolidationPolicy", "spec.template.spec.expireAfter", "spec.template.spec.terminationGracePeriod"]);
+    });
+
+    it("config refuses every platform:tags key the EC2NodeClass's spec.tags rules reject (the stack's tags reach the node class)", function () {
+        const keys = nodeClassTagRules(this).map((r) => r.sample).filter((k): k is string => k !== undefined);
+        assert.ok(keys.length >= 5, keys.join(", "));
+        for (const key of keys) {
+            assert.throws(() => parseConfig(rawConfig("dev", { "platform:tags": JSON.stringify({ [key]: "x" }) }), "eks-platform", "dev"),
+                new RegExp(`platform:tags: tag ${JSON.stringify(key).replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}: the EC2NodeClass refuses it`), key);
+        }
+        // The plan's node class tags (the stack's) pass the same rules.
+        assert.deepStrictEqual(nodeClassRestrictedTags({ Team: "platform", "karpenter.sh/discovery": "x" }), []);
     });
 });
 
@@ -262,4 +325,90 @@ describe("Karpenter: destroy order", () => {
         const rewired = plan.resources.map((r) => r.type === NODE_POOL ? { ...r, dependencies: r.dependencies.filter((d) => d !== controller.urn && !d.includes("nodeclass")) } : r);
         assert.match(orderProblems(rewired, KARPENTER_ORDER_RULES).problems.join("\n"), /NodePool eks-platform-dev-pool-general does not wait for Karpenter controller on destroy/);
     });
+});
+
+describe("Karpenter: a destroy's drain is bounded (pulumi-kubernetes await.go Delete; NodePool CRD terminationGracePeriod)", () => {
+    const stripped = (resources: RecordedResource[], change: (r: RecordedResource) => RecordedResource) => resources.map((r) => (r.type === NODE_POOL || r.type === NODE_CLASS ? change(r) : r));
+
+    it("the committed stacks pass: every pool holding do-not-disrupt or PDB-guarded pods drains for a bounded time its deletes outlast", async () => {
+        for (const stack of ["dev", "prod"] as const) assert.deepStrictEqual(drainProblems((await planFor(stack)).resources).problems, []);
+        const lines = drainProblems((await planFor("dev")).resources).lines.join("\n");
+        assert.match(lines, /NodePool ci holds Jenkins agent pod template platform-ci \(karpenter\.sh\/do-not-disrupt: "true"\): drain bounded by 70m; deletes wait 85 min, 85 min/);
+        assert.match(lines, /NodePool general holds Jenkins agent pod template platform-deploy/);
+    });
+
+    it("fails a pool without terminationGracePeriod (the controller waits indefinitely) and a delete that gives up before the drain ends", async () => {
+        const plan = await planFor("dev");
+        const noGrace = stripped(plan.resources, (r) => {
+            const inputs = json(JSON.stringify(r.inputs));
+            if (r.type === NODE_POOL) delete inputs.spec.template.spec.terminationGracePeriod;
+            return { ...r, inputs };
+        });
+        assert.match(drainProblems(noGrace).problems.join("\n"), /NodePool ci holds Jenkins agent pod template platform-ci .* has no terminationGracePeriod: deleting it waits for them forever/);
+        // Without customTimeouts pulumi-kubernetes waits 10 minutes.
+        const defaultTimeouts = stripped(plan.resources, (r) => ({ ...r, customTimeouts: undefined }));
+        assert.match(drainProblems(defaultTimeouts).problems.join("\n"), /terminationGracePeriod 70m, but the delete of NodePool eks-platform-dev-pool-ci gives up after 10 min/);
+        assert.match(drainProblems(defaultTimeouts).problems.join("\n"), /the delete of EC2NodeClass eks-platform-dev-nodeclass gives up after 10 min/);
+    });
+
+    it("ci and general drain longer than any Jenkinsfile stage that holds an agent, and config refuses a shorter one", function () {
+        const stageMinutes = ["Jenkinsfile", "Jenkinsfile.promote"].flatMap((f) => [...fs.readFileSync(`${__dirname}/../../${f}`, "utf8").matchAll(/timeout\(time: (\d+), unit: 'MINUTES'\)/g)].map((m) => Number(m[1])));
+        assert.ok(stageMinutes.length >= 3);
+        assert.strictEqual(Math.max(...stageMinutes), AGENT_STAGE_TIMEOUT_MINUTES);
+        const dev = parseConfig(rawConfig("dev"), "eks-platform", "dev").karpenter.pools;
+        for (const pool of dev) assert.ok(durationSeconds(pool.terminationGracePeriod) > AGENT_STAGE_TIMEOUT_MINUTES * 60, `${pool.name}: ${pool.terminationGracePeriod}`);
+        assert.throws(() => parseConfig(rawConfig("dev", { "karpenter:ci": JSON.stringify({ terminationGracePeriod: "30m" }) }), "eks-platform", "dev"),
+            /karpenter:ci\.terminationGracePeriod: 30m ends a drain before a Jenkins stage's 60-minute limit/);
+        assert.throws(() => parseConfig(rawConfig("dev", { "karpenter:general": JSON.stringify({ terminationGracePeriod: "Never" }) }), "eks-platform", "dev"),
+            /karpenter:general\.terminationGracePeriod: "Never" is not a duration/);
+    });
+
+    it("expireAfter comes from config per pool (forceful: budgets do not hold it back), default 720h", async () => {
+        assert.deepStrictEqual(Object.values(pools(await planFor("dev"))).map((p: any) => p.spec.template.spec.expireAfter), ["720h", "720h"]);
+        const never = parseConfig(rawConfig("prod", { "karpenter:general": JSON.stringify({ expireAfter: "Never" }) }), "eks-platform", "prod").karpenter.pools[0];
+        assert.strictEqual((nodePool(never).spec as any).template.spec.expireAfter, "Never");
+        assert.throws(() => parseConfig(rawConfig("prod", { "karpenter:general": JSON.stringify({ expireAfter: "30d" }) }), "eks-platform", "prod"), /karpenter:general\.expireAfter: "30d" is not a duration/);
+    });
+});
+
+describe("Karpenter: `up` waits for the node class and the pools to be Ready (pulumi-kubernetes overrides.go ReadyCondition)", () => {
+    it("every EC2NodeClass and NodePool of the plan carries a waitFor the provider parses, on a condition its kind reports", async () => {
+        const plan = await planFor("dev");
+        const crs = [...all(plan.resources, NODE_POOL), ...all(plan.resources, NODE_CLASS)];
+        assert.strictEqual(crs.length, 3);
+        for (const cr of crs) assert.deepStrictEqual(readinessWait(cr), { waits: ["condition=Ready"] }, cr.name);
+    });
+
+    it("without the annotation `up` succeeds as soon as the object is stored; a malformed one fails the create; an unknown condition never comes", () => {
+        const pool = (annotations: Record<string, string>) => ({ type: NODE_POOL, inputs: { metadata: { name: "p", annotations } } });
+        assert.deepStrictEqual(readinessWait(pool({})), { waits: [] });
+        assert.match(readinessWait(pool({ "pulumi.com/waitFor": "Ready" })).problem ?? "", /expected a "jsonpath=" or "condition=" prefix, got "Ready"/);
+        assert.match(readinessWait(pool({ "pulumi.com/waitFor": "condition=Healthy" })).problem ?? "", /NodePool never reports condition Healthy/);
+        assert.deepStrictEqual(readinessWait(pool({ "pulumi.com/waitFor": JSON.stringify(["condition=Ready", "condition=NodeClassReady=True"]) })), { waits: ["condition=Ready", "condition=NodeClassReady=True"] });
+    });
+});
+
+describe("Karpenter: what runs on the pools is created after them and deleted before them", () => {
+    it("Jenkins, its agent namespaces, the app's namespace and monitoring wait for the pools (create and destroy order)", async () => {
+        const plan = await planFor("dev");
+        assert.deepStrictEqual(orderProblems(plan.resources, [POOL_ORDER_RULE]).problems, []);
+        const graph = new DeployGraph(plan.resources);
+        const poolUrns = all(plan.resources, NODE_POOL).map((p) => p.urn);
+        const onPools = [
+            ...plan.resources.filter((r) => r.type === "kubernetes:core/v1:Namespace" && ["jenkins", "jenkins-builds", "jenkins-deploy", "app", "monitoring"].includes((r.inputs as any).metadata.name)),
+            ...plan.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release" && ["jenkins", "kube-prometheus-stack"].includes(String((r.inputs as any).chart))),
+        ];
+        assert.strictEqual(onPools.length, 7);
+        // Destroy deletes a resource before everything it waits for: these go while the pools (and their nodes) still exist.
+        for (const r of onPools) assert.ok(poolUrns.every((u) => graph.waitsFor(r).has(u)), `${r.name} must wait for every pool`);
+    });
+
+    it("fails a plan whose Jenkins does not wait for the pools", async () => {
+        const plan = await planFor("dev");
+        const poolUrns = new Set(all(plan.resources, NODE_POOL).map((p) => p.urn));
+        const rewired = plan.resources.map((r) => (String((r.inputs as any).chart) === "jenkins" || (r.inputs as any).metadata?.name === "jenkins")
+            ? { ...r, dependencies: r.dependencies.filter((d) => !poolUrns.has(d)) } : r);
+        assert.match(orderProblems(rewired, [POOL_ORDER_RULE]).problems.join("\n"), /eks-platform-dev-jenkins does not wait for Karpenter pools/);
+    });
+
 });

@@ -44,7 +44,7 @@ export class Observability extends pulumi.ComponentResource {
         // namespace's deletion removes them. Depending on the CSI driver makes destroy delete it while the driver still
         // runs to delete their volumes.
         const ns = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: KPS.namespace, labels: { ...READINESS_GATE_LABELS } } },
-            args.gateway.cluster.options({ parent: this, needs: ["storage"] }));
+            args.gateway.cluster.options({ parent: this, needs: ["storage", "pools"] }));
         const namespace = ns.metadata.name;
         createNetworkPolicies(`${name}-monitoring`, defaultDenyWithAllowances(KPS.namespace, monitoringAllowances(args.gateway.trafficSources)), { ...k8sOpts, dependsOn: [ns] });
         const adminSecret = new k8s.core.v1.Secret(`${name}-grafana-admin`, {
@@ -87,7 +87,7 @@ export class Observability extends pulumi.ComponentResource {
                 alertmanagerSecrets: [ALERT_SECRET.name],
             })),
         // The chart creates Services, which the load balancer controller's webhook must admit.
-        }, { parent: this, needs: ["storage", "webhook"], dependsOn: [adminSecret, receiverSecret] });
+        }, { parent: this, needs: ["storage", "webhook", "pools"], dependsOn: [adminSecret, receiverSecret] });
 
         // Dashboards: ConfigMaps the Grafana sidecar loads from any namespace by label.
         const dashboards: Record<string, object> = Object.assign({}, ...contributed.map((c) => c.dashboards ?? {}));

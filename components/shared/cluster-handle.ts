@@ -11,9 +11,12 @@ import { PinnedChart, pinnedRelease, ReleaseArgs } from "./helm";
 /**
  * - nodes: a node group to run pods on; dns: CoreDNS; metrics: metrics-server (the HPA's CPU metrics);
  * - storage: the EBS CSI driver and the default StorageClass, for anything with a PersistentVolumeClaim;
- * - webhook: the LB controller, whose admission webhooks must answer for every new Service and Ingress.
+ * - webhook: the LB controller, whose admission webhooks must answer for every new Service and Ingress;
+ * - pools: Karpenter's NodePools, for workloads placed on them; destroy then deletes those workloads (and the
+ *   namespaces holding them) before the pools, whose drain they would otherwise block. Without Karpenter the
+ *   node group is where they run, so `pools` falls back to `nodes`.
  */
-export const READINESS = ["nodes", "dns", "metrics", "storage", "webhook"] as const;
+export const READINESS = ["nodes", "dns", "metrics", "storage", "webhook", "pools"] as const;
 export type Readiness = (typeof READINESS)[number];
 
 /** A release's pods need nodes and name resolution, whatever else the caller names. */
@@ -46,9 +49,10 @@ export class ClusterHandle {
 
     /** The resources standing for the named readiness, once each. Asking for one nobody provides is a wiring bug. */
     ready(needs: readonly Readiness[]): pulumi.Resource[] {
-        const missing = needs.filter((n) => !this.readiness[n]);
+        const provided = (n: Readiness) => this.readiness[n] ?? (n === "pools" ? this.readiness.nodes : undefined);
+        const missing = needs.filter((n) => !provided(n));
         if (missing.length > 0) throw new Error(`the cluster handle has no ${missing.join(", ")} readiness: make the object from the handle of the component that provides it`);
-        return [...new Set(needs.flatMap((n) => this.readiness[n]!))];
+        return [...new Set(needs.flatMap((n) => provided(n)!))];
     }
 
     /** Options of a Kubernetes object on this cluster: the provider, then its own waits followed by the readiness it needs. */

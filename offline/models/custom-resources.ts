@@ -51,12 +51,47 @@ function waitsFor(r: RecordedResource, all: RecordedResource[]): RecordedResourc
 }
 
 /**
+ * The status conditions a kind reports. Karpenter's kinds have a `Ready` root condition over the others
+ * (awslabs/operatorpkg status.NewReadyConditions): aws/karpenter-provider-aws pkg/apis/v1/ec2nodeclass_status.go and
+ * kubernetes-sigs/karpenter pkg/apis/v1/nodepool_status.go, both v1.14.1.
+ */
+export const KIND_CONDITIONS: Record<string, string[]> = {
+    "karpenter.k8s.aws/EC2NodeClass": ["Ready", "AMIsReady", "SubnetsReady", "SecurityGroupsReady", "InstanceProfileReady", "ValidationSucceeded", "PlacementGroupReady", "CapacityReservationsReady"],
+    "karpenter.sh/NodePool": ["Ready", "ValidationSucceeded", "NodeClassReady", "NodeRegistrationHealthy"],
+};
+
+/**
+ * What `pulumi up` waits for after creating or updating a custom resource, as provider/pkg/metadata/overrides.go
+ * ReadyCondition decides (HEAD 94977969): nothing (success once stored) unless the `pulumi.com/waitFor` annotation
+ * names conditions, a JSON string array or one string, each prefixed `condition=` (`Type` or `Type=Status`, status
+ * True by default, as `kubectl wait --for`) or `jsonpath=`; `pulumi.com/skipAwait: "true"` waits for nothing. A value
+ * the provider cannot parse fails the resource; a condition the kind never reports waits until the timeout.
+ */
+export function readinessWait(r: Pick<RecordedResource, "type" | "inputs">): { waits: string[]; problem?: string } {
+    const annotations = ((r.inputs.metadata as any)?.annotations ?? {}) as Record<string, string>;
+    const value = annotations["pulumi.com/waitFor"];
+    if (annotations["pulumi.com/skipAwait"] === "true" || !value) return { waits: [] };
+    let values: unknown;
+    try { values = JSON.parse(value); } catch { values = [value]; }
+    const list = (Array.isArray(values) ? values : [value]).map(String);
+    if (list.length === 0) return { waits: [], problem: "at least one condition must be specified" };
+    const bad = list.find((e) => !e.startsWith("jsonpath=") && !e.startsWith("condition="));
+    if (bad !== undefined) return { waits: [], problem: `expected a "jsonpath=" or "condition=" prefix, got ${JSON.stringify(bad)}` };
+    const gvk = gvkOf(r.type);
+    const known = gvk && KIND_CONDITIONS[`${gvk.group}/${gvk.kind}`];
+    const unknown = list.filter((e) => e.startsWith("condition=")).map((e) => e.slice("condition=".length).split("=")[0]).find((c) => known && !known.includes(c));
+    return unknown ? { waits: list, problem: `${gvk!.kind} never reports condition ${unknown} (it reports ${known!.join(", ")}): \`up\` would wait until it times out` } : { waits: list };
+}
+
+/**
  * Why creating this custom resource would fail, or undefined. `clusterKinds` are the "group/Kind"s whose CRDs the
  * cluster already has (an existing cluster); `preview` is a `pulumi preview`, which never refuses one.
  */
 export function customResourceProblem(r: RecordedResource, all: RecordedResource[], opts: { preview: boolean; clusterKinds?: readonly string[] }): string | undefined {
     const gvk = gvkOf(r.type);
     const sources = gvk && CRD_KINDS[`${gvk.group}/${gvk.kind}`];
+    const wait = gvk && !opts.preview ? readinessWait(r).problem : undefined;
+    if (wait) return `resource "${r.name}": pulumi.com/waitFor: ${wait}`;
     if (!gvk || !sources || opts.preview || opts.clusterKinds?.includes(`${gvk.group}/${gvk.kind}`)) return undefined;
     const installs = (x: RecordedResource) => x.type === HELM_RELEASE
         && sources.some((s) => s.chart === chartOf(x) && !(s.crdsDir && x.inputs.skipCrds === true));

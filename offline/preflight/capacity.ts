@@ -186,12 +186,27 @@ export function expectedLines(pools: NodePool[], launched: Partial<Record<"stead
     });
 }
 
+/**
+ * Spot launches need the account's service-linked role AWSServiceRoleForEC2Spot; without it RunInstances/CreateFleet
+ * fail with AuthFailure.ServiceLinkedRoleCreationNotPermitted unless the caller may create it (aws/karpenter-provider-aws
+ * website/content/en/v1.14/troubleshooting.md; getting-started scripts/step06-add-spot-role.sh). It is account-wide
+ * and creating it twice fails, so it is a prerequisite, not a resource of this stack.
+ */
+export function spotRoleNote(pools: NodePool[]): string | undefined {
+    const spot = pools.filter((p) => p.karpenter ? p.karpenter.capacityTypes.includes("spot") : p.labels["eks.amazonaws.com/capacityType"] === "SPOT");
+    if (spot.length === 0) return undefined;
+    return `spot: ${spot.map(poolName).join(", ")} may launch spot instances: the account needs the service-linked role AWSServiceRoleForEC2Spot `
+        + "(once per account: aws iam create-service-linked-role --aws-service-name spot.amazonaws.com)";
+}
+
 export const capacity: Check = ({ resources }: PreflightInput) => {
     const lines: string[] = [];
     const problems: string[] = [];
     const overhead = perNodeOverhead(resources);
     // Every node first runs the DaemonSets; what is left is what the other pods can have.
     const pools = nodePools(resources).map((p) => afterDaemonSets(p, overhead));
+    const spot = spotRoleNote(pools);
+    if (spot) lines.push(spot);
     const pods = podsOf(resources);
     if (pods.length === 0) return { check: "capacity", lines: ["no pods defined"], problems };
     if (pools.length === 0) {

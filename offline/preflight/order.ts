@@ -3,7 +3,11 @@
  * names the records that need something and the records that provide it; a resource type joins a rule by being
  * added to its selectors, not by new code.
  */
+import { durationSeconds } from "../../config/karpenter";
 import { RecordedResource } from "../recorder";
+import { rejection } from "./capacity";
+import { nodePools } from "./nodes";
+import { podsOf } from "./pods";
 import { ADDON, at, Check, chartOf, HELM_RELEASE, label, MANAGED_NODE_GROUP } from "./check";
 import { DeployGraph } from "./graph";
 
@@ -123,6 +127,25 @@ export const KARPENTER_ORDER_RULES: OrderRule[] = [
     },
 ];
 
+/** Namespaces whose pods are the cluster's own: they run on the system node group, not on Karpenter's pools. */
+const SYSTEM_NAMESPACES = ["kube-system", "kube-public", "kube-node-lease", "default"];
+const onPools = (r: RecordedResource, all: RecordedResource[]) => all.some((x) => x.type === NODE_POOL) && !SYSTEM_NAMESPACES.includes(String(namespaceOf(r)));
+
+/**
+ * Workloads outside the system namespaces run on Karpenter's pools, and the namespaces holding them are deleted
+ * with their pods: created after the pools (no node for them before), deleted before them, so a destroy's drain
+ * finds the pools' nodes empty instead of waiting on pods (or a PodDisruptionBudget) that are about to go anyway.
+ */
+export const POOL_ORDER_RULE: OrderRule = {
+    name: "Karpenter pools",
+    because: "its pods run on Karpenter's NodePools: created before them they stay Pending, and destroy must delete them before the pools, whose drain they would hold",
+    needs: [
+        { types: [...WORKLOADS, HELM_RELEASE], where: onPools },
+        { types: [NAMESPACE], where: (r, all) => all.some((x) => x.type === NODE_POOL) && !SYSTEM_NAMESPACES.includes(String(at(r.inputs, "metadata", "name"))) },
+    ],
+    providedBy: [{ types: [NODE_POOL] }],
+};
+
 export const ORDER_RULES: OrderRule[] = [
     {
         name: "nodes",
@@ -158,8 +181,45 @@ export const ORDER_RULES: OrderRule[] = [
         providedBy: [addonNamed("aws-ebs-csi-driver")],
     },
     ...KARPENTER_ORDER_RULES,
+    POOL_ORDER_RULE,
 ];
 
+
+/**
+ * pulumi-kubernetes deletes with foreground propagation and waits 10 minutes unless `customTimeouts.delete` says
+ * otherwise (pulumi/pulumi-kubernetes provider/pkg/await/await.go Delete, metadata.TimeoutDuration).
+ */
+export const KUBERNETES_DELETE_TIMEOUT_SECONDS = 600;
+
+/**
+ * Destroy's drain: deleting a NodePool (or its EC2NodeClass) drains its nodes, and a pod with do-not-disrupt or
+ * under a PodDisruptionBudget holds that drain until the pool's terminationGracePeriod; unset, "the controller will
+ * wait indefinitely for pods to be drained" (karpenter.sh_nodepools.yaml, template.spec.terminationGracePeriod).
+ * The delete must also wait longer than that grace period, or `pulumi destroy` fails with the node still draining.
+ */
+export function drainProblems(resources: RecordedResource[]): { lines: string[]; problems: string[] } {
+    const lines: string[] = [];
+    const problems: string[] = [];
+    const pods = podsOf(resources).filter((p) => p.blocksDrain);
+    const waitsFor = (r: RecordedResource) => r.customTimeouts?.delete ? durationSeconds(r.customTimeouts.delete) : KUBERNETES_DELETE_TIMEOUT_SECONDS;
+    const minutes = (s: number) => `${Math.round(s / 60)} min`;
+    for (const pool of nodePools(resources).filter((p) => p.karpenter)) {
+        const record = resources.find((r) => r.type === NODE_POOL && at(r.inputs, "metadata", "name") === pool.name)!;
+        const holding = pods.filter((p) => rejection(p, pool) === undefined);
+        if (holding.length === 0) continue;
+        const held = `NodePool ${pool.name} holds ${holding.map((p) => `${p.name} (${p.blocksDrain})`).join(", ")}`;
+        const grace = at(record.inputs, "spec", "template", "spec", "terminationGracePeriod");
+        if (typeof grace !== "string") {
+            problems.push(`${held} and has no terminationGracePeriod: deleting it waits for them forever, so a destroy hangs`);
+            continue;
+        }
+        const deleters = [record, ...resources.filter((r) => r.type === NODE_CLASS && at(r.inputs, "metadata", "name") === pool.karpenter!.nodeClass)];
+        const short = deleters.filter((r) => waitsFor(r) <= durationSeconds(grace));
+        for (const r of short) problems.push(`${held}: its drain may take terminationGracePeriod ${grace}, but the delete of ${label(r)} gives up after ${minutes(waitsFor(r))} (set customTimeouts.delete longer)`);
+        if (short.length === 0) lines.push(`${held}: drain bounded by ${grace}; deletes wait ${deleters.map((r) => minutes(waitsFor(r))).join(", ")}`);
+    }
+    return { lines, problems };
+}
 
 export function orderProblems(resources: RecordedResource[], rules: OrderRule[] = ORDER_RULES): { lines: string[]; problems: string[] } {
     const graph = new DeployGraph(resources);
@@ -180,4 +240,8 @@ export function orderProblems(resources: RecordedResource[], rules: OrderRule[] 
     return { lines, problems };
 }
 
-export const order: Check = ({ resources }) => ({ check: "order", ...orderProblems(resources) });
+export const order: Check = ({ resources }) => {
+    const sequence = orderProblems(resources);
+    const drain = drainProblems(resources);
+    return { check: "order", lines: [...sequence.lines, ...drain.lines], problems: [...sequence.problems, ...drain.problems] };
+};

@@ -19,6 +19,22 @@ export interface PodDemand {
     nodeAffinity?: Requirement[][];
     /** A required pod anti-affinity on kubernetes.io/hostname: no two replicas on one node. */
     onePerNode?: boolean;
+    /**
+     * Why draining its node can wait on it: the `karpenter.sh/do-not-disrupt` annotation, or a PodDisruptionBudget
+     * selecting it (Karpenter's drain honours both until the NodePool's terminationGracePeriod, if any).
+     */
+    blocksDrain?: string;
+}
+
+const DO_NOT_DISRUPT = "karpenter.sh/do-not-disrupt";
+const PDB = "kubernetes:policy/v1:PodDisruptionBudget";
+
+/** Why a pod with these labels and annotations in this namespace holds up a drain, or undefined. */
+function drainBlocker(annotations: Record<string, unknown> | undefined, labels: Record<string, unknown> | undefined, namespace: unknown, resources: RecordedResource[]): string | undefined {
+    if (String(annotations?.[DO_NOT_DISRUPT]) === "true") return `${DO_NOT_DISRUPT}: "true"`;
+    const pdb = resources.find((r) => r.type === PDB && at(r.inputs, "metadata", "namespace") === namespace
+        && Object.entries((at(r.inputs, "spec", "selector", "matchLabels") ?? {}) as Record<string, unknown>).every(([k, v]) => labels?.[k] === v));
+    return pdb ? `PodDisruptionBudget ${pdb.name}` : undefined;
 }
 
 /** core/v1 Toleration. */
@@ -105,7 +121,10 @@ function podTemplatePod(t: any): PodDemand {
     const placement = placementOf(rawSpec);
     placement.nodeSelector = { ...placement.nodeSelector, ...nodeSelectorOf(t?.nodeSelector) };
     // An agent pod exists only while a build runs: none in steady state, one per template at the peak.
-    return demand(`Jenkins agent pod template ${t?.name ?? "?"}`, requests, { steady: 0, peak: 1 }, placement);
+    const pod = demand(`Jenkins agent pod template ${t?.name ?? "?"}`, requests, { steady: 0, peak: 1 }, placement);
+    const annotations = Object.assign({}, ...raw.map((p) => p?.metadata?.annotations ?? {}), Object.fromEntries((t?.annotations ?? []).map((a: any) => [a.key, a.value])));
+    const blocksDrain = drainBlocker(annotations, undefined, undefined, []);
+    return blocksDrain ? { ...pod, blocksDrain } : pod;
 }
 
 /** The plugin's nodeSelector is a "key=value,key=value" string (PodTemplate.getNodeSelector). */
@@ -212,7 +231,10 @@ function workloadPods(workload: RecordedResource, resources: RecordedResource[])
     const scaled = hpa
         ? { steady: Number(at(hpa.inputs, "spec", "minReplicas") ?? 1), peak: Number(at(hpa.inputs, "spec", "maxReplicas")) }
         : { steady: replicas, peak: replicas };
-    return demand(`${workload.type.split(":").pop()} ${workload.name}`, podSpecRequests(spec), scaled, placementOf(spec));
+    const pod = demand(`${workload.type.split(":").pop()} ${workload.name}`, podSpecRequests(spec), scaled, placementOf(spec));
+    const template = at(workload.inputs, "spec", "template", "metadata") as any;
+    const blocksDrain = drainBlocker(template?.annotations, template?.labels, namespace, resources);
+    return blocksDrain ? { ...pod, blocksDrain } : pod;
 }
 
 /** System pods present in this plan: always, or when the add-on that brings them is planned. */

@@ -98,13 +98,14 @@ describe("cost estimate", () => {
         const pools = estimateCost(karpenterPlatform(), priced);
         const pool = (name: string) => pools.find((l) => l.item === `Karpenter pool ${name}`)!;
 
-        it("prices each pool at its expected size and at how many of its cheapest priced type its cpu and memory limits hold", () => {
+        it("prices each pool at its expected size and at how many nodes its cpu and memory limits hold, on-demand where the pool allows it", () => {
             // general: t3.large is the only priced type; 16 vCPU / 2 = 8 nodes, 64Gi / 7577Mi (8Gi less 7.5% VM overhead) = 8.6.
-            assert.match(pool("general").detail, /^2 x t3\.large spot \(est\.\) expected, on-demand when spot is short; at limits 8 x t3\.large$/);
+            // Karpenter falls back to on-demand when spot is short, so the ceiling of a pool allowing both is on-demand.
+            assert.match(pool("general").detail, /^2 x t3\.large spot \(est\.\) expected, on-demand when spot is short; at limits 8 x t3\.large on-demand$/);
             assert.strictEqual(pool("general").monthly, 70);                            // 2 x 0.1 x 0.5 x 700
-            assert.strictEqual(pool("general").atLimits, 280);                          // 8 x 0.1 x 0.5 x 700
-            // ci scales to zero: nothing expected, 4 x t3.xlarge at 16 vCPU of limits.
-            assert.match(pool("ci").detail, /^0 x t3\.xlarge spot \(est\.\) expected; at limits 4 x t3\.xlarge$/);
+            assert.strictEqual(pool("general").atLimits, 560);                          // 8 x 0.1 x 700
+            // ci scales to zero: nothing expected, 4 x t3.xlarge at 16 vCPU of limits, spot only.
+            assert.match(pool("ci").detail, /^0 x t3\.xlarge spot \(est\.\) expected; at limits 4 x t3\.xlarge spot \(est\.\)$/);
             assert.deepStrictEqual([pool("ci").monthly, pool("ci").atLimits], [0, 280]); // 4 x 0.2 x 0.5 x 700
             const root = pools.find((l) => l.detail.startsWith("Karpenter pool general root volumes"))!;
             assert.deepStrictEqual([root.monthly, root.atLimits], [4, 16]);              // 2 and 8 x 20 GiB (Karpenter's AL2023 default) x 0.1
@@ -113,16 +114,24 @@ describe("cost estimate", () => {
         it("totals the plan expected and at limits, the system node group the same in both, and names the spot assumption", () => {
             assert.strictEqual(pools.find((l) => l.item === "Worker nodes")!.detail, "2 x t3.large on-demand");
             assert.strictEqual(totalOf(pools), 70 + 140 + 70 + 0 + 28 + 2 + 4 + 0);       // control plane, system nodes, pools, internal ALB, jenkins home, roots
-            assert.strictEqual(totalAtLimits(pools), 70 + 140 + 280 + 280 + 28 + 2 + 16 + 8);
+            assert.strictEqual(totalAtLimits(pools), 70 + 140 + 560 + 280 + 28 + 2 + 16 + 8);
             const text = formatCost(pools, priced);
             assert.match(text, /expected\s+at limits$/m);
-            assert.match(text, /^\s+total\s+314\.00\s+824\.00$/m);
+            assert.match(text, /^\s+total\s+314\.00\s+1104\.00$/m);
             assert.match(text, /spot prices are an assumption: 50% below on-demand \(spotDiscount in cost\/prices-test-1\.json\)/);
+        });
+
+        it("is a ceiling: the limits filled with the allowed type that costs most, not the cheapest (the expected size keeps the cheapest)", () => {
+            // m6i.large has t3.large's 2 vCPU / 8 GiB at twice the price: Karpenter may launch it, so the limits may cost that.
+            const dear = { ...priced, ec2OnDemandPerHour: { ...priced.ec2OnDemandPerHour, "m6i.large": 0.2 } };
+            const general = estimateCost(karpenterPlatform(), dear).find((l) => l.item === "Karpenter pool general")!;
+            assert.match(general.detail, /^2 x t3\.large spot \(est\.\) expected, on-demand when spot is short; at limits 8 x m6i\.large on-demand$/);
+            assert.deepStrictEqual([general.monthly, general.atLimits], [70, 1120]);  // 2 x 0.1 x 0.5 x 700; 8 x 0.2 x 700
         });
 
         it("is bounded by memory when memory is the tighter limit", () => {
             const resources = karpenterPlatform({ pools: { general: { ...DEV_POOLS.general, cpu: "64", memory: "16Gi" } } });
-            assert.match(estimateCost(resources, priced).find((l) => l.item === "Karpenter pool general")!.detail, /at limits 2 x t3\.large$/); // 16384 / 7577
+            assert.match(estimateCost(resources, priced).find((l) => l.item === "Karpenter pool general")!.detail, /at limits 2 x t3\.large on-demand$/); // 16384 / 7577
         });
 
         it("prices on-demand pools at the full rate and reads the node class's root volume", () => {
