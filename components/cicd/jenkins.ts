@@ -30,7 +30,13 @@ export const JENKINS = {
     /** Promotion to the next stack: its own job, so a build waiting a day for approval holds no lock dev deploys need. */
     promoteJob: "deploy/promote",
     promoteScript: "Jenkinsfile.promote",
-    deployLabel: "platform-deploy",
+    /**
+     * The deploy pod template, reached by name (`inheritFrom`) and given no label: a label would let any job ask for it
+     * (`agent { label ... }`), and KubernetesCloud.canProvision starts the pod before KubernetesQueueTaskDispatcher
+     * refuses the build. Without a label and in the default EXCLUSIVE node usage mode (PodTemplate.getNodeUsageMode),
+     * no label expression matches it.
+     */
+    deployTemplate: "platform-deploy",
     adminSecret: "jenkins-admin",
     /** Keys of the admin Secret; the chart mounts them as the files JCasC's default security realm reads. */
     adminUserKey: "jenkins-admin-user",
@@ -406,8 +412,8 @@ export function agentPodTemplate(kind: AgentKind, dockerConfigMap: string): stri
     });
     const deploy = kind === "deploy";
     return jcascYaml([{
-        name: deploy ? JENKINS.deployLabel : JENKINS.agentLabel,
-        label: deploy ? JENKINS.deployLabel : JENKINS.agentLabel,
+        name: deploy ? JENKINS.deployTemplate : JENKINS.agentLabel,
+        ...(deploy ? {} : { label: JENKINS.agentLabel }),
         serviceAccount: deploy ? JENKINS.deployServiceAccount : JENKINS.agentServiceAccount,
         idleMinutes: 0,
         containers: [
@@ -463,6 +469,11 @@ export function jenkinsValues(a: JenkinsValuesArgs): Record<string, unknown> {
             prometheus: { enabled: false },
             ingress: { enabled: false },
         },
+        // Both clouds auto-configure in the controller's pod (kubernetes-plugin KubernetesFactoryAdapter.createClient):
+        // API address and the service-account CA. With a server URL and a credential the plugin starts from
+        // Config.empty() and no CA, and EKS's certificate fails. The deploy cloud's credential still replaces the token.
+        // Set here, not on the deploy cloud: the chart's `merge` fills a cloud's empty value from the root.
+        kubernetesURL: "",
         // Builds of every branch and pull request: the default cloud, in a namespace without Secrets or AWS identity.
         agent: { enabled: true, namespace: JENKINS.buildNamespace, podTemplates: { [JENKINS.agentLabel]: a.podTemplate } },
         // The deploy cloud: only jobs in the deploy folder may use it (kubernetes plugin KubernetesFolderProperty),
@@ -472,7 +483,7 @@ export function jenkinsValues(a: JenkinsValuesArgs): Record<string, unknown> {
         additionalClouds: {
             [JENKINS.deployCloud]: {
                 credentialsId: JENKINS.deployLauncherSecret,
-                agent: { namespace: JENKINS.deployNamespace, usageRestricted: true, podTemplates: { [JENKINS.deployLabel]: a.deployPodTemplate } },
+                agent: { namespace: JENKINS.deployNamespace, usageRestricted: true, podTemplates: { [JENKINS.deployTemplate]: a.deployPodTemplate } },
             },
         },
         persistence: { enabled: true, storageClass: a.storageClass, size: a.storageSize, accessMode: "ReadWriteOnce" },

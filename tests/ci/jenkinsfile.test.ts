@@ -101,9 +101,9 @@ describe("Jenkinsfile", () => {
         for (const [name, block] of [...Object.entries(stageBlocks()), ...Object.entries(stageBlocks(promote))]) {
             const agent = /agent \{ kubernetes \{ (cloud '(\w+)'; )?inheritFrom '([\w-]+)'/.exec(block.head);
             if (!agent) continue;
-            const template = agent[3] === JENKINS.agentLabel ? build : agent[3] === JENKINS.deployLabel ? deploy : undefined;
+            const template = agent[3] === JENKINS.agentLabel ? build : agent[3] === JENKINS.deployTemplate ? deploy : undefined;
             assert.ok(template, `${name} asks for an unknown pod template ${agent[3]}`);
-            if (agent[3] === JENKINS.deployLabel) assert.strictEqual(agent[2], JENKINS.deployCloud, `${name} must ask for the deploy cloud`);
+            if (agent[3] === JENKINS.deployTemplate) assert.strictEqual(agent[2], JENKINS.deployCloud, `${name} must ask for the deploy cloud`);
             for (const [, c] of block.text.matchAll(/container\('([a-z]+)'\)/g)) assert.ok(template.includes(c), `${name}: container ${c} is not in ${agent[3]}`);
         }
         assert.ok(!/container\('(kaniko|pulumi|crane)'\)/.test(stageBlocks()["CI"].text), "the CI stage runs for every branch: no deploy tools there");
