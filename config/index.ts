@@ -408,6 +408,8 @@ export function parseConfig(raw: RawConfig, project: string, stack: string): Pla
     const promoteApprovers = parseJson<string[]>(problems, "cicd:promoteApprovers", get("cicd:promoteApprovers"), isStringArray, "a JSON list of Jenkins user ids or groups") ?? [];
     // The input step's submitter is a comma-separated list: a comma or space inside a name would split or break it.
     for (const a of promoteApprovers) if (!/^[A-Za-z0-9][A-Za-z0-9._@-]*$/.test(a)) problems.add("cicd:promoteApprovers", `"${a}" is not a Jenkins user id or group name (letters, digits, . _ @ -)`);
+    // Jenkins' built-in groups: every logged-in user, or nobody.
+    for (const a of promoteApprovers) if (["authenticated", "anonymous"].includes(a.toLowerCase())) problems.add("cicd:promoteApprovers", `"${a}" is a built-in group (every user or none), not an approver`);
     if (promoteTo && jenkins && promoteApprovers.length === 0) problems.add("cicd:promoteApprovers", "is required with cicd:promoteTo: the Jenkins users or groups who may approve a promotion (otherwise anyone who may build the job could)");
     const kmsKey = (key: string) => {
         const arn = get(key);

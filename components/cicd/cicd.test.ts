@@ -6,8 +6,9 @@ import * as YAML from "yaml";
 import { CiCd, CiCdArgs, JenkinsSettings } from ".";
 import {
     adminSecretData, AGENT_IMAGES, agentPolicy, JENKINS, JENKINS_PLUGINS, pipelineEnvScript, pipelineJobScript, stateBucketOf,
+    promoteApprovers,
 } from "./jenkins";
-import { agentPodRequests, chartAdminSecret, checkCloudsReachApi, renderedClouds, controllerSecretFiles, credentialsVisibleTo, jcascVariables, resolveJcasc, unresolvedJcascVariables } from "../../offline/models/jenkins-chart";
+import { agentPodRequests, canSettleInput, chartAdminSecret, checkCloudsReachApi, hasPermission, renderedClouds, controllerSecretFiles, credentialsVisibleTo, jcascVariables, resolveJcasc, unresolvedJcascVariables } from "../../offline/models/jenkins-chart";
 import { JENKINS_PLUGIN_RELEASES } from "../../offline/data/jenkins-plugins";
 import { all, buildGateway, DOMAIN, json, one, record, RecordedResource, referenceFile, valueOf } from "../../tests/helpers/harness";
 
@@ -173,6 +174,25 @@ describe("CiCd", () => {
             assert.throws(() => checkCloudsReachApi(chartDefault), /Jenkins cloud deploy: serverUrl https:\/\/kubernetes\.default with credentialsId/);
             const onTheCloud = { ...chartDefault, additionalClouds: { deploy: { ...values().additionalClouds.deploy, kubernetesURL: "" } } };
             assert.throws(() => checkCloudsReachApi(onTheCloud), /PKIX/, "the chart's merge fills the cloud's empty URL from the root");
+        });
+
+        // Under the chart's loggedInUsersCanDoAnything every user administers, and InputStepExecution.canSettle lets an
+        // administrator approve whatever the submitter list says.
+        it("only the admin administers: a user outside the approvers cannot settle the promotion, and nobody else may build or replay", () => {
+            const env = YAML.parse(values().controller.JCasC.configScripts["platform-env"]).jenkins.globalNodeProperties[0].envVars.env;
+            const approvers = env.find((e: any) => e.key === "PROMOTE_APPROVERS")?.value ?? "release-managers";
+            assert.ok(!canSettleInput(values(), "alice", ["developers"], approvers), "a developer approves prod");
+            assert.ok(canSettleInput(values(), "bob", ["release-managers"], "release-managers"), "an approver by group");
+            assert.ok(canSettleInput(values(), JENKINS.adminUser, [], approvers), "the admin");
+            for (const permission of ["Job/Build", "Run/Replay", "Job/Configure", "Overall/Administer"]) {
+                assert.ok(!hasPermission(values(), "alice", ["release-managers"], permission), permission);
+            }
+            assert.ok(hasPermission(values(), "alice", [], "Job/Read"), "everyone may see the builds they are asked to approve");
+        });
+
+        it("refuses a built-in group as approver: it is every user", () => {
+            assert.throws(() => promoteApprovers(["authenticated"]), /every user/);
+            assert.throws(() => promoteApprovers(["Anonymous"]), /every user/);
         });
 
         it("the deploy pod template has no label: no job's label expression can start a deploy pod; jobs name it", () => {
@@ -406,12 +426,12 @@ describe("CiCd", () => {
 
         it("refuses a repository URL that is not a git URL and environment values with line breaks", () => {
             assert.throws(() => pipelineJobScript({ gitRepoUrl: "file:///etc", gitBranch: "main" }), /not an https:\/\/ or ssh git URL/);
-            const env = { AWS_REGION: "r", ECR_REPOSITORY_URL: "u", DEPLOY_ROLE_ARN: "a", PULUMI_BACKEND_URL: "s3://b", PLATFORM_STACK: "dev", APP_STACK: "dev", DEPLOY_JOB: "deploy/x", APP_URL: "https://a\n" };
+            const env = { AWS_REGION: "r", ECR_REPOSITORY_URL: "u", DEPLOY_ROLE_ARN: "a", PULUMI_BACKEND_URL: "s3://b", PLATFORM_STACK: "dev", APP_STACK: "dev", DEPLOY_JOB: "deploy/x", DEPLOY_BRANCH: "main", APP_URL: "https://a\n" };
             assert.throws(() => pipelineEnvScript(env), /newline/);
         });
 
         it("passes environment values through JCasC and Helm literally", () => {
-            const env = { AWS_REGION: "r", ECR_REPOSITORY_URL: "u", DEPLOY_ROLE_ARN: "a", PULUMI_BACKEND_URL: "s3://b", PLATFORM_STACK: "${chart-admin-password}", APP_STACK: "dev", DEPLOY_JOB: "deploy/x", APP_URL: "{{ .Release.Name }}" };
+            const env = { AWS_REGION: "r", ECR_REPOSITORY_URL: "u", DEPLOY_ROLE_ARN: "a", PULUMI_BACKEND_URL: "s3://b", PLATFORM_STACK: "${chart-admin-password}", APP_STACK: "dev", DEPLOY_JOB: "deploy/x", DEPLOY_BRANCH: "main", APP_URL: "{{ .Release.Name }}" };
             const text = pipelineEnvScript(env);
             assert.ok(!/\{\{(?! "\{\{" \}\})/.test(text.replace(/\{\{ "\{\{" \}\}/g, "")));
             const entries = YAML.parse(text.replace(/\{\{ "\{\{" \}\}/g, "{{")).jenkins.globalNodeProperties[0].envVars.env;

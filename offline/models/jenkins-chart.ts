@@ -280,3 +280,42 @@ export function checkCloudsReachApi(values: JenkinsChartValues): void {
         }
     }
 }
+
+/** values.yaml l.558-560: the chart's default strategy, which makes every logged-in user an administrator. */
+const DEFAULT_AUTHORIZATION = { loggedInUsersCanDoAnything: { allowAnonymousRead: false } };
+
+/**
+ * The authorization strategy the controller runs with: a configScript's `jenkins.authorizationStrategy`, else the
+ * chart's default (_helpers.tpl jenkins.casc.defaults l.122-125 skips it when a configScript contains
+ * "authorizationStrategy:").
+ */
+export function authorizationStrategyOf(values: JenkinsChartValues): Record<string, any> {
+    const scripts = Object.values(values.controller?.JCasC?.configScripts ?? {}).map((t) => YAML.parse(t.replace(/\{\{ "\{\{" \}\}/g, "{{")) ?? {});
+    return scripts.map((doc: any) => doc.jenkins?.authorizationStrategy).find((s) => s) ?? DEFAULT_AUTHORIZATION;
+}
+
+/**
+ * Whether a logged-in user (member of `groups` besides the built-in `authenticated`) holds a permission globally, by
+ * loggedInUsersCanDoAnything (every permission) or a matrix-auth 3.x globalMatrix (entries by user or group;
+ * Overall/Administer implies every permission).
+ */
+export function hasPermission(values: JenkinsChartValues, user: string, groups: string[], permission: string): boolean {
+    const strategy = authorizationStrategyOf(values);
+    if (strategy.loggedInUsersCanDoAnything) return true;
+    if (!strategy.globalMatrix) throw new Error(`authorization strategy ${Object.keys(strategy)} is not modelled`);
+    const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+    const mine = (strategy.globalMatrix.entries as any[]).filter((e) => (e.user && same(e.user.name, user)) || (e.group && ["authenticated", ...groups].some((g) => same(e.group.name, g))));
+    const granted = mine.flatMap((e) => (e.user ?? e.group).permissions as string[]);
+    return granted.includes("Overall/Administer") || granted.includes(permission);
+}
+
+/**
+ * Whether the user may settle an `input` with this submitter list: jenkinsci/pipeline-input-step-plugin
+ * InputStepExecution.canSettle (d2b888d, l.379-396) lets any Overall/Administer holder through before it reads the
+ * list, then matches the user id or any of the user's groups, case-insensitively by default.
+ */
+export function canSettleInput(values: JenkinsChartValues, user: string, groups: string[], submitter: string): boolean {
+    if (hasPermission(values, user, groups, "Overall/Administer")) return true;
+    const submitters = submitter.split(",").map((s) => s.trim().toLowerCase());
+    return [user, "authenticated", ...groups].some((name) => submitters.includes(name.toLowerCase()));
+}

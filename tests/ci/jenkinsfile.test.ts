@@ -14,7 +14,7 @@ const shared = codeOf("ci/pipeline.groovy");
 
 /** Every key the CiCd component can set; a full object so the compiler lists them all. */
 const PROVIDED: Record<keyof PipelineEnv, true> = {
-    AWS_REGION: true, ECR_REPOSITORY_URL: true, DEPLOY_ROLE_ARN: true, PULUMI_BACKEND_URL: true, PLATFORM_STACK: true, APP_STACK: true, APP_URL: true, DEPLOY_JOB: true,
+    AWS_REGION: true, ECR_REPOSITORY_URL: true, DEPLOY_ROLE_ARN: true, PULUMI_BACKEND_URL: true, PLATFORM_STACK: true, APP_STACK: true, APP_URL: true, DEPLOY_JOB: true, DEPLOY_BRANCH: true,
     PROMOTE_STACK: true, PROMOTE_DEPLOY_ROLE_ARN: true, PROMOTE_REPOSITORY_URL: true, PROMOTE_APP_URL: true, PROMOTE_JOB: true, PROMOTE_APPROVERS: true, PULUMI_PASSPHRASE_CREDENTIAL: true,
 };
 /** Set by Jenkins, by the EKS pod identity webhook (IRSA), by the promotion job's parameter, or by the pipeline itself. */
