@@ -343,7 +343,9 @@ describe("CiCd", () => {
             assert.strictEqual(promote.Resource, "arn:aws:ecr:ap-northeast-2:111122223333:repository/eks-platform-prod/app");
             assert.ok(promote.Action.includes("ecr:PutImage"));
             assert.strictEqual(agentPolicy(REPO_ARN, []).Statement.some((s) => s.Sid === "PromoteAppImages"), false);
-            assert.match(fs.readFileSync(path.join(__dirname, "../../", JENKINS.promoteScript), "utf8"), /AWS_PROFILE=irsa aws ecr get-login-password --region[^\n]*> \.ecr-target/);
+            assert.match(fs.readFileSync(path.join(__dirname, "../../", JENKINS.promoteScript), "utf8"), /ci\.craneLogin\(\['ECR_REPOSITORY_URL', 'PROMOTE_REPOSITORY_URL'\]\)/);
+            // The token is asked of the target repository's region, from its URL (<account>.dkr.ecr.<region>.amazonaws.com).
+            assert.match(fs.readFileSync(path.join(__dirname, "../../ci/pipeline.groovy"), "utf8"), /AWS_PROFILE=irsa aws ecr get-login-password --region \\"\\\$\(echo \\"\\\$\$\{variable\}\\" \| cut -d\. -f4\)\\"/);
         });
     });
 
