@@ -103,6 +103,8 @@ const PLATFORM_KEYS = {
         // The input step's submitter is a comma-separated list: a comma or space inside a name would split or break it.
         list("a JSON list of Jenkins user ids or groups", (at, a) => {
             if (!/^[A-Za-z0-9][A-Za-z0-9._@-]*$/.test(a)) at.problems.add(at.key, `"${a}" is not a Jenkins user id or group name (letters, digits, . _ @ -)`);
+            // Jenkins' built-in groups: every logged-in user, or nobody.
+            if (["authenticated", "anonymous"].includes(a.toLowerCase())) at.problems.add(at.key, `"${a}" is a built-in group (every user or none), not an approver`);
         }), [] as string[]),
     "cicd:appSecretsKeyArn": optional("The app stack's awskms:// secrets-provider key; its deployer may Encrypt and Decrypt with it.", kmsKeyArn),
     "cicd:stateKeyArn": optional("The state bucket's SSE-KMS key; the app deployer may Decrypt and GenerateDataKey with it.", kmsKeyArn),

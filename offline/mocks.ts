@@ -3,6 +3,7 @@ import { awsxVpc } from "./models/awsx-vpc";
 import { ChildTransform, CLUSTER_CREATOR, eksCluster, eksManagedNodeGroup } from "./models/eks-cluster";
 import { ACCOUNT_ID, awsId, hex, MockResult, RejectedByUpstream } from "./models/ids";
 import { karpenterRelease } from "./models/karpenter-chart";
+import { checkCloudsReachApi } from "./models/jenkins-chart";
 import { AlbIngress, albIngressesOf, buildAlbs } from "./models/lbc-ingress-group";
 
 export { ACCOUNT_ID } from "./models/ids";
@@ -95,6 +96,7 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
             }
             case "kubernetes:helm.sh/v3:Release":
                 if (String(inputs.chart).split("/").pop() === "karpenter") karpenterRelease(inputs.values ?? {});
+                if (String(inputs.chart).split("/").pop() === "jenkins") checkCloudsReachApi(inputs.values ?? {});
                 return { id: `${name}-id`, state: { ...inputs, arn: inputs.arn ?? arn("helm.sh", name) } };
             case "aws:eks/accessEntry:AccessEntry":
                 this.addAccessEntry(String(inputs.clusterName), String(inputs.principalArn), name);

@@ -153,14 +153,29 @@ export function normalizedRecordName(name: string): string {
 }
 
 /**
+ * Where the DIY backend keeps one project-scoped stack, relative to the backend root (pulumi/pulumi pkg/backend/diy at
+ * v3.248.0): store.go projectReferenceStore StackBasePath / HistoryDir / BackupDir use `<dir>/<project>/<stack>`, but
+ * lock.go lockPath is stackLockDir(stackRef.FullyQualifiedName()), and backend.go FullyQualifiedName() of a
+ * project-scoped reference is `organization/<project>/<stack>`.
+ */
+export function diyStackPaths(project: string, stack: string): { stack: string; lockDir: string; historyDir: string; backupDir: string } {
+    return {
+        stack: `.pulumi/stacks/${project}/${stack}.json`,
+        lockDir: `.pulumi/locks/organization/${project}/${stack}/`,
+        historyDir: `.pulumi/history/${project}/${stack}/`,
+        backupDir: `.pulumi/backups/${project}/${stack}/`,
+    };
+}
+
+/**
  * The app deployer's IAM policy: the app's own DNS records, its own stack's state, a read of the platform's
  * handoff parameter, and the secrets key. Nothing of the platform's state: not even its checkpoint. Every action here is in APP_DEPLOYER_NEEDS; nothing else.
  */
 export function appDeployerPolicy(s: AppDeployerScope): PolicyDocument {
     const zone = `arn:${s.partition}:route53:::hostedzone/${s.hostedZoneId}`;
-    const root = s.statePrefix ? `${s.statePrefix}/.pulumi` : ".pulumi";
-    const own = [`stacks/${s.appProject}/${s.appStack}.json`, `locks/${s.appProject}/${s.appStack}/`, `history/${s.appProject}/${s.appStack}/`,
-        `backups/${s.appProject}/${s.appStack}/`].map((p) => `${root}/${p}`);
+    const under = (key: string) => (s.statePrefix ? `${s.statePrefix}/${key}` : key);
+    const root = under(".pulumi");
+    const own = Object.values(diyStackPaths(s.appProject, s.appStack)).map(under);
     const object = (key: string) => `arn:${s.partition}:s3:::${s.stateBucket}/${key}`;
     const statements: PolicyDocument["Statement"] = [
         {

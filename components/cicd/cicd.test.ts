@@ -6,8 +6,9 @@ import * as YAML from "yaml";
 import { CiCd, CiCdArgs, JenkinsSettings } from ".";
 import {
     adminSecretData, AGENT_IMAGES, agentPolicy, JENKINS, JENKINS_PLUGINS, pipelineEnvScript, pipelineJobScript, stateBucketOf,
+    promoteApprovers,
 } from "./jenkins";
-import { agentPodRequests, chartAdminSecret, controllerSecretFiles, credentialsVisibleTo, jcascVariables, resolveJcasc, unresolvedJcascVariables } from "../../offline/models/jenkins-chart";
+import { agentPodRequests, canSettleInput, chartAdminSecret, checkCloudsReachApi, hasPermission, renderedClouds, controllerSecretFiles, credentialsVisibleTo, jcascVariables, resolveJcasc, unresolvedJcascVariables } from "../../offline/models/jenkins-chart";
 import { JENKINS_PLUGIN_RELEASES } from "../../offline/data/jenkins-plugins";
 import { all, buildGateway, DOMAIN, json, one, record, RecordedResource, referenceFile, valueOf } from "../../tests/helpers/harness";
 
@@ -154,7 +155,7 @@ describe("CiCd", () => {
             const cloud = values().additionalClouds[JENKINS.deployCloud];
             assert.strictEqual(cloud.agent.usageRestricted, true);
             assert.strictEqual(cloud.agent.namespace, JENKINS.deployNamespace);
-            const deploy = YAML.parse(cloud.agent.podTemplates[JENKINS.deployLabel])[0];
+            const deploy = YAML.parse(cloud.agent.podTemplates[JENKINS.deployTemplate])[0];
             assert.deepStrictEqual(deploy.containers.map((c: any) => c.name), ["jnlp", "node", "kaniko", "pulumi", "crane"]);
             assert.strictEqual(deploy.serviceAccount, JENKINS.deployServiceAccount);
             assert.ok(!JSON.stringify(values()).includes("privileged"));
@@ -162,6 +163,43 @@ describe("CiCd", () => {
             const sa = records.find((r) => r.type === "kubernetes:core/v1:ServiceAccount" && r.name === "ci-jenkins-deploy")!;
             assert.strictEqual((sa.inputs.metadata as any).namespace, JENKINS.deployNamespace);
             assert.strictEqual((sa.inputs.metadata as any).annotations["eks.amazonaws.com/role-arn"], "arn:aws:iam::123456789012:role/ci-jenkins-deploy");
+        });
+
+        // jenkinsci/kubernetes-plugin KubernetesFactoryAdapter.createClient: a server URL with credentials means Config.empty()
+        // and no CA; the chart (_helpers.tpl at jenkins-5.9.53) renders the root kubernetesURL into every cloud.
+        it("both clouds reach the API server with the pod's CA: no server URL, the deploy cloud with its own token", () => {
+            const clouds = renderedClouds(values());
+            assert.deepStrictEqual(clouds.map((c) => [c.name, c.serverUrl, c.credentialsId]), [["kubernetes", "", ""], [JENKINS.deployCloud, "", JENKINS.deployLauncherSecret]]);
+            const chartDefault = { ...values(), kubernetesURL: undefined };
+            assert.throws(() => checkCloudsReachApi(chartDefault), /Jenkins cloud deploy: serverUrl https:\/\/kubernetes\.default with credentialsId/);
+            const onTheCloud = { ...chartDefault, additionalClouds: { deploy: { ...values().additionalClouds.deploy, kubernetesURL: "" } } };
+            assert.throws(() => checkCloudsReachApi(onTheCloud), /PKIX/, "the chart's merge fills the cloud's empty URL from the root");
+        });
+
+        // Under the chart's loggedInUsersCanDoAnything every user administers, and InputStepExecution.canSettle lets an
+        // administrator approve whatever the submitter list says.
+        it("only the admin administers: a user outside the approvers cannot settle the promotion, and nobody else may build or replay", () => {
+            const env = YAML.parse(values().controller.JCasC.configScripts["platform-env"]).jenkins.globalNodeProperties[0].envVars.env;
+            const approvers = env.find((e: any) => e.key === "PROMOTE_APPROVERS")?.value ?? "release-managers";
+            assert.ok(!canSettleInput(values(), "alice", ["developers"], approvers), "a developer approves prod");
+            assert.ok(canSettleInput(values(), "bob", ["release-managers"], "release-managers"), "an approver by group");
+            assert.ok(canSettleInput(values(), JENKINS.adminUser, [], approvers), "the admin");
+            for (const permission of ["Job/Build", "Run/Replay", "Job/Configure", "Overall/Administer"]) {
+                assert.ok(!hasPermission(values(), "alice", ["release-managers"], permission), permission);
+            }
+            assert.ok(hasPermission(values(), "alice", [], "Job/Read"), "everyone may see the builds they are asked to approve");
+        });
+
+        it("refuses a built-in group as approver: it is every user", () => {
+            assert.throws(() => promoteApprovers(["authenticated"]), /every user/);
+            assert.throws(() => promoteApprovers(["Anonymous"]), /every user/);
+        });
+
+        it("the deploy pod template has no label: no job's label expression can start a deploy pod; jobs name it", () => {
+            const [deploy] = YAML.parse(values().additionalClouds[JENKINS.deployCloud].agent.podTemplates[JENKINS.deployTemplate]);
+            assert.strictEqual(deploy.name, JENKINS.deployTemplate);
+            assert.ok(!("label" in deploy), `label ${deploy.label}`);
+            assert.ok(!("nodeUsageMode" in deploy), "NORMAL would let a job without a label take it");
         });
 
         it("is exposed at jenkins.<domain> through the admin ALB, after the controller and the release", () => {
@@ -234,7 +272,7 @@ describe("CiCd", () => {
             assert.match(job.jobs[0].script, /^multibranchPipelineJob\('eks-platform'\) \{/);
             const env = YAML.parse(scripts["platform-env"]).jenkins.globalNodeProperties[0].envVars.env;
             assert.ok(env.some((e: any) => e.key === "PLATFORM_STACK" && e.value === "dev"));
-            const [template] = YAML.parse(values().additionalClouds[JENKINS.deployCloud].agent.podTemplates[JENKINS.deployLabel]);
+            const [template] = YAML.parse(values().additionalClouds[JENKINS.deployCloud].agent.podTemplates[JENKINS.deployTemplate]);
             assert.deepStrictEqual(template.containers.map((c: any) => c.name), ["jnlp", "node", "kaniko", "pulumi", "crane"]);
             assert.strictEqual(template.volumes[0].configMapVolume.mountPath, "/kaniko/.docker");
         });
@@ -305,7 +343,9 @@ describe("CiCd", () => {
             assert.strictEqual(promote.Resource, "arn:aws:ecr:ap-northeast-2:111122223333:repository/eks-platform-prod/app");
             assert.ok(promote.Action.includes("ecr:PutImage"));
             assert.strictEqual(agentPolicy(REPO_ARN, []).Statement.some((s) => s.Sid === "PromoteAppImages"), false);
-            assert.match(fs.readFileSync(path.join(__dirname, "../../", JENKINS.promoteScript), "utf8"), /AWS_PROFILE=irsa aws ecr get-login-password --region[^\n]*> \.ecr-target/);
+            assert.match(fs.readFileSync(path.join(__dirname, "../../", JENKINS.promoteScript), "utf8"), /ci\.craneLogin\(\['ECR_REPOSITORY_URL', 'PROMOTE_REPOSITORY_URL'\]\)/);
+            // The token is asked of the target repository's region, from its URL (<account>.dkr.ecr.<region>.amazonaws.com).
+            assert.match(fs.readFileSync(path.join(__dirname, "../../ci/pipeline.groovy"), "utf8"), /AWS_PROFILE=irsa aws ecr get-login-password --region \\"\\\$\(echo \\"\\\$\$\{variable\}\\" \| cut -d\. -f4\)\\"/);
         });
     });
 
@@ -343,13 +383,13 @@ describe("CiCd", () => {
         it("fits a t3.large's allocatable with room for the node's daemonsets, jnlp included", function () {
             const types = YAML.parse(fs.readFileSync(referenceFile(this, "ec2", "instance-types.yaml"), "utf8"));
             const allocatable = types.instanceTypes["t3.large"].karpenterAllocatable;
-            const pod = agentPodRequests(values().additionalClouds[JENKINS.deployCloud].agent.podTemplates[JENKINS.deployLabel], JENKINS.deployLabel);
+            const pod = agentPodRequests(values().additionalClouds[JENKINS.deployCloud].agent.podTemplates[JENKINS.deployTemplate], JENKINS.deployTemplate);
             assert.ok(pod.cpuMillis + DAEMONSETS.cpuMillis <= quantity(allocatable.cpu), `agent pod asks for ${pod.cpuMillis}m CPU; a t3.large has ${allocatable.cpu}`);
             assert.ok(pod.memoryMiB + DAEMONSETS.memoryMiB <= quantity(allocatable.memory), `agent pod asks for ${pod.memoryMiB}Mi; a t3.large has ${allocatable.memory}`);
         });
 
         it("gives every container requests and a memory limit, jnlp explicitly", () => {
-            const [template] = YAML.parse(values().additionalClouds[JENKINS.deployCloud].agent.podTemplates[JENKINS.deployLabel]);
+            const [template] = YAML.parse(values().additionalClouds[JENKINS.deployCloud].agent.podTemplates[JENKINS.deployTemplate]);
             assert.deepStrictEqual(template.containers.map((c: any) => c.name).sort(), Object.keys(AGENT_IMAGES).sort());
             for (const c of template.containers) {
                 assert.ok(c.resourceRequestCpu && c.resourceRequestMemory && c.resourceLimitMemory, c.name);
@@ -388,12 +428,12 @@ describe("CiCd", () => {
 
         it("refuses a repository URL that is not a git URL and environment values with line breaks", () => {
             assert.throws(() => pipelineJobScript({ gitRepoUrl: "file:///etc", gitBranch: "main" }), /not an https:\/\/ or ssh git URL/);
-            const env = { AWS_REGION: "r", ECR_REPOSITORY_URL: "u", DEPLOY_ROLE_ARN: "a", PULUMI_BACKEND_URL: "s3://b", PLATFORM_STACK: "dev", APP_STACK: "dev", DEPLOY_JOB: "deploy/x", APP_URL: "https://a\n" };
+            const env = { AWS_REGION: "r", ECR_REPOSITORY_URL: "u", DEPLOY_ROLE_ARN: "a", PULUMI_BACKEND_URL: "s3://b", PLATFORM_STACK: "dev", APP_STACK: "dev", DEPLOY_JOB: "deploy/x", DEPLOY_BRANCH: "main", APP_URL: "https://a\n" };
             assert.throws(() => pipelineEnvScript(env), /newline/);
         });
 
         it("passes environment values through JCasC and Helm literally", () => {
-            const env = { AWS_REGION: "r", ECR_REPOSITORY_URL: "u", DEPLOY_ROLE_ARN: "a", PULUMI_BACKEND_URL: "s3://b", PLATFORM_STACK: "${chart-admin-password}", APP_STACK: "dev", DEPLOY_JOB: "deploy/x", APP_URL: "{{ .Release.Name }}" };
+            const env = { AWS_REGION: "r", ECR_REPOSITORY_URL: "u", DEPLOY_ROLE_ARN: "a", PULUMI_BACKEND_URL: "s3://b", PLATFORM_STACK: "${chart-admin-password}", APP_STACK: "dev", DEPLOY_JOB: "deploy/x", DEPLOY_BRANCH: "main", APP_URL: "{{ .Release.Name }}" };
             const text = pipelineEnvScript(env);
             assert.ok(!/\{\{(?! "\{\{" \}\})/.test(text.replace(/\{\{ "\{\{" \}\}/g, "")));
             const entries = YAML.parse(text.replace(/\{\{ "\{\{" \}\}/g, "{{")).jenkins.globalNodeProperties[0].envVars.env;

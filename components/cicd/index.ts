@@ -6,7 +6,7 @@ import { partitionOf } from "../shared/partition";
 import { exposeService, IngressGateway } from "../ingress";
 import { irsaRole, OidcIdentity } from "../shared/irsa";
 import {
-    adminSecretData, agentPodTemplate, agentPolicy, credentialsScript, deployTrustPolicy, ecrDockerConfig, ecrRepositoryArnOf, JENKINS,
+    adminSecretData, agentPodTemplate, authorizationScript, agentPolicy, credentialsScript, deployTrustPolicy, ecrDockerConfig, ecrRepositoryArnOf, JENKINS,
     FolderCredential, jenkinsValues, promoteApprovers, SystemCredential, pipelineEnvScript, pipelineJobScript, stateBucketOf,
 } from "./jenkins";
 import { READINESS_GATE_LABELS } from "../ingress/lbc";
@@ -278,6 +278,7 @@ export class CiCd extends pulumi.ComponentResource {
                         APP_STACK: args.app.stack,
                         APP_URL: j.appUrl,
                         DEPLOY_JOB: JENKINS.deployJob,
+                        DEPLOY_BRANCH: j.gitBranch,
                         PROMOTE_STACK: j.promoteTo?.stack,
                         PROMOTE_DEPLOY_ROLE_ARN: j.promoteTo?.deployRoleArn,
                         PROMOTE_REPOSITORY_URL: j.promoteTo?.repositoryUrl,
@@ -290,6 +291,7 @@ export class CiCd extends pulumi.ComponentResource {
                     deployPodTemplate: agentPodTemplate("deploy", "docker-config"),
                     credentialSecrets,
                     credentialsScript: credentialsScript(systemCredentials),
+                    authorizationScript: authorizationScript(JENKINS.adminUser),
                 })),
         // The chart creates Services, which the load balancer controller's webhook must admit.
         }, { parent: this, needs: ["storage", "webhook", "pools"], dependsOn: [...secrets, dockerConfig] });

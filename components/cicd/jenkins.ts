@@ -30,11 +30,19 @@ export const JENKINS = {
     /** Promotion to the next stack: its own job, so a build waiting a day for approval holds no lock dev deploys need. */
     promoteJob: "deploy/promote",
     promoteScript: "Jenkinsfile.promote",
-    deployLabel: "platform-deploy",
+    /**
+     * The deploy pod template, reached by name (`inheritFrom`) and given no label: a label would let any job ask for it
+     * (`agent { label ... }`), and KubernetesCloud.canProvision starts the pod before KubernetesQueueTaskDispatcher
+     * refuses the build. Without a label and in the default EXCLUSIVE node usage mode (PodTemplate.getNodeUsageMode),
+     * no label expression matches it.
+     */
+    deployTemplate: "platform-deploy",
     adminSecret: "jenkins-admin",
     /** Keys of the admin Secret; the chart mounts them as the files JCasC's default security realm reads. */
     adminUserKey: "jenkins-admin-user",
     adminPasswordKey: "jenkins-admin-password",
+    /** The local realm's one user, the administrator. */
+    adminUser: "admin",
     /** The pod template label the Jenkinsfile asks for. */
     agentLabel: "platform-ci",
 } as const;
@@ -67,6 +75,11 @@ export const JENKINS_PLUGINS = [
     // Folders and their credentials store (FolderCredentialsProvider): the deploy folder's credentials, which no
     // branch build can see. Also a dependency of branch-api; pinned so the store the jobs rely on is a known release.
     "cloudbees-folder:6.1100.ve9eed61d16c4",
+    // The promotion's `lock`: one promotion deploys at a time (Jenkinsfile.promote). Needs core 2.541.3 (its pom.xml).
+    "lockable-resources:1539.v4db_b_fc1cc115",
+    // Replaces the chart's loggedInUsersCanDoAnything, under which every user is an administrator and the input step's
+    // submitter list is never consulted (pipeline-input-step InputStepExecution.canSettle).
+    "matrix-auth:3.2.8",
 ] as const;
 
 /**
@@ -254,6 +267,8 @@ export function pipelineJobScript(p: PipelineSettings): string {
         `        git {`,
         `          remote {`,
         `            url(${q(p.gitRepoUrl)})`,
+        // The deploy branch alone: a commit of any other branch is not in the workspace, so it cannot be checked out.
+        `            refspec(${q(`+refs/heads/${p.gitBranch}:refs/remotes/origin/${p.gitBranch}`)})`,
         ...(p.deployGitCredentialsId ? [`            credentials(${q(p.deployGitCredentialsId)})`] : []),
         `          }`,
         `          branch(${q(`refs/heads/${p.gitBranch}`)})`,
@@ -309,6 +324,8 @@ export interface PipelineEnv {
     APP_URL: string;
     /** The one job whose builds deploy; every other build only tests and plans. */
     DEPLOY_JOB: string;
+    /** The branch the deploy and promotion jobs build (cicd:gitBranch): a promoted commit must be on it. */
+    DEPLOY_BRANCH: string;
     PROMOTE_STACK?: string;
     PROMOTE_DEPLOY_ROLE_ARN?: string;
     PROMOTE_REPOSITORY_URL?: string;
@@ -329,8 +346,34 @@ export function promoteApprovers(approvers: string[] | undefined): string {
     if (!approvers?.length) throw new Error("promoteApprovers: a promotion needs at least one approver (a Jenkins user id or group)");
     for (const a of approvers) {
         if (!/^[A-Za-z0-9][A-Za-z0-9._@-]*$/.test(a)) throw new Error(`promoteApprovers: ${JSON.stringify(a)} is not a Jenkins user id or group name (letters, digits, . _ @ -)`);
+        if (EVERYONE.includes(a.toLowerCase())) throw new Error(`promoteApprovers: ${a} is every user (or none), not an approver`);
     }
     return approvers.join(",");
+}
+
+/** Jenkins' built-in groups (ACL.ANONYMOUS_USERNAME, SecurityRealm.AUTHENTICATED_AUTHORITY2): no one in particular. */
+export const EVERYONE = ["authenticated", "anonymous"];
+
+/**
+ * Who may do what in Jenkins (matrix-auth globalMatrix, JCasC syntax of matrix-auth 3.x): the admin administers;
+ * every other logged-in user may see jobs and builds, and so approve an input that names them, but not build, configure
+ * or replay anything. Builds started by SCM triggers and by other builds' `build` step run as SYSTEM and need no grant.
+ * A configScript with `authorizationStrategy:` replaces the chart's default one (_helpers.tpl jenkins.casc.defaults).
+ */
+export function authorizationScript(adminUser: string): string {
+    checkLine("admin user", adminUser);
+    return jcascYaml({
+        jenkins: {
+            authorizationStrategy: {
+                globalMatrix: {
+                    entries: [
+                        { user: { name: adminUser, permissions: ["Overall/Administer"] } },
+                        { group: { name: "authenticated", permissions: ["Overall/Read", "Job/Read"] } },
+                    ],
+                },
+            },
+        },
+    });
 }
 
 /** Values the Jenkinsfile reads, set once as global environment variables. */
@@ -360,7 +403,7 @@ export function credentialsScript(credentials: SystemCredential[]): string | und
 
 /** The admin Secret's data, under the keys the chart mounts for JCasC's security realm. */
 export function adminSecretData<T>(password: T): Record<string, T | string> {
-    return { [JENKINS.adminUserKey]: "admin", [JENKINS.adminPasswordKey]: password };
+    return { [JENKINS.adminUserKey]: JENKINS.adminUser, [JENKINS.adminPasswordKey]: password };
 }
 
 interface ContainerResources {
@@ -406,8 +449,8 @@ export function agentPodTemplate(kind: AgentKind, dockerConfigMap: string): stri
     });
     const deploy = kind === "deploy";
     return jcascYaml([{
-        name: deploy ? JENKINS.deployLabel : JENKINS.agentLabel,
-        label: deploy ? JENKINS.deployLabel : JENKINS.agentLabel,
+        name: deploy ? JENKINS.deployTemplate : JENKINS.agentLabel,
+        ...(deploy ? {} : { label: JENKINS.agentLabel }),
         serviceAccount: deploy ? JENKINS.deployServiceAccount : JENKINS.agentServiceAccount,
         idleMinutes: 0,
         containers: [
@@ -440,10 +483,11 @@ export interface JenkinsValuesArgs {
     /** Existing Secrets whose keys JCasC reads as ${name-key}, e.g. the git token. */
     credentialSecrets: { name: string; keyName: string }[];
     credentialsScript?: string;
+    authorizationScript: string;
 }
 
 export function jenkinsValues(a: JenkinsValuesArgs): Record<string, unknown> {
-    const configScripts: Record<string, string> = { "platform-job": a.jobScript, "platform-env": a.envScript };
+    const configScripts: Record<string, string> = { "platform-job": a.jobScript, "platform-env": a.envScript, "platform-authorization": a.authorizationScript };
     if (a.credentialsScript) configScripts["platform-credentials"] = a.credentialsScript;
     return {
         controller: {
@@ -464,6 +508,11 @@ export function jenkinsValues(a: JenkinsValuesArgs): Record<string, unknown> {
             prometheus: { enabled: false },
             ingress: { enabled: false },
         },
+        // Both clouds auto-configure in the controller's pod (kubernetes-plugin KubernetesFactoryAdapter.createClient):
+        // API address and the service-account CA. With a server URL and a credential the plugin starts from
+        // Config.empty() and no CA, and EKS's certificate fails. The deploy cloud's credential still replaces the token.
+        // Set here, not on the deploy cloud: the chart's `merge` fills a cloud's empty value from the root.
+        kubernetesURL: "",
         // Builds of every branch and pull request: the default cloud, in a namespace without Secrets or AWS identity.
         agent: { enabled: true, namespace: JENKINS.buildNamespace, podTemplates: { [JENKINS.agentLabel]: a.podTemplate } },
         // The deploy cloud: only jobs in the deploy folder may use it (kubernetes plugin KubernetesFolderProperty),
@@ -473,7 +522,7 @@ export function jenkinsValues(a: JenkinsValuesArgs): Record<string, unknown> {
         additionalClouds: {
             [JENKINS.deployCloud]: {
                 credentialsId: JENKINS.deployLauncherSecret,
-                agent: { namespace: JENKINS.deployNamespace, usageRestricted: true, podTemplates: { [JENKINS.deployLabel]: a.deployPodTemplate } },
+                agent: { namespace: JENKINS.deployNamespace, usageRestricted: true, podTemplates: { [JENKINS.deployTemplate]: a.deployPodTemplate } },
             },
         },
         persistence: { enabled: true, storageClass: a.storageClass, size: a.storageSize, accessMode: "ReadWriteOnce" },

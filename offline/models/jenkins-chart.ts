@@ -4,6 +4,7 @@
  * Only these parts are modelled; line numbers are those of the files at that tag.
  */
 import * as YAML from "yaml";
+import { RejectedByUpstream } from "./ids";
 
 export interface JenkinsAdminValues {
     createSecret?: boolean;
@@ -13,6 +14,10 @@ export interface JenkinsAdminValues {
 }
 
 export interface JenkinsChartValues {
+    kubernetesURL?: string;
+    credentialsId?: string;
+    agent?: { skipTlsVerify?: boolean };
+    additionalClouds?: Record<string, { kubernetesURL?: string; credentialsId?: string; agent?: { skipTlsVerify?: boolean } }>;
     fullnameOverride?: string;
     nameOverride?: string;
     controller?: {
@@ -215,10 +220,11 @@ function mebibytes(memory: string | undefined): number {
  * resourceRequest* (none if unset); if no container is named jnlp the plugin adds one asking for 100m / 256Mi
  * (DEFAULT_JNLP_CONTAINER_CPU_REQUEST / _MEMORY_REQUEST, l.128-131). The template's jnlp, if any, keeps its own.
  */
-export function agentPodRequests(podTemplatesYaml: string, label: string): PodRequests {
-    const templates = YAML.parse(podTemplatesYaml) as { label?: string; containers?: Record<string, string>[] }[];
-    const template = templates.find((t) => t.label === label);
-    if (!template) throw new Error(`no pod template labelled ${label}`);
+export function agentPodRequests(podTemplatesYaml: string, name: string): PodRequests {
+    // By name, as `inheritFrom` finds a template (PodTemplateUtils.getTemplateByName); a template may have no label.
+    const templates = YAML.parse(podTemplatesYaml) as { name?: string; containers?: Record<string, string>[] }[];
+    const template = templates.find((t) => t.name === name);
+    if (!template) throw new Error(`no pod template named ${name}`);
     const containers = template.containers ?? [];
     const total = containers.reduce((sum, c) => ({
         cpuMillis: sum.cpuMillis + millis(c.resourceRequestCpu),
@@ -226,4 +232,90 @@ export function agentPodRequests(podTemplatesYaml: string, label: string): PodRe
     }), { cpuMillis: 0, memoryMiB: 0 });
     if (!containers.some((c) => c.name === "jnlp")) return { cpuMillis: total.cpuMillis + 100, memoryMiB: total.memoryMiB + 256 };
     return total;
+}
+
+/** A kubernetes cloud as the chart renders it into JCasC: the fields that decide how the plugin reaches the API. */
+export interface RenderedCloud {
+    name: string;
+    serverUrl: string;
+    credentialsId: string;
+    skipTlsVerify: boolean;
+}
+
+/**
+ * The clouds of templates/_helpers.tpl (jenkins-5.9.53) l.180-200 and l.247-304: the default cloud renders the root
+ * `kubernetesURL` (values.yaml l.24, "https://kubernetes.default") and `credentialsId`; each additionalClouds entry is
+ * `merge $additionalCloud $newRoot.Values` (sprig merge, mergo without override): a value the cloud leaves empty,
+ * "" included, is filled from the root, so only the root's `kubernetesURL: ""` makes a cloud's serverUrl empty. The
+ * chart has no value for a server certificate (no serverCertificate is rendered).
+ */
+export function renderedClouds(values: JenkinsChartValues & { controller?: { cloudName?: string } }): RenderedCloud[] {
+    const rootUrl = values.kubernetesURL ?? "https://kubernetes.default";
+    const rootCredentials = values.credentialsId ?? "";
+    const rootSkip = values.agent?.skipTlsVerify ?? false;
+    const filled = (own: string | undefined, root: string) => own || root;
+    return [
+        { name: values.controller?.cloudName ?? "kubernetes", serverUrl: rootUrl, credentialsId: rootCredentials, skipTlsVerify: rootSkip },
+        ...Object.entries(values.additionalClouds ?? {}).map(([name, c]) => ({
+            name,
+            serverUrl: filled(c.kubernetesURL, rootUrl),
+            credentialsId: filled(c.credentialsId, rootCredentials),
+            skipTlsVerify: c.agent?.skipTlsVerify || rootSkip,
+        })),
+    ];
+}
+
+/**
+ * jenkinsci/kubernetes-plugin KubernetesFactoryAdapter.createClient (a82d78a0, l.170-197): with a blank server URL the
+ * client auto-configures in the pod (API address and service-account CA), and credentials only replace the token;
+ * with a server URL *and* credentials it starts from Config.empty(): no CA unless the cloud has a serverCertificate.
+ * EKS's API certificate is signed by the cluster's own CA, so the JVM truststore refuses it (PKIX path building
+ * failed) and no agent pod ever starts.
+ */
+export function checkCloudsReachApi(values: JenkinsChartValues): void {
+    for (const c of renderedClouds(values)) {
+        if (c.serverUrl.trim() && c.credentialsId.trim() && !c.skipTlsVerify) {
+            throw new RejectedByUpstream("kubernetes:helm.sh/v3:Release", `Jenkins cloud ${c.name}: serverUrl ${c.serverUrl} with credentialsId ${c.credentialsId} and no server certificate: `
+                + "the kubernetes plugin builds its client from Config.empty() and cannot verify the API server's certificate (PKIX path building failed)");
+        }
+    }
+}
+
+/** values.yaml l.558-560: the chart's default strategy, which makes every logged-in user an administrator. */
+const DEFAULT_AUTHORIZATION = { loggedInUsersCanDoAnything: { allowAnonymousRead: false } };
+
+/**
+ * The authorization strategy the controller runs with: a configScript's `jenkins.authorizationStrategy`, else the
+ * chart's default (_helpers.tpl jenkins.casc.defaults l.122-125 skips it when a configScript contains
+ * "authorizationStrategy:").
+ */
+export function authorizationStrategyOf(values: JenkinsChartValues): Record<string, any> {
+    const scripts = Object.values(values.controller?.JCasC?.configScripts ?? {}).map((t) => YAML.parse(t.replace(/\{\{ "\{\{" \}\}/g, "{{")) ?? {});
+    return scripts.map((doc: any) => doc.jenkins?.authorizationStrategy).find((s) => s) ?? DEFAULT_AUTHORIZATION;
+}
+
+/**
+ * Whether a logged-in user (member of `groups` besides the built-in `authenticated`) holds a permission globally, by
+ * loggedInUsersCanDoAnything (every permission) or a matrix-auth 3.x globalMatrix (entries by user or group;
+ * Overall/Administer implies every permission).
+ */
+export function hasPermission(values: JenkinsChartValues, user: string, groups: string[], permission: string): boolean {
+    const strategy = authorizationStrategyOf(values);
+    if (strategy.loggedInUsersCanDoAnything) return true;
+    if (!strategy.globalMatrix) throw new Error(`authorization strategy ${Object.keys(strategy)} is not modelled`);
+    const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+    const mine = (strategy.globalMatrix.entries as any[]).filter((e) => (e.user && same(e.user.name, user)) || (e.group && ["authenticated", ...groups].some((g) => same(e.group.name, g))));
+    const granted = mine.flatMap((e) => (e.user ?? e.group).permissions as string[]);
+    return granted.includes("Overall/Administer") || granted.includes(permission);
+}
+
+/**
+ * Whether the user may settle an `input` with this submitter list: jenkinsci/pipeline-input-step-plugin
+ * InputStepExecution.canSettle (d2b888d, l.379-396) lets any Overall/Administer holder through before it reads the
+ * list, then matches the user id or any of the user's groups, case-insensitively by default.
+ */
+export function canSettleInput(values: JenkinsChartValues, user: string, groups: string[], submitter: string): boolean {
+    if (hasPermission(values, user, groups, "Overall/Administer")) return true;
+    const submitters = submitter.split(",").map((s) => s.trim().toLowerCase());
+    return [user, "authenticated", ...groups].some((name) => submitters.includes(name.toLowerCase()));
 }

@@ -6,7 +6,7 @@
 import * as assert from "assert";
 import { runSimulation } from "@cloud-copilot/iam-simulate";
 import * as YAML from "yaml";
-import { APP_DEPLOYER_GROUP, APP_DEPLOYER_NEEDS, kubernetesRules, normalizedRecordName } from "../../components/cicd/app-deployer";
+import { APP_DEPLOYER_GROUP, APP_DEPLOYER_NEEDS, diyStackPaths, kubernetesRules, normalizedRecordName } from "../../components/cicd/app-deployer";
 import { JENKINS } from "../../components/cicd/jenkins";
 import { ACCOUNT_ID } from "../../offline/mocks";
 import { Plan } from "../../offline/plan";
@@ -17,6 +17,7 @@ const DEPLOY_ROLE = (p: Plan) => p.resources.find((r) => r.type === "aws:iam/rol
 const policyOf = (p: Plan) => JSON.parse(String(p.resources.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.name === DEPLOY_ROLE(p).name)!.inputs.policy));
 const STATE_BUCKET = "arn:aws:s3:::example-org-pulumi-state";
 const STATE = `${STATE_BUCKET}/eks-platform/.pulumi`;
+const STATE_ROOT = `${STATE_BUCKET}/eks-platform`;
 const KEY = `arn:aws:kms:ap-northeast-2:${ACCOUNT_ID}:key/11111111-2222-3333-4444-555555555555`;
 // The key policy AWS gives a new key: it lets IAM policies of the account grant use of the key (KMS developer guide, "Default key policy").
 const DEFAULT_KEY_POLICY = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: `arn:aws:iam::${ACCOUNT_ID}:root` }, Action: "kms:*", Resource: "*" }] };
@@ -105,12 +106,20 @@ describe("the app deployer's rights are exactly what the app stack's up needs", 
 
     it("simulated: the app stack's state may be written, the platform's not even read, and nothing else in the bucket", async () => {
         const policy = policyOf(platform);
-        const own = `${STATE}/stacks/eks-platform-app/dev.json`;
+        // Where pulumi/pulumi v3.248.0 pkg/backend/diy writes them: the lock under locks/organization/<project>/<stack>/
+        // (lock.go lockPath with backend.go FullyQualifiedName), the rest under <dir>/<project>/<stack> (store.go).
+        const paths = diyStackPaths("eks-platform-app", "dev");
+        assert.strictEqual(paths.lockDir, ".pulumi/locks/organization/eks-platform-app/dev/");
+        const own = `${STATE_ROOT}/${paths.stack}`;
         for (const action of ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]) {
             assert.ok(await allowed(policy, action, own), `${action} ${own}`);
-            assert.ok(await allowed(policy, action, `${STATE}/locks/eks-platform-app/dev/0123.json`), `${action} lock`);
-            assert.ok(await allowed(policy, action, `${STATE}/history/eks-platform-app/dev/dev-1.history.json`), `${action} history`);
+            assert.ok(await allowed(policy, action, `${STATE_ROOT}/${paths.lockDir}0f2c4b5e-6a7d-4e8f-9a0b-1c2d3e4f5a6b.json`), `${action} lock`);
+            assert.ok(await allowed(policy, action, `${STATE_ROOT}/${paths.historyDir}dev-1.history.json`), `${action} history`);
+            assert.ok(await allowed(policy, action, `${STATE_ROOT}/${paths.backupDir}dev.1.json`), `${action} backup`);
         }
+        // checkForLock lists the lock directory before every update.
+        assert.ok(await allowed(policy, "s3:ListBucket", STATE_BUCKET, { "s3:prefix": `eks-platform/${paths.lockDir}` }), "list the lock directory");
+        assert.ok(!await allowed(policy, "s3:PutObject", `${STATE}/locks/organization/eks-platform-app/prod/x.json`), "prod app's lock");
         // The platform's state, data key included, is not the app's to read: the handoff is the SSM parameter.
         for (const key of ["stacks/eks-platform/dev.json", "stacks/eks-platform/dev.json.bak", "stacks/eks-platform/dev.json.gz", "history/eks-platform/dev/dev-1.checkpoint.json"]) {
             assert.ok(!await allowed(policy, "s3:GetObject", `${STATE}/${key}`), `read the platform's ${key}`);
@@ -121,7 +130,6 @@ describe("the app deployer's rights are exactly what the app stack's up needs", 
             assert.ok(!await allowed(policy, action, `${STATE}/stacks/eks-platform-app/prod.json`), `${action} on the prod app's state`);
         }
         assert.ok(!await allowed(policy, "s3:GetObject", `${STATE}/stacks/eks-platform/prod.json`), "prod platform's state");
-        assert.ok(await allowed(policy, "s3:ListBucket", STATE_BUCKET, { "s3:prefix": "eks-platform/.pulumi/locks/eks-platform-app/dev/" }));
         assert.ok(!await allowed(policy, "s3:ListBucket", STATE_BUCKET, { "s3:prefix": "eks-platform/.pulumi/stacks/" }));
     });
 

@@ -3,7 +3,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { agentPodTemplate, JENKINS, PipelineEnv } from "../../components/cicd/jenkins";
+import { AGENT_IMAGES, agentPodTemplate, JENKINS, PipelineEnv, pipelineJobScript } from "../../components/cicd/jenkins";
 import { PROJECT_DIR } from "../../offline/plan";
 
 /** A pipeline file without its comments: the Jenkinsfile (branches, deploy job), the promotion job's, the shared steps. */
@@ -14,12 +14,12 @@ const shared = codeOf("ci/pipeline.groovy");
 
 /** Every key the CiCd component can set; a full object so the compiler lists them all. */
 const PROVIDED: Record<keyof PipelineEnv, true> = {
-    AWS_REGION: true, ECR_REPOSITORY_URL: true, DEPLOY_ROLE_ARN: true, PULUMI_BACKEND_URL: true, PLATFORM_STACK: true, APP_STACK: true, APP_URL: true, DEPLOY_JOB: true,
+    AWS_REGION: true, ECR_REPOSITORY_URL: true, DEPLOY_ROLE_ARN: true, PULUMI_BACKEND_URL: true, PLATFORM_STACK: true, APP_STACK: true, APP_URL: true, DEPLOY_JOB: true, DEPLOY_BRANCH: true,
     PROMOTE_STACK: true, PROMOTE_DEPLOY_ROLE_ARN: true, PROMOTE_REPOSITORY_URL: true, PROMOTE_APP_URL: true, PROMOTE_JOB: true, PROMOTE_APPROVERS: true, PULUMI_PASSPHRASE_CREDENTIAL: true,
 };
 /** Set by Jenkins, by the EKS pod identity webhook (IRSA), by the promotion job's parameter, or by the pipeline itself. */
 const BUILTIN = new Set(["JOB_NAME", "IMAGE_EXISTS", "WORKSPACE", "GIT_COMMIT", "IMAGE_TAG", "SOURCE_COMMIT", "PROMOTE_COMMIT", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONFIG_FILE",
-    "AWS_PROFILE", "PULUMI_CONFIG_PASSPHRASE", "PULUMI_PASSPHRASE_USER", "CI", "PULUMI_SKIP_UPDATE_CHECK", "CONF"]);
+    "AWS_PROFILE", "PROMOTE_SUBJECT", "PULUMI_CONFIG_PASSPHRASE", "PULUMI_PASSPHRASE_USER", "CI", "PULUMI_SKIP_UPDATE_CHECK", "CONF"]);
 
 /** Each stage's block: its text, and its head (what precedes its steps or nested stages). */
 function stageBlocks(text = code): Record<string, { text: string; head: string }> {
@@ -38,6 +38,38 @@ function stageBlocks(text = code): Record<string, { text: string; head: string }
     return blocks;
 }
 
+/** The end of the `{ ... }` block whose opening brace is at `open`. */
+function blockEnd(text: string, open: number): number {
+    let depth = 0;
+    for (let i = open; i < text.length; i++) {
+        if (text[i] === "{") depth++;
+        else if (text[i] === "}" && --depth === 0) return i;
+    }
+    return text.length;
+}
+
+/** The container a step at `index` runs in: the innermost enclosing container('x') block, else the agent's defaultContainer. */
+function containerAt(text: string, index: number, defaultContainer: string): string {
+    let found = { start: -1, name: defaultContainer };
+    for (const m of text.matchAll(/container\('([a-z]+)'\) \{/g)) {
+        const open = m.index! + m[0].length - 1;
+        if (m.index! < index && index < blockEnd(text, open) && m.index! > found.start) found = { start: m.index!, name: m[1] };
+    }
+    return found.name;
+}
+
+/** Each `sh` step of a text: where it is and its script (the string literal it runs). */
+const shSteps = (text: string) => [...text.matchAll(/\bsh[ (](?:returnStdout: true, script: )?('''[\s\S]*?'''|'[^'\n]*'|"(?:[^"\\\n]|\\.)*")/g)]
+    .map((m) => ({ index: m.index!, script: m[1] }));
+
+/**
+ * Which agent images have git: jenkins/inbound-agent does (jenkinsci/docker-agent installs it in the agent image the
+ * inbound one builds on); node:22-bookworm-slim does not (nodejs/docker-node#947: the slim variants ship no git).
+ * kaniko's, pulumi's and crane's images are no place for the workspace's git either: the pulumi image runs as root on
+ * a workspace owned by jnlp's uid 1000, which git refuses as "dubious ownership".
+ */
+const HAS_GIT: Record<keyof typeof AGENT_IMAGES, boolean> = { jnlp: true, node: false, kaniko: false, pulumi: false, crane: false };
+
 /** The pipeline-level options block. */
 const pipelineOptions = (text: string) => /pipeline \{[\s\S]*?options \{([\s\S]*?)\n {4}\}/.exec(text)![1];
 
@@ -45,9 +77,9 @@ describe("Jenkinsfile", () => {
     it("has the documented stages in order: the deploy job's, then the promotion job's", () => {
         const stages = (text: string) => [...text.matchAll(/stage\('([^']+)'\)/g)].map((m) => m[1]);
         assert.deepStrictEqual(stages(code), [
-            "CI", "Install", "Type-check", "Unit tests", "Plan", "Deploy dev", "Check image", "Build and push image", "Deploy app", "Smoke test dev", "Request promotion",
+            "CI", "Install", "Type-check", "Unit tests", "Plan", "Deploy dev", "Check out the commit", "Check image", "Build and push image", "Deploy app", "Smoke test dev", "Request promotion",
         ]);
-        assert.deepStrictEqual(stages(promote), ["Approve prod", "Promote", "Check out the commit", "Copy image", "Deploy prod", "Smoke test prod"]);
+        assert.deepStrictEqual(stages(promote), ["Approve prod", "Verify the commit", "Approve", "Promote", "Check out the commit", "Copy image", "Deploy prod", "Smoke test prod"]);
     });
 
     it("sets no concurrent builds per branch and a build discarder", () => {
@@ -100,9 +132,9 @@ describe("Jenkinsfile", () => {
         for (const [name, block] of [...Object.entries(stageBlocks()), ...Object.entries(stageBlocks(promote))]) {
             const agent = /agent \{ kubernetes \{ (cloud '(\w+)'; )?inheritFrom '([\w-]+)'/.exec(block.head);
             if (!agent) continue;
-            const template = agent[3] === JENKINS.agentLabel ? build : agent[3] === JENKINS.deployLabel ? deploy : undefined;
+            const template = agent[3] === JENKINS.agentLabel ? build : agent[3] === JENKINS.deployTemplate ? deploy : undefined;
             assert.ok(template, `${name} asks for an unknown pod template ${agent[3]}`);
-            if (agent[3] === JENKINS.deployLabel) assert.strictEqual(agent[2], JENKINS.deployCloud, `${name} must ask for the deploy cloud`);
+            if (agent[3] === JENKINS.deployTemplate) assert.strictEqual(agent[2], JENKINS.deployCloud, `${name} must ask for the deploy cloud`);
             for (const [, c] of block.text.matchAll(/container\('([a-z]+)'\)/g)) assert.ok(template.includes(c), `${name}: container ${c} is not in ${agent[3]}`);
         }
         assert.ok(!/container\('(kaniko|pulumi|crane)'\)/.test(stageBlocks()["CI"].text), "the CI stage runs for every branch: no deploy tools there");
@@ -113,7 +145,7 @@ describe("Jenkinsfile", () => {
             assert.doesNotMatch(pipelineOptions(text), /timeout/);
             for (const [name, block] of Object.entries(stageBlocks(text))) {
                 if (!/agent \{ kubernetes/.test(block.head)) continue;
-                const t = /options \{ timeout\(time: (\d+), unit: 'MINUTES'\) \}/.exec(block.head);
+                const t = /options \{[\s\S]*?\btimeout\(time: (\d+), unit: 'MINUTES'\)/.exec(block.head);
                 assert.ok(t && Number(t[1]) <= 60, `${name} holds a pod without a timeout of at most 60 minutes`);
             }
         }
@@ -158,11 +190,70 @@ describe("Jenkinsfile", () => {
 
     it("deploys prod only after an approval, with the image tag of the commit dev deployed, from that commit's code", () => {
         assert.match(stageBlocks()["Install"].text, /env\.SOURCE_COMMIT = env\.GIT_COMMIT\n\s+env\.IMAGE_TAG = env\.GIT_COMMIT\.substring\(0, 12\)/);
-        assert.match(stageBlocks(promote)["Approve prod"].text, /env\.IMAGE_TAG = params\.PROMOTE_COMMIT\.substring\(0, 12\)/);
-        assert.match(stageBlocks(promote)["Check out the commit"].text, /git checkout --detach "\$PROMOTE_COMMIT"/);
+        assert.match(stageBlocks(promote)["Verify the commit"].text, /env\.IMAGE_TAG = params\.PROMOTE_COMMIT\.substring\(0, 12\)/);
         assert.match(stageBlocks(promote)["Deploy prod"].text, /ci\.pulumiAs\('promote', 'npm run deploy -- --stack \$PROMOTE_STACK --image-tag \$IMAGE_TAG'\)/);
         assert.match(stageBlocks()["Deploy app"].text, /ci\.pulumiAs\('deploy', 'npm run deploy -- --stack \$APP_STACK --image-tag \$IMAGE_TAG'\)/);
         for (const text of [code, promote]) assert.match(text, /ci = load 'ci\/pipeline\.groovy'/);
         assert.match(shared, /withCredentials\(\[usernamePassword\(credentialsId: env\.PULUMI_PASSPHRASE_CREDENTIAL, usernameVariable: '\w+', passwordVariable: 'PULUMI_CONFIG_PASSPHRASE'\)\]\)/);
+    });
+
+    // A3: git in node:22-bookworm-slim fails ("git: not found"); the implicit checkout is jnlp's
+    // (kubernetes-plugin KubernetesDeclarativeAgentScript checks out before entering the default container).
+    it("runs every git command in a container that has git (jnlp), not the stage's default container", () => {
+        for (const [file, text] of [["Jenkinsfile", code], [JENKINS.promoteScript, promote], ["ci/pipeline.groovy", shared]] as const) {
+            for (const step of shSteps(text).filter((s) => /(^|[\s;'"])git /.test(s.script))) {
+                const where = containerAt(text, step.index, "node") as keyof typeof AGENT_IMAGES;
+                assert.ok(HAS_GIT[where], `${file}: ${step.script.slice(0, 60)} runs in ${where}, which has no git`);
+            }
+        }
+    });
+
+    // B7: a second stage's implicit checkout re-resolves refs/heads/<branch> in a plain pipelineJob (git plugin); only
+    // the commit CI tested and tagged may be built, labelled and deployed.
+    it("each stage that builds or deploys checks out the commit it was given before any other step", () => {
+        const firstSteps = (stage: string, text: string) => shSteps(stageBlocks(text)[stage].text);
+        const dev = firstSteps("Deploy dev", code);
+        assert.strictEqual(dev[0].script, `'git checkout --detach "$SOURCE_COMMIT"'`);
+        assert.match(stageBlocks()["Install"].text, /env\.SOURCE_COMMIT = env\.GIT_COMMIT\n\s+env\.IMAGE_TAG = env\.GIT_COMMIT\.substring\(0, 12\)/);
+        const kaniko = dev.find((s) => s.script.includes("/kaniko/executor"))!;
+        assert.match(kaniko.script, /--destination=\$ECR_REPOSITORY_URL:\$IMAGE_TAG --label org\.opencontainers\.image\.revision=\$SOURCE_COMMIT/);
+        assert.strictEqual(firstSteps("Promote", promote)[0].script, `'git checkout --detach "$PROMOTE_COMMIT"'`);
+        // Nothing loaded or run from the workspace before the checkout: ci/pipeline.groovy is the commit's own.
+        for (const [stage, text] of [["Deploy dev", code], ["Promote", promote]] as const) {
+            const block = stageBlocks(text)[stage].text;
+            assert.ok(block.indexOf("git checkout --detach") < block.indexOf("load 'ci/pipeline.groovy'"), `${stage} loads the branch head's steps`);
+        }
+    });
+
+    // B5: a branch build runs as SYSTEM (no authorize-project) and can `build job: '/deploy/promote'` with its own commit.
+    it("asks for approval only of a commit the deploy job requested, on the deploy branch, whose dev image was built from it", () => {
+        const verify = stageBlocks(promote)["Verify the commit"].text;
+        const approve = stageBlocks(promote)["Approve"].text;
+        const at = (pattern: RegExp) => { const m = pattern.exec(verify); assert.ok(m, String(pattern)); return m!.index; };
+        const order = [
+            at(/if \(!\(params\.PROMOTE_COMMIT ==~ \/\[0-9a-f\]\{40\}\/\)\) error\(/),
+            at(/currentBuild\.getBuildCauses\('hudson\.model\.Cause\$UpstreamCause'\)\n\s+if \(upstream\.size\(\) != 1 \|\| upstream\[0\]\.upstreamProject != env\.DEPLOY_JOB\) \{\n\s+error\(/),
+            at(/sh 'git merge-base --is-ancestor "\$PROMOTE_COMMIT" "refs\/remotes\/origin\/\$DEPLOY_BRANCH"'/),
+            at(/crane config "\$ECR_REPOSITORY_URL:\$IMAGE_TAG"[^\n]*\n\s+grep -q "\\\\"org\.opencontainers\.image\.revision\\\\":\\\\"\$PROMOTE_COMMIT\\\\"" \.image-config \|\| \{[^}]*exit 1; \}/),
+        ];
+        assert.deepStrictEqual([...order].sort((a, b) => a - b), order, "checks out of order");
+        assert.strictEqual(containerAt(verify, order[2], "node"), "jnlp");
+        assert.match(approve, /input message: "Deploy \$\{params\.PROMOTE_COMMIT\} \\"\$\{env\.PROMOTE_SUBJECT\}\\" to \$\{env\.PROMOTE_STACK\}\?"/, "the approver sees the full commit and its subject");
+        assert.match(verify, /env\.PROMOTE_SUBJECT = sh\(returnStdout: true, script: 'git log -1 --format=%s "\$PROMOTE_COMMIT"'\)/);
+        // The jobs fetch the deploy branch alone: the git plugin's default refspec fetches every branch head.
+        const dsl: string = YAML.parse(pipelineJobScript({ gitRepoUrl: "https://example.com/r.git", gitBranch: "release/1" })).jobs[0].script;
+        const jobs = dsl.slice(dsl.indexOf("pipelineJob("));
+        assert.strictEqual([...jobs.matchAll(/refspec\('\+refs\/heads\/release\/1:refs\/remotes\/origin\/release\/1'\)/g)].length, 2, "deploy and promote jobs");
+    });
+
+    // A4: pipeline-milestone-step MilestoneStepExecution.Listener.onCompleted cancels older builds whose last milestone
+    // is not above the completing build's; without a lock a newer approved build fails on the stack lock and, ending,
+    // kills the older one mid-`pulumi up`.
+    it("promotes one build at a time, newest first, and no later build can cancel the one deploying", () => {
+        const head = stageBlocks(promote)["Promote"].head;
+        assert.match(head, /options \{\n\s+lock\(resource: "promote-\$\{env\.PROMOTE_STACK\}", inversePrecedence: true\)\n\s+timeout\(/);
+        const checkout = stageBlocks(promote)["Check out the commit"].text;
+        assert.ok(/steps \{\n\s+milestone\(ordinal: 3\)/.test(checkout), "milestone 3 is the first step inside the lock");
+        assert.ok(promote.indexOf("milestone(ordinal: 2)") < promote.indexOf("stage('Promote')"));
     });
 });

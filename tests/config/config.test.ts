@@ -245,6 +245,13 @@ describe("config hardening: inputs AWS or Pulumi would reject later, or silently
         assert.deepStrictEqual(cn.cluster.adminPrincipalArns, ["arn:aws-cn:iam::111122223333:role/PlatformAdmin"]);
     });
 
+    // With matrix-auth every logged-in user is in "authenticated": as a submitter it lets anyone approve a promotion.
+    it("refuses Jenkins' built-in groups as promotion approvers", () => {
+        for (const group of ["authenticated", "Anonymous"]) {
+            assertRejected(rawConfig("dev", { "cicd:promoteApprovers": JSON.stringify([group]) }), "cicd:promoteApprovers", /is a built-in group \(every user or none\)/);
+        }
+    });
+
     it("refuses tags with the reserved aws: prefix, in any case", () => {
         assertRejected(tags({ "AWS:team": "core" }), "platform:tags", /"AWS:team": the aws: prefix is reserved/);
     });

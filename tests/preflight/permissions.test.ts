@@ -89,7 +89,7 @@ const ECR_PUSH = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:C
 const promotingJenkins = () => res("kubernetes:helm.sh/v3:Release", "p-dev-jenkins", {
     chart: "jenkins",
     values: { controller: { JCasC: { configScripts: { "platform-env": pipelineEnvScript({
-        AWS_REGION: "ap-northeast-2", ECR_REPOSITORY_URL: "x", DEPLOY_ROLE_ARN: DEPLOY, PULUMI_BACKEND_URL: "s3://b", PLATFORM_STACK: "dev", APP_STACK: "dev", APP_URL: "https://a", DEPLOY_JOB: "deploy/x",
+        AWS_REGION: "ap-northeast-2", ECR_REPOSITORY_URL: "x", DEPLOY_ROLE_ARN: DEPLOY, PULUMI_BACKEND_URL: "s3://b", PLATFORM_STACK: "dev", APP_STACK: "dev", APP_URL: "https://a", DEPLOY_JOB: "deploy/x", DEPLOY_BRANCH: "main",
         PROMOTE_STACK: "prod", PROMOTE_DEPLOY_ROLE_ARN: PROMOTE_DEPLOYER, PROMOTE_REPOSITORY_URL: "111122223333.dkr.ecr.ap-northeast-2.amazonaws.com/eks-platform-prod/app",
     }) } } } },
 });
