@@ -23,7 +23,12 @@ export function qualifiedStackName(project: string, stack: string): string {
 async function resolved(value: unknown): Promise<unknown> {
     if (!pulumi.Output.isInstance(value)) return value;
     if (await pulumi.isSecret(value)) return REDACTED;
-    return new Promise((resolve) => value.apply((v) => { resolve(v); return v; }));
+    return new Promise((resolve) =>
+        value.apply((v) => {
+            resolve(v);
+            return v;
+        }),
+    );
 }
 
 /** Reads appstack/Pulumi.<stack>.yaml the way the CLI hands it to the program (no secrets: the app stack has none). */
@@ -82,8 +87,9 @@ export async function evaluateApp(stack: string, values: Record<string, string>,
  * as its own (what the policies and preflight's ordering checks judge).
  */
 export function onOneCluster(platform: RecordedResource[], app: RecordedResource[]): RecordedResource[] {
-    const namespaces = new Map(platform.filter((r) => r.type === "kubernetes:core/v1:Namespace")
-        .map((r) => [String((r.inputs.metadata as { name?: string } | undefined)?.name), r]));
+    const namespaces = new Map(
+        platform.filter((r) => r.type === "kubernetes:core/v1:Namespace").map((r) => [String((r.inputs.metadata as { name?: string } | undefined)?.name), r]),
+    );
     const placed = app.map((r) => {
         const ns = namespaces.get(String((r.inputs.metadata as { namespace?: string } | undefined)?.namespace));
         return ns ? { ...r, dependencies: [...new Set([...r.dependencies, ns.urn, ...ns.dependencies])] } : r;

@@ -39,12 +39,15 @@ export function appPlatformProblems(p: Partial<AppPlatform> | undefined, config:
     const required = ["environment", "region", "clusterName", "clusterEndpoint", "clusterCertificateAuthority", "namespace", "host", "repositoryUrl"] as const;
     const problems = required.filter((k) => typeof p[k] !== "string" || !p[k]).map((k) => `${APP_PLATFORM_OUTPUT}.${k} is missing`);
     const g = p.gateway;
-    if (!g || !g.groupName || !g.domain || !g.hostedZoneId || !g.certificateArn || !Array.isArray(g.hostnames)) problems.push(`${APP_PLATFORM_OUTPUT}.gateway is incomplete`);
+    if (!g || !g.groupName || !g.domain || !g.hostedZoneId || !g.certificateArn || !Array.isArray(g.hostnames))
+        problems.push(`${APP_PLATFORM_OUTPUT}.gateway is incomplete`);
     if (config.region && p.region && config.region !== p.region) problems.push(`aws:region ${config.region} is not the platform's region ${p.region}`);
     const minReplicas = p.guardrails?.minReplicas;
     if (typeof minReplicas !== "number") problems.push(`${APP_PLATFORM_OUTPUT}.guardrails is missing`);
     else if (config.minReplicas < minReplicas) {
-        problems.push(`app:minReplicas: ${p.environment} needs at least ${minReplicas} replicas so a node or AZ loss is not an outage (its profile's guardrail minReplicas)`);
+        problems.push(
+            `app:minReplicas: ${p.environment} needs at least ${minReplicas} replicas so a node or AZ loss is not an outage (its profile's guardrail minReplicas)`,
+        );
     }
     return problems;
 }
@@ -57,10 +60,18 @@ export function appKubeconfig(p: Pick<AppPlatform, "clusterName" | "clusterEndpo
         clusters: [{ name: p.clusterName, cluster: { server: p.clusterEndpoint, "certificate-authority-data": p.clusterCertificateAuthority } }],
         contexts: [{ name: p.clusterName, context: { cluster: p.clusterName, user: p.clusterName } }],
         "current-context": p.clusterName,
-        users: [{
-            name: p.clusterName,
-            user: { exec: { apiVersion: "client.authentication.k8s.io/v1beta1", command: "aws", args: ["eks", "get-token", "--cluster-name", p.clusterName, "--region", p.region] } },
-        }],
+        users: [
+            {
+                name: p.clusterName,
+                user: {
+                    exec: {
+                        apiVersion: "client.authentication.k8s.io/v1beta1",
+                        command: "aws",
+                        args: ["eks", "get-token", "--cluster-name", p.clusterName, "--region", p.region],
+                    },
+                },
+            },
+        ],
     });
 }
 
@@ -74,7 +85,7 @@ export function platformParameterOf(platformStack: string): string {
 export function parseAppPlatform(value: string): AppPlatform | undefined {
     try {
         const parsed = JSON.parse(value) as unknown;
-        return parsed && typeof parsed === "object" && !Array.isArray(parsed) ? parsed as AppPlatform : undefined;
+        return parsed && typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as AppPlatform) : undefined;
     } catch {
         return undefined;
     }
@@ -92,11 +103,18 @@ export async function appProgram(): Promise<Record<string, unknown>> {
     const parameter = await aws.ssm.getParameter({ name: parameterName }, { provider: handoffProvider });
     // insecureValue: the data source marks `value` sensitive whatever the type; a String parameter's is in both.
     const platform = parseAppPlatform(parameter.insecureValue);
-    if (!platform) throw new Error(`app stack ${pulumi.getStack()} cannot run on ${config.platformStack}: SSM parameter ${parameterName} does not hold the platform's ${APP_PLATFORM_OUTPUT} as JSON`);
+    if (!platform)
+        throw new Error(
+            `app stack ${pulumi.getStack()} cannot run on ${config.platformStack}: SSM parameter ${parameterName} does not hold the platform's ${APP_PLATFORM_OUTPUT} as JSON`,
+        );
     const problems = appPlatformProblems(platform, config);
-    if (problems.length) throw new Error(`app stack ${pulumi.getStack()} cannot run on ${config.platformStack}:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    if (problems.length)
+        throw new Error(`app stack ${pulumi.getStack()} cannot run on ${config.platformStack}:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
 
-    const awsProvider = new aws.Provider("aws", { region: platform.region as aws.Region, defaultTags: { tags: { ...platform.tags, Stack: `${pulumi.getProject()}/${pulumi.getStack()}` } } });
+    const awsProvider = new aws.Provider("aws", {
+        region: platform.region as aws.Region,
+        defaultTags: { tags: { ...platform.tags, Stack: `${pulumi.getProject()}/${pulumi.getStack()}` } },
+    });
     const k8sProvider = new k8s.Provider("k8s", {
         kubeconfig: appKubeconfig(platform),
         // As the platform's provider: server-side apply, so the deployer's Role needs patch, never update.
@@ -108,15 +126,19 @@ export async function appProgram(): Promise<Record<string, unknown>> {
         // The load balancer controller is the platform's; there is nothing in this stack to wait for.
         cluster: ClusterHandle.external(k8sProvider),
     };
-    const app = new WebApp(APP_NAME, {
-        namespace: platform.namespace,
-        repositoryUrl: platform.repositoryUrl,
-        imageTag: config.imageTag,
-        host: platform.host,
-        minReplicas: config.minReplicas,
-        maxReplicas: config.maxReplicas,
-        logLevel: config.logLevel,
-        gateway,
-    }, { providers: [awsProvider, k8sProvider] });
+    const app = new WebApp(
+        APP_NAME,
+        {
+            namespace: platform.namespace,
+            repositoryUrl: platform.repositoryUrl,
+            imageTag: config.imageTag,
+            host: platform.host,
+            minReplicas: config.minReplicas,
+            maxReplicas: config.maxReplicas,
+            logLevel: config.logLevel,
+            gateway,
+        },
+        { providers: [awsProvider, k8sProvider] },
+    );
     return { appUrl: app.url, imageTag: config.imageTag, platformStack: config.platformStack };
 }

@@ -62,7 +62,8 @@ async function load(server: { proc: ChildProcess; port: number }, connections: n
         p99Ms: result.latency.p99,
         errors: result.errors + result.timeouts,
         non2xx: result.non2xx,
-        cpuMsPer1kRequests: cpuBefore === undefined || cpuAfter === undefined ? undefined : Math.round(((cpuAfter - cpuBefore) / result.requests.total) * 1e5) / 100,
+        cpuMsPer1kRequests:
+            cpuBefore === undefined || cpuAfter === undefined ? undefined : Math.round(((cpuAfter - cpuBefore) / result.requests.total) * 1e5) / 100,
     };
 }
 
@@ -92,10 +93,16 @@ async function main(): Promise<number> {
         console.log(JSON.stringify({ connections, durationS: duration, runs, medianShareOfBare: share }, null, 2));
         const meetsShare = share >= TARGET.shareOfBare && clean;
         const meetsReference = appRun.requestsPerSec >= TARGET.requestsPerSec && appRun.p99Ms < TARGET.p99Ms && clean;
-        console.log(`app/bare req/s per round: ${runs.map((r) => `${r.app.requestsPerSec}/${r.bare.requestsPerSec} = ${(r.share * 100).toFixed(1)}%`).join(", ")}`);
+        console.log(
+            `app/bare req/s per round: ${runs.map((r) => `${r.app.requestsPerSec}/${r.bare.requestsPerSec} = ${(r.share * 100).toFixed(1)}%`).join(", ")}`,
+        );
         console.log(`CPU ms per 1,000 requests, bare/app per round: ${runs.map((r) => `${r.bare.cpuMsPer1kRequests}/${r.app.cpuMsPer1kRequests}`).join(", ")}`);
-        console.log(`${meetsShare ? "meets" : "MISSES"} the target: median >= ${TARGET.shareOfBare * 100}% of a bare node:http server's req/s in the same run, zero errors`);
-        console.log(`${meetsReference ? "meets" : "MISSES"} the target: >= ${TARGET.requestsPerSec} req/s (3x ${REFERENCE.name}), p99 < ${TARGET.p99Ms} ms, zero errors`);
+        console.log(
+            `${meetsShare ? "meets" : "MISSES"} the target: median >= ${TARGET.shareOfBare * 100}% of a bare node:http server's req/s in the same run, zero errors`,
+        );
+        console.log(
+            `${meetsReference ? "meets" : "MISSES"} the target: >= ${TARGET.requestsPerSec} req/s (3x ${REFERENCE.name}), p99 < ${TARGET.p99Ms} ms, zero errors`,
+        );
         return process.argv.includes("--check") && !(meetsShare && meetsReference) ? 1 : 0;
     } finally {
         app.proc.kill("SIGKILL");
@@ -103,4 +110,10 @@ async function main(): Promise<number> {
     }
 }
 
-main().then((code) => process.exit(code), (err) => { console.error(err); process.exit(1); });
+main().then(
+    (code) => process.exit(code),
+    (err) => {
+        console.error(err);
+        process.exit(1);
+    },
+);

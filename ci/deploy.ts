@@ -43,14 +43,14 @@ export const USAGE = `usage: deploy --stack <name> [--layer app|platform] [--ima
 needs the Pulumi CLI on PATH; exit codes: 0 done, 1 the deploy failed, 2 bad arguments`;
 
 const OPTIONS = {
-    "stack": { type: "string" },
-    "layer": { type: "string" },
+    stack: { type: "string" },
+    layer: { type: "string" },
     "image-tag": { type: "string" },
-    "refresh": { type: "boolean" },
+    refresh: { type: "boolean" },
     "preview-only": { type: "boolean" },
-    "destroy": { type: "boolean" },
+    destroy: { type: "boolean" },
     "yes-destroy-prod": { type: "boolean" },
-    "help": { type: "boolean", short: "h" },
+    help: { type: "boolean", short: "h" },
 } as const;
 
 /** True when the command line asks for the usage. */
@@ -162,7 +162,11 @@ function checkAppStack(options: DeployOptions, dir: string): void {
 export interface DeployStack {
     setConfig(key: string, value: { value: string; secret?: boolean }): Promise<void>;
     refresh(opts: { onOutput: (out: string) => void }): Promise<unknown>;
-    preview(opts: { onOutput: (out: string) => void; policyPacks?: string[]; policyPackConfigs?: string[] }): Promise<{ changeSummary?: Record<string, number> }>;
+    preview(opts: {
+        onOutput: (out: string) => void;
+        policyPacks?: string[];
+        policyPackConfigs?: string[];
+    }): Promise<{ changeSummary?: Record<string, number> }>;
     up(opts: { onOutput: (out: string) => void; policyPacks?: string[]; policyPackConfigs?: string[] }): Promise<{ summary: { result?: string } }>;
     destroy(opts: { onOutput: (out: string) => void }): Promise<{ summary: { result?: string } }>;
     outputs(): Promise<Record<string, { value: unknown; secret: boolean }>>;
@@ -204,7 +208,9 @@ export async function run(argv: string[], workspace: DeployWorkspace, projectDir
         profile = profileOf(options.stack, projectDir);
         if (options.layer === "app" && !options.destroy) checkAppStack(options, dir);
         if (options.destroy && profile.guardrails.deletionProtection && !options.yesDestroyProd) {
-            throw new UsageError(`refusing to destroy ${options.stack}: it is a ${profile.name} stack; add --yes-destroy-prod if you mean it (profile ${profile.name} sets deletionProtection)`);
+            throw new UsageError(
+                `refusing to destroy ${options.stack}: it is a ${profile.name} stack; add --yes-destroy-prod if you mean it (profile ${profile.name} sets deletionProtection)`,
+            );
         }
     } catch (err) {
         if (err instanceof UsageError) {
@@ -253,7 +259,9 @@ export async function run(argv: string[], workspace: DeployWorkspace, projectDir
         step = "update";
         const up = await stack.up({ onOutput: stream, policyPacks, policyPackConfigs });
         if (up.summary.result !== "succeeded") throw new Error(`update finished as ${up.summary.result ?? "unknown"}`);
-        io.out(`updated the ${options.layer} stack ${options.stack}${options.imageTag ? ` to image ${options.imageTag}` : ""}; outputs:\n${formatOutputs(await stack.outputs())}\n`);
+        io.out(
+            `updated the ${options.layer} stack ${options.stack}${options.imageTag ? ` to image ${options.imageTag}` : ""}; outputs:\n${formatOutputs(await stack.outputs())}\n`,
+        );
         return 0;
     } catch (err) {
         io.err(`deploy: ${step} of ${options.stack} failed: ${err instanceof Error ? err.message : String(err)}\n`);
@@ -280,7 +288,8 @@ export function findOnPath(binary: string, pathVar = process.env.PATH ?? ""): st
     return undefined;
 }
 
-export const NO_PULUMI = "the Pulumi CLI is not on PATH: install it (https://www.pulumi.com/docs/iac/download-install/, or curl -fsSL https://get.pulumi.com | sh) and run again";
+export const NO_PULUMI =
+    "the Pulumi CLI is not on PATH: install it (https://www.pulumi.com/docs/iac/download-install/, or curl -fsSL https://get.pulumi.com | sh) and run again";
 
 /**
  * The real workspace: the Pulumi CLI through the Automation API, on the project's own Pulumi.yaml.
@@ -298,6 +307,11 @@ export function localWorkspace(): DeployWorkspace {
 
 if (require.main === module) {
     const projectDir = path.resolve(__dirname, "..");
-    run(process.argv.slice(2), localWorkspace(), projectDir, { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) })
-        .then((code) => process.exit(code), (err) => { process.stderr.write(`deploy: ${err instanceof Error ? err.message : err}\n`); process.exit(1); });
+    run(process.argv.slice(2), localWorkspace(), projectDir, { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) }).then(
+        (code) => process.exit(code),
+        (err) => {
+            process.stderr.write(`deploy: ${err instanceof Error ? err.message : err}\n`);
+            process.exit(1);
+        },
+    );
 }

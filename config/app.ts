@@ -23,14 +23,22 @@ export interface AppConfig {
 }
 
 export const APP_SCHEMA = {
-    "app:platformStack": required("The platform stack this app runs on (org/project/stack).", text((p, key, stack) => {
-        if (stack.split("/").length !== 3 || stackNameProblem(stack)) p.add(key, `"${stack}" is not org/project/stack`);
-    }), "the platform stack this app runs on, as org/eks-platform/<stack>"),
+    "app:platformStack": required(
+        "The platform stack this app runs on (org/project/stack).",
+        text((p, key, stack) => {
+            if (stack.split("/").length !== 3 || stackNameProblem(stack)) p.add(key, `"${stack}" is not org/project/stack`);
+        }),
+        "the platform stack this app runs on, as org/eks-platform/<stack>",
+    ),
     // Required: an up without a tag would delete the running workload.
-    "app:imageTag": required("The image to deploy; the pipeline sets it.", text((p, key, tag) => {
-        const problem = imageTagProblem(tag);
-        if (problem) p.add(key, problem);
-    }), "the pipeline sets it (npm run deploy -- --image-tag <tag>)"),
+    "app:imageTag": required(
+        "The image to deploy; the pipeline sets it.",
+        text((p, key, tag) => {
+            const problem = imageTagProblem(tag);
+            if (problem) p.add(key, problem);
+        }),
+        "the pipeline sets it (npm run deploy -- --image-tag <tag>)",
+    ),
     "app:minReplicas": fixed("Fewest replicas.", int(1, 100), 2),
     "app:maxReplicas": fixed("Most replicas.", int(1, 500), 6),
     "app:logLevel": fixed("debug, info, warn or error.", oneOf(...LOG_LEVELS), "info"),
@@ -44,15 +52,21 @@ export const APP_CONFIG_KEYS = Object.keys(APP_SCHEMA).filter((k) => k !== "aws:
 export function parseAppConfig(values: Record<string, string>, stack: string): AppConfig {
     const problems = new Problems();
     for (const key of Object.keys(values)) {
-        if (!(key in APP_SCHEMA)) problems.add(key, `is not an app stack setting (${APP_CONFIG_KEYS.join(", ")}): the platform stack's outputs decide the rest`);
+        if (!(key in APP_SCHEMA))
+            problems.add(key, `is not an app stack setting (${APP_CONFIG_KEYS.join(", ")}): the platform stack's outputs decide the rest`);
         else if (values[key].trim() === "") problems.add(key, "is set but empty: give it a value, or remove the key");
     }
     const s = readValues(APP_SCHEMA, problems, values, partitionOf(values["aws:region"] ?? "")) as Values<typeof APP_SCHEMA>;
-    if (s["app:minReplicas"] > s["app:maxReplicas"]) problems.add("app:minReplicas/maxReplicas", `min ${s["app:minReplicas"]} is above max ${s["app:maxReplicas"]}`);
+    if (s["app:minReplicas"] > s["app:maxReplicas"])
+        problems.add("app:minReplicas/maxReplicas", `min ${s["app:minReplicas"]} is above max ${s["app:maxReplicas"]}`);
     problems.throwIfAny(stack);
     return {
-        platformStack: s["app:platformStack"], imageTag: s["app:imageTag"], minReplicas: s["app:minReplicas"], maxReplicas: s["app:maxReplicas"],
-        logLevel: s["app:logLevel"], region: s["aws:region"],
+        platformStack: s["app:platformStack"],
+        imageTag: s["app:imageTag"],
+        minReplicas: s["app:minReplicas"],
+        maxReplicas: s["app:maxReplicas"],
+        logLevel: s["app:logLevel"],
+        region: s["aws:region"],
     };
 }
 

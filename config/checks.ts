@@ -113,7 +113,10 @@ export function checkEcrRepositoryUrl(problems: Problems, key: string, url: stri
     if (!m || !REGION.test(m[2]) || !ECR_REPOSITORY.test(m[4]) || (m[3] === ".cn") !== (partitionOf(m[2]) === "aws-cn")) {
         problems.add(key, `"${url}" is not an ECR repository URL such as 111122223333.dkr.ecr.ap-northeast-2.amazonaws.com/team/app`);
     } else if (partitionOf(m[2]) !== partition) {
-        problems.add(key, `"${url}" is in partition ${partitionOf(m[2])}, but this stack's region is in ${partition}: the pipeline's credentials reach one partition`);
+        problems.add(
+            key,
+            `"${url}" is in partition ${partitionOf(m[2])}, but this stack's region is in ${partition}: the pipeline's credentials reach one partition`,
+        );
     }
 }
 
@@ -136,7 +139,7 @@ export function checkGiSize(problems: Problems, key: string, size: string): void
 /** Why a container image tag cannot be deployed, or undefined when it can. Shared by config and the deploy CLI. */
 export function imageTagProblem(tag: string): string | undefined {
     if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(tag)) return `"${tag}" is not a container image tag`;
-    if (tag === "latest") return "\"latest\" cannot be deployed: tags are immutable, so deploy the commit tag the pipeline pushed";
+    if (tag === "latest") return '"latest" cannot be deployed: tags are immutable, so deploy the commit tag the pipeline pushed';
     return undefined;
 }
 
@@ -161,7 +164,10 @@ export const MAX_USER_TAGS = MAX_TAGS_PER_RESOURCE - MOST_TAGS_ADDED;
 export function checkTags(problems: Problems, key: string, tags: Record<string, string>): void {
     const keys = Object.keys(tags);
     if (keys.length > MAX_USER_TAGS) {
-        problems.add(key, `${keys.length} tags: AWS allows ${MAX_TAGS_PER_RESOURCE} per resource and the program adds up to ${MOST_TAGS_ADDED} (on subnets), so at most ${MAX_USER_TAGS}`);
+        problems.add(
+            key,
+            `${keys.length} tags: AWS allows ${MAX_TAGS_PER_RESOURCE} per resource and the program adds up to ${MOST_TAGS_ADDED} (on subnets), so at most ${MAX_USER_TAGS}`,
+        );
         return;
     }
     const owned = [...PROGRAM_TAG_KEYS, ...RESOURCE_TAG_KEYS];
@@ -172,7 +178,11 @@ export function checkTags(problems: Problems, key: string, tags: Record<string, 
         else if (clash) problems.add(key, `tag ${shown}: the program sets ${clash} itself and would silently replace (or, differing in case, duplicate) it`);
         if ([...name].length < 1 || [...name].length > 128) problems.add(key, `tag ${shown}: keys are 1 to 128 characters`);
         if ([...value].length > 256) problems.add(key, `tag ${shown}: its value has ${[...value].length} characters, AWS allows 256`);
-        if (!TAG_TEXT.test(name) || !TAG_TEXT.test(value)) problems.add(key, `tag ${shown}: tags may hold only ASCII letters, digits, spaces and _ . : / = + - @ (what AWS and the EBS CSI add-on's volume tags both accept)`);
+        if (!TAG_TEXT.test(name) || !TAG_TEXT.test(value))
+            problems.add(
+                key,
+                `tag ${shown}: tags may hold only ASCII letters, digits, spaces and _ . : / = + - @ (what AWS and the EBS CSI add-on's volume tags both accept)`,
+            );
     }
 }
 

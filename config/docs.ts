@@ -17,11 +17,16 @@ const cell = (text: string) => text.replace(/\|/g, "\\|");
 
 function defaults(key: string, spec: Spec<unknown> | SecretSpec): string[] {
     switch (spec.kind) {
-        case "profile": return PROFILE_NAMES.map((p) => shown(PROFILES[p].defaults[key as keyof ProfileDefaults]));
-        case "fixed": return PROFILE_NAMES.map(() => shown(spec.default));
-        case "required": return PROFILE_NAMES.map(() => "required");
-        case "optional": return PROFILE_NAMES.map(() => "unset");
-        case "secret": return PROFILE_NAMES.map(() => "secret");
+        case "profile":
+            return PROFILE_NAMES.map((p) => shown(PROFILES[p].defaults[key as keyof ProfileDefaults]));
+        case "fixed":
+            return PROFILE_NAMES.map(() => shown(spec.default));
+        case "required":
+            return PROFILE_NAMES.map(() => "required");
+        case "optional":
+            return PROFILE_NAMES.map(() => "unset");
+        case "secret":
+            return PROFILE_NAMES.map(() => "secret");
     }
 }
 
@@ -37,7 +42,10 @@ export function configTable(): string {
 /** Each profile's guardrails, one row per guardrail. */
 export function guardrailsTable(): string {
     const head = ["guardrail", ...PROFILE_NAMES];
-    const rows = Object.keys(PROFILES.prod.guardrails).map((g) => [`\`${g}\``, ...PROFILE_NAMES.map((p) => shown(PROFILES[p].guardrails[g as keyof typeof PROFILES.prod.guardrails]))]);
+    const rows = Object.keys(PROFILES.prod.guardrails).map((g) => [
+        `\`${g}\``,
+        ...PROFILE_NAMES.map((p) => shown(PROFILES[p].guardrails[g as keyof typeof PROFILES.prod.guardrails])),
+    ]);
     return [head, head.map(() => "---"), ...rows].map((r) => `| ${r.map(cell).join(" | ")} |`).join("\n");
 }
 

@@ -76,7 +76,10 @@ export interface PlatformConfig {
     readonly cicd: {
         /** Present where Jenkins runs in this stack (dev); other stacks are only deployed to, by promotion. */
         readonly jenkins?: Readonly<{
-            gitRepoUrl: string; gitBranch: string; storageSize: string; promoteTo?: Readonly<Promotion>;
+            gitRepoUrl: string;
+            gitBranch: string;
+            storageSize: string;
+            promoteTo?: Readonly<Promotion>;
             /** Jenkins user ids or groups who may approve a promotion to promoteTo (the `input` step's submitter). */
             promoteApprovers: readonly string[];
         }>;
@@ -139,7 +142,9 @@ export type RawConfig = Readonly<Record<string, string | undefined>>;
 
 /** Known keys with the same name in another namespace, for "did you mean". */
 function lookalikes(name: string): string[] {
-    return Object.entries(KNOWN_KEYS).filter(([, keys]) => keys.includes(name)).map(([ns]) => `${ns}:${name}`);
+    return Object.entries(KNOWN_KEYS)
+        .filter(([, keys]) => keys.includes(name))
+        .map(([ns]) => `${ns}:${name}`);
 }
 
 function checkKeyNames(problems: Problems, raw: RawConfig, project: string): void {
@@ -157,7 +162,10 @@ function checkKeyNames(problems: Problems, raw: RawConfig, project: string): voi
         } else if (ns === "pulumi") {
             if (!PULUMI_KEYS.includes(name)) problems.add(key, `is not a Pulumi engine setting this program allows (${PULUMI_KEYS.join(", ")})`);
         } else if (ns === project) {
-            problems.add(key, `is not a setting this program reads: a key without a namespace belongs to the project (${project}:) and the program reads none${hint}`);
+            problems.add(
+                key,
+                `is not a setting this program reads: a key without a namespace belongs to the project (${project}:) and the program reads none${hint}`,
+            );
         } else {
             problems.add(key, `"${ns}" is not a namespace this program reads (${[...Object.keys(KNOWN_KEYS), "aws", "pulumi"].join(", ")})${hint}`);
         }
@@ -169,7 +177,10 @@ function resolveProfile(problems: Problems, raw: RawConfig, stack: string): Prof
     const name = environmentOf(raw, stack);
     const profile = profileNamed(name);
     if (!profile) {
-        problems.add("platform:environment", `unknown environment "${name}": set it to one of ${PROFILE_NAMES.join(", ")} (the profiles in config/profiles.ts; it defaults to the stack name)`);
+        problems.add(
+            "platform:environment",
+            `unknown environment "${name}": set it to one of ${PROFILE_NAMES.join(", ")} (the profiles in config/profiles.ts; it defaults to the stack name)`,
+        );
     }
     return profile ?? PROFILES.dev;
 }
@@ -193,7 +204,9 @@ export function restatedDefaults(raw: RawConfig, stack: string): string[] {
         const fallback = spec.kind === "fixed" ? spec.default : profile.defaults[key as keyof ProfileDefaults];
         const parsed = spec.parse(given, { problems: new Problems(), key, partition: partitionOf(raw["aws:region"] ?? "") });
         if (parsed !== undefined && JSON.stringify(parsed) === JSON.stringify(fallback)) {
-            found.push(`${key}: restates ${spec.kind === "fixed" ? "the default" : `profile ${profile.name}'s default`} ${JSON.stringify(fallback)}: remove it (stack files state only what differs from their profile)`);
+            found.push(
+                `${key}: restates ${spec.kind === "fixed" ? "the default" : `profile ${profile.name}'s default`} ${JSON.stringify(fallback)}: remove it (stack files state only what differs from their profile)`,
+            );
         }
     }
     return found;
@@ -230,7 +243,10 @@ export function parseConfig(raw: RawConfig, project: string, stack: string): Pla
 
     const { "network:vpcCidr": vpcCidr, "network:azCount": azCount, "network:natStrategy": natStrategy } = s;
     if (azCount < rules.minAzs) {
-        problems.add("network:azCount", `${azCount} AZs is below the ${rules.minAzs} profile ${profile.name} needs (guardrail minAzs) to survive the loss of an AZ`);
+        problems.add(
+            "network:azCount",
+            `${azCount} AZs is below the ${rules.minAzs} profile ${profile.name} needs (guardrail minAzs) to survive the loss of an AZ`,
+        );
     }
     // Exactly what EC2, awsx's subnet arithmetic and the ALB accept (the Network component's own functions), in a private range.
     const cidrProblem = vpcCidrProblem(vpcCidr) ?? privateRangeProblem(vpcCidr);
@@ -238,9 +254,14 @@ export function parseConfig(raw: RawConfig, project: string, stack: string): Pla
     else if (azCount >= 1) for (const why of networkProblems(vpcCidr, azCount)) problems.add("network:vpcCidr/azCount", why);
     const regionAzs = region ? regionAzNames(region) : undefined;
     if (region && !regionAzs) {
-        pulumi.log.warn(`network:azCount: cannot check ${azCount} AZs against ${region}, which ${REGION_AZS_SOURCE} does not list; awsx fails at deploy if the region has fewer`);
+        pulumi.log.warn(
+            `network:azCount: cannot check ${azCount} AZs against ${region}, which ${REGION_AZS_SOURCE} does not list; awsx fails at deploy if the region has fewer`,
+        );
     } else if (regionAzs && azCount > regionAzs.length) {
-        problems.add("network:azCount", `${region} has ${regionAzs.length} AZs (${regionAzs.join(", ")}; ${REGION_AZS_SOURCE}), fewer than ${azCount}: awsx would fail to pick them`);
+        problems.add(
+            "network:azCount",
+            `${region} has ${regionAzs.length} AZs (${regionAzs.join(", ")}; ${REGION_AZS_SOURCE}), fewer than ${azCount}: awsx would fail to pick them`,
+        );
     }
     if (rules.natPerAz && natStrategy === "single") {
         guardrail(problems, profile, "network:natStrategy", natStrategy, "natPerAz (onePerAz)", "a single NAT makes one AZ's outage take every node offline");
@@ -251,14 +272,24 @@ export function parseConfig(raw: RawConfig, project: string, stack: string): Pla
         guardrail(problems, profile, "cluster:desiredSize", desiredSize, `minNodes ${rules.minNodes}`, `${profile.name} cannot run on zero nodes`);
     }
     if (minSize < rules.minNodes) {
-        guardrail(problems, profile, "cluster:minSize", minSize, `minNodes ${rules.minNodes}`, `${profile.name} cannot scale to zero nodes: the app, ingress controller and monitoring would stop`);
+        guardrail(
+            problems,
+            profile,
+            "cluster:minSize",
+            minSize,
+            `minNodes ${rules.minNodes}`,
+            `${profile.name} cannot scale to zero nodes: the app, ingress controller and monitoring would stop`,
+        );
     }
     if (!(minSize <= desiredSize && desiredSize <= maxSize)) {
         problems.add("cluster:minSize/desiredSize/maxSize", `need min <= desired <= max, got ${minSize} / ${desiredSize} / ${maxSize}`);
     }
     if (!rules.spotAllowed && capacityType === "SPOT") {
-        problems.add("cluster:capacityType", `${profile.name}'s system node group runs Karpenter and CoreDNS: it must be ON_DEMAND `
-            + `(${JSON.stringify(capacityType)} breaks profile ${profile.name}'s guardrail spotAllowed false: spot nodes can all be reclaimed at once)`);
+        problems.add(
+            "cluster:capacityType",
+            `${profile.name}'s system node group runs Karpenter and CoreDNS: it must be ON_DEMAND ` +
+                `(${JSON.stringify(capacityType)} breaks profile ${profile.name}'s guardrail spotAllowed false: spot nodes can all be reclaimed at once)`,
+        );
     }
     // An open endpoint is the policy eks-public-endpoint-restricted's to refuse (plan and previews).
     const publicAccessCidrs = s["cluster:publicAccessCidrs"];
@@ -266,7 +297,10 @@ export function parseConfig(raw: RawConfig, project: string, stack: string): Pla
     // The cluster has no other admin: EKS's bootstrap creator entry is off (components/cluster/index.ts), and the program's
     // own Kubernetes provider authenticates as whoever runs `pulumi up`.
     if (adminPrincipalArns.length === 0) {
-        problems.add("cluster:adminPrincipalArns", "is empty: list the IAM role or user you run `pulumi up` as (and any other admins); the cluster has no other admin");
+        problems.add(
+            "cluster:adminPrincipalArns",
+            "is empty: list the IAM role or user you run `pulumi up` as (and any other admins); the cluster has no other admin",
+        );
     }
 
     const adminCidrs = s["ingress:adminCidrs"] ?? [];
@@ -276,14 +310,24 @@ export function parseConfig(raw: RawConfig, project: string, stack: string): Pla
     for (const cidr of adminCidrs) {
         const prefix = parseCidr(cidr)?.prefix;
         if (prefix !== undefined && prefix < MIN_ADMIN_PREFIX) {
-            problems.add("ingress:adminCidrs", `"${cidr}" is broader than /${MIN_ADMIN_PREFIX}: it would open Jenkins' and Grafana's login pages to much of the internet`);
+            problems.add(
+                "ingress:adminCidrs",
+                `"${cidr}" is broader than /${MIN_ADMIN_PREFIX}: it would open Jenkins' and Grafana's login pages to much of the internet`,
+            );
         }
     }
 
     const { "app:minReplicas": minReplicas, "app:maxReplicas": maxReplicas } = s;
     if (minReplicas > maxReplicas) problems.add("app:minReplicas/maxReplicas", `min ${minReplicas} is above max ${maxReplicas}`);
     if (minReplicas < rules.minReplicas) {
-        guardrail(problems, profile, "app:minReplicas", minReplicas, `minReplicas ${rules.minReplicas}`, `at least ${rules.minReplicas} replicas so a node or AZ loss is not an outage`);
+        guardrail(
+            problems,
+            profile,
+            "app:minReplicas",
+            minReplicas,
+            `minReplicas ${rules.minReplicas}`,
+            `at least ${rules.minReplicas} replicas so a node or AZ loss is not an outage`,
+        );
     }
 
     const jenkins = s["cicd:jenkins"];
@@ -291,7 +335,10 @@ export function parseConfig(raw: RawConfig, project: string, stack: string): Pla
     if (jenkins && !gitRepoUrl) problems.add("cicd:gitRepoUrl", "is required where Jenkins runs: the repository its pipeline builds");
     const trustedDeployerArns = s["cicd:trustedDeployerArns"];
     if (!jenkins && trustedDeployerArns.length === 0) {
-        problems.add("cicd:trustedDeployerArns", "is empty and this stack runs no Jenkins: list the Jenkins agent role that promotes to it (the dev stack's jenkinsAgentRoleArn output)");
+        problems.add(
+            "cicd:trustedDeployerArns",
+            "is empty and this stack runs no Jenkins: list the Jenkins agent role that promotes to it (the dev stack's jenkinsAgentRoleArn output)",
+        );
     }
     const promoteTo = s["cicd:promoteTo"];
     if (promoteTo) {
@@ -303,12 +350,22 @@ export function parseConfig(raw: RawConfig, project: string, stack: string): Pla
     }
     const pipelineEgressCidrs = s["cicd:pipelineEgressCidrs"];
     const promoteApprovers = s["cicd:promoteApprovers"];
-    if (promoteTo && jenkins && promoteApprovers.length === 0) problems.add("cicd:promoteApprovers", "is required with cicd:promoteTo: the Jenkins users or groups who may approve a promotion (otherwise anyone who may build the job could)");
+    if (promoteTo && jenkins && promoteApprovers.length === 0)
+        problems.add(
+            "cicd:promoteApprovers",
+            "is required with cicd:promoteTo: the Jenkins users or groups who may approve a promotion (otherwise anyone who may build the job could)",
+        );
     // A stack promoted to from another stack's Jenkins is reached through its public endpoint, from that stack's NAT addresses.
     if (!jenkins && publicAccessCidrs.length === 0) {
-        problems.add("cluster:publicAccessCidrs", "is empty (private endpoint only), but this stack is deployed to by another stack's pipeline, which cannot reach a private endpoint");
+        problems.add(
+            "cluster:publicAccessCidrs",
+            "is empty (private endpoint only), but this stack is deployed to by another stack's pipeline, which cannot reach a private endpoint",
+        );
     } else if (!jenkins && pipelineEgressCidrs.length === 0) {
-        problems.add("cicd:pipelineEgressCidrs", "is empty, so the promoting pipeline cannot reach this cluster's API: list the promoting stack's NAT gateway addresses as /32 CIDRs (aws ec2 describe-nat-gateways --filter Name=vpc-id,Values=<its vpcId>)");
+        problems.add(
+            "cicd:pipelineEgressCidrs",
+            "is empty, so the promoting pipeline cannot reach this cluster's API: list the promoting stack's NAT gateway addresses as /32 CIDRs (aws ec2 describe-nat-gateways --filter Name=vpc-id,Values=<its vpcId>)",
+        );
     }
 
     const alerts = alertReceivers(problems, s, profile);
@@ -342,7 +399,9 @@ export function parseConfig(raw: RawConfig, project: string, stack: string): Pla
         ingress: { adminCidrs },
         app: { imageTag: s["app:imageTag"], minReplicas, maxReplicas, logLevel: s["app:logLevel"], keepImages: s["app:keepImages"] },
         cicd: {
-            jenkins: jenkins ? { gitRepoUrl: gitRepoUrl!, gitBranch: s["cicd:gitBranch"], storageSize: s["cicd:storageSize"], promoteTo, promoteApprovers } : undefined,
+            jenkins: jenkins
+                ? { gitRepoUrl: gitRepoUrl!, gitBranch: s["cicd:gitBranch"], storageSize: s["cicd:storageSize"], promoteTo, promoteApprovers }
+                : undefined,
             stateBackendUrl: s["cicd:stateBackendUrl"],
             trustedDeployerArns,
             appSecretsKeyArn: s["cicd:appSecretsKeyArn"],
@@ -369,12 +428,22 @@ function alertReceivers(problems: Problems, s: Settings, profile: Profile): Aler
     const [to, from, smarthost] = emailKeys.map((k) => s[k]);
     let email: AlertReceiverSettings["email"];
     if (to !== undefined || from !== undefined || smarthost !== undefined) {
-        emailKeys.filter((k) => s[k] === undefined).forEach((k) => problems.add(k, `is required with ${emailKeys.filter((o) => s[o] !== undefined).join(", ")}: email alerts need a recipient, a sender and an SMTP host`));
+        emailKeys
+            .filter((k) => s[k] === undefined)
+            .forEach((k) =>
+                problems.add(
+                    k,
+                    `is required with ${emailKeys.filter((o) => s[o] !== undefined).join(", ")}: email alerts need a recipient, a sender and an SMTP host`,
+                ),
+            );
         if (to && from && smarthost) email = { to, from, smarthost, username: s["observability:smtpUsername"] };
     }
     // Without a receiver every alert goes to the chart's "null" receiver: nobody learns the stack is down.
     if (profile.guardrails.alertsRequired && slackChannel === undefined && email === undefined) {
-        problems.add("observability:alertSlackChannel/alertEmailTo", `profile ${profile.name}'s guardrail alertsRequired: ${profile.name} needs somewhere to send alerts: set a Slack channel (and the secret alertSlackWebhookUrl) or email settings`);
+        problems.add(
+            "observability:alertSlackChannel/alertEmailTo",
+            `profile ${profile.name}'s guardrail alertsRequired: ${profile.name} needs somewhere to send alerts: set a Slack channel (and the secret alertSlackWebhookUrl) or email settings`,
+        );
     }
     return { slackChannel, email, heartbeat: s["observability:heartbeat"] };
 }
@@ -395,7 +464,12 @@ export interface PlatformSecrets {
     /** The receivers' secrets, present where their receiver is configured. */
     alertSecrets: AlertSecrets;
     /** Present exactly where Jenkins runs (config.cicd.jenkins). */
-    jenkins?: { adminPassword: pulumi.Output<string>; gitToken?: pulumi.Output<string>; gitReadToken?: pulumi.Output<string>; pulumiPassphrase?: pulumi.Output<string> };
+    jenkins?: {
+        adminPassword: pulumi.Output<string>;
+        gitToken?: pulumi.Output<string>;
+        gitReadToken?: pulumi.Output<string>;
+        pulumiPassphrase?: pulumi.Output<string>;
+    };
 }
 
 /**
@@ -428,12 +502,16 @@ export function loadSecrets(config: PlatformConfig): PlatformSecrets {
     const gitReadToken = cicd.getSecret("gitReadToken");
     // Branch and pull-request builds can read the multibranch job's token: it must not be the deploy folder's.
     if (config.cicd.jenkins && gitToken !== undefined && gitReadToken === undefined) {
-        problems.add("cicd:gitReadToken", "is required with cicd:gitToken: a read-only token for the multibranch job, whose builds can read it: pulumi config set --secret cicd:gitReadToken <token>");
+        problems.add(
+            "cicd:gitReadToken",
+            "is required with cicd:gitToken: a read-only token for the multibranch job, whose builds can read it: pulumi config set --secret cicd:gitReadToken <token>",
+        );
     }
     problems.throwIfAny(config.stack);
-    const jenkins = config.cicd.jenkins && jenkinsAdminPassword
-        ? { adminPassword: jenkinsAdminPassword, gitToken, gitReadToken, pulumiPassphrase: cicd.getSecret("pulumiPassphrase") }
-        : undefined;
+    const jenkins =
+        config.cicd.jenkins && jenkinsAdminPassword
+            ? { adminPassword: jenkinsAdminPassword, gitToken, gitReadToken, pulumiPassphrase: cicd.getSecret("pulumiPassphrase") }
+            : undefined;
     return { grafanaAdminPassword: grafanaAdminPassword!, alertSecrets, jenkins };
 }
 

@@ -44,7 +44,17 @@ export interface KarpenterSettings {
 }
 
 export type PoolFields = Omit<PoolSettings, "name" | "capacityTypes">;
-const FIELDS = ["instanceTypes", "spot", "cpuLimit", "memoryLimitGi", "expectedNodes", "disruptionBudget", "consolidateAfter", "expireAfter", "terminationGracePeriod"];
+const FIELDS = [
+    "instanceTypes",
+    "spot",
+    "cpuLimit",
+    "memoryLimitGi",
+    "expectedNodes",
+    "disruptionBudget",
+    "consolidateAfter",
+    "expireAfter",
+    "terminationGracePeriod",
+];
 
 /**
  * The longest time limit of a Jenkinsfile stage that holds an agent pod (`timeout(time: 60, unit: 'MINUTES')` on
@@ -72,12 +82,19 @@ const poolOverride: Parser<Partial<PoolFields>> = (raw, at) => {
     return v as Partial<PoolFields>;
 };
 
-const POOL_FIELDS_HELP = "`instanceTypes`, `spot`, `cpuLimit` (vCPU), `memoryLimitGi`, `expectedNodes` (for the cost estimate), `disruptionBudget`, `consolidateAfter`, `expireAfter`, `terminationGracePeriod`";
+const POOL_FIELDS_HELP =
+    "`instanceTypes`, `spot`, `cpuLimit` (vCPU), `memoryLimitGi`, `expectedNodes` (for the cost estimate), `disruptionBudget`, `consolidateAfter`, `expireAfter`, `terminationGracePeriod`";
 
 /** Joined into config/schema.ts's SCHEMA; each profile (config/profiles.ts) gives both pools' defaults. */
 export const KARPENTER_KEYS = {
-    "karpenter:general": perProfile(`Karpenter's general NodePool (the app and platform workloads): a JSON object overriding any of the profile's ${POOL_FIELDS_HELP}.`, poolOverride),
-    "karpenter:ci": perProfile(`Karpenter's ci NodePool (Jenkins agents; only where Jenkins runs; spot only, else on-demand): fields as karpenter:general.`, poolOverride),
+    "karpenter:general": perProfile(
+        `Karpenter's general NodePool (the app and platform workloads): a JSON object overriding any of the profile's ${POOL_FIELDS_HELP}.`,
+        poolOverride,
+    ),
+    "karpenter:ci": perProfile(
+        `Karpenter's ci NodePool (Jenkins agents; only where Jenkins runs; spot only, else on-demand): fields as karpenter:general.`,
+        poolOverride,
+    ),
 };
 
 /** The capacity types a pool asks Karpenter for: ci is spot whenever spot is allowed, general adds on-demand. */
@@ -103,7 +120,13 @@ export function durationSeconds(d: string): number {
  * Tag keys the EC2NodeClass CRD refuses in spec.tags (its x-kubernetes-validations), which carries the stack's tags:
  * a stack tag with one of these keys would make the node class, and so every pool, fail to apply.
  */
-const NODE_CLASS_RESTRICTED_TAGS = [/^eks:eks-cluster-name$/, /^kubernetes\.io\/cluster/, /^karpenter\.sh\/nodepool$/, /^karpenter\.sh\/nodeclaim$/, /^karpenter\.k8s\.aws\/ec2nodeclass$/];
+const NODE_CLASS_RESTRICTED_TAGS = [
+    /^eks:eks-cluster-name$/,
+    /^kubernetes\.io\/cluster/,
+    /^karpenter\.sh\/nodepool$/,
+    /^karpenter\.sh\/nodeclaim$/,
+    /^karpenter\.k8s\.aws\/ec2nodeclass$/,
+];
 
 /** The keys of these tags the EC2NodeClass would refuse. */
 export function nodeClassRestrictedTags(tags: Record<string, string>): string[] {
@@ -112,7 +135,8 @@ export function nodeClassRestrictedTags(tags: Record<string, string>): string[] 
 
 /** `platform:tags` reach every instance Karpenter launches through the EC2NodeClass: refuse what it refuses. */
 export function checkNodeClassTags(problems: Problems, key: string, tags: Record<string, string>): void {
-    for (const k of nodeClassRestrictedTags(tags)) problems.add(key, `tag ${JSON.stringify(k)}: the EC2NodeClass refuses it in spec.tags (a key Karpenter or EKS sets on its instances)`);
+    for (const k of nodeClassRestrictedTags(tags))
+        problems.add(key, `tag ${JSON.stringify(k)}: the EC2NodeClass refuses it in spec.tags (a key Karpenter or EKS sets on its instances)`);
 }
 
 function parsePool(problems: Problems, name: PoolName, given: Partial<PoolFields>, fallback: Partial<PoolFields>): PoolSettings {
@@ -123,7 +147,10 @@ function parsePool(problems: Problems, name: PoolName, given: Partial<PoolFields
         problems.add(`${key}.instanceTypes`, "must be a non-empty list of instance types");
     } else {
         for (const t of instanceTypes.filter((x) => !(x in INSTANCE_TYPES))) {
-            problems.add(`${key}.instanceTypes`, `"${t}" is not in offline/data/instance-types.ts, so the cost estimate and capacity check cannot price or size it: add it there with its source`);
+            problems.add(
+                `${key}.instanceTypes`,
+                `"${t}" is not in offline/data/instance-types.ts, so the cost estimate and capacity check cannot price or size it: add it there with its source`,
+            );
         }
         const arches = new Set(instanceTypes.map((t) => INSTANCE_TYPES[t]?.architecture).filter(Boolean));
         // One EC2NodeClass with one AMI alias: its AMI architecture is chosen per instance, but the pods' images are not.
@@ -132,7 +159,8 @@ function parsePool(problems: Problems, name: PoolName, given: Partial<PoolFields
     if (typeof merged.spot !== "boolean") problems.add(`${key}.spot`, "must be true or false");
     const count = (field: string, min: number, max: number) => {
         const v = merged[field];
-        if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) problems.add(`${key}.${field}`, `must be a whole number from ${min} to ${max}`);
+        if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max)
+            problems.add(`${key}.${field}`, `must be a whole number from ${min} to ${max}`);
         return Number(v);
     };
     const cpuLimit = count("cpuLimit", 1, 1000);
@@ -145,7 +173,11 @@ function parsePool(problems: Problems, name: PoolName, given: Partial<PoolFields
     const expireAfter = String(merged.expireAfter);
     if (!DURATION.test(expireAfter)) problems.add(`${key}.expireAfter`, `"${expireAfter}" is not a duration such as 720h or Never`);
     const terminationGracePeriod = String(merged.terminationGracePeriod);
-    if (!GRACE.test(terminationGracePeriod)) problems.add(`${key}.terminationGracePeriod`, `"${terminationGracePeriod}" is not a duration such as 15m or 1h10m (unset, a blocked drain waits forever)`);
+    if (!GRACE.test(terminationGracePeriod))
+        problems.add(
+            `${key}.terminationGracePeriod`,
+            `"${terminationGracePeriod}" is not a duration such as 15m or 1h10m (unset, a blocked drain waits forever)`,
+        );
 
     const types = Array.isArray(instanceTypes) ? (instanceTypes as string[]).filter((t) => t in INSTANCE_TYPES) : [];
     if (types.length > 0 && Number.isInteger(cpuLimit) && Number.isInteger(memoryLimitGi)) {
@@ -154,7 +186,8 @@ function parsePool(problems: Problems, name: PoolName, given: Partial<PoolFields
         const largestGi = Math.max(...types.map((t) => INSTANCE_TYPES[t].memoryMiB / 1024));
         const nodes = Math.max(1, expectedNodes);
         if (cpuLimit < largest * nodes) problems.add(`${key}.cpuLimit`, `${cpuLimit} vCPU cannot hold ${nodes} node(s) of up to ${largest} vCPU`);
-        if (memoryLimitGi < largestGi * nodes) problems.add(`${key}.memoryLimitGi`, `${memoryLimitGi} GiB cannot hold ${nodes} node(s) of up to ${largestGi} GiB`);
+        if (memoryLimitGi < largestGi * nodes)
+            problems.add(`${key}.memoryLimitGi`, `${memoryLimitGi} GiB cannot hold ${nodes} node(s) of up to ${largestGi} GiB`);
     }
     const spot = merged.spot === true;
     return {
@@ -177,8 +210,11 @@ function parsePool(problems: Problems, name: PoolName, given: Partial<PoolFields
  * read it (the stack file's fields, else the profile's pool), merged here over the profile's pool.
  */
 export function parseKarpenter(
-    problems: Problems, given: Readonly<Record<`karpenter:${PoolName}`, Partial<PoolFields>>>, profile: Readonly<Record<`karpenter:${PoolName}`, Partial<PoolFields>>>,
-    jenkins: boolean, ciStated: boolean,
+    problems: Problems,
+    given: Readonly<Record<`karpenter:${PoolName}`, Partial<PoolFields>>>,
+    profile: Readonly<Record<`karpenter:${PoolName}`, Partial<PoolFields>>>,
+    jenkins: boolean,
+    ciStated: boolean,
 ): KarpenterSettings {
     const pools = [parsePool(problems, "general", given["karpenter:general"], profile["karpenter:general"])];
     if (jenkins) pools.push(parsePool(problems, "ci", given["karpenter:ci"], profile["karpenter:ci"]));
@@ -186,7 +222,10 @@ export function parseKarpenter(
     // Deploy agents (do-not-disrupt) run on general's on-demand nodes where Jenkins runs, and build agents on ci.
     for (const pool of jenkins ? pools : []) {
         if (GRACE.test(pool.terminationGracePeriod) && durationSeconds(pool.terminationGracePeriod) <= AGENT_STAGE_TIMEOUT_MINUTES * 60) {
-            problems.add(`karpenter:${pool.name}.terminationGracePeriod`, `${pool.terminationGracePeriod} ends a drain before a Jenkins stage's ${AGENT_STAGE_TIMEOUT_MINUTES}-minute limit: an agent on a deleted node would be evicted mid-build`);
+            problems.add(
+                `karpenter:${pool.name}.terminationGracePeriod`,
+                `${pool.terminationGracePeriod} ends a drain before a Jenkins stage's ${AGENT_STAGE_TIMEOUT_MINUTES}-minute limit: an agent on a deleted node would be evicted mid-build`,
+            );
         }
     }
     return { pools };

@@ -1,6 +1,9 @@
 /** Every bad setting of a stack, reported together. */
 export class ConfigError extends Error {
-    constructor(readonly stack: string, readonly problems: readonly string[]) {
+    constructor(
+        readonly stack: string,
+        readonly problems: readonly string[],
+    ) {
         super(`invalid configuration for stack "${stack}":\n${problems.map((p) => `  - ${p}`).join("\n")}`);
         this.name = "ConfigError";
     }

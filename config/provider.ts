@@ -9,14 +9,40 @@ type Kind = "string" | "boolean" | "integer" | "string[]" | "object" | "object[]
  * `getObject` JSON). `region` is read by parseConfig itself; `defaultTags` is refused (platform:tags sets them).
  */
 const AWS_PROVIDER_KEYS: Readonly<Record<string, Kind>> = {
-    accessKey: "string", allowedAccountIds: "string[]", assumeRoleWithWebIdentity: "object", assumeRoles: "object[]",
-    customCaBundle: "string", defaultTags: "object", ec2MetadataServiceEndpoint: "string", ec2MetadataServiceEndpointMode: "string",
-    endpoints: "object[]", forbiddenAccountIds: "string[]", httpProxy: "string", httpsProxy: "string", ignoreTags: "object",
-    insecure: "boolean", maxRetries: "integer", noProxy: "string", profile: "string", region: "string", retryMode: "string",
-    s3UsEast1RegionalEndpoint: "string", s3UsePathStyle: "boolean", secretKey: "string", sharedConfigFiles: "string[]",
-    sharedCredentialsFiles: "string[]", skipCredentialsValidation: "boolean", skipMetadataApiCheck: "boolean",
-    skipRegionValidation: "boolean", skipRequestingAccountId: "boolean", stsRegion: "string", tagPolicyCompliance: "string",
-    token: "string", tokenBucketRateLimiterCapacity: "integer", useDualstackEndpoint: "boolean", useFipsEndpoint: "boolean",
+    accessKey: "string",
+    allowedAccountIds: "string[]",
+    assumeRoleWithWebIdentity: "object",
+    assumeRoles: "object[]",
+    customCaBundle: "string",
+    defaultTags: "object",
+    ec2MetadataServiceEndpoint: "string",
+    ec2MetadataServiceEndpointMode: "string",
+    endpoints: "object[]",
+    forbiddenAccountIds: "string[]",
+    httpProxy: "string",
+    httpsProxy: "string",
+    ignoreTags: "object",
+    insecure: "boolean",
+    maxRetries: "integer",
+    noProxy: "string",
+    profile: "string",
+    region: "string",
+    retryMode: "string",
+    s3UsEast1RegionalEndpoint: "string",
+    s3UsePathStyle: "boolean",
+    secretKey: "string",
+    sharedConfigFiles: "string[]",
+    sharedCredentialsFiles: "string[]",
+    skipCredentialsValidation: "boolean",
+    skipMetadataApiCheck: "boolean",
+    skipRegionValidation: "boolean",
+    skipRequestingAccountId: "boolean",
+    stsRegion: "string",
+    tagPolicyCompliance: "string",
+    token: "string",
+    tokenBucketRateLimiterCapacity: "integer",
+    useDualstackEndpoint: "boolean",
+    useFipsEndpoint: "boolean",
     userAgents: "string[]",
 };
 
@@ -25,11 +51,11 @@ export type AwsProviderSettings = Omit<ProviderArgs, "region" | "defaultTags">;
 
 const isObject = (v: unknown): boolean => typeof v === "object" && v !== null && !Array.isArray(v);
 const FITS: Record<Kind, (v: unknown) => boolean> = {
-    "string": (v) => typeof v === "string",
-    "boolean": (v) => typeof v === "boolean",
-    "integer": (v) => Number.isInteger(v),
+    string: (v) => typeof v === "string",
+    boolean: (v) => typeof v === "boolean",
+    integer: (v) => Number.isInteger(v),
     "string[]": (v) => Array.isArray(v) && v.every((x) => typeof x === "string"),
-    "object": isObject,
+    object: isObject,
     "object[]": (v) => Array.isArray(v) && v.every(isObject),
 };
 
@@ -45,7 +71,12 @@ export function awsProviderSettings(problems: Problems, raw: Readonly<Record<str
         const name = key.slice("aws:".length);
         const kind = AWS_PROVIDER_KEYS[name];
         if (!kind) {
-            problems.add(key, `is not a setting of the AWS provider (@pulumi/aws 7.48.0 reads ${Object.keys(AWS_PROVIDER_KEYS).filter((k) => k !== "defaultTags").join(", ")})`);
+            problems.add(
+                key,
+                `is not a setting of the AWS provider (@pulumi/aws 7.48.0 reads ${Object.keys(AWS_PROVIDER_KEYS)
+                    .filter((k) => k !== "defaultTags")
+                    .join(", ")})`,
+            );
         } else if (name === "defaultTags") {
             problems.add(key, "is set by the program from platform:tags (with Project, Environment, Stack, ManagedBy): put extra tags there");
         } else if (name !== "region") {

@@ -8,7 +8,25 @@ import { Problems } from "./problems";
 import { ADDON_VERSIONS } from "../components/cluster/addons";
 import { KARPENTER_KEYS } from "./karpenter";
 import {
-    arns, bool, cidrs, decimal, fixed, giSize, int, isStringMap, list, oneOf, optional, Parser, perProfile, required, secret, SecretSpec, Spec, text, Values,
+    arns,
+    bool,
+    cidrs,
+    decimal,
+    fixed,
+    giSize,
+    int,
+    isStringMap,
+    list,
+    oneOf,
+    optional,
+    Parser,
+    perProfile,
+    required,
+    secret,
+    SecretSpec,
+    Spec,
+    text,
+    Values,
 } from "./spec";
 
 export * from "./spec";
@@ -21,8 +39,14 @@ const kmsKeyArn: Parser<string> = (raw, at) => {
     return raw;
 };
 
-export interface Promotion { stack: string; deployRoleArn: string; repositoryUrl: string; appUrl: string }
-const isPromotion = (v: unknown): v is Promotion => isStringMap(v) && ["stack", "deployRoleArn", "repositoryUrl", "appUrl"].every((k) => typeof v[k] === "string");
+export interface Promotion {
+    stack: string;
+    deployRoleArn: string;
+    repositoryUrl: string;
+    appUrl: string;
+}
+const isPromotion = (v: unknown): v is Promotion =>
+    isStringMap(v) && ["stack", "deployRoleArn", "repositoryUrl", "appUrl"].every((k) => typeof v[k] === "string");
 
 /** Kubernetes versions EKS supports (standard or extended) as of 2026-08; see shared/reference/eks/versions.yaml. */
 export const SUPPORTED_KUBERNETES_VERSIONS = ["1.32", "1.33", "1.34", "1.35", "1.36"] as const;
@@ -33,23 +57,36 @@ export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
 
 const PLATFORM_KEYS = {
     "platform:environment": optional("The environment's profile (config/profiles.ts): its defaults and guardrails. Defaults to the stack's name.", text()),
-    "platform:tags": optional("Extra tags on every AWS resource (Project, Environment, Stack, ManagedBy, Name and SubnetType are the program's); at most 42; keys 1–128, values up to 256 characters of letters, digits, spaces and `_ . : / = + - @`; no `aws:` prefix.",
+    "platform:tags": optional(
+        "Extra tags on every AWS resource (Project, Environment, Stack, ManagedBy, Name and SubnetType are the program's); at most 42; keys 1–128, values up to 256 characters of letters, digits, spaces and `_ . : / = + - @`; no `aws:` prefix.",
         (raw, at) => {
             const tags = parseJson(at.problems, at.key, raw, isStringMap, "an object of string tags");
             if (tags) checkTags(at.problems, at.key, tags);
             return tags;
-        }),
-    "network:vpcCidr": fixed("The VPC's IPv4 range inside RFC 1918, /16 to /20: private subnets get an eighth each, public a sixty-fourth.", text(), "10.0.0.0/16"),
+        },
+    ),
+    "network:vpcCidr": fixed(
+        "The VPC's IPv4 range inside RFC 1918, /16 to /20: private subnets get an eighth each, public a sixty-fourth.",
+        text(),
+        "10.0.0.0/16",
+    ),
     "network:azCount": perProfile("How many AZs the VPC and node group span.", int(1, 6)),
     "network:natStrategy": perProfile("single (one NAT gateway) or onePerAz.", oneOf("single", "onePerAz")),
-    "cluster:version": fixed("Kubernetes minor of the EKS control plane; upgrade one minor at a time.", text((p, key, version) => {
-        if (!(SUPPORTED_KUBERNETES_VERSIONS as readonly string[]).includes(version)) {
-            p.add(key, `"${version}" is not a Kubernetes version EKS supports (${SUPPORTED_KUBERNETES_VERSIONS.join(", ")})`);
-        } else if (!(version in ADDON_VERSIONS)) {
-            p.add(key, `"${version}" has no pinned EKS add-on builds (components/cluster/addons.ts lists ${Object.keys(ADDON_VERSIONS).join(", ")}): `
-                + "add the vpc-cni, kube-proxy, coredns and aws-ebs-csi-driver builds for it, from `aws eks describe-addon-versions`, first");
-        }
-    }), "1.35"),
+    "cluster:version": fixed(
+        "Kubernetes minor of the EKS control plane; upgrade one minor at a time.",
+        text((p, key, version) => {
+            if (!(SUPPORTED_KUBERNETES_VERSIONS as readonly string[]).includes(version)) {
+                p.add(key, `"${version}" is not a Kubernetes version EKS supports (${SUPPORTED_KUBERNETES_VERSIONS.join(", ")})`);
+            } else if (!(version in ADDON_VERSIONS)) {
+                p.add(
+                    key,
+                    `"${version}" has no pinned EKS add-on builds (components/cluster/addons.ts lists ${Object.keys(ADDON_VERSIONS).join(", ")}): ` +
+                        "add the vpc-cni, kube-proxy, coredns and aws-ebs-csi-driver builds for it, from `aws eks describe-addon-versions`, first",
+                );
+            }
+        }),
+        "1.35",
+    ),
     "cluster:instanceTypes": perProfile("The node group's EC2 instance types; one architecture (Graviton types get the ARM AMI).", (raw, at) => {
         const types = list("a JSON list of instance types", (_, t) => {
             if (!/^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(t)) at.problems.add(at.key, `"${t}" is not an EC2 instance type`);
@@ -62,21 +99,46 @@ const PLATFORM_KEYS = {
     "cluster:desiredSize": perProfile("Nodes at creation.", int(0, 100)),
     "cluster:maxSize": perProfile("Most nodes.", int(1, 100)),
     "cluster:diskSizeGiB": perProfile("Each node's root volume in GiB.", int(20, 1000)),
-    "cluster:publicAccessCidrs": fixed("CIDRs that reach the public API endpoint; empty = private only (then `pulumi up` must run inside the VPC, as Jenkins does); `/0` where the profile restricts the endpoint is a policy violation.", cidrs(0), [] as string[]),
-    "cluster:adminPrincipalArns": fixed("IAM roles/users given cluster-admin through access entries; at least one; in the region's partition; an STS `assumed-role` session ARN is refused (give its role).",
-        arns("a JSON list of IAM role/user ARNs"), [] as string[]),
-    "cluster:logTypes": perProfile("Control-plane log types sent to CloudWatch (a JSON list).", list("a JSON list of log types", (at, t) => {
-        if (!CONTROL_PLANE_LOG_TYPES.includes(t)) at.problems.add(at.key, `"${t}" is not one of ${CONTROL_PLANE_LOG_TYPES.join(", ")}`);
-    })),
-    "cluster:logRetentionDays": perProfile("Days CloudWatch keeps the control-plane and container logs; a value CloudWatch accepts (1, 3, 5, 7, 14, 30, 60, 90, …).", (raw, at) => {
-        const days = int(1, 3653)(raw, at);
-        if (days !== undefined && !LOG_RETENTION_DAYS.includes(days)) at.problems.add(at.key, `${days} is not a retention CloudWatch Logs accepts (${LOG_RETENTION_DAYS.join(", ")})`);
-        return days;
-    }),
-    "dns:domain": required("The domain under which jenkins., grafana. and app. are served.", text(checkDomain), "the domain under which jenkins., grafana. and app. are served"),
-    "dns:hostedZoneId": required("The Route53 public hosted zone that holds dns:domain.", text(checkHostedZoneId), "the Route53 hosted zone that holds dns:domain"),
-    "ingress:adminCidrs": required("IPv4 CIDRs (office, VPN) the admin ALB (Jenkins, Grafana) admits; none broader than /8; the app's ALB stays open to everyone.",
-        cidrs(0), "the networks (office, VPN) that may reach jenkins. and grafana., e.g. [\"203.0.113.0/24\"]"),
+    "cluster:publicAccessCidrs": fixed(
+        "CIDRs that reach the public API endpoint; empty = private only (then `pulumi up` must run inside the VPC, as Jenkins does); `/0` where the profile restricts the endpoint is a policy violation.",
+        cidrs(0),
+        [] as string[],
+    ),
+    "cluster:adminPrincipalArns": fixed(
+        "IAM roles/users given cluster-admin through access entries; at least one; in the region's partition; an STS `assumed-role` session ARN is refused (give its role).",
+        arns("a JSON list of IAM role/user ARNs"),
+        [] as string[],
+    ),
+    "cluster:logTypes": perProfile(
+        "Control-plane log types sent to CloudWatch (a JSON list).",
+        list("a JSON list of log types", (at, t) => {
+            if (!CONTROL_PLANE_LOG_TYPES.includes(t)) at.problems.add(at.key, `"${t}" is not one of ${CONTROL_PLANE_LOG_TYPES.join(", ")}`);
+        }),
+    ),
+    "cluster:logRetentionDays": perProfile(
+        "Days CloudWatch keeps the control-plane and container logs; a value CloudWatch accepts (1, 3, 5, 7, 14, 30, 60, 90, …).",
+        (raw, at) => {
+            const days = int(1, 3653)(raw, at);
+            if (days !== undefined && !LOG_RETENTION_DAYS.includes(days))
+                at.problems.add(at.key, `${days} is not a retention CloudWatch Logs accepts (${LOG_RETENTION_DAYS.join(", ")})`);
+            return days;
+        },
+    ),
+    "dns:domain": required(
+        "The domain under which jenkins., grafana. and app. are served.",
+        text(checkDomain),
+        "the domain under which jenkins., grafana. and app. are served",
+    ),
+    "dns:hostedZoneId": required(
+        "The Route53 public hosted zone that holds dns:domain.",
+        text(checkHostedZoneId),
+        "the Route53 hosted zone that holds dns:domain",
+    ),
+    "ingress:adminCidrs": required(
+        "IPv4 CIDRs (office, VPN) the admin ALB (Jenkins, Grafana) admits; none broader than /8; the app's ALB stays open to everyone.",
+        cidrs(0),
+        'the networks (office, VPN) that may reach jenkins. and grafana., e.g. ["203.0.113.0/24"]',
+    ),
     "app:imageTag": optional("The app image to deploy; unset until the pipeline's first build (the app stack, appstack/, deploys it).", (raw, at) => {
         const problem = imageTagProblem(raw);
         if (problem) at.problems.add(at.key, problem);
@@ -87,28 +149,49 @@ const PLATFORM_KEYS = {
     "app:logLevel": fixed("debug, info, warn or error.", oneOf(...LOG_LEVELS), "info"),
     "app:keepImages": fixed("How many images the registry keeps.", int(1, 1000), 30),
     "cicd:jenkins": perProfile("Run Jenkins in this stack; a stack without it is deployed to by another stack's pipeline.", bool),
-    "cicd:gitRepoUrl": optional("The repository Jenkins builds (https:// or ssh); required where Jenkins runs.", text((p, key, url) => {
-        if (!/^(https:\/\/|git@|ssh:\/\/)\S+$/.test(url)) p.add(key, `"${url}" is not an https:// or ssh git URL`);
-    })),
+    "cicd:gitRepoUrl": optional(
+        "The repository Jenkins builds (https:// or ssh); required where Jenkins runs.",
+        text((p, key, url) => {
+            if (!/^(https:\/\/|git@|ssh:\/\/)\S+$/.test(url)) p.add(key, `"${url}" is not an https:// or ssh git URL`);
+        }),
+    ),
     "cicd:gitBranch": fixed("The branch the deploy job builds.", text(), "main"),
     "cicd:storageSize": perProfile("Jenkins' volume.", giSize),
-    "cicd:stateBackendUrl": required("The s3://bucket[/prefix] that holds Pulumi state.", text((p, key, url) => {
-        if (!/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^?\s]*)?(\?\S*)?$/.test(url)) p.add(key, `"${url}" is not an s3://bucket URL`);
-    }), "the s3://bucket[/prefix] that holds Pulumi state, which deploys read and write"),
-    "cicd:trustedDeployerArns": fixed("IAM roles/users of other stacks allowed to assume this stack's deploy role; required without Jenkins.",
-        arns("a JSON list of IAM role ARNs"), [] as string[]),
-    "cicd:promoteTo": optional("`{stack, deployRoleArn, repositoryUrl, appUrl}` of the stack the pipeline promotes to (its outputs); only where Jenkins runs.",
-        (raw, at) => parseJson<Promotion>(at.problems, at.key, raw, isPromotion, "an object {stack, deployRoleArn, repositoryUrl, appUrl} (the target stack's outputs)")),
-    "cicd:promoteApprovers": fixed("Jenkins user ids or groups who may approve a promotion to cicd:promoteTo (the `input` step's submitter); required with promoteTo.",
+    "cicd:stateBackendUrl": required(
+        "The s3://bucket[/prefix] that holds Pulumi state.",
+        text((p, key, url) => {
+            if (!/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^?\s]*)?(\?\S*)?$/.test(url)) p.add(key, `"${url}" is not an s3://bucket URL`);
+        }),
+        "the s3://bucket[/prefix] that holds Pulumi state, which deploys read and write",
+    ),
+    "cicd:trustedDeployerArns": fixed(
+        "IAM roles/users of other stacks allowed to assume this stack's deploy role; required without Jenkins.",
+        arns("a JSON list of IAM role ARNs"),
+        [] as string[],
+    ),
+    "cicd:promoteTo": optional(
+        "`{stack, deployRoleArn, repositoryUrl, appUrl}` of the stack the pipeline promotes to (its outputs); only where Jenkins runs.",
+        (raw, at) =>
+            parseJson<Promotion>(at.problems, at.key, raw, isPromotion, "an object {stack, deployRoleArn, repositoryUrl, appUrl} (the target stack's outputs)"),
+    ),
+    "cicd:promoteApprovers": fixed(
+        "Jenkins user ids or groups who may approve a promotion to cicd:promoteTo (the `input` step's submitter); required with promoteTo.",
         // The input step's submitter is a comma-separated list: a comma or space inside a name would split or break it.
         list("a JSON list of Jenkins user ids or groups", (at, a) => {
             if (!/^[A-Za-z0-9][A-Za-z0-9._@-]*$/.test(a)) at.problems.add(at.key, `"${a}" is not a Jenkins user id or group name (letters, digits, . _ @ -)`);
             // Jenkins' built-in groups: every logged-in user, or nobody.
-            if (["authenticated", "anonymous"].includes(a.toLowerCase())) at.problems.add(at.key, `"${a}" is a built-in group (every user or none), not an approver`);
-        }), [] as string[]),
+            if (["authenticated", "anonymous"].includes(a.toLowerCase()))
+                at.problems.add(at.key, `"${a}" is a built-in group (every user or none), not an approver`);
+        }),
+        [] as string[],
+    ),
     "cicd:appSecretsKeyArn": optional("The app stack's awskms:// secrets-provider key; its deployer may Encrypt and Decrypt with it.", kmsKeyArn),
     "cicd:stateKeyArn": optional("The state bucket's SSE-KMS key; the app deployer may Decrypt and GenerateDataKey with it.", kmsKeyArn),
-    "cicd:pipelineEgressCidrs": fixed("Where the promoting pipeline reaches this API from (dev's NAT addresses, `/16`..`/32`), added to the endpoint's CIDRs; required without Jenkins.", cidrs(16), [] as string[]),
+    "cicd:pipelineEgressCidrs": fixed(
+        "Where the promoting pipeline reaches this API from (dev's NAT addresses, `/16`..`/32`), added to the endpoint's CIDRs; required without Jenkins.",
+        cidrs(16),
+        [] as string[],
+    ),
     "cicd:jenkinsAdminPassword": secret("Jenkins' admin password; required where Jenkins runs."),
     "cicd:gitToken": secret("A token Jenkins clones a private repository with.", false),
     "cicd:gitReadToken": secret("A read-only token for the multibranch job, whose branch and pull-request builds can read it; required with gitToken.", false),
@@ -117,18 +200,32 @@ const PLATFORM_KEYS = {
     "observability:prometheusStorage": perProfile("Prometheus' volume.", giSize),
     "observability:alertmanagerStorage": fixed("Alertmanager's volume.", giSize, "5Gi"),
     "observability:grafanaStorage": fixed("Grafana's volume.", giSize, "10Gi"),
-    "observability:errorRatio": fixed("App 5xx ratio that alerts.", decimal((n) => n > 0 && n < 1, "a ratio between 0 and 1"), 0.05),
-    "observability:p99Seconds": fixed("App p99 latency in seconds that alerts.", decimal((n) => n > 0 && n <= 60, "a number of seconds (0..60]"), 0.5),
+    "observability:errorRatio": fixed(
+        "App 5xx ratio that alerts.",
+        decimal((n) => n > 0 && n < 1, "a ratio between 0 and 1"),
+        0.05,
+    ),
+    "observability:p99Seconds": fixed(
+        "App p99 latency in seconds that alerts.",
+        decimal((n) => n > 0 && n <= 60, "a number of seconds (0..60]"),
+        0.5,
+    ),
     "observability:grafanaAdminPassword": secret("Grafana's admin password."),
-    "observability:alertSlackChannel": optional("Slack channel for critical and warning alerts (needs alertSlackWebhookUrl).", text((p, key, c) => {
-        if (!/^[#@]?[\w.-]{1,80}$/.test(c)) p.add(key, `"${c}" is not a Slack channel name such as #platform-alerts`);
-    })),
+    "observability:alertSlackChannel": optional(
+        "Slack channel for critical and warning alerts (needs alertSlackWebhookUrl).",
+        text((p, key, c) => {
+            if (!/^[#@]?[\w.-]{1,80}$/.test(c)) p.add(key, `"${c}" is not a Slack channel name such as #platform-alerts`);
+        }),
+    ),
     "observability:alertSlackWebhookUrl": secret("The Slack incoming webhook; required with alertSlackChannel."),
     "observability:alertEmailTo": optional("Alert email recipient (with alertEmailFrom and smtpSmarthost).", text(checkEmail)),
     "observability:alertEmailFrom": optional("Alert email sender.", text(checkEmail)),
-    "observability:smtpSmarthost": optional("SMTP host:port for alert email.", text((p, key, h) => {
-        if (!/^[\w.-]+:\d{2,5}$/.test(h)) p.add(key, `"${h}" is not host:port, e.g. email-smtp.ap-northeast-2.amazonaws.com:587`);
-    })),
+    "observability:smtpSmarthost": optional(
+        "SMTP host:port for alert email.",
+        text((p, key, h) => {
+            if (!/^[\w.-]+:\d{2,5}$/.test(h)) p.add(key, `"${h}" is not host:port, e.g. email-smtp.ap-northeast-2.amazonaws.com:587`);
+        }),
+    ),
     "observability:smtpUsername": optional("SMTP user (then smtpPassword is required).", text()),
     "observability:smtpPassword": secret("SMTP password; required with smtpUsername."),
     "observability:heartbeat": fixed("Send the always-firing Watchdog to heartbeatUrl (a dead man's switch).", bool, false),
@@ -154,8 +251,9 @@ type ProfileKey = { [K in KeyName]: (typeof SCHEMA)[K] extends { kind: "profile"
 /** What a profile must give a value for: every per-profile key, typed as its parser returns it. */
 export type ProfileDefaults = { readonly [K in ProfileKey]: Settings[K] extends readonly (infer E)[] ? readonly E[] : Settings[K] };
 
-
-export const SECRET_KEYS: readonly string[] = Object.entries(SCHEMA).filter(([, s]) => s.kind === "secret" && s.placeholder).map(([k]) => k);
+export const SECRET_KEYS: readonly string[] = Object.entries(SCHEMA)
+    .filter(([, s]) => s.kind === "secret" && s.placeholder)
+    .map(([k]) => k);
 
 /** Every key this program reads, by namespace, so that a typo in a stack file is an error rather than an ignored setting. */
 export const KNOWN_KEYS: Record<string, readonly string[]> = Object.keys(SCHEMA).reduce<Record<string, string[]>>((known, key) => {

@@ -44,23 +44,29 @@ export const secret = (description: string, placeholder = true): SecretSpec => (
 
 // Parsers, each reporting under the key it is given.
 
-const listed = (values: readonly string[]) => values.length <= 2 ? values.join(" or ") : `${values.slice(0, -1).join(", ")} or ${values[values.length - 1]}`;
+const listed = (values: readonly string[]) => (values.length <= 2 ? values.join(" or ") : `${values.slice(0, -1).join(", ")} or ${values[values.length - 1]}`);
 
-export const text = (check?: (p: Problems, key: string, v: string) => void): Parser<string> => (raw, at) => {
-    check?.(at.problems, at.key, raw);
-    return raw;
-};
+export const text =
+    (check?: (p: Problems, key: string, v: string) => void): Parser<string> =>
+    (raw, at) => {
+        check?.(at.problems, at.key, raw);
+        return raw;
+    };
 
-export const oneOf = <const V extends string>(...values: V[]): Parser<V> => (raw, at) => {
-    if ((values as string[]).includes(raw)) return raw as V;
-    at.problems.add(at.key, `"${raw}" is not ${listed(values)}`);
-    return undefined;
-};
+export const oneOf =
+    <const V extends string>(...values: V[]): Parser<V> =>
+    (raw, at) => {
+        if ((values as string[]).includes(raw)) return raw as V;
+        at.problems.add(at.key, `"${raw}" is not ${listed(values)}`);
+        return undefined;
+    };
 
-export const int = (min: number, max: number): Parser<number> => (raw, at) => {
-    const n = checkInt(at.problems, at.key, raw, NaN, { min, max });
-    return Number.isNaN(n) ? undefined : n;
-};
+export const int =
+    (min: number, max: number): Parser<number> =>
+    (raw, at) => {
+        const n = checkInt(at.problems, at.key, raw, NaN, { min, max });
+        return Number.isNaN(n) ? undefined : n;
+    };
 
 export const bool: Parser<boolean> = (raw, at) => {
     if (raw === "true" || raw === "false") return raw === "true";
@@ -69,23 +75,27 @@ export const bool: Parser<boolean> = (raw, at) => {
 };
 
 /** A decimal in plain digits (no 0x, exponent or sign) inside (min, max] (or (min, max) when maxExclusive). */
-export const decimal = (within: (n: number) => boolean, what: string): Parser<number> => (raw, at) => {
-    const n = /^\d{1,3}(\.\d{1,6})?$/.test(raw) ? Number(raw) : NaN;
-    if (within(n)) return n;
-    at.problems.add(at.key, `${raw} is not ${what} in decimal digits`);
-    return undefined;
-};
+export const decimal =
+    (within: (n: number) => boolean, what: string): Parser<number> =>
+    (raw, at) => {
+        const n = /^\d{1,3}(\.\d{1,6})?$/.test(raw) ? Number(raw) : NaN;
+        if (within(n)) return n;
+        at.problems.add(at.key, `${raw} is not ${what} in decimal digits`);
+        return undefined;
+    };
 
 const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === "string");
 export const isStringMap = (v: unknown): v is Record<string, string> =>
     typeof v === "object" && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === "string");
 
 /** A JSON list of strings, each checked. */
-export const list = (what: string, each?: (at: ParseContext, item: string) => void): Parser<string[]> => (raw, at) => {
-    const items = parseJson<string[]>(at.problems, at.key, raw, isStringArray, what);
-    if (items) for (const item of items) each?.(at, item);
-    return items;
-};
+export const list =
+    (what: string, each?: (at: ParseContext, item: string) => void): Parser<string[]> =>
+    (raw, at) => {
+        const items = parseJson<string[]>(at.problems, at.key, raw, isStringArray, what);
+        if (items) for (const item of items) each?.(at, item);
+        return items;
+    };
 
 export const cidrs = (minPrefix: number) => list("a JSON list of CIDRs", (at, c) => checkCidr(at.problems, at.key, c, { minPrefix, maxPrefix: 32 }));
 export const arns = (what: string) => list(what, (at, arn) => checkArn(at.problems, at.key, arn, at.partition));
@@ -98,8 +108,11 @@ export type Values<S> = { -readonly [K in keyof S as S[K] extends SecretSpec ? n
 
 /** Each key's value from raw config: the given one parsed, else its default (fixed, or `profileDefault`); problems name the key. */
 export function readValues(
-    schema: Readonly<Record<string, Spec<unknown> | SecretSpec>>, problems: Problems, raw: Readonly<Record<string, string | undefined>>,
-    partition: Partition, profileDefault: (key: string) => unknown = () => undefined,
+    schema: Readonly<Record<string, Spec<unknown> | SecretSpec>>,
+    problems: Problems,
+    raw: Readonly<Record<string, string | undefined>>,
+    partition: Partition,
+    profileDefault: (key: string) => unknown = () => undefined,
 ): Record<string, unknown> {
     const values: Record<string, unknown> = {};
     for (const [key, spec] of Object.entries(schema)) {

@@ -17,13 +17,16 @@ export class StackFileError extends Error {
 export const MAX_STACK_FILE_BYTES = 64 * 1024;
 
 function whatItIs(bytes: Buffer): string | undefined {
-    if (bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))) return "UTF-16 text (it starts with a UTF-16 byte order mark)";
+    if (bytes.length >= 2 && ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)))
+        return "UTF-16 text (it starts with a UTF-16 byte order mark)";
     const sample = bytes.subarray(0, 4096);
     if (sample.includes(0)) {
         // Mostly-ASCII text in UTF-16 has a NUL beside nearly every character, always on the same side.
         const nulsAt = [0, 1].map((parity) => sample.filter((b, i) => b === 0 && i % 2 === parity).length);
         const half = sample.length / 2;
-        return Math.max(...nulsAt) >= 0.8 * half && Math.min(...nulsAt) <= 0.05 * half ? "UTF-16 text without a byte order mark" : "a binary file (it contains NUL bytes), not YAML";
+        return Math.max(...nulsAt) >= 0.8 * half && Math.min(...nulsAt) <= 0.05 * half
+            ? "UTF-16 text without a byte order mark"
+            : "a binary file (it contains NUL bytes), not YAML";
     }
     try {
         new TextDecoder("utf-8", { fatal: true }).decode(bytes);

@@ -57,7 +57,9 @@ function logIngestionGb(resources: RecordedResource[], nodeCount: number): { gb:
     const basis = [
         types.length ? `control plane ${types.map((t) => `${t} ${a.controlPlaneGbPerType[t] ?? 0}`).join(" + ")} GB` : "",
         containers ? `containers ${a.containerGbPerNode} GB x ${nodeCount} nodes` : "",
-    ].filter(Boolean).join("; ");
+    ]
+        .filter(Boolean)
+        .join("; ");
     return { gb: controlPlane + container, basis };
 }
 
@@ -109,7 +111,8 @@ export function estimateCost(resources: RecordedResource[], prices: PriceTable):
     const ofType = (type: string) => resources.filter((r) => r.type === type);
 
     const clusters = ofType("eks:index:Cluster");
-    if (clusters.length) lines.push({ item: "EKS control plane", detail: `${clusters.length} cluster(s)`, monthly: clusters.length * prices.eksControlPlanePerHour * h });
+    if (clusters.length)
+        lines.push({ item: "EKS control plane", detail: `${clusters.length} cluster(s)`, monthly: clusters.length * prices.eksControlPlanePerHour * h });
 
     const template = ofType("aws:ec2/launchTemplate:LaunchTemplate")[0];
     const rootGiB = Number((template?.inputs.blockDeviceMappings as any)?.[0]?.ebs?.volumeSize ?? 0);
@@ -147,7 +150,13 @@ export function estimateCost(resources: RecordedResource[], prices: PriceTable):
     if (logs) {
         const detail = `${logs.gb} GB/month ingested, assumed (${logs.basis}), one month stored`;
         const ingest = prices.cloudwatchLogsIngestPerGb;
-        if (ingest === undefined) lines.push({ item: "CloudWatch Logs", detail, monthly: 0, unpriced: `no CloudWatch Logs price in the ${prices.region} table (add cloudwatchLogsIngestPerGb to cost/prices-${prices.region}.json)` });
+        if (ingest === undefined)
+            lines.push({
+                item: "CloudWatch Logs",
+                detail,
+                monthly: 0,
+                unpriced: `no CloudWatch Logs price in the ${prices.region} table (add cloudwatchLogsIngestPerGb to cost/prices-${prices.region}.json)`,
+            });
         else lines.push({ item: "CloudWatch Logs", detail, monthly: logs.gb * (ingest + (prices.cloudwatchLogsStoragePerGbMonth ?? 0)) });
     }
 
@@ -186,12 +195,22 @@ const hourlyOf = (n: Nodes, prices: PriceTable) => {
 function nodeLine(item: string, n: Nodes, prices: PriceTable): CostLine {
     const detail = `${n.count} x ${n.instanceType} ${n.spot ? "spot (est.)" : "on-demand"}`;
     const hourly = hourlyOf(n, prices);
-    if (hourly === undefined) return { item, detail, monthly: 0, unpriced: `no price for ${n.instanceType} in the ${prices.region} table (add it to cost/prices-${prices.region}.json)` };
+    if (hourly === undefined)
+        return {
+            item,
+            detail,
+            monthly: 0,
+            unpriced: `no price for ${n.instanceType} in the ${prices.region} table (add it to cost/prices-${prices.region}.json)`,
+        };
     return { item, detail, monthly: n.count * hourly * prices.hoursPerMonth };
 }
 
 function natLine(count: number, how: string, prices: PriceTable): CostLine {
-    return { item: "NAT gateways", detail: `${count} (${how}) + their Elastic IPs`, monthly: count * (prices.natGatewayPerHour + prices.publicIpv4PerHour) * prices.hoursPerMonth };
+    return {
+        item: "NAT gateways",
+        detail: `${count} (${how}) + their Elastic IPs`,
+        monthly: count * (prices.natGatewayPerHour + prices.publicIpv4PerHour) * prices.hoursPerMonth,
+    };
 }
 
 function albLines(ingresses: AlbIngress[], azs: number, prices: PriceTable): CostLine[] {
@@ -199,7 +218,11 @@ function albLines(ingresses: AlbIngress[], azs: number, prices: PriceTable): Cos
         // An internet-facing ALB has a public IPv4 address per AZ; an internal one none.
         const ips = alb.scheme === "internet-facing" ? azs : 0;
         const hourly = prices.albPerHour + prices.albAssumedLcus * prices.albLcuPerHour + ips * prices.publicIpv4PerHour;
-        return { item: "Application Load Balancer", detail: `${alb.group} (${alb.scheme}), ${prices.albAssumedLcus} LCU assumed, ${ips} public IPs`, monthly: hourly * prices.hoursPerMonth };
+        return {
+            item: "Application Load Balancer",
+            detail: `${alb.group} (${alb.scheme}), ${prices.albAssumedLcus} LCU assumed, ${ips} public IPs`,
+            monthly: hourly * prices.hoursPerMonth,
+        };
     });
 }
 
@@ -217,7 +240,8 @@ function nodeClassRootGiB(resources: RecordedResource[], name: string | undefine
 
 /** The cheapest type of a pool the table prices (on-demand rate), or undefined. */
 function cheapestPriced(pool: NodePool, prices: PriceTable): string | undefined {
-    return pool.instanceTypes.filter((t) => prices.ec2OnDemandPerHour[t] !== undefined)
+    return pool.instanceTypes
+        .filter((t) => prices.ec2OnDemandPerHour[t] !== undefined)
         .sort((a, b) => prices.ec2OnDemandPerHour[a] - prices.ec2OnDemandPerHour[b])[0];
 }
 
@@ -226,7 +250,12 @@ export function nodesWithinLimits(pool: NodePool, instanceType: string): number 
     const limits = pool.karpenter?.limits ?? {};
     const c = capacityOf(instanceType);
     if (!c || (limits.cpuMilli === undefined && limits.memoryMiB === undefined)) return undefined;
-    return Math.floor(Math.min(limits.cpuMilli === undefined ? Infinity : limits.cpuMilli / c.cpuMilli, limits.memoryMiB === undefined ? Infinity : limits.memoryMiB / c.memoryMiB));
+    return Math.floor(
+        Math.min(
+            limits.cpuMilli === undefined ? Infinity : limits.cpuMilli / c.cpuMilli,
+            limits.memoryMiB === undefined ? Infinity : limits.memoryMiB / c.memoryMiB,
+        ),
+    );
 }
 
 /**
@@ -236,7 +265,8 @@ export function nodesWithinLimits(pool: NodePool, instanceType: string): number 
  */
 function ceilingOf(pool: NodePool, prices: PriceTable): Nodes | undefined {
     const spot = !pool.karpenter!.capacityTypes.includes("on-demand");
-    const fills = pool.instanceTypes.filter((t) => prices.ec2OnDemandPerHour[t] !== undefined)
+    const fills = pool.instanceTypes
+        .filter((t) => prices.ec2OnDemandPerHour[t] !== undefined)
         .map((instanceType) => ({ instanceType, count: nodesWithinLimits(pool, instanceType), spot }))
         .filter((n): n is Nodes => n.count !== undefined);
     return fills.sort((a, b) => b.count * hourlyOf(b, prices)! - a.count * hourlyOf(a, prices)!)[0];
@@ -257,10 +287,13 @@ function poolLines(resources: RecordedResource[], prices: PriceTable): { lines: 
         const type = cheapestPriced(pool, prices);
         const spot = k.capacityTypes.includes("spot");
         const ceiling = ceilingOf(pool, prices);
-        const why = pool.problems[0]
-            ?? (!type ? `none of ${pool.instanceTypes.join(", ") || "its instance types"} is in the ${prices.region} table (add it to cost/prices-${prices.region}.json)` : undefined)
-            ?? (k.expectedNodes === undefined ? `no platform/expected-nodes annotation: its usual size is unknown` : undefined)
-            ?? (ceiling === undefined ? "no cpu or memory limit: its size at limits is unbounded" : undefined);
+        const why =
+            pool.problems[0] ??
+            (!type
+                ? `none of ${pool.instanceTypes.join(", ") || "its instance types"} is in the ${prices.region} table (add it to cost/prices-${prices.region}.json)`
+                : undefined) ??
+            (k.expectedNodes === undefined ? `no platform/expected-nodes annotation: its usual size is unknown` : undefined) ??
+            (ceiling === undefined ? "no cpu or memory limit: its size at limits is unbounded" : undefined);
         // Its nodes still ship container logs when the pool cannot be priced.
         expectedNodes += k.expectedNodes ?? 0;
         if (why) {
@@ -272,7 +305,12 @@ function poolLines(resources: RecordedResource[], prices: PriceTable): { lines: 
         const fallback = spot && k.capacityTypes.includes("on-demand") ? ", on-demand when spot is short" : "";
         lines.push({ ...expected, detail: `${expected.detail} expected${fallback}; at limits ${atLimits.detail}`, atLimits: atLimits.monthly });
         const root = nodeClassRootGiB(resources, k.nodeClass);
-        volumes.push({ item: "EBS gp3", detail: `${item} root volumes ${k.expectedNodes} x ${root} GiB; at limits ${ceiling!.count}`, monthly: k.expectedNodes! * root * prices.ebsGp3PerGbMonth, atLimits: ceiling!.count * root * prices.ebsGp3PerGbMonth });
+        volumes.push({
+            item: "EBS gp3",
+            detail: `${item} root volumes ${k.expectedNodes} x ${root} GiB; at limits ${ceiling!.count}`,
+            monthly: k.expectedNodes! * root * prices.ebsGp3PerGbMonth,
+            atLimits: ceiling!.count * root * prices.ebsGp3PerGbMonth,
+        });
     }
     return { lines, volumes, expectedNodes };
 }
@@ -281,10 +319,15 @@ export function formatCost(lines: CostLine[], prices: PriceTable): string {
     const width = Math.max("total of the priced lines".length, ...lines.map((l) => `${l.item}: ${l.detail}`.length));
     const limits = lines.some((l) => l.atLimits !== undefined);
     const amount = (n: number) => n.toFixed(2).padStart(9);
-    const rows = lines.map((l) => `  ${`${l.item}: ${l.detail}`.padEnd(width)}  ${l.unpriced ? "no price".padStart(9) : amount(l.monthly)}${limits ? `  ${l.unpriced ? "no price".padStart(9) : amount(l.atLimits ?? l.monthly)}` : ""}`);
+    const rows = lines.map(
+        (l) =>
+            `  ${`${l.item}: ${l.detail}`.padEnd(width)}  ${l.unpriced ? "no price".padStart(9) : amount(l.monthly)}${limits ? `  ${l.unpriced ? "no price".padStart(9) : amount(l.atLimits ?? l.monthly)}` : ""}`,
+    );
     const unpriced = lines.filter((l) => l.unpriced).map((l) => l.unpriced!);
     const spot = lines.some((l) => / spot \(est\.\)/.test(l.detail))
-        ? [`  spot prices are an assumption: ${Math.round(prices.spotDiscount * 100)}% below on-demand (spotDiscount in cost/prices-${prices.region}.json${prices.spotNote ? `: ${prices.spotNote}` : ""})`]
+        ? [
+              `  spot prices are an assumption: ${Math.round(prices.spotDiscount * 100)}% below on-demand (spotDiscount in cost/prices-${prices.region}.json${prices.spotNote ? `: ${prices.spotNote}` : ""})`,
+          ]
         : [];
     return [
         `estimated monthly cost (${prices.currency}, ${prices.region}, prices of ${prices.asOf}; fixed costs and assumed log ingestion${unpriced.length ? "; PARTIAL" : ""}):`,
@@ -317,7 +360,9 @@ export function layoutCost(layout: Layout, prices: PriceTable): CostLine[] {
         ...layout.nodes.map((n) => nodeLine("Worker nodes", n, prices)),
         ...(layout.nats.count ? [natLine(layout.nats.count, layout.nats.how, prices)] : []),
         ...albLines(layout.ingresses, layout.azs, prices),
-        ...(count && layout.rootGiB ? [{ item: "EBS gp3", detail: `node root volumes ${count} x ${layout.rootGiB} GiB`, monthly: count * layout.rootGiB * prices.ebsGp3PerGbMonth }] : []),
+        ...(count && layout.rootGiB
+            ? [{ item: "EBS gp3", detail: `node root volumes ${count} x ${layout.rootGiB} GiB`, monthly: count * layout.rootGiB * prices.ebsGp3PerGbMonth }]
+            : []),
     ].map(rounded);
 }
 
@@ -331,12 +376,17 @@ const GROUP_NAME = "alb.ingress.kubernetes.io/group.name";
  */
 export function seedLikeLayout(resources: RecordedResource[], prices: PriceTable): Layout {
     const azs = azsOf(resources);
-    const ingresses = albIngressesOf(resources).map((i) => ({ ...i, annotations: Object.fromEntries(Object.entries(i.annotations).filter(([k]) => k !== GROUP_NAME)) }));
+    const ingresses = albIngressesOf(resources).map((i) => ({
+        ...i,
+        annotations: Object.fromEntries(Object.entries(i.annotations).filter(([k]) => k !== GROUP_NAME)),
+    }));
     const pools = nodePools(resources);
     // A seed has no Karpenter: its controller's pods are not part of the layout.
-    const pods = podsOf(resources).filter((p) => !p.name.startsWith("karpenter "))
+    const pods = podsOf(resources)
+        .filter((p) => !p.name.startsWith("karpenter "))
         .map((p) => ({ ...p, nodeSelector: {}, tolerations: [], nodeAffinity: undefined }));
-    const types = [...new Set(pools.flatMap((p) => p.instanceTypes))].filter((t) => prices.ec2OnDemandPerHour[t] !== undefined)
+    const types = [...new Set(pools.flatMap((p) => p.instanceTypes))]
+        .filter((t) => prices.ec2OnDemandPerHour[t] !== undefined)
         .sort((a, b) => prices.ec2OnDemandPerHour[a] - prices.ec2OnDemandPerHour[b]);
     const template = resources.find((r) => r.type === "aws:ec2/launchTemplate:LaunchTemplate");
     const rootGiB = Number((template?.inputs.blockDeviceMappings as any)?.[0]?.ebs?.volumeSize ?? KARPENTER_DEFAULT_ROOT_GIB);
@@ -353,7 +403,13 @@ export function seedLikeLayout(resources: RecordedResource[], prices: PriceTable
 
 /** A plain node group of `count` nodes of one type, after the plan's DaemonSets. */
 function groupOf(instanceType: string, count: number, resources: RecordedResource[]): NodePool {
-    const group = nodePools([{ type: MANAGED_NODE_GROUP, name: "seed", inputs: { instanceTypes: [instanceType], scalingConfig: { minSize: count, maxSize: count } } } as unknown as RecordedResource])[0];
+    const group = nodePools([
+        {
+            type: MANAGED_NODE_GROUP,
+            name: "seed",
+            inputs: { instanceTypes: [instanceType], scalingConfig: { minSize: count, maxSize: count } },
+        } as unknown as RecordedResource,
+    ])[0];
     return withDaemonSets(group, resources);
 }
 

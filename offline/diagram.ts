@@ -13,9 +13,18 @@ export const WIDTH_BUDGET = 4;
 /** Key resources shown in a component's overview box; the rest are counted in its title. */
 const KEY_RESOURCES = 4;
 const KEY_TYPES = [
-    "awsx:ec2:Vpc", "eks:index:Cluster", "eks:index:ManagedNodeGroup", "kubernetes:helm.sh/v3:Release", "aws:ecr/repository:Repository",
-    "aws:acm/certificate:Certificate", "aws:backup/vault:Vault", "aws:backup/plan:Plan", "aws:eks/addon:Addon", "aws:eks/accessEntry:AccessEntry",
-    "aws:ssm/parameter:Parameter", "aws:cloudwatch/logGroup:LogGroup",
+    "awsx:ec2:Vpc",
+    "eks:index:Cluster",
+    "eks:index:ManagedNodeGroup",
+    "kubernetes:helm.sh/v3:Release",
+    "aws:ecr/repository:Repository",
+    "aws:acm/certificate:Certificate",
+    "aws:backup/vault:Vault",
+    "aws:backup/plan:Plan",
+    "aws:eks/addon:Addon",
+    "aws:eks/accessEntry:AccessEntry",
+    "aws:ssm/parameter:Parameter",
+    "aws:cloudwatch/logGroup:LogGroup",
 ];
 
 export interface Diagram {
@@ -111,8 +120,14 @@ export function overview(resources: RecordedResource[], title: string): string {
     const body: string[] = [];
     components.forEach((c, i) => {
         const owned = resources.filter((r) => r !== c && componentOf(r) === c && !r.modeled);
-        const keys = owned.filter((r) => KEY_TYPES.includes(r.type)).sort((a, b) => KEY_TYPES.indexOf(a.type) - KEY_TYPES.indexOf(b.type)).slice(0, KEY_RESOURCES);
-        body.push(`  subgraph ${ids.get(c.urn)}[${quoted(`${componentTitle(c)} (${owned.length} resource${owned.length === 1 ? "" : "s"})`)}]`, "    direction TB");
+        const keys = owned
+            .filter((r) => KEY_TYPES.includes(r.type))
+            .sort((a, b) => KEY_TYPES.indexOf(a.type) - KEY_TYPES.indexOf(b.type))
+            .slice(0, KEY_RESOURCES);
+        body.push(
+            `  subgraph ${ids.get(c.urn)}[${quoted(`${componentTitle(c)} (${owned.length} resource${owned.length === 1 ? "" : "s"})`)}]`,
+            "    direction TB",
+        );
         keys.forEach((k, j) => body.push(`    c${i}k${j}[${label(k)}]`));
         // Stacked, not side by side: the box stays one node wide.
         for (let j = 1; j < keys.length; j++) body.push(`    c${i}k${j - 1} ~~~ c${i}k${j}`);

@@ -52,7 +52,11 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
         const entries = this.accessEntries.get(clusterName) ?? new Map<string, string>();
         this.accessEntries.set(clusterName, entries);
         const first = entries.get(principal);
-        if (first) throw new RejectedByUpstream("aws:eks/accessEntry:AccessEntry", `CreateAccessEntry ${madeBy}: ResourceInUseException: an access entry for ${principal} already exists on cluster ${clusterName} (${first})`);
+        if (first)
+            throw new RejectedByUpstream(
+                "aws:eks/accessEntry:AccessEntry",
+                `CreateAccessEntry ${madeBy}: ResourceInUseException: an access entry for ${principal} already exists on cluster ${clusterName} (${first})`,
+            );
         entries.set(principal, madeBy);
     }
 
@@ -60,7 +64,10 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
      * @param deployer the principal running `pulumi up` (EKS gives it the bootstrap admin entry); by default the
      *   identity `getCallerIdentity` returns below.
      */
-    constructor(private readonly region: string, private readonly deployer = `arn:aws:iam::${ACCOUNT_ID}:user/plan`) {}
+    constructor(
+        private readonly region: string,
+        private readonly deployer = `arn:aws:iam::${ACCOUNT_ID}:user/plan`,
+    ) {}
 
     private clusterOf(ref: unknown): Record<string, any> | undefined {
         const urn = typeof ref === "string" ? ref : (ref as { urn?: unknown } | undefined)?.urn;
@@ -81,7 +88,8 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
                 this.clusters.set(name, inputs);
                 const result = await eksCluster(name, inputs, { region, partition: "aws", deployer: this.deployer, transform });
                 for (const c of result.children ?? []) {
-                    if (c.type === "aws:eks/accessEntry:AccessEntry") this.addAccessEntry(String(inputs.name ?? name), String(c.inputs.principalArn).replace(CLUSTER_CREATOR, this.deployer), c.name);
+                    if (c.type === "aws:eks/accessEntry:AccessEntry")
+                        this.addAccessEntry(String(inputs.name ?? name), String(c.inputs.principalArn).replace(CLUSTER_CREATOR, this.deployer), c.name);
                 }
                 return result;
             }
@@ -100,7 +108,10 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
                 return { id: `${name}-id`, state: { ...inputs, arn: inputs.arn ?? arn("helm.sh", name) } };
             case "aws:eks/accessEntry:AccessEntry":
                 this.addAccessEntry(String(inputs.clusterName), String(inputs.principalArn), name);
-                return { id: `${inputs.clusterName}:${inputs.principalArn}`, state: { ...inputs, accessEntryArn: arn("eks", `access-entry/${inputs.clusterName}/${hex(name, 8)}`) } };
+                return {
+                    id: `${inputs.clusterName}:${inputs.principalArn}`,
+                    state: { ...inputs, accessEntryArn: arn("eks", `access-entry/${inputs.clusterName}/${hex(name, 8)}`) },
+                };
             case "aws:iam/role:Role":
                 return { id: name, state: { ...inputs, name, arn: `arn:aws:iam::${ACCOUNT_ID}:role/${name}` } };
             case "aws:iam/policy:Policy":
@@ -119,26 +130,42 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
                     resourceRecordType: "CNAME",
                     resourceRecordValue: `_${hex(domainName + "v", 32)}.acm-validations.aws.`,
                 }));
-                return { id: arn("acm", `certificate/${hex(name, 36)}`), state: { ...inputs, arn: arn("acm", `certificate/${hex(name, 36)}`), domainValidationOptions: options } };
+                return {
+                    id: arn("acm", `certificate/${hex(name, 36)}`),
+                    state: { ...inputs, arn: arn("acm", `certificate/${hex(name, 36)}`), domainValidationOptions: options },
+                };
             }
             case "aws:ecr/repository:Repository":
                 return {
                     id: inputs.name ?? name,
-                    state: { ...inputs, arn: arn("ecr", `repository/${inputs.name ?? name}`), repositoryUrl: `${ACCOUNT_ID}.dkr.ecr.${region}.amazonaws.com/${inputs.name ?? name}` },
+                    state: {
+                        ...inputs,
+                        arn: arn("ecr", `repository/${inputs.name ?? name}`),
+                        repositoryUrl: `${ACCOUNT_ID}.dkr.ecr.${region}.amazonaws.com/${inputs.name ?? name}`,
+                    },
                 };
             case "aws:ssm/parameter:Parameter": {
                 // PutParameter: a name of up to 2048 characters whose path has at most 15 levels; a Standard
                 // parameter's value is at most 4 KB (AWS Systems Manager API reference, PutParameter).
                 const paramName = String(inputs.name ?? name);
                 // pulumi-aws takes the value as `value` (always made secret) or `insecureValue` (plain, String types only).
-                if ((inputs.value === undefined) === (inputs.insecureValue === undefined)) throw new RejectedByUpstream(type, `${paramName}: exactly one of value and insecureValue is required`);
-                if (inputs.insecureValue !== undefined && inputs.type === "SecureString") throw new RejectedByUpstream(type, `${paramName}: insecureValue is not valid with type SecureString`);
+                if ((inputs.value === undefined) === (inputs.insecureValue === undefined))
+                    throw new RejectedByUpstream(type, `${paramName}: exactly one of value and insecureValue is required`);
+                if (inputs.insecureValue !== undefined && inputs.type === "SecureString")
+                    throw new RejectedByUpstream(type, `${paramName}: insecureValue is not valid with type SecureString`);
                 const value = String(inputs.insecureValue ?? inputs.value);
                 if ((inputs.tier ?? "Standard") === "Standard" && Buffer.byteLength(value) > 4096) {
-                    throw new RejectedByUpstream(type, `ValidationException: Standard tier parameters support a maximum parameter value of 4096 characters (${paramName} has ${Buffer.byteLength(value)})`);
+                    throw new RejectedByUpstream(
+                        type,
+                        `ValidationException: Standard tier parameters support a maximum parameter value of 4096 characters (${paramName} has ${Buffer.byteLength(value)})`,
+                    );
                 }
-                if (paramName.length > 2048 || paramName.split("/").length - 1 > 15) throw new RejectedByUpstream(type, `ValidationException: parameter name ${paramName} is too long or too deep`);
-                return { id: paramName, state: { ...inputs, name: paramName, arn: parameterArn(region, paramName), version: 1, insecureValue: inputs.insecureValue } };
+                if (paramName.length > 2048 || paramName.split("/").length - 1 > 15)
+                    throw new RejectedByUpstream(type, `ValidationException: parameter name ${paramName} is too long or too deep`);
+                return {
+                    id: paramName,
+                    state: { ...inputs, name: paramName, arn: parameterArn(region, paramName), version: 1, insecureValue: inputs.insecureValue },
+                };
             }
             case "pulumi:providers:aws":
                 this.providerRegions.set(name, String(inputs.region ?? region));
@@ -150,16 +177,23 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
                 const [ingress] = albIngressesOf([{ type, name, inputs }]);
                 const albs = buildAlbs([...this.ingresses, ingress]);
                 this.ingresses.push(ingress);
-                const group = albs.find((alb) => alb.listeners.some((l) => l.rules.some((r) => r.ingress === `${ingress.namespace}/${ingress.name}`)))?.group ?? name;
+                const group =
+                    albs.find((alb) => alb.listeners.some((l) => l.rules.some((r) => r.ingress === `${ingress.namespace}/${ingress.name}`)))?.group ?? name;
                 return {
                     id: `${ingress.namespace}/${ingress.name}`,
-                    state: { ...inputs, status: { loadBalancer: { ingress: [{ hostname: `k8s-${hex(group, 8)}-${hex(region, 10)}.${region}.elb.amazonaws.com` }] } } },
+                    state: {
+                        ...inputs,
+                        status: { loadBalancer: { ingress: [{ hostname: `k8s-${hex(group, 8)}-${hex(region, 10)}.${region}.elb.amazonaws.com` }] } },
+                    },
                 };
             }
             // A queue's ARN and URL end in its name (SQS CreateQueue), which Karpenter's settings.interruptionQueue names.
             case "aws:sqs/queue:Queue": {
                 const queue = String(inputs.name ?? name);
-                return { id: `https://sqs.${region}.amazonaws.com/${ACCOUNT_ID}/${queue}`, state: { ...inputs, arn: arn("sqs", queue), url: `https://sqs.${region}.amazonaws.com/${ACCOUNT_ID}/${queue}` } };
+                return {
+                    id: `https://sqs.${region}.amazonaws.com/${ACCOUNT_ID}/${queue}`,
+                    state: { ...inputs, arn: arn("sqs", queue), url: `https://sqs.${region}.amazonaws.com/${ACCOUNT_ID}/${queue}` },
+                };
             }
             default:
                 return {
@@ -195,19 +229,30 @@ export class PlatformMocks implements pulumi.runtime.Mocks {
                 // pulumi-aws 7.x takes a per-call `region` (sdk/nodejs/ssm/getParameter.ts GetParameterArgs.region: "Defaults to
                 // the Region set in the provider configuration"); else the explicit provider's, else the default provider's,
                 // configured by the stack's aws:region.
-                const region = args.inputs.region || (providerName && this.providerRegions.get(providerName)) || new pulumi.Config("aws").get("region") || this.region;
+                const region =
+                    args.inputs.region || (providerName && this.providerRegions.get(providerName)) || new pulumi.Config("aws").get("region") || this.region;
                 const name = String(args.inputs.name);
                 const p = PARAMETERS.get(parameterKey(region, name));
                 if (!p) {
                     // The engine answers a failed invoke with a gRPC error whose details the SDK rethrows
                     // (pulumi/pulumi pkg/resource/deploy/source_eval.go; sdk/nodejs/runtime/invoke.ts).
-                    const message = `invocation of ${args.token} returned an error: invoking ${args.token}: 1 error occurred:\n\t* reading SSM Parameter (${name}): `
-                        + `operation error SSM: GetParameter, https response error StatusCode: 400, ParameterNotFound: (region ${region})`;
+                    const message =
+                        `invocation of ${args.token} returned an error: invoking ${args.token}: 1 error occurred:\n\t* reading SSM Parameter (${name}): ` +
+                        `operation error SSM: GetParameter, https response error StatusCode: 400, ParameterNotFound: (region ${region})`;
                     throw Object.assign(new Error(message), { details: message });
                 }
                 // A String parameter's value comes back as stored, in `insecureValue` too (which the data source leaves
                 // empty for a SecureString); withDecryption only matters for a SecureString.
-                return { id: p.name, name: p.name, arn: p.arn, type: p.type, value: p.value, insecureValue: p.type === "SecureString" ? "" : p.value, version: 1, withDecryption: args.inputs.withDecryption ?? true };
+                return {
+                    id: p.name,
+                    name: p.name,
+                    arn: p.arn,
+                    type: p.type,
+                    value: p.value,
+                    insecureValue: p.type === "SecureString" ? "" : p.value,
+                    version: 1,
+                    withDecryption: args.inputs.withDecryption ?? true,
+                };
             }
             default:
                 return args.inputs;

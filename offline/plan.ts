@@ -43,7 +43,9 @@ export function readStackConfig(stack: string, dir = PROJECT_DIR): StackConfig {
     if (stackProblem) throw new StackFileError(stackProblem);
     const file = path.join(dir, `Pulumi.${stack}.yaml`);
     if (!fs.existsSync(file)) {
-        throw new Error(`no stack file ${path.relative(process.cwd(), file) || file}: create it or pick another stack (${listStacks(dir).join(", ") || "none found"})`);
+        throw new Error(
+            `no stack file ${path.relative(process.cwd(), file) || file}: create it or pick another stack (${listStacks(dir).join(", ") || "none found"})`,
+        );
     }
     const values: Record<string, string> = {};
     const secretKeys: string[] = [];
@@ -70,13 +72,21 @@ export function readStackConfig(stack: string, dir = PROJECT_DIR): StackConfig {
 }
 
 export function listStacks(dir = PROJECT_DIR): string[] {
-    return fs.readdirSync(dir).map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1]).filter((s): s is string => !!s);
+    return fs
+        .readdirSync(dir)
+        .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+        .filter((s): s is string => !!s);
 }
 
 async function resolveOutput(value: unknown): Promise<unknown> {
     if (!pulumi.Output.isInstance(value)) return value;
     if (await pulumi.isSecret(value)) return REDACTED;
-    return new Promise((resolve) => value.apply((v) => { resolve(v); return v; }));
+    return new Promise((resolve) =>
+        value.apply((v) => {
+            resolve(v);
+            return v;
+        }),
+    );
 }
 
 /**
@@ -161,7 +171,14 @@ export function planJson(plan: Plan): string {
 
 /** The plan's resources as the policies see them: inputs plus what the mocks computed (ids, subnet ids). */
 export function policyTargets(resources: RecordedResource[]): PolicyTarget[] {
-    return resources.map((r) => ({ urn: r.urn, type: r.type, name: r.name, props: { ...r.outputs, ...r.inputs }, dependencies: r.dependencies, protect: r.protect }));
+    return resources.map((r) => ({
+        urn: r.urn,
+        type: r.type,
+        name: r.name,
+        props: { ...r.outputs, ...r.inputs },
+        dependencies: r.dependencies,
+        protect: r.protect,
+    }));
 }
 
 /** The pack's rules over the plan, with the policy pack config a real deploy passes (policyPackConfig of the stack's profile). */

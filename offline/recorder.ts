@@ -53,7 +53,12 @@ function aliasesOf(req: any): RecordedAlias[] {
     return (req.getAliasesList?.() ?? []).map((a: any): RecordedAlias => {
         if (a.getUrn()) return { urn: a.getUrn() };
         const spec = a.getSpec();
-        return { name: spec.getName() || undefined, type: spec.getType() || undefined, parentUrn: spec.getParenturn() || undefined, noParent: spec.getNoparent() || undefined };
+        return {
+            name: spec.getName() || undefined,
+            type: spec.getType() || undefined,
+            parentUrn: spec.getParenturn() || undefined,
+            noParent: spec.getNoparent() || undefined,
+        };
     });
 }
 
@@ -155,7 +160,12 @@ class RecordingMonitor extends MockMonitor {
         const [prefix, project, chain] = parent.urn.split("::");
         const urnOf = (c: ModeledChild) => `${prefix}::${project}::${chain}$${c.type}::${c.name}`;
         // Siblings by name, and by type::name where a remote component reuses a name across types (awsx does).
-        const byName = new Map(children.flatMap((c): [string, string][] => [[c.name, urnOf(c)], [`${c.type}::${c.name}`, urnOf(c)]]));
+        const byName = new Map(
+            children.flatMap((c): [string, string][] => [
+                [c.name, urnOf(c)],
+                [`${c.type}::${c.name}`, urnOf(c)],
+            ]),
+        );
         for (const c of children) {
             this.records.push({
                 urn: urnOf(c),
@@ -195,7 +205,9 @@ class RecordingMonitor extends MockMonitor {
         const aliases = aliasesOf(req);
         if (aliases.length > 0) record.aliases = aliases;
         const timeouts = req.getCustomtimeouts();
-        const given = timeouts ? Object.entries({ create: timeouts.getCreate(), update: timeouts.getUpdate(), delete: timeouts.getDelete() }).filter(([, v]) => v) : [];
+        const given = timeouts
+            ? Object.entries({ create: timeouts.getCreate(), update: timeouts.getUpdate(), delete: timeouts.getDelete() }).filter(([, v]) => v)
+            : [];
         if (given.length > 0) record.customTimeouts = Object.fromEntries(given);
         this.records.push(record);
         // The harness runs `pulumi up` (setMockOptions preview false) on a cluster with no CRDs of its own.
@@ -244,7 +256,14 @@ export interface Recorder {
 /** The one program-error listener: errors the program throws (in an apply, say) are failures of the deploy too. */
 let programErrors: ((err: unknown) => void) | undefined;
 
-export async function installMocks(opts: { project: string; stack: string; region: string; config?: Record<string, string>; secretKeys?: string[]; deployer?: string }): Promise<Recorder> {
+export async function installMocks(opts: {
+    project: string;
+    stack: string;
+    region: string;
+    config?: Record<string, string>;
+    secretKeys?: string[];
+    deployer?: string;
+}): Promise<Recorder> {
     const mocks = new PlatformMocks(opts.region, opts.deployer);
     const monitor = new RecordingMonitor(mocks);
     if (programErrors) process.off("unhandledRejection", programErrors);
@@ -275,7 +294,10 @@ export async function installMocks(opts: { project: string; stack: string; regio
     return {
         records: monitor.records,
         failures: monitor.failures,
-        reset: () => { monitor.records.length = 0; monitor.failures.length = 0; },
+        reset: () => {
+            monitor.records.length = 0;
+            monitor.failures.length = 0;
+        },
         settle: async () => {
             // Registrations can start more registrations (outputs resolving): wait until none are added. After a
             // refusal, whatever waits on the refused resource's outputs never registers, so its RPCs never end:

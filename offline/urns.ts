@@ -13,7 +13,11 @@ function qualifiedType(urn: string): string {
 }
 
 /** Builds URNs the way the engine does for every resource of one plan. */
-export function engineUrns(resources: RecordedResource[], stack: string, project: string): { of: (r: RecordedResource) => string; aliasesOf: (r: RecordedResource) => string[] } {
+export function engineUrns(
+    resources: RecordedResource[],
+    stack: string,
+    project: string,
+): { of: (r: RecordedResource) => string; aliasesOf: (r: RecordedResource) => string[] } {
     const byUrn = new Map(resources.map((r) => [r.urn, r]));
     const chains = new Map<string, string>();
     /** The qualified type of a recorded URN, or of a URN outside the plan (a former parent) as written. */

@@ -41,7 +41,11 @@ export interface Rule {
 const ofType = (resources: PolicyTarget[], type: string) => resources.filter((r) => r.type === type);
 const asJson = (v: unknown): any => {
     if (typeof v !== "string") return v;
-    try { return JSON.parse(v); } catch { return undefined; }
+    try {
+        return JSON.parse(v);
+    } catch {
+        return undefined;
+    }
 };
 const ALB = "alb.ingress.kubernetes.io";
 /** ELB TLS policies that allow nothing older than TLS 1.2. */
@@ -78,11 +82,12 @@ const imdsV2: Rule = {
         const findings: Finding[] = [];
         const templates = ofType(resources, "aws:ec2/launchTemplate:LaunchTemplate");
         for (const lt of templates) {
-            if (lt.props.metadataOptions?.httpTokens !== "required") findings.push({ urn: lt.urn, message: "metadataOptions.httpTokens must be \"required\"" });
+            if (lt.props.metadataOptions?.httpTokens !== "required") findings.push({ urn: lt.urn, message: 'metadataOptions.httpTokens must be "required"' });
         }
         for (const ng of ofType(resources, "eks:index:ManagedNodeGroup")) {
             const viaTemplate = templates.some((lt) => ng.dependencies.includes(lt.urn)) && ng.props.launchTemplate;
-            if (!viaTemplate && ng.props.enableIMDSv2 !== true) findings.push({ urn: ng.urn, message: "node group has neither an IMDSv2 launch template nor enableIMDSv2" });
+            if (!viaTemplate && ng.props.enableIMDSv2 !== true)
+                findings.push({ urn: ng.urn, message: "node group has neither an IMDSv2 launch template nor enableIMDSv2" });
         }
         return findings;
     },
@@ -111,7 +116,8 @@ const publicEndpoint: Rule = {
             const cidrs: string[] | undefined = c.props.publicAccessCidrs;
             // EKS opens an unrestricted public endpoint to 0.0.0.0/0.
             if (!cidrs || cidrs.length === 0) findings.push({ urn: c.urn, message: "public endpoint is on with no CIDR limit (EKS then allows 0.0.0.0/0)" });
-            else if (cidrs.some((x) => x.endsWith("/0"))) findings.push({ urn: c.urn, message: `public endpoint open to ${cidrs.filter((x) => x.endsWith("/0")).join(", ")}` });
+            else if (cidrs.some((x) => x.endsWith("/0")))
+                findings.push({ urn: c.urn, message: `public endpoint open to ${cidrs.filter((x) => x.endsWith("/0")).join(", ")}` });
         }
         return findings;
     },
@@ -124,7 +130,8 @@ const ecrHygiene: Rule = {
         const findings: Finding[] = [];
         for (const repo of ofType(resources, "aws:ecr/repository:Repository")) {
             if (repo.props.imageScanningConfiguration?.scanOnPush !== true) findings.push({ urn: repo.urn, message: "scanOnPush is off" });
-            if (repo.props.imageTagMutability !== "IMMUTABLE") findings.push({ urn: repo.urn, message: `tags are ${repo.props.imageTagMutability ?? "MUTABLE"}, not IMMUTABLE` });
+            if (repo.props.imageTagMutability !== "IMMUTABLE")
+                findings.push({ urn: repo.urn, message: `tags are ${repo.props.imageTagMutability ?? "MUTABLE"}, not IMMUTABLE` });
         }
         return findings;
     },
@@ -142,7 +149,8 @@ const ingressHttps: Rule = {
             const ports = asJson(a[`${ALB}/listen-ports`]);
             if (!Array.isArray(ports) || !ports.some((p: any) => p.HTTPS === 443)) problems.push("no HTTPS 443 listener");
             if (a[`${ALB}/ssl-redirect`] !== "443") problems.push("no ssl-redirect to 443");
-            if (!TLS12_POLICIES.test(a[`${ALB}/ssl-policy`] ?? "")) problems.push(`ssl-policy ${a[`${ALB}/ssl-policy`] ?? "(default, allows TLS 1.0)"} is not TLS 1.2+`);
+            if (!TLS12_POLICIES.test(a[`${ALB}/ssl-policy`] ?? ""))
+                problems.push(`ssl-policy ${a[`${ALB}/ssl-policy`] ?? "(default, allows TLS 1.0)"} is not TLS 1.2+`);
             if (!["HTTP1", "HTTP2", "GRPC"].includes(a[`${ALB}/backend-protocol-version`])) problems.push("no explicit backend-protocol-version");
             if (problems.length) findings.push({ urn: ing.urn, message: problems.join("; ") });
         }
@@ -203,19 +211,24 @@ const encryptedStorage: Rule = {
     check(resources) {
         return ofType(resources, "kubernetes:storage.k8s.io/v1:StorageClass")
             .filter((sc) => sc.props.provisioner === "ebs.csi.aws.com" && sc.props.parameters?.encrypted !== "true")
-            .map((sc) => ({ urn: sc.urn, message: "parameters.encrypted is not \"true\"" }));
+            .map((sc) => ({ urn: sc.urn, message: 'parameters.encrypted is not "true"' }));
     },
 };
 
 const prodProtection: Rule = {
     // The name predates profiles; kept because policy configs and policy groups refer to policies by name.
     name: "prod-stateful-resources-protected",
-    description: "Where the profile says so (prod): volumes are retained (StorageClass reclaimPolicy Retain) if retainData, and the ECR repository and KMS keys are protected if deletionProtection.",
+    description:
+        "Where the profile says so (prod): volumes are retained (StorageClass reclaimPolicy Retain) if retainData, and the ECR repository and KMS keys are protected if deletionProtection.",
     config: ["retainData", "deletionProtection"],
     check(resources, config) {
         const findings: Finding[] = [];
         for (const sc of config.retainData ? ofType(resources, "kubernetes:storage.k8s.io/v1:StorageClass") : []) {
-            if (sc.props.reclaimPolicy !== "Retain") findings.push({ urn: sc.urn, message: `reclaimPolicy ${sc.props.reclaimPolicy ?? "Delete"}: deleting a PVC would delete Jenkins' or Prometheus' data` });
+            if (sc.props.reclaimPolicy !== "Retain")
+                findings.push({
+                    urn: sc.urn,
+                    message: `reclaimPolicy ${sc.props.reclaimPolicy ?? "Delete"}: deleting a PVC would delete Jenkins' or Prometheus' data`,
+                });
         }
         for (const r of config.deletionProtection ? [...ofType(resources, "aws:ecr/repository:Repository"), ...ofType(resources, "aws:kms/key:Key")] : []) {
             if (!r.protect) findings.push({ urn: r.urn, message: "not protected from deletion" });
@@ -228,7 +241,9 @@ const ingressAfterController: Rule = {
     name: "ingress-depends-on-lb-controller",
     description: "Every Ingress depends on the AWS Load Balancer Controller, so destroy deletes the ALB before the controller.",
     check(resources) {
-        const controllers = ofType(resources, "kubernetes:helm.sh/v3:Release").filter((r) => r.props.chart === LBC_CHART).map((r) => r.urn);
+        const controllers = ofType(resources, "kubernetes:helm.sh/v3:Release")
+            .filter((r) => r.props.chart === LBC_CHART)
+            .map((r) => r.urn);
         return ofType(resources, "kubernetes:networking.k8s.io/v1:Ingress")
             .filter((ing) => !controllers.some((c) => ing.dependencies.includes(c)))
             .map((ing) => ({ urn: ing.urn, message: "does not depend on the aws-load-balancer-controller release: destroy could orphan its ALB" }));
@@ -242,7 +257,8 @@ const MIN_ADMIN_PREFIX = 8;
 
 const adminHostsRestricted: Rule = {
     name: "admin-hosts-restricted",
-    description: "Hosts of the admin namespaces (Jenkins, Grafana) are not served to the whole internet: their ALB admits only named CIDRs, or they require sign-in.",
+    description:
+        "Hosts of the admin namespaces (Jenkins, Grafana) are not served to the whole internet: their ALB admits only named CIDRs, or they require sign-in.",
     check(resources) {
         const ingresses = ofType(resources, "kubernetes:networking.k8s.io/v1:Ingress");
         const known = ingresses.filter((i) => i.props.metadata?.annotations && i.props.metadata?.namespace !== undefined);
@@ -262,7 +278,10 @@ const adminHostsRestricted: Rule = {
                 for (const rule of listener.rules.filter((r) => r.auth === "none")) {
                     const ing = byKey.get(rule.ingress);
                     if (ing && ADMIN_NAMESPACES.includes(ing.props.metadata.namespace)) {
-                        findings.push({ urn: ing.urn, message: `admin host ${rule.host} is served without sign-in on port ${listener.port} of ALB ${alb.group}, open to ${broad.join(", ")}` });
+                        findings.push({
+                            urn: ing.urn,
+                            message: `admin host ${rule.host} is served without sign-in on port ${listener.port} of ALB ${alb.group}, open to ${broad.join(", ")}`,
+                        });
                     }
                 }
             }
@@ -277,7 +296,10 @@ const imdsHopLimit: Rule = {
     check(resources) {
         return ofType(resources, "aws:ec2/launchTemplate:LaunchTemplate")
             .filter((lt) => lt.props.metadataOptions?.httpPutResponseHopLimit !== 1)
-            .map((lt) => ({ urn: lt.urn, message: `metadataOptions.httpPutResponseHopLimit is ${lt.props.metadataOptions?.httpPutResponseHopLimit ?? "unset (the AMI's or account's default then applies)"}, not 1: any pod could take the node role's credentials` }));
+            .map((lt) => ({
+                urn: lt.urn,
+                message: `metadataOptions.httpPutResponseHopLimit is ${lt.props.metadataOptions?.httpPutResponseHopLimit ?? "unset (the AMI's or account's default then applies)"}, not 1: any pod could take the node role's credentials`,
+            }));
     },
 };
 
@@ -286,19 +308,23 @@ const SYSTEM_NAMESPACES = ["kube-system", "kube-public", "kube-node-lease"];
 
 const namespacesDefaultDeny: Rule = {
     name: "workload-namespaces-default-deny-ingress",
-    description: "Every namespace the stack runs workloads in (a Helm release or a Deployment/StatefulSet/DaemonSet), system namespaces aside, has a default-deny ingress NetworkPolicy.",
+    description:
+        "Every namespace the stack runs workloads in (a Helm release or a Deployment/StatefulSet/DaemonSet), system namespaces aside, has a default-deny ingress NetworkPolicy.",
     check(resources) {
         const workloads = new Map<string, PolicyTarget>();
-        for (const r of ofType(resources, "kubernetes:helm.sh/v3:Release")) if (typeof r.props.namespace === "string") workloads.set(r.props.namespace, workloads.get(r.props.namespace) ?? r);
+        for (const r of ofType(resources, "kubernetes:helm.sh/v3:Release"))
+            if (typeof r.props.namespace === "string") workloads.set(r.props.namespace, workloads.get(r.props.namespace) ?? r);
         for (const type of ["kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet", "kubernetes:apps/v1:DaemonSet"]) {
             for (const r of ofType(resources, type)) {
                 const ns = r.props.metadata?.namespace;
                 if (typeof ns === "string") workloads.set(ns, workloads.get(ns) ?? r);
             }
         }
-        const denied = new Set(ofType(resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy")
-            .filter((p) => p.props.metadata?.namespace && isDefaultDenyIngress(p.props as Policy))
-            .map((p) => p.props.metadata.namespace));
+        const denied = new Set(
+            ofType(resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy")
+                .filter((p) => p.props.metadata?.namespace && isDefaultDenyIngress(p.props as Policy))
+                .map((p) => p.props.metadata.namespace),
+        );
         return [...workloads.entries()]
             .filter(([ns]) => !SYSTEM_NAMESPACES.includes(ns) && !denied.has(ns))
             .map(([ns, r]) => ({ urn: r.urn, message: `namespace ${ns} runs workloads but has no default-deny ingress NetworkPolicy` }));
@@ -323,23 +349,35 @@ const nodePoolsLimited: Rule = {
     name: "karpenter-nodepools-limited",
     description: "Every Karpenter NodePool sets spec.limits.cpu and spec.limits.memory, so a runaway workload cannot buy unbounded nodes.",
     check(resources) {
-        return ofType(resources, NODE_POOL).flatMap((pool) => ["cpu", "memory"]
-            .filter((k) => pool.props.spec?.limits?.[k] === undefined)
-            .map((k) => ({ urn: pool.urn, message: `NodePool ${pool.props.metadata?.name ?? pool.name} has no spec.limits.${k}: Karpenter would launch nodes without bound` })));
+        return ofType(resources, NODE_POOL).flatMap((pool) =>
+            ["cpu", "memory"]
+                .filter((k) => pool.props.spec?.limits?.[k] === undefined)
+                .map((k) => ({
+                    urn: pool.urn,
+                    message: `NodePool ${pool.props.metadata?.name ?? pool.name} has no spec.limits.${k}: Karpenter would launch nodes without bound`,
+                })),
+        );
     },
 };
 
 const spotWhereAllowed: Rule = {
     name: "spot-only-where-allowed",
-    description: "A NodePool launches spot only when its config allows it (annotation platform/spot-allowed), and where the profile does not allow spot (spotAllowed false: prod) the system node group is on-demand.",
+    description:
+        "A NodePool launches spot only when its config allows it (annotation platform/spot-allowed), and where the profile does not allow spot (spotAllowed false: prod) the system node group is on-demand.",
     config: ["spotAllowed"],
     check(resources, config) {
         const findings: Finding[] = ofType(resources, NODE_POOL)
             .filter((pool) => poolCapacityTypes(pool).includes("spot") && pool.props.metadata?.annotations?.[SPOT_ALLOWED] !== "true")
-            .map((pool) => ({ urn: pool.urn, message: `NodePool ${pool.props.metadata?.name ?? pool.name} may launch spot, but its config does not allow spot (${SPOT_ALLOWED} is not "true")` }));
+            .map((pool) => ({
+                urn: pool.urn,
+                message: `NodePool ${pool.props.metadata?.name ?? pool.name} may launch spot, but its config does not allow spot (${SPOT_ALLOWED} is not "true")`,
+            }));
         if (config.spotAllowed === false) {
             for (const ng of ofType(resources, "eks:index:ManagedNodeGroup").filter((n) => n.props.capacityType !== "ON_DEMAND")) {
-                findings.push({ urn: ng.urn, message: `the managed node group runs Karpenter and CoreDNS and the profile does not allow spot: capacityType must be ON_DEMAND, not ${ng.props.capacityType ?? "unset"}` });
+                findings.push({
+                    urn: ng.urn,
+                    message: `the managed node group runs Karpenter and CoreDNS and the profile does not allow spot: capacityType must be ON_DEMAND, not ${ng.props.capacityType ?? "unset"}`,
+                });
             }
         }
         return findings;
@@ -363,9 +401,23 @@ const nodeClassMetadata: Rule = {
 };
 
 export const RULES: readonly Rule[] = [
-    nodesInPrivateSubnets, imdsV2, secretsEncryption, publicEndpoint, ecrHygiene, ingressHttps, helmSecrets, irsaTrust,
-    encryptedStorage, prodProtection, ingressAfterController, adminHostsRestricted, imdsHopLimit, namespacesDefaultDeny,
-    nodePoolsLimited, spotWhereAllowed, nodeClassMetadata,
+    nodesInPrivateSubnets,
+    imdsV2,
+    secretsEncryption,
+    publicEndpoint,
+    ecrHygiene,
+    ingressHttps,
+    helmSecrets,
+    irsaTrust,
+    encryptedStorage,
+    prodProtection,
+    ingressAfterController,
+    adminHostsRestricted,
+    imdsHopLimit,
+    namespacesDefaultDeny,
+    nodePoolsLimited,
+    spotWhereAllowed,
+    nodeClassMetadata,
 ];
 
 /** Policy pack config as `pulumi preview/up --policy-pack-config <file>` takes it: per policy name, its properties. */

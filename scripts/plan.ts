@@ -46,12 +46,12 @@ export function parsePlanArgs(argv: string[]): PlanOptions {
             args: argv,
             allowPositionals: true,
             options: {
-                "out": { type: "string" },
-                "layer": { type: "string" },
+                out: { type: "string" },
+                layer: { type: "string" },
                 "stack-file": { type: "string" },
-                "config": { type: "string", multiple: true },
-                "quiet": { type: "boolean" },
-                "help": { type: "boolean", short: "h" },
+                config: { type: "string", multiple: true },
+                quiet: { type: "boolean" },
+                help: { type: "boolean", short: "h" },
             },
         });
     } catch (err) {
@@ -74,7 +74,8 @@ export function parsePlanArgs(argv: string[]): PlanOptions {
         if (!m) throw new UsageError(`--config needs namespace:key=value, got ${setting}`);
         overrides[m[1]] = m[2];
     }
-    if (positionals.length > 1 || (fileStack && positionals.length > 0)) throw new UsageError(`one stack at a time, got ${[fileStack, ...positionals].filter(Boolean).join(" ")}`);
+    if (positionals.length > 1 || (fileStack && positionals.length > 0))
+        throw new UsageError(`one stack at a time, got ${[fileStack, ...positionals].filter(Boolean).join(" ")}`);
     const stack = fileStack ?? positionals[0] ?? "dev";
     // The name becomes a file name: "../../x" must not reach outside the project.
     const stackProblem = shortStackNameProblem(stack);
@@ -109,7 +110,8 @@ async function main(argv: string[]): Promise<number> {
     const prices = loadPrices(region);
     // The app shares the platform's ALB: its cost is what both layers cost together.
     const cost = prices && estimateCost(onCluster, prices);
-    const costText = prices && cost ? `${formatCost(cost, prices)}\n\n${formatComparison(compareWithSeedLike(onCluster, prices), prices)}` : noPricesNote(region);
+    const costText =
+        prices && cost ? `${formatCost(cost, prices)}\n\n${formatComparison(compareWithSeedLike(onCluster, prices), prices)}` : noPricesNote(region);
     const file = path.join(outDir, `${name}.json`);
     const diagramFile = path.join(outDir, `${name}.md`);
     const [overview, ...details] = diagrams(plan.resources, `${layer} stack ${stack}`);
@@ -171,5 +173,8 @@ function reportFailure(err: unknown): number {
 }
 
 if (require.main === module) {
-    main(process.argv.slice(2)).then((code) => process.exit(code), (err) => process.exit(reportFailure(err)));
+    main(process.argv.slice(2)).then(
+        (code) => process.exit(code),
+        (err) => process.exit(reportFailure(err)),
+    );
 }

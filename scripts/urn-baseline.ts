@@ -20,5 +20,11 @@ async function main(stacks: string[]): Promise<void> {
 
 if (require.main === module) {
     const stacks = process.argv.slice(2);
-    main(stacks.length > 0 ? stacks : ["dev", "prod"]).then(() => process.exit(0), (err) => { console.error(err instanceof Error ? err.message : err); process.exit(1); });
+    main(stacks.length > 0 ? stacks : ["dev", "prod"]).then(
+        () => process.exit(0),
+        (err) => {
+            console.error(err instanceof Error ? err.message : err);
+            process.exit(1);
+        },
+    );
 }

@@ -15,7 +15,11 @@ function byType(plan: Plan, type: string): RecordedResource[] {
 }
 
 function runPlanCli(args: string[], cwd = PROJECT_DIR) {
-    return spawnSync(process.execPath, [require.resolve("ts-node/dist/bin"), "--transpile-only", path.join(PROJECT_DIR, "scripts/plan.ts"), ...args], { cwd, encoding: "utf8", timeout: 60000 });
+    return spawnSync(process.execPath, [require.resolve("ts-node/dist/bin"), "--transpile-only", path.join(PROJECT_DIR, "scripts/plan.ts"), ...args], {
+        cwd,
+        encoding: "utf8",
+        timeout: 60000,
+    });
 }
 
 /** Succeeded, or failed only on preflight findings (tests/preflight covers those; the committed stacks still have some). */
@@ -30,9 +34,16 @@ describe("program (index.ts) per stack", () => {
             const plan = await planFor(stack);
             assert.ok(plan.resources.length > 10);
             const defaults = plan.resources.filter((r) => r.type.startsWith("pulumi:providers:") && r.name.startsWith("default"));
-            assert.deepStrictEqual(defaults.map((r) => r.urn), []);
+            assert.deepStrictEqual(
+                defaults.map((r) => r.urn),
+                [],
+            );
             const implicit = plan.resources.filter((r) => r.custom && !r.type.startsWith("pulumi:providers:") && !r.provider);
-            assert.deepStrictEqual(implicit.map((r) => r.urn), [], "custom resources without an explicit provider");
+            assert.deepStrictEqual(
+                implicit.map((r) => r.urn),
+                [],
+                "custom resources without an explicit provider",
+            );
         });
 
         it(`${stack}: every Kubernetes resource uses the one provider built from the cluster`, async () => {
@@ -54,8 +65,15 @@ describe("program (index.ts) per stack", () => {
         const plan = await planFor("prod");
         const components = new Set(plan.resources.filter((r) => r.type.startsWith("platform:")).map((r) => r.type));
         assert.deepStrictEqual([...components].sort(), [
-            "platform:backup:Backup", "platform:cicd:CiCd", "platform:cluster:Cluster", "platform:ingress:Ingress", "platform:karpenter:Karpenter",
-            "platform:logs:ContainerLogs", "platform:network:Network", "platform:observability:Observability", "platform:registry:Registry",
+            "platform:backup:Backup",
+            "platform:cicd:CiCd",
+            "platform:cluster:Cluster",
+            "platform:ingress:Ingress",
+            "platform:karpenter:Karpenter",
+            "platform:logs:ContainerLogs",
+            "platform:network:Network",
+            "platform:observability:Observability",
+            "platform:registry:Registry",
         ]);
         assert.strictEqual(plan.outputs.grafanaUrl, "https://grafana.platform.example.com");
     });
@@ -94,7 +112,9 @@ describe("program (index.ts) per stack", () => {
     describe("npm run plan (the CLI)", function () {
         this.timeout(120000);
         let tmp: string;
-        before(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), "plan-")); });
+        before(() => {
+            tmp = fs.mkdtempSync(path.join(os.tmpdir(), "plan-"));
+        });
         after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
         it("writes plan/<stack>.json (type, parent, dependencies, provider, inputs) and plan/<stack>.md, and prints the cost", () => {
@@ -115,8 +135,10 @@ describe("program (index.ts) per stack", () => {
         it("fails with the config error, non-zero, and writes nothing for a bad stack file", () => {
             const dir = fs.mkdtempSync(path.join(tmp, "bad-"));
             const good = fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.prod.yaml"), "utf8");
-            fs.writeFileSync(path.join(dir, "Pulumi.broken.yaml"), good
-                .replace("platform:environment: prod", "platform:environment: prod\n  network:vpcCidr2: x\n  network:azCount: 2\n  cluster:minSize: 12"));
+            fs.writeFileSync(
+                path.join(dir, "Pulumi.broken.yaml"),
+                good.replace("platform:environment: prod", "platform:environment: prod\n  network:vpcCidr2: x\n  network:azCount: 2\n  cluster:minSize: 12"),
+            );
             const res = runPlanCli(["--stack-file", path.join(dir, "Pulumi.broken.yaml"), "--out", dir]);
             assert.notStrictEqual(res.status, 0);
             assert.match(res.stderr, /invalid configuration for stack "broken"/);
@@ -136,10 +158,16 @@ describe("program (index.ts) per stack", () => {
             const dir = fs.mkdtempSync(path.join(tmp, "open-"));
             const good = fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.prod.yaml"), "utf8");
             assert.match(good, /cluster:publicAccessCidrs: \["203\.0\.113\.0\/24"\]/);
-            fs.writeFileSync(path.join(dir, "Pulumi.prod.yaml"), good.replace('cluster:publicAccessCidrs: ["203.0.113.0/24"]', 'cluster:publicAccessCidrs: ["0.0.0.0/0"]'));
+            fs.writeFileSync(
+                path.join(dir, "Pulumi.prod.yaml"),
+                good.replace('cluster:publicAccessCidrs: ["203.0.113.0/24"]', 'cluster:publicAccessCidrs: ["0.0.0.0/0"]'),
+            );
             const res = runPlanCli(["--stack-file", path.join(dir, "Pulumi.prod.yaml"), "--out", dir, "--quiet"]);
             assert.strictEqual(res.status, 1);
-            assert.match(res.stderr, /\[eks-public-endpoint-restricted-in-prod\] eks-platform-prod-eks \(eks:index:Cluster\): public endpoint open to 0\.0\.0\.0\/0/);
+            assert.match(
+                res.stderr,
+                /\[eks-public-endpoint-restricted-in-prod\] eks-platform-prod-eks \(eks:index:Cluster\): public endpoint open to 0\.0\.0\.0\/0/,
+            );
         });
 
         it("names the stacks there are when asked for one that does not exist", () => {
@@ -155,7 +183,10 @@ describe("program wiring of the app", () => {
     it("plans the same platform whether or not an image tag is set: a person's up never touches the app", async () => {
         const untagged = await evaluate("dev", readStackConfig("dev"));
         const tagged = await planFor("dev");
-        assert.deepStrictEqual(untagged.resources.map((r) => r.urn), tagged.resources.map((r) => r.urn));
+        assert.deepStrictEqual(
+            untagged.resources.map((r) => r.urn),
+            tagged.resources.map((r) => r.urn),
+        );
         assert.strictEqual(tagged.resources.filter((r) => r.type === "aws:ecr/repository:Repository").length, 1);
         assert.strictEqual(untagged.outputs.appUrl, "https://app.dev.platform.example.com");
     });
@@ -180,7 +211,10 @@ describe("program: destroy leaves no volumes behind (issue 10 item 12)", () => {
             for (const name of claimNamespaces) {
                 const ns = plan.resources.find((r) => r.type === "kubernetes:core/v1:Namespace" && (r.inputs.metadata as any)?.name === name);
                 assert.ok(ns, `${stack}: no namespace ${name}`);
-                assert.ok(new DeployGraph(plan.resources).waitsFor(ns!).has(csi.urn), `${stack}: namespace ${name} does not wait for the CSI driver, so destroy may delete the driver first`);
+                assert.ok(
+                    new DeployGraph(plan.resources).waitsFor(ns!).has(csi.urn),
+                    `${stack}: namespace ${name} does not wait for the CSI driver, so destroy may delete the driver first`,
+                );
             }
         }
     });

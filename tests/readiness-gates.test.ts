@@ -23,8 +23,11 @@ describe("ALB readiness gates across the program", () => {
         it(`${stack}: the webhook injects readiness gates into every namespace that holds an Ingress backend`, async () => {
             const { resources } = await planFor(stack);
             const lbc = resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.chart === "aws-load-balancer-controller")!;
-            const namespaces = new Map(resources.filter((r) => r.type === "kubernetes:core/v1:Namespace")
-                .map((r) => [(r.inputs.metadata as any).name as string, ((r.inputs.metadata as any).labels ?? {}) as Record<string, string>]));
+            const namespaces = new Map(
+                resources
+                    .filter((r) => r.type === "kubernetes:core/v1:Namespace")
+                    .map((r) => [(r.inputs.metadata as any).name as string, ((r.inputs.metadata as any).labels ?? {}) as Record<string, string>]),
+            );
             const ingresses = resources.filter((r) => r.type === "kubernetes:networking.k8s.io/v1:Ingress");
             assert.ok(ingresses.length > 0);
             for (const ing of ingresses) {

@@ -38,7 +38,10 @@ export class RequestMetrics {
     }
 
     text(): string {
-        const histogram = ["# HELP http_request_duration_seconds HTTP request duration in seconds, by route and status", "# TYPE http_request_duration_seconds histogram"];
+        const histogram = [
+            "# HELP http_request_duration_seconds HTTP request duration in seconds, by route and status",
+            "# TYPE http_request_duration_seconds histogram",
+        ];
         const counter = ["# HELP http_requests_total HTTP requests served, by route and status", "# TYPE http_requests_total counter"];
         for (const { labels, counts, sum, count } of this.series.values()) {
             let cumulative = 0;

@@ -27,13 +27,25 @@ const TIMEOUT_CHECK_INTERVAL_MS = 500;
  */
 function replaying(socket: net.Socket, head: Buffer): Duplex {
     const duplex = new Duplex({
-        read: () => { socket.resume(); },
-        write: (chunk, encoding, cb) => { socket.write(chunk, encoding, cb); },
-        final: (cb) => { socket.end(); cb(); },
-        destroy: (err, cb) => { socket.destroy(err ?? undefined); cb(err); },
+        read: () => {
+            socket.resume();
+        },
+        write: (chunk, encoding, cb) => {
+            socket.write(chunk, encoding, cb);
+        },
+        final: (cb) => {
+            socket.end();
+            cb();
+        },
+        destroy: (err, cb) => {
+            socket.destroy(err ?? undefined);
+            cb(err);
+        },
     });
     duplex.push(head);
-    socket.on("data", (chunk) => { if (!duplex.push(chunk)) socket.pause(); });
+    socket.on("data", (chunk) => {
+        if (!duplex.push(chunk)) socket.pause();
+    });
     socket.once("end", () => duplex.push(null));
     socket.once("close", () => duplex.destroy());
     return duplex;
@@ -75,15 +87,22 @@ export class AppServer {
     private readonly rootReplies = new Map<string, Reply>();
     private readonly logRequests: boolean;
 
-    constructor(private readonly config: AppConfig, private readonly log: Logger, private readonly metrics: Metrics) {
+    constructor(
+        private readonly config: AppConfig,
+        private readonly log: Logger,
+        private readonly metrics: Metrics,
+    ) {
         this.logRequests = log.enabled("debug");
         const handler = (req: Request, res: Response) => this.handle(req, res);
-        this.h1 = http.createServer({
-            keepAliveTimeout: config.idleTimeoutMs,
-            headersTimeout: config.headersTimeoutMs,
-            requestTimeout: config.requestTimeoutMs,
-            connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
-        }, handler);
+        this.h1 = http.createServer(
+            {
+                keepAliveTimeout: config.idleTimeoutMs,
+                headersTimeout: config.headersTimeoutMs,
+                requestTimeout: config.requestTimeoutMs,
+                connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS,
+            },
+            handler,
+        );
         // Node checks headersTimeout and requestTimeout only on servers that emitted 'listening': that event creates the
         // list of connections the check walks, and a connection joins it only if the list exists when it arrives
         // (nodejs/node v20 lib/_http_server.js: `this.on('listening', setupConnectionsTracking)`, `parser.initialize(...,
@@ -254,7 +273,11 @@ export class AppServer {
         const started = Date.now();
         this.ready = false;
         this.draining = true;
-        this.log.info("shutdown: not ready, draining", { drainDelayMs: this.config.drainDelayMs, graceMs: this.config.shutdownGraceMs, connections: this.sockets.size });
+        this.log.info("shutdown: not ready, draining", {
+            drainDelayMs: this.config.drainDelayMs,
+            graceMs: this.config.shutdownGraceMs,
+            connections: this.sockets.size,
+        });
         await new Promise((r) => setTimeout(r, this.config.drainDelayMs));
 
         const closed = new Promise<void>((resolve) => this.listener.close(() => resolve()));
@@ -265,7 +288,9 @@ export class AppServer {
         for (const close of this.sessions.values()) close();
         const deadline = Math.max(0, this.config.shutdownGraceMs - (Date.now() - started));
         let timer: NodeJS.Timeout | undefined;
-        const timedOut = new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(true), deadline); });
+        const timedOut = new Promise<boolean>((resolve) => {
+            timer = setTimeout(() => resolve(true), deadline);
+        });
         // Connections that turned idle after the first sweep are swept until none are left.
         const sweeper = setInterval(() => this.closeIdle(), 250);
         const forced = await Promise.race([closed.then(() => false), timedOut]);

@@ -18,16 +18,22 @@ describe("configuration from the environment", () => {
     it("rejects timeouts out of range, and a headers timeout longer than the request timeout (Node's http.Server throws)", () => {
         assert.throws(() => loadConfig({ HEADERS_TIMEOUT_MS: "0" }), /HEADERS_TIMEOUT_MS=0: must be a whole number from 500 to 300000/);
         assert.throws(() => loadConfig({ IDLE_TIMEOUT_MS: "1m" }), /IDLE_TIMEOUT_MS=1m/);
-        assert.throws(() => loadConfig({ HEADERS_TIMEOUT_MS: "20000", REQUEST_TIMEOUT_MS: "10000" }), /REQUEST_TIMEOUT_MS=10000 must not be shorter than HEADERS_TIMEOUT_MS=20000/);
+        assert.throws(
+            () => loadConfig({ HEADERS_TIMEOUT_MS: "20000", REQUEST_TIMEOUT_MS: "10000" }),
+            /REQUEST_TIMEOUT_MS=10000 must not be shorter than HEADERS_TIMEOUT_MS=20000/,
+        );
     });
 
     it("names every bad variable at once", () => {
-        assert.throws(() => loadConfig({ PORT: "http", LOG_LEVEL: "verbose", SHUTDOWN_GRACE_MS: "5s", DEBUG_ROUTES: "yes" }), (err: AppConfigError) => {
-            assert.ok(err instanceof AppConfigError);
-            assert.strictEqual(err.problems.length, 4);
-            for (const key of ["PORT=http", "LOG_LEVEL=verbose", "SHUTDOWN_GRACE_MS=5s", "DEBUG_ROUTES=yes"]) assert.match(err.message, new RegExp(key));
-            return true;
-        });
+        assert.throws(
+            () => loadConfig({ PORT: "http", LOG_LEVEL: "verbose", SHUTDOWN_GRACE_MS: "5s", DEBUG_ROUTES: "yes" }),
+            (err: AppConfigError) => {
+                assert.ok(err instanceof AppConfigError);
+                assert.strictEqual(err.problems.length, 4);
+                for (const key of ["PORT=http", "LOG_LEVEL=verbose", "SHUTDOWN_GRACE_MS=5s", "DEBUG_ROUTES=yes"]) assert.match(err.message, new RegExp(key));
+                return true;
+            },
+        );
     });
 
     it("rejects out-of-range values and a grace period shorter than the drain delay", () => {
@@ -41,7 +47,10 @@ describe("configuration from the environment", () => {
         assert.strictEqual(r.status, 2);
         const entry = JSON.parse(r.stderr.trim());
         assert.strictEqual(entry.level, "error");
-        assert.deepStrictEqual(entry.problems.map((p: string) => p.split("=")[0]), ["PORT", "LOG_LEVEL"]);
+        assert.deepStrictEqual(
+            entry.problems.map((p: string) => p.split("=")[0]),
+            ["PORT", "LOG_LEVEL"],
+        );
     });
 
     it("logs one JSON object per line, filtered by level", () => {

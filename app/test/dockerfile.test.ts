@@ -5,7 +5,11 @@ import * as path from "path";
 /** No Docker engine runs here, so the image's shape is checked from the Dockerfile itself. */
 describe("Dockerfile", () => {
     const root = path.resolve(__dirname, "../..");
-    const lines = fs.readFileSync(path.join(root, "Dockerfile"), "utf8").split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#"));
+    const lines = fs
+        .readFileSync(path.join(root, "Dockerfile"), "utf8")
+        .split("\n")
+        .map((l) => l.trim())
+        .filter((l) => l && !l.startsWith("#"));
     const stages = lines.filter((l) => /^FROM\s/i.test(l));
     const final = lines.slice(lines.lastIndexOf(stages[stages.length - 1]));
 

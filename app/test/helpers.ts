@@ -38,7 +38,10 @@ export function startApp(env: Record<string, string> = {}): Promise<RunningApp> 
             }
         });
         proc.stderr!.on("data", (chunk: Buffer) => lines.push(chunk.toString()));
-        exited.then((code) => { clearTimeout(timer); reject(new Error(`app exited with ${code} before listening:\n${lines.join("\n")}`)); });
+        exited.then((code) => {
+            clearTimeout(timer);
+            reject(new Error(`app exited with ${code} before listening:\n${lines.join("\n")}`));
+        });
     });
 }
 

@@ -5,8 +5,13 @@ import { connect2, get1, get2, RunningApp, startApp } from "./helpers";
 
 describe("serving HTTP/1.1 and h2c on one port", () => {
     let app: RunningApp;
-    before(async () => { app = await startApp(); });
-    after(async () => { app?.proc.kill("SIGKILL"); await app?.exited; });
+    before(async () => {
+        app = await startApp();
+    });
+    after(async () => {
+        app?.proc.kill("SIGKILL");
+        await app?.exited;
+    });
 
     it("answers HTTP/1.1 with JSON", async () => {
         const r = await get1(app.port, "/");
@@ -21,7 +26,10 @@ describe("serving HTTP/1.1 and h2c on one port", () => {
         const session = await connect2(app.port);
         try {
             const replies = await Promise.all(["/", "/healthz", "/readyz", "/"].map((p) => get2(session, p)));
-            assert.deepStrictEqual(replies.map((r) => r.status), [200, 200, 200, 200]);
+            assert.deepStrictEqual(
+                replies.map((r) => r.status),
+                [200, 200, 200, 200],
+            );
             assert.strictEqual(JSON.parse(replies[0].body).protocol, "2.0");
         } finally {
             session.close();
@@ -39,7 +47,10 @@ describe("serving HTTP/1.1 and h2c on one port", () => {
         // The bytes an HTTP/1-only server answers with 400 "PRI * HTTP/2.0" (and an ALB turns into 504s).
         const reply = await new Promise<Buffer>((resolve, reject) => {
             const s = net.connect(app.port, "127.0.0.1", () => s.write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"));
-            s.once("data", (d) => { resolve(d); s.destroy(); });
+            s.once("data", (d) => {
+                resolve(d);
+                s.destroy();
+            });
             s.once("error", reject);
         });
         assert.ok(!reply.toString("latin1").startsWith("HTTP/1.1 400"), "treated the preface as HTTP/1");

@@ -16,7 +16,11 @@ describe("graceful shutdown on SIGTERM", function () {
         const count = (status: number, what: string) => (status === 200 ? served++ : failures.push(`${what}: ${status}`));
         const worker = async (send: () => Promise<{ status: number }>, what: string) => {
             while (routing) {
-                try { count((await send()).status, what); } catch (err) { failures.push(`${what}: ${(err as Error).message}`); }
+                try {
+                    count((await send()).status, what);
+                } catch (err) {
+                    failures.push(`${what}: ${(err as Error).message}`);
+                }
             }
         };
         const workers = [
@@ -27,7 +31,10 @@ describe("graceful shutdown on SIGTERM", function () {
         const healthCheck = (async () => {
             let bad = 0;
             while (routing) {
-                const status = await get1(app.port, "/readyz").then((r) => r.status, () => 0);
+                const status = await get1(app.port, "/readyz").then(
+                    (r) => r.status,
+                    () => 0,
+                );
                 readiness.push(status);
                 bad = status === 200 ? 0 : bad + 1;
                 if (bad >= 2) routing = false;
@@ -54,7 +61,11 @@ describe("graceful shutdown on SIGTERM", function () {
         session.destroy();
 
         assert.deepStrictEqual(failures, [], "requests failed");
-        assert.deepStrictEqual(slowReplies.map((r) => r.status), [200, 200, 200, 200, 200, 200], "in-flight requests cut");
+        assert.deepStrictEqual(
+            slowReplies.map((r) => r.status),
+            [200, 200, 200, 200, 200, 200],
+            "in-flight requests cut",
+        );
         assert.ok(servedBeforeSignal > 50, `the load was too light to mean anything: ${servedBeforeSignal} requests`);
         assert.ok(served > servedBeforeSignal, "nothing was served after the signal");
         assert.ok(readiness.includes(503), "readiness never reported 503 while the pod was still serving");

@@ -9,8 +9,10 @@ const NODE_KEEP_ALIVE_BUFFER_MS = 1000;
 /** Room for a loaded machine (2 shared cores) and for Node's timeout check, which runs every 500 ms. */
 const SLACK_MS = 2000;
 
-const SETTINGS = 0x4, HEADERS = 0x1;
-const END_STREAM = 0x1, END_HEADERS = 0x4;
+const SETTINGS = 0x4,
+    HEADERS = 0x1;
+const END_STREAM = 0x1,
+    END_HEADERS = 0x4;
 
 /** Keeps writing `piece` every 200 ms until the server closes: activity that an inactivity timeout never ends. */
 function drip(conn: RawConnection, piece: () => Buffer | string): void {
@@ -32,7 +34,10 @@ describe("timeouts for silent, slow and idle clients (both protocols on one port
     before(async () => {
         app = await startApp({ HEADERS_TIMEOUT_MS: String(HEADERS_TIMEOUT_MS), REQUEST_TIMEOUT_MS: "5000", IDLE_TIMEOUT_MS: String(IDLE_TIMEOUT_MS) });
     });
-    after(async () => { app?.proc.kill("SIGKILL"); await app?.exited; });
+    after(async () => {
+        app?.proc.kill("SIGKILL");
+        await app?.exited;
+    });
 
     it("closes a connection that never sends a byte", async () => {
         await assertCutAfter(await openRaw(app.port), HEADERS_TIMEOUT_MS, "silent connection");
@@ -112,22 +117,33 @@ describe("timeouts for silent, slow and idle clients (both protocols on one port
 describe("metrics labels come from closed sets", function () {
     this.timeout(20000);
     let app: RunningApp;
-    before(async () => { app = await startApp(); });
-    after(async () => { app?.proc.kill("SIGKILL"); await app?.exited; });
+    before(async () => {
+        app = await startApp();
+    });
+    after(async () => {
+        app?.proc.kill("SIGKILL");
+        await app?.exited;
+    });
 
-    it("counts HTTP/2 requests with made-up methods as method=\"other\", so /metrics does not grow with them", async () => {
+    it('counts HTTP/2 requests with made-up methods as method="other", so /metrics does not grow with them', async () => {
         const session = await connect2(app.port);
         const sizeBefore = (await get2(session, "/metrics")).body.length;
         const sent = 300;
-        const statuses = await Promise.all(Array.from({ length: sent }, (_, i) => new Promise<number>((resolve, reject) => {
-            const req = session.request({ ":method": `M${i}`, ":path": "/" });
-            let status = 0;
-            req.on("response", (h) => (status = Number(h[":status"])));
-            req.on("end", () => resolve(status));
-            req.on("error", reject);
-            req.resume();
-            req.end();
-        })));
+        const statuses = await Promise.all(
+            Array.from(
+                { length: sent },
+                (_, i) =>
+                    new Promise<number>((resolve, reject) => {
+                        const req = session.request({ ":method": `M${i}`, ":path": "/" });
+                        let status = 0;
+                        req.on("response", (h) => (status = Number(h[":status"])));
+                        req.on("end", () => resolve(status));
+                        req.on("error", reject);
+                        req.resume();
+                        req.end();
+                    }),
+            ),
+        );
         const counted = /http_requests_total\{method="other",route="\/",status="405"\} (\d+)/;
         let metrics = "";
         // The server counts a request when its response has finished, a moment after the client has read it.
@@ -138,7 +154,7 @@ describe("metrics labels come from closed sets", function () {
         session.close();
         assert.ok(statuses.every((s) => s === 405));
         assert.ok(!/method="M\d+"/.test(metrics), "a client-chosen method became a label value");
-        assert.strictEqual(Number(counted.exec(metrics)?.[1]), sent, "requests with made-up methods counted as method=\"other\"");
+        assert.strictEqual(Number(counted.exec(metrics)?.[1]), sent, 'requests with made-up methods counted as method="other"');
         // One new series (and its histogram) for all of them, not one per method.
         assert.ok(metrics.length - sizeBefore < 5000, `/metrics grew by ${metrics.length - sizeBefore} bytes`);
     });

@@ -25,7 +25,11 @@ describe("Backup", () => {
         const tags = selection.inputs.selectionTags as { type: string; key: string; value: string }[];
         assert.strictEqual(tags.length, 1);
         assert.strictEqual(tags[0].type, "STRINGEQUALS");
-        assert.strictEqual(volumeTags[tags[0].key], tags[0].value, `the driver tags volumes ${JSON.stringify(volumeTags)}, the plan selects ${JSON.stringify(tags[0])}`);
+        assert.strictEqual(
+            volumeTags[tags[0].key],
+            tags[0].value,
+            `the driver tags volumes ${JSON.stringify(volumeTags)}, the plan selects ${JSON.stringify(tags[0])}`,
+        );
         assert.strictEqual(selection.inputs.resources, undefined, "resources with tags would widen or narrow the selection");
     });
 
@@ -41,10 +45,16 @@ describe("Backup", () => {
         const role = one(dev, "aws:iam/role:Role", "bk-backup");
         assert.strictEqual(json(role.inputs.assumeRolePolicy).Statement[0].Principal.Service, "backup.amazonaws.com");
         assert.strictEqual(one(dev, "aws:backup/selection:Selection").inputs.iamRoleArn, role.outputs.arn);
-        assert.deepStrictEqual(all(dev, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter((a) => a.name.startsWith("bk-backup")).map((a) => a.inputs.policyArn).sort(), [
-            "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
-            "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores",
-        ]);
+        assert.deepStrictEqual(
+            all(dev, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+                .filter((a) => a.name.startsWith("bk-backup"))
+                .map((a) => a.inputs.policyArn)
+                .sort(),
+            [
+                "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
+                "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores",
+            ],
+        );
     });
 
     it("protects and locks the vault in prod; dev's destroy removes it", () => {

@@ -49,49 +49,79 @@ export class Backup extends pulumi.ComponentResource {
         const partition = partitionOf(args.region);
         const protect = { protect: args.protect };
 
-        const key = new aws.kms.Key(`${name}-backup`, {
-            description: `AWS Backup vault of ${args.clusterName}`,
-            enableKeyRotation: true,
-            deletionWindowInDays: args.protect ? 30 : 7,
-            tags: args.tags,
-        }, { parent: this, ...protect });
-        const vault = new aws.backup.Vault(`${name}-backup`, {
-            name: `${args.clusterName}-volumes`,
-            kmsKeyArn: key.arn,
-            // dev: `destroy` removes the recovery points with the vault; prod keeps them (protect and lock).
-            forceDestroy: !args.protect,
-            tags: args.tags,
-        }, { parent: this, ...protect });
+        const key = new aws.kms.Key(
+            `${name}-backup`,
+            {
+                description: `AWS Backup vault of ${args.clusterName}`,
+                enableKeyRotation: true,
+                deletionWindowInDays: args.protect ? 30 : 7,
+                tags: args.tags,
+            },
+            { parent: this, ...protect },
+        );
+        const vault = new aws.backup.Vault(
+            `${name}-backup`,
+            {
+                name: `${args.clusterName}-volumes`,
+                kmsKeyArn: key.arn,
+                // dev: `destroy` removes the recovery points with the vault; prod keeps them (protect and lock).
+                forceDestroy: !args.protect,
+                tags: args.tags,
+            },
+            { parent: this, ...protect },
+        );
         if (args.protect) {
             // Governance mode (no changeableForDays): recovery points cannot be deleted before their retention
             // ends except by a principal allowed backup:DeleteBackupVaultLockConfiguration.
-            new aws.backup.VaultLockConfiguration(`${name}-backup`, {
-                backupVaultName: vault.name,
-                minRetentionDays: args.retentionDays,
-                maxRetentionDays: Math.max(args.retentionDays, 365),
-            }, { parent: this });
+            new aws.backup.VaultLockConfiguration(
+                `${name}-backup`,
+                {
+                    backupVaultName: vault.name,
+                    minRetentionDays: args.retentionDays,
+                    maxRetentionDays: Math.max(args.retentionDays, 365),
+                },
+                { parent: this },
+            );
         }
 
-        const plan = new aws.backup.Plan(`${name}-volumes`, {
-            name: `${args.clusterName}-volumes`,
-            rules: [dailyRule(vault.name, args.retentionDays)],
-            tags: args.tags,
-        }, { parent: this });
+        const plan = new aws.backup.Plan(
+            `${name}-volumes`,
+            {
+                name: `${args.clusterName}-volumes`,
+                rules: [dailyRule(vault.name, args.retentionDays)],
+                tags: args.tags,
+            },
+            { parent: this },
+        );
 
-        const role = new aws.iam.Role(`${name}-backup`, {
-            description: `AWS Backup of ${args.clusterName}'s volumes`,
-            assumeRolePolicy: serviceTrustPolicy("backup.amazonaws.com"),
-            tags: args.tags,
-        }, { parent: this });
-        const policies = ["AWSBackupServiceRolePolicyForBackup", "AWSBackupServiceRolePolicyForRestores"].map((p, i) =>
-            new aws.iam.RolePolicyAttachment(`${name}-backup-${i}`, { role: role.name, policyArn: `arn:${partition}:iam::aws:policy/service-role/${p}` }, { parent: this }));
+        const role = new aws.iam.Role(
+            `${name}-backup`,
+            {
+                description: `AWS Backup of ${args.clusterName}'s volumes`,
+                assumeRolePolicy: serviceTrustPolicy("backup.amazonaws.com"),
+                tags: args.tags,
+            },
+            { parent: this },
+        );
+        const policies = ["AWSBackupServiceRolePolicyForBackup", "AWSBackupServiceRolePolicyForRestores"].map(
+            (p, i) =>
+                new aws.iam.RolePolicyAttachment(
+                    `${name}-backup-${i}`,
+                    { role: role.name, policyArn: `arn:${partition}:iam::aws:policy/service-role/${p}` },
+                    { parent: this },
+                ),
+        );
 
-        new aws.backup.Selection(`${name}-volumes`, {
-            name: `${args.clusterName}-volumes`,
-            planId: plan.id,
-            iamRoleArn: role.arn,
-            selectionTags: [volumeSelectionTag(args.clusterName)],
-        }, { parent: this, dependsOn: policies });
+        new aws.backup.Selection(
+            `${name}-volumes`,
+            {
+                name: `${args.clusterName}-volumes`,
+                planId: plan.id,
+                iamRoleArn: role.arn,
+                selectionTags: [volumeSelectionTag(args.clusterName)],
+            },
+            { parent: this, dependsOn: policies },
+        );
 
         this.vaultName = vault.name;
         this.planId = plan.id;

@@ -54,7 +54,7 @@ export const APP_DEPLOYER_NEEDS: Record<string, ResourceNeeds> = {
         // Only with an SSE-KMS state bucket: S3 asks the key for a data key on PutObject and decrypts it on GetObject.
         aws: ["kms:GenerateDataKey", "kms:Decrypt"],
         kubernetes: [],
-        source: "Amazon S3 user guide, \"Protecting data with server-side encryption with AWS KMS keys\" (permissions); AWS Service Authorization Reference, AWS KMS",
+        source: 'Amazon S3 user guide, "Protecting data with server-side encryption with AWS KMS keys" (permissions); AWS Service Authorization Reference, AWS KMS',
     },
     "pulumi:providers:aws": {
         // sts:GetCallerIdentity needs no permission (AWS STS API reference, GetCallerIdentity).
@@ -77,8 +77,13 @@ export const APP_DEPLOYER_NEEDS: Record<string, ResourceNeeds> = {
     "kubernetes:apps/v1:Deployment": {
         aws: [],
         // The Deployment awaiter follows its ReplicaSets, Pods and claims, and reports the namespace's events.
-        kubernetes: [k8sKind("apps", "deployments"), k8sKind("apps", "replicasets", WATCHED), k8sKind("", "pods", WATCHED),
-            k8sKind("", "persistentvolumeclaims", WATCHED), k8sKind("", "events", WATCHED)],
+        kubernetes: [
+            k8sKind("apps", "deployments"),
+            k8sKind("apps", "replicasets", WATCHED),
+            k8sKind("", "pods", WATCHED),
+            k8sKind("", "persistentvolumeclaims", WATCHED),
+            k8sKind("", "events", WATCHED),
+        ],
         source: `${K8S_SOURCE}/deployment.go`,
     },
     "kubernetes:core/v1:Service": {
@@ -104,10 +109,12 @@ export function kubernetesRules(needs: KubernetesNeed[]): { apiGroups: string[];
         n.verbs.forEach((v) => verbs.add(v));
         merged.set(key, verbs);
     }
-    return [...merged.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([key, verbs]) => {
-        const [apiGroup, resource] = key.split("/");
-        return { apiGroups: [apiGroup], resources: [resource], verbs: [...verbs].sort() };
-    });
+    return [...merged.entries()]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([key, verbs]) => {
+            const [apiGroup, resource] = key.split("/");
+            return { apiGroups: [apiGroup], resources: [resource], verbs: [...verbs].sort() };
+        });
 }
 
 /** Every Kubernetes need of the app's resource types. */

@@ -5,10 +5,29 @@ import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { CiCd, CiCdArgs, JenkinsSettings } from ".";
 import {
-    adminSecretData, AGENT_IMAGES, agentPolicy, JENKINS, JENKINS_PLUGINS, pipelineEnvScript, pipelineJobScript, stateBucketOf,
+    adminSecretData,
+    AGENT_IMAGES,
+    agentPolicy,
+    JENKINS,
+    JENKINS_PLUGINS,
+    pipelineEnvScript,
+    pipelineJobScript,
+    stateBucketOf,
     promoteApprovers,
 } from "./jenkins";
-import { agentPodRequests, canSettleInput, chartAdminSecret, checkCloudsReachApi, hasPermission, renderedClouds, controllerSecretFiles, credentialsVisibleTo, jcascVariables, resolveJcasc, unresolvedJcascVariables } from "../../offline/models/jenkins-chart";
+import {
+    agentPodRequests,
+    canSettleInput,
+    chartAdminSecret,
+    checkCloudsReachApi,
+    hasPermission,
+    renderedClouds,
+    controllerSecretFiles,
+    credentialsVisibleTo,
+    jcascVariables,
+    resolveJcasc,
+    unresolvedJcascVariables,
+} from "../../offline/models/jenkins-chart";
 import { JENKINS_PLUGIN_RELEASES } from "../../offline/data/jenkins-plugins";
 import { all, buildGateway, DOMAIN, json, one, record, RecordedResource, referenceFile, valueOf } from "../../tests/helpers/harness";
 
@@ -16,8 +35,15 @@ const REPO_ARN = "arn:aws:ecr:ap-northeast-2:123456789012:repository/eks-platfor
 const REPO_URL = "123456789012.dkr.ecr.ap-northeast-2.amazonaws.com/eks-platform-test/app";
 const PASSWORD = "s3cr3t-admin-password";
 const APP_PLACE = {
-    namespace: "app", podLabels: { "app.kubernetes.io/name": "app", "app.kubernetes.io/part-of": "platform" }, podPort: 8080, formerOwner: "app", hostedZoneId: "Z0123456789ABCDEFGHIJ", recordNames: [`app.${DOMAIN}`],
-    project: "eks-platform-app", stack: "dev", platformParameterName: "/eks-platform/dev/app-platform",
+    namespace: "app",
+    podLabels: { "app.kubernetes.io/name": "app", "app.kubernetes.io/part-of": "platform" },
+    podPort: 8080,
+    formerOwner: "app",
+    hostedZoneId: "Z0123456789ABCDEFGHIJ",
+    recordNames: [`app.${DOMAIN}`],
+    project: "eks-platform-app",
+    stack: "dev",
+    platformParameterName: "/eks-platform/dev/app-platform",
 };
 
 function jenkinsSettings(overrides: Partial<JenkinsSettings> = {}): JenkinsSettings {
@@ -60,7 +86,7 @@ async function build(overrides: (base: ReturnType<typeof buildGateway>) => Parti
 function groovyLiterals(code: string): { skeleton: string; literals: string[] } {
     const literals: string[] = [];
     const skeleton = code.replace(/'((?:[^'\\\n]|\\.)*)'/g, (_, body: string) => {
-        literals.push(body.replace(/\\(.)/g, (__, c: string) => ({ n: "\n", r: "\r" } as Record<string, string>)[c] ?? c));
+        literals.push(body.replace(/\\(.)/g, (__, c: string) => (({ n: "\n", r: "\r" }) as Record<string, string>)[c] ?? c));
         return "'?'";
     });
     return { skeleton, literals };
@@ -84,17 +110,29 @@ describe("CiCd", () => {
         });
 
         it("installs the pinned chart in its own namespace on the cluster's provider", () => {
-            assert.deepStrictEqual([release().inputs.chart, release().inputs.version, release().inputs.namespace], [JENKINS.chart, JENKINS.chartVersion, "jenkins"]);
+            assert.deepStrictEqual(
+                [release().inputs.chart, release().inputs.version, release().inputs.namespace],
+                [JENKINS.chart, JENKINS.chartVersion, "jenkins"],
+            );
             assert.ok(release().provider.startsWith(one(records, "pulumi:providers:kubernetes").urn + "::"));
             assert.strictEqual(values().controller.image.tag, JENKINS.controllerTag);
         });
 
         it("keeps jenkins_home on the cluster's encrypted gp3 class", async () => {
-            assert.deepStrictEqual(values().persistence, { enabled: true, storageClass: await valueOf(gw.cluster.storageClassName), size: "20Gi", accessMode: "ReadWriteOnce" });
+            assert.deepStrictEqual(values().persistence, {
+                enabled: true,
+                storageClass: await valueOf(gw.cluster.storageClassName),
+                size: "20Gi",
+                accessMode: "ReadWriteOnce",
+            });
         });
 
         it("waits for the EBS CSI driver, the StorageClass and the load balancer controller before installing", () => {
-            for (const dep of [one(records, "kubernetes:helm.sh/v3:Release", "gw-lbc"), one(records, "aws:eks/addon:Addon", "ebs-csi"), one(records, "kubernetes:storage.k8s.io/v1:StorageClass")]) {
+            for (const dep of [
+                one(records, "kubernetes:helm.sh/v3:Release", "gw-lbc"),
+                one(records, "aws:eks/addon:Addon", "ebs-csi"),
+                one(records, "kubernetes:storage.k8s.io/v1:StorageClass"),
+            ]) {
                 assert.ok(release().dependencies.includes(dep.urn), `missing dependency on ${dep.name}`);
             }
         });
@@ -116,8 +154,11 @@ describe("CiCd", () => {
             assert.notDeepStrictEqual(mounted, [], `the rendered controller does not mount Secret ${secretName}`);
             const keys = Object.keys(adminSecretData("x"));
             for (const f of mounted) assert.ok(keys.includes(f.key), `the controller mounts key ${f.key}, which Secret ${secretName} does not have`);
-            assert.deepStrictEqual(unresolvedJcascVariables(releaseName, values(), { [secretName]: keys }), [],
-                "JCasC would resolve these to empty strings: an admin with an empty id and password");
+            assert.deepStrictEqual(
+                unresolvedJcascVariables(releaseName, values(), { [secretName]: keys }),
+                [],
+                "JCasC would resolve these to empty strings: an admin with an empty id and password",
+            );
             assert.strictEqual(chartAdminSecret(releaseName, values()), undefined, "the chart would create a second admin Secret");
         });
 
@@ -148,15 +189,25 @@ describe("CiCd", () => {
 
         it("runs branch builds as jenkins-agent in jenkins-builds, with no AWS identity, and deploys only in the restricted deploy cloud", () => {
             const build = YAML.parse(values().agent.podTemplates[JENKINS.agentLabel])[0];
-            assert.deepStrictEqual(build.containers.map((c: any) => c.name), ["jnlp", "node"]);
+            assert.deepStrictEqual(
+                build.containers.map((c: any) => c.name),
+                ["jnlp", "node"],
+            );
             assert.strictEqual(build.serviceAccount, JENKINS.agentServiceAccount);
             assert.strictEqual(values().agent.namespace, JENKINS.buildNamespace);
-            assert.deepStrictEqual(values().serviceAccountAgent, { create: true, name: JENKINS.agentServiceAccount }, "the build service account must carry no IAM role");
+            assert.deepStrictEqual(
+                values().serviceAccountAgent,
+                { create: true, name: JENKINS.agentServiceAccount },
+                "the build service account must carry no IAM role",
+            );
             const cloud = values().additionalClouds[JENKINS.deployCloud];
             assert.strictEqual(cloud.agent.usageRestricted, true);
             assert.strictEqual(cloud.agent.namespace, JENKINS.deployNamespace);
             const deploy = YAML.parse(cloud.agent.podTemplates[JENKINS.deployTemplate])[0];
-            assert.deepStrictEqual(deploy.containers.map((c: any) => c.name), ["jnlp", "node", "kaniko", "pulumi", "crane"]);
+            assert.deepStrictEqual(
+                deploy.containers.map((c: any) => c.name),
+                ["jnlp", "node", "kaniko", "pulumi", "crane"],
+            );
             assert.strictEqual(deploy.serviceAccount, JENKINS.deployServiceAccount);
             assert.ok(!JSON.stringify(values()).includes("privileged"));
             assert.strictEqual(values().controller.numExecutors, 0, "builds must not run on the controller");
@@ -169,7 +220,13 @@ describe("CiCd", () => {
         // and no CA; the chart (_helpers.tpl at jenkins-5.9.53) renders the root kubernetesURL into every cloud.
         it("both clouds reach the API server with the pod's CA: no server URL, the deploy cloud with its own token", () => {
             const clouds = renderedClouds(values());
-            assert.deepStrictEqual(clouds.map((c) => [c.name, c.serverUrl, c.credentialsId]), [["kubernetes", "", ""], [JENKINS.deployCloud, "", JENKINS.deployLauncherSecret]]);
+            assert.deepStrictEqual(
+                clouds.map((c) => [c.name, c.serverUrl, c.credentialsId]),
+                [
+                    ["kubernetes", "", ""],
+                    [JENKINS.deployCloud, "", JENKINS.deployLauncherSecret],
+                ],
+            );
             const chartDefault = { ...values(), kubernetesURL: undefined };
             assert.throws(() => checkCloudsReachApi(chartDefault), /Jenkins cloud deploy: serverUrl https:\/\/kubernetes\.default with credentialsId/);
             const onTheCloud = { ...chartDefault, additionalClouds: { deploy: { ...values().additionalClouds.deploy, kubernetesURL: "" } } };
@@ -216,14 +273,20 @@ describe("CiCd", () => {
         it("lets the deploy pods' service account push to this stack's repository only, and assume the deploy role", async () => {
             const policy = json(one(records, "aws:iam/rolePolicy:RolePolicy", "ci-jenkins-deploy").inputs.policy);
             const byResource = (r: string) => policy.Statement.filter((s: any) => [s.Resource].flat().includes(r));
-            assert.deepStrictEqual(byResource("*").map((s: any) => s.Action), ["ecr:GetAuthorizationToken"]);
+            assert.deepStrictEqual(
+                byResource("*").map((s: any) => s.Action),
+                ["ecr:GetAuthorizationToken"],
+            );
             const push = byResource(REPO_ARN);
             assert.strictEqual(push.length, 1);
             assert.ok(push[0].Action.includes("ecr:PutImage"));
             const assume = policy.Statement.find((s: any) => s.Action === "sts:AssumeRole");
             assert.deepStrictEqual(assume.Resource, ["arn:aws:iam::123456789012:role/ci-deploy"]);
             const actions = policy.Statement.flatMap((s: any) => [s.Action].flat());
-            assert.ok(actions.every((a: string) => a.startsWith("ecr:") || a === "sts:AssumeRole"), actions.join(", "));
+            assert.ok(
+                actions.every((a: string) => a.startsWith("ecr:") || a === "sts:AssumeRole"),
+                actions.join(", "),
+            );
         });
 
         it("trusts only the jenkins-deploy service account of this cluster", async () => {
@@ -237,7 +300,10 @@ describe("CiCd", () => {
             const deploy = one(records, "aws:iam/role:Role", "ci-deploy");
             const trust = json(deploy.inputs.assumeRolePolicy);
             assert.deepStrictEqual(trust.Statement[0].Principal.AWS, ["arn:aws:iam::123456789012:role/ci-jenkins-deploy"]);
-            assert.deepStrictEqual(all(records, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation").filter((a) => a.name.startsWith("ci-")), []);
+            assert.deepStrictEqual(
+                all(records, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation").filter((a) => a.name.startsWith("ci-")),
+                [],
+            );
             assert.deepStrictEqual(one(records, "aws:eks/accessEntry:AccessEntry", "ci-deploy").inputs.kubernetesGroups, ["app-deployers"]);
             const binding = one(records, "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "ci-app-deployer");
             assert.strictEqual((binding.inputs.metadata as any).namespace, "app");
@@ -246,7 +312,10 @@ describe("CiCd", () => {
 
         it("prepares the app namespace: Pod Security restricted, readiness gates, after the load balancer controller, with its former URN", () => {
             const ns = one(records, "kubernetes:core/v1:Namespace", "app-ns");
-            assert.deepStrictEqual((ns.inputs.metadata as any).labels, { "pod-security.kubernetes.io/enforce": "restricted", "elbv2.k8s.aws/pod-readiness-gate-inject": "enabled" });
+            assert.deepStrictEqual((ns.inputs.metadata as any).labels, {
+                "pod-security.kubernetes.io/enforce": "restricted",
+                "elbv2.k8s.aws/pod-readiness-gate-inject": "enabled",
+            });
             assert.ok(ns.dependencies.includes(one(records, "kubernetes:helm.sh/v3:Release", "gw-lbc").urn));
         });
     });
@@ -261,7 +330,10 @@ describe("CiCd", () => {
         });
 
         it("refuses a deploy role nobody could assume", async () => {
-            await assert.rejects(build(() => ({ jenkins: undefined, trustedDeployerArns: [] })), /nobody could assume the deploy role/);
+            await assert.rejects(
+                build(() => ({ jenkins: undefined, trustedDeployerArns: [] })),
+                /nobody could assume the deploy role/,
+            );
         });
     });
 
@@ -273,20 +345,32 @@ describe("CiCd", () => {
             const env = YAML.parse(scripts["platform-env"]).jenkins.globalNodeProperties[0].envVars.env;
             assert.ok(env.some((e: any) => e.key === "PLATFORM_STACK" && e.value === "dev"));
             const [template] = YAML.parse(values().additionalClouds[JENKINS.deployCloud].agent.podTemplates[JENKINS.deployTemplate]);
-            assert.deepStrictEqual(template.containers.map((c: any) => c.name), ["jnlp", "node", "kaniko", "pulumi", "crane"]);
+            assert.deepStrictEqual(
+                template.containers.map((c: any) => c.name),
+                ["jnlp", "node", "kaniko", "pulumi", "crane"],
+            );
             assert.strictEqual(template.volumes[0].configMapVolume.mountPath, "/kaniko/.docker");
         });
 
-        const withCredentials = () => build(() => ({
-            jenkins: jenkinsSettings({ gitToken: pulumi.secret("ghp_deploy"), gitReadToken: pulumi.secret("ghp_read"), pulumiPassphrase: pulumi.secret("pp") }),
-        }));
+        const withCredentials = () =>
+            build(() => ({
+                jenkins: jenkinsSettings({
+                    gitToken: pulumi.secret("ghp_deploy"),
+                    gitReadToken: pulumi.secret("ghp_read"),
+                    pulumiPassphrase: pulumi.secret("pp"),
+                }),
+            }));
 
         // The credentials plugin's global store serves GLOBAL-scoped credentials to every item: a pull request's
         // Jenkinsfile could bind the deploy token or the passphrase with withCredentials and print them.
         it("a branch or pull-request build can use the read-only git token alone; the deploy folder's jobs the deploy token and the passphrase; no build the launcher token", async () => {
             const v = one((await withCredentials()).records, "kubernetes:helm.sh/v3:Release", "ci-jenkins").inputs.values as any;
             for (const item of ["eks-platform", "eks-platform/main", "eks-platform/PR-7", "other-job"]) {
-                assert.deepStrictEqual(credentialsVisibleTo(v, item).filter((id) => id !== "git-read" || item.startsWith("eks-platform")), item.startsWith("eks-platform") ? ["git-read"] : [], item);
+                assert.deepStrictEqual(
+                    credentialsVisibleTo(v, item).filter((id) => id !== "git-read" || item.startsWith("eks-platform")),
+                    item.startsWith("eks-platform") ? ["git-read"] : [],
+                    item,
+                );
             }
             for (const item of [JENKINS.deployJob, JENKINS.promoteJob]) {
                 assert.deepStrictEqual(credentialsVisibleTo(v, item).sort(), ["git-credentials", "pulumi-passphrase"], item);
@@ -298,13 +382,18 @@ describe("CiCd", () => {
             assert.deepStrictEqual(unresolvedJcascVariables("jenkins", v, adminKeys), [], "a credential reads a file the controller does not mount");
             assert.ok(!JSON.stringify(v).match(/ghp_|"pp"/), "a secret in the Helm values");
             const global = YAML.parse(v.controller.JCasC.configScripts["platform-credentials"]).credentials.system.domainCredentials[0].credentials;
-            assert.deepStrictEqual(global.map((c: any) => [c.string.id, c.string.scope]), [[JENKINS.deployLauncherSecret, "SYSTEM"]]);
+            assert.deepStrictEqual(
+                global.map((c: any) => [c.string.id, c.string.scope]),
+                [[JENKINS.deployLauncherSecret, "SYSTEM"]],
+            );
         });
 
         it("a secret with quotes or ${...} reaches Job DSL as one base64 literal, never as code", () => {
             const script = (secret: string) => {
                 const text = pipelineJobScript({
-                    gitRepoUrl: "https://x/y.git", gitBranch: "main", deployGitCredentialsId: "git-credentials",
+                    gitRepoUrl: "https://x/y.git",
+                    gitBranch: "main",
+                    deployGitCredentialsId: "git-credentials",
                     deployCredentials: [{ id: "git-credentials", username: "git", secretVariable: "git-token" }],
                 });
                 return resolveJcasc(YAML.parse(text).jobs[0].script, { "git-token": secret });
@@ -319,8 +408,14 @@ describe("CiCd", () => {
 
         it("adds git credentials to the jobs only when tokens are configured", () => {
             assert.ok(!/credentials/i.test(pipelineJobScript({ gitRepoUrl: "https://x/y.git", gitBranch: "main" }).replace(/folderCredentials/g, "")));
-            assert.match(pipelineJobScript({ gitRepoUrl: "https://x/y.git", gitBranch: "main", readCredential: { id: "git-read", username: "git", secretVariable: "git-read-token" } }),
-                /credentialsId\('git-read'\)/);
+            assert.match(
+                pipelineJobScript({
+                    gitRepoUrl: "https://x/y.git",
+                    gitBranch: "main",
+                    readCredential: { id: "git-read", username: "git", secretVariable: "git-read-token" },
+                }),
+                /credentialsId\('git-read'\)/,
+            );
         });
 
         it("parses the state backend bucket and rejects non-S3 backends", () => {
@@ -331,21 +426,38 @@ describe("CiCd", () => {
 
         it("lets agents assume several deploy roles when promoting", () => {
             const p = agentPolicy(REPO_ARN, ["arn:aws:iam::1:role/a-deploy", "arn:aws:iam::1:role/b-deploy"]);
-            assert.deepStrictEqual(p.Statement.find((s) => s.Action === "sts:AssumeRole")!.Resource, ["arn:aws:iam::1:role/a-deploy", "arn:aws:iam::1:role/b-deploy"]);
+            assert.deepStrictEqual(p.Statement.find((s) => s.Action === "sts:AssumeRole")!.Resource, [
+                "arn:aws:iam::1:role/a-deploy",
+                "arn:aws:iam::1:role/b-deploy",
+            ]);
         });
 
         // Prod's deployer has no ECR rights, so the pipeline's own identity copies the image into prod's repository.
         it("lets the deploy pods push the promoted image into the target's repository, and only there", async () => {
-            const promoteTo = { stack: "prod", deployRoleArn: "arn:aws:iam::111122223333:role/eks-platform-prod-deploy", repositoryUrl: "111122223333.dkr.ecr.ap-northeast-2.amazonaws.com/eks-platform-prod/app", appUrl: "https://app.example.com" };
+            const promoteTo = {
+                stack: "prod",
+                deployRoleArn: "arn:aws:iam::111122223333:role/eks-platform-prod-deploy",
+                repositoryUrl: "111122223333.dkr.ecr.ap-northeast-2.amazonaws.com/eks-platform-prod/app",
+                appUrl: "https://app.example.com",
+            };
             const { records: promoting } = await build(() => ({ jenkins: { ...jenkinsSettings(), promoteTo, promoteApprovers: ["admin"] } }));
             const policy = json(one(promoting, "aws:iam/rolePolicy:RolePolicy", "jenkins-deploy").inputs.policy);
             const promote = policy.Statement.find((s: any) => s.Sid === "PromoteAppImages");
             assert.strictEqual(promote.Resource, "arn:aws:ecr:ap-northeast-2:111122223333:repository/eks-platform-prod/app");
             assert.ok(promote.Action.includes("ecr:PutImage"));
-            assert.strictEqual(agentPolicy(REPO_ARN, []).Statement.some((s) => s.Sid === "PromoteAppImages"), false);
-            assert.match(fs.readFileSync(path.join(__dirname, "../../", JENKINS.promoteScript), "utf8"), /ci\.craneLogin\(\['ECR_REPOSITORY_URL', 'PROMOTE_REPOSITORY_URL'\]\)/);
+            assert.strictEqual(
+                agentPolicy(REPO_ARN, []).Statement.some((s) => s.Sid === "PromoteAppImages"),
+                false,
+            );
+            assert.match(
+                fs.readFileSync(path.join(__dirname, "../../", JENKINS.promoteScript), "utf8"),
+                /ci\.craneLogin\(\['ECR_REPOSITORY_URL', 'PROMOTE_REPOSITORY_URL'\]\)/,
+            );
             // The token is asked of the target repository's region, from its URL (<account>.dkr.ecr.<region>.amazonaws.com).
-            assert.match(fs.readFileSync(path.join(__dirname, "../../ci/pipeline.groovy"), "utf8"), /AWS_PROFILE=irsa aws ecr get-login-password --region \\"\\\$\(echo \\"\\\$\$\{variable\}\\" \| cut -d\. -f4\)\\"/);
+            assert.match(
+                fs.readFileSync(path.join(__dirname, "../../ci/pipeline.groovy"), "utf8"),
+                /AWS_PROFILE=irsa aws ecr get-login-password --region \\"\\\$\(echo \\"\\\$\$\{variable\}\\" \| cut -d\. -f4\)\\"/,
+            );
         });
     });
 
@@ -384,8 +496,14 @@ describe("CiCd", () => {
             const types = YAML.parse(fs.readFileSync(referenceFile(this, "ec2", "instance-types.yaml"), "utf8"));
             const allocatable = types.instanceTypes["t3.large"].karpenterAllocatable;
             const pod = agentPodRequests(values().additionalClouds[JENKINS.deployCloud].agent.podTemplates[JENKINS.deployTemplate], JENKINS.deployTemplate);
-            assert.ok(pod.cpuMillis + DAEMONSETS.cpuMillis <= quantity(allocatable.cpu), `agent pod asks for ${pod.cpuMillis}m CPU; a t3.large has ${allocatable.cpu}`);
-            assert.ok(pod.memoryMiB + DAEMONSETS.memoryMiB <= quantity(allocatable.memory), `agent pod asks for ${pod.memoryMiB}Mi; a t3.large has ${allocatable.memory}`);
+            assert.ok(
+                pod.cpuMillis + DAEMONSETS.cpuMillis <= quantity(allocatable.cpu),
+                `agent pod asks for ${pod.cpuMillis}m CPU; a t3.large has ${allocatable.cpu}`,
+            );
+            assert.ok(
+                pod.memoryMiB + DAEMONSETS.memoryMiB <= quantity(allocatable.memory),
+                `agent pod asks for ${pod.memoryMiB}Mi; a t3.large has ${allocatable.memory}`,
+            );
         });
 
         it("gives every container requests and a memory limit, jnlp explicitly", () => {
@@ -421,23 +539,50 @@ describe("CiCd", () => {
 
         it("refuses branch names git refuses", () => {
             for (const branch of ["", "main branch", "a..b", "a@{1}", "-x", "feature/", "x.lock", "a/.b", "x~1", "x^", "a:b", "a*", "a\\b", "HEAD", "x\ny"]) {
-                assert.throws(() => pipelineJobScript({ gitRepoUrl: "https://x/y.git", gitBranch: branch }), /not a branch name git accepts/, JSON.stringify(branch));
+                assert.throws(
+                    () => pipelineJobScript({ gitRepoUrl: "https://x/y.git", gitBranch: branch }),
+                    /not a branch name git accepts/,
+                    JSON.stringify(branch),
+                );
             }
             for (const branch of ["main", "release/1.2", "feature/JIRA-12_x", "it's"]) pipelineJobScript({ gitRepoUrl: "https://x/y.git", gitBranch: branch });
         });
 
         it("refuses a repository URL that is not a git URL and environment values with line breaks", () => {
             assert.throws(() => pipelineJobScript({ gitRepoUrl: "file:///etc", gitBranch: "main" }), /not an https:\/\/ or ssh git URL/);
-            const env = { AWS_REGION: "r", ECR_REPOSITORY_URL: "u", DEPLOY_ROLE_ARN: "a", PULUMI_BACKEND_URL: "s3://b", PLATFORM_STACK: "dev", APP_STACK: "dev", DEPLOY_JOB: "deploy/x", DEPLOY_BRANCH: "main", APP_URL: "https://a\n" };
+            const env = {
+                AWS_REGION: "r",
+                ECR_REPOSITORY_URL: "u",
+                DEPLOY_ROLE_ARN: "a",
+                PULUMI_BACKEND_URL: "s3://b",
+                PLATFORM_STACK: "dev",
+                APP_STACK: "dev",
+                DEPLOY_JOB: "deploy/x",
+                DEPLOY_BRANCH: "main",
+                APP_URL: "https://a\n",
+            };
             assert.throws(() => pipelineEnvScript(env), /newline/);
         });
 
         it("passes environment values through JCasC and Helm literally", () => {
-            const env = { AWS_REGION: "r", ECR_REPOSITORY_URL: "u", DEPLOY_ROLE_ARN: "a", PULUMI_BACKEND_URL: "s3://b", PLATFORM_STACK: "${chart-admin-password}", APP_STACK: "dev", DEPLOY_JOB: "deploy/x", DEPLOY_BRANCH: "main", APP_URL: "{{ .Release.Name }}" };
+            const env = {
+                AWS_REGION: "r",
+                ECR_REPOSITORY_URL: "u",
+                DEPLOY_ROLE_ARN: "a",
+                PULUMI_BACKEND_URL: "s3://b",
+                PLATFORM_STACK: "${chart-admin-password}",
+                APP_STACK: "dev",
+                DEPLOY_JOB: "deploy/x",
+                DEPLOY_BRANCH: "main",
+                APP_URL: "{{ .Release.Name }}",
+            };
             const text = pipelineEnvScript(env);
             assert.ok(!/\{\{(?! "\{\{" \}\})/.test(text.replace(/\{\{ "\{\{" \}\}/g, "")));
             const entries = YAML.parse(text.replace(/\{\{ "\{\{" \}\}/g, "{{")).jenkins.globalNodeProperties[0].envVars.env;
-            assert.deepStrictEqual(entries.flatMap((e: any) => jcascVariables(e.value)), []);
+            assert.deepStrictEqual(
+                entries.flatMap((e: any) => jcascVariables(e.value)),
+                [],
+            );
             assert.strictEqual(entries.find((e: any) => e.key === "PLATFORM_STACK").value.replace(/\^\$\{/g, "${"), "${chart-admin-password}");
         });
     });

@@ -6,11 +6,32 @@ import { partitionOf } from "../shared/partition";
 import { exposeService, IngressGateway } from "../ingress";
 import { irsaRole, OidcIdentity } from "../shared/irsa";
 import {
-    adminSecretData, agentPodTemplate, authorizationScript, agentPolicy, credentialsScript, deployTrustPolicy, ecrDockerConfig, ecrRepositoryArnOf, JENKINS,
-    FolderCredential, jenkinsValues, promoteApprovers, SystemCredential, pipelineEnvScript, pipelineJobScript, stateBucketOf,
+    adminSecretData,
+    agentPodTemplate,
+    authorizationScript,
+    agentPolicy,
+    credentialsScript,
+    deployTrustPolicy,
+    ecrDockerConfig,
+    ecrRepositoryArnOf,
+    JENKINS,
+    FolderCredential,
+    jenkinsValues,
+    promoteApprovers,
+    SystemCredential,
+    pipelineEnvScript,
+    pipelineJobScript,
+    stateBucketOf,
 } from "./jenkins";
 import { READINESS_GATE_LABELS } from "../ingress/lbc";
-import { appAllowances, createNetworkPolicies, defaultDenyWithAllowances, JENKINS_AGENT_PORT, JENKINS_CONTROLLER_PODS, jenkinsAllowances } from "../ingress/network-policies";
+import {
+    appAllowances,
+    createNetworkPolicies,
+    defaultDenyWithAllowances,
+    JENKINS_AGENT_PORT,
+    JENKINS_CONTROLLER_PODS,
+    jenkinsAllowances,
+} from "../ingress/network-policies";
 import { MonitoringContribution } from "../observability/monitoring";
 import { appNamespaceLabels } from "../webapp";
 import { jenkinsMonitoring } from "./monitoring";
@@ -105,68 +126,117 @@ export class CiCd extends pulumi.ComponentResource {
         // Builds of every branch and pull request run as the jenkins-agent service account, which has no AWS identity;
         // only the deploy cloud's pods (namespace jenkins-deploy, restricted to the deploy job) get this role.
         // Fixed role names: other stacks name them in their trust policies before this stack's outputs exist.
-        const pipelineRole = j ? irsaRole(`${name}-jenkins-deploy`, args.oidc, JENKINS.deployNamespace, JENKINS.deployServiceAccount, this, `${name}-jenkins-deploy`) : undefined;
+        const pipelineRole = j
+            ? irsaRole(`${name}-jenkins-deploy`, args.oidc, JENKINS.deployNamespace, JENKINS.deployServiceAccount, this, `${name}-jenkins-deploy`)
+            : undefined;
         const trustees: pulumi.Input<string>[] = [...(pipelineRole ? [pipelineRole.arn] : []), ...args.trustedDeployerArns];
         if (trustees.length === 0) {
             throw new Error("CiCd: nobody could assume the deploy role: enable Jenkins in this stack or list trustedDeployerArns");
         }
 
         const k8sOpts = args.gateway.cluster.options({ parent: this });
-        const appNamespace = new k8s.core.v1.Namespace(`${args.app.namespace}-ns`, {
-            metadata: { name: args.app.namespace, labels: appNamespaceLabels() },
-        // After the load balancer controller: destroy deletes the namespace, and the app's Ingress (and ALB) in it,
-        // while the controller still runs to delete the ALB, whichever stack the Ingress belongs to.
-        }, args.gateway.cluster.options({ parent: this, needs: ["webhook", "pools"], aliases: args.app.formerOwner ? [{ parent: pulumi.createUrn(args.app.formerOwner, "platform:app:WebApp") }] : [] }));
+        const appNamespace = new k8s.core.v1.Namespace(
+            `${args.app.namespace}-ns`,
+            {
+                metadata: { name: args.app.namespace, labels: appNamespaceLabels() },
+                // After the load balancer controller: destroy deletes the namespace, and the app's Ingress (and ALB) in it,
+                // while the controller still runs to delete the ALB, whichever stack the Ingress belongs to.
+            },
+            args.gateway.cluster.options({
+                parent: this,
+                needs: ["webhook", "pools"],
+                aliases: args.app.formerOwner ? [{ parent: pulumi.createUrn(args.app.formerOwner, "platform:app:WebApp") }] : [],
+            }),
+        );
         this.appNamespace = appNamespace.metadata.name;
         // Default-deny ingress for the app's pods, owned here with the namespace: the app's deployer has no RBAC on
         // NetworkPolicies, so an app deploy can never open its own namespace.
-        createNetworkPolicies(`${args.app.namespace}-app`,
+        createNetworkPolicies(
+            `${args.app.namespace}-app`,
             defaultDenyWithAllowances(args.app.namespace, appAllowances(args.gateway.trafficSources, args.app.podLabels, args.app.podPort)),
-            { ...k8sOpts, dependsOn: [appNamespace] });
+            { ...k8sOpts, dependsOn: [appNamespace] },
+        );
 
         // The app stack's deployer: its Kubernetes rights are a Role in the app namespace for a group only the
         // access entry maps to (no access policy, nothing cluster-wide); its IAM rights are the app's records and state.
-        const deployRole = new aws.iam.Role(`${name}-deploy`, {
-            name: `${name}-deploy`,
-            description: `Runs pulumi up of the app stack ${args.app.project}/${args.app.stack} from the pipeline`,
-            assumeRolePolicy: pulumi.output(trustees).apply((arns) => JSON.stringify(deployTrustPolicy(arns))),
-            maxSessionDuration: 3600,
-        }, { parent: this });
+        const deployRole = new aws.iam.Role(
+            `${name}-deploy`,
+            {
+                name: `${name}-deploy`,
+                description: `Runs pulumi up of the app stack ${args.app.project}/${args.app.stack} from the pipeline`,
+                assumeRolePolicy: pulumi.output(trustees).apply((arns) => JSON.stringify(deployTrustPolicy(arns))),
+                maxSessionDuration: 3600,
+            },
+            { parent: this },
+        );
         const { bucket, prefix } = stateBucketOf(args.stateBackendUrl);
-        new aws.iam.RolePolicy(`${name}-deploy`, {
-            role: deployRole.name,
-            // The parameter's ARN names the account, which only the caller's identity tells.
-            policy: aws.getCallerIdentityOutput({}, { parent: this }).accountId.apply((accountId) => JSON.stringify(appDeployerPolicy({
-                partition, hostedZoneId: args.app.hostedZoneId, recordNames: args.app.recordNames, stateBucket: bucket, statePrefix: prefix,
-                appProject: args.app.project, appStack: args.app.stack,
-                appPlatformParameterArn: parameterArn(partition, args.region, accountId, args.app.platformParameterName),
-                secretsKeyArn: args.app.secretsKeyArn, stateKeyArn: args.app.stateKeyArn,
-            }))),
-        }, { parent: this });
-        const accessEntry = new aws.eks.AccessEntry(`${name}-deploy`, {
-            clusterName: args.clusterName,
-            principalArn: deployRole.arn,
-            type: "STANDARD",
-            kubernetesGroups: [APP_DEPLOYER_GROUP],
-        }, { parent: this });
-        const role = new k8s.rbac.v1.Role(`${name}-app-deployer`, {
-            metadata: { name: "app-deployer", namespace: this.appNamespace },
-            rules: kubernetesRules(appKubernetesNeeds()),
-        }, k8sOpts);
-        new k8s.rbac.v1.RoleBinding(`${name}-app-deployer`, {
-            metadata: { name: "app-deployer", namespace: this.appNamespace },
-            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
-            subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: APP_DEPLOYER_GROUP }],
-        }, { ...k8sOpts, dependsOn: [accessEntry] });
+        new aws.iam.RolePolicy(
+            `${name}-deploy`,
+            {
+                role: deployRole.name,
+                // The parameter's ARN names the account, which only the caller's identity tells.
+                policy: aws.getCallerIdentityOutput({}, { parent: this }).accountId.apply((accountId) =>
+                    JSON.stringify(
+                        appDeployerPolicy({
+                            partition,
+                            hostedZoneId: args.app.hostedZoneId,
+                            recordNames: args.app.recordNames,
+                            stateBucket: bucket,
+                            statePrefix: prefix,
+                            appProject: args.app.project,
+                            appStack: args.app.stack,
+                            appPlatformParameterArn: parameterArn(partition, args.region, accountId, args.app.platformParameterName),
+                            secretsKeyArn: args.app.secretsKeyArn,
+                            stateKeyArn: args.app.stateKeyArn,
+                        }),
+                    ),
+                ),
+            },
+            { parent: this },
+        );
+        const accessEntry = new aws.eks.AccessEntry(
+            `${name}-deploy`,
+            {
+                clusterName: args.clusterName,
+                principalArn: deployRole.arn,
+                type: "STANDARD",
+                kubernetesGroups: [APP_DEPLOYER_GROUP],
+            },
+            { parent: this },
+        );
+        const role = new k8s.rbac.v1.Role(
+            `${name}-app-deployer`,
+            {
+                metadata: { name: "app-deployer", namespace: this.appNamespace },
+                rules: kubernetesRules(appKubernetesNeeds()),
+            },
+            k8sOpts,
+        );
+        new k8s.rbac.v1.RoleBinding(
+            `${name}-app-deployer`,
+            {
+                metadata: { name: "app-deployer", namespace: this.appNamespace },
+                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
+                subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: APP_DEPLOYER_GROUP }],
+            },
+            { ...k8sOpts, dependsOn: [accessEntry] },
+        );
         this.deployRoleArn = deployRole.arn;
 
         if (j && pipelineRole) {
             const assumable = [deployRole.arn, ...(j.promoteTo ? [j.promoteTo.deployRoleArn] : [])];
-            new aws.iam.RolePolicy(`${name}-jenkins-deploy`, {
-                role: pipelineRole.name,
-                policy: pulumi.all([args.repositoryArn, ...assumable]).apply(([repo, ...roles]) =>
-                    JSON.stringify(agentPolicy(repo, roles, j.promoteTo ? ecrRepositoryArnOf(j.promoteTo.repositoryUrl) : undefined))),
-            }, { parent: this });
+            new aws.iam.RolePolicy(
+                `${name}-jenkins-deploy`,
+                {
+                    role: pipelineRole.name,
+                    policy: pulumi
+                        .all([args.repositoryArn, ...assumable])
+                        .apply(([repo, ...roles]) =>
+                            JSON.stringify(agentPolicy(repo, roles, j.promoteTo ? ecrRepositoryArnOf(j.promoteTo.repositoryUrl) : undefined)),
+                        ),
+                },
+                { parent: this },
+            );
             this.agentRoleArn = pipelineRole.arn;
             this.release = this.jenkins(name, args, j, pipelineRole, deployRole);
             this.jenkinsUrl = `https://${j.host}`;
@@ -181,17 +251,33 @@ export class CiCd extends pulumi.ComponentResource {
         // The controller is an ALB target: its pods must wait for target registration before the old one goes.
         // Depends on the CSI driver so that destroy deletes the namespace, and with it jenkins_home's claim and volume,
         // while the driver still runs to delete the volume.
-        const ns = new k8s.core.v1.Namespace(`${name}-jenkins`, { metadata: { name: JENKINS.namespace, labels: { ...READINESS_GATE_LABELS } } },
-            args.gateway.cluster.options({ parent: this, needs: ["storage", "pools"] }));
+        const ns = new k8s.core.v1.Namespace(
+            `${name}-jenkins`,
+            { metadata: { name: JENKINS.namespace, labels: { ...READINESS_GATE_LABELS } } },
+            args.gateway.cluster.options({ parent: this, needs: ["storage", "pools"] }),
+        );
         const namespace = ns.metadata.name;
-        createNetworkPolicies(`${name}-jenkins`, defaultDenyWithAllowances(JENKINS.namespace, jenkinsAllowances(args.gateway.trafficSources, JENKINS_CONTROLLER_PODS, JENKINS.servicePort, JENKINS_AGENT_PORT,
-            [JENKINS.buildNamespace, JENKINS.deployNamespace])), { ...k8sOpts, dependsOn: [ns] });
+        createNetworkPolicies(
+            `${name}-jenkins`,
+            defaultDenyWithAllowances(
+                JENKINS.namespace,
+                jenkinsAllowances(args.gateway.trafficSources, JENKINS_CONTROLLER_PODS, JENKINS.servicePort, JENKINS_AGENT_PORT, [
+                    JENKINS.buildNamespace,
+                    JENKINS.deployNamespace,
+                ]),
+            ),
+            { ...k8sOpts, dependsOn: [ns] },
+        );
 
         // Credentials live in Secrets the chart mounts; Helm values (kept in the release) never hold them.
-        const adminSecret = new k8s.core.v1.Secret(`${name}-jenkins-admin`, {
-            metadata: { name: JENKINS.adminSecret, namespace },
-            stringData: adminSecretData(j.adminPassword),
-        }, k8sOpts);
+        const adminSecret = new k8s.core.v1.Secret(
+            `${name}-jenkins-admin`,
+            {
+                metadata: { name: JENKINS.adminSecret, namespace },
+                stringData: adminSecretData(j.adminPassword),
+            },
+            k8sOpts,
+        );
         const credentialSecrets: { name: string; keyName: string }[] = [];
         const systemCredentials: SystemCredential[] = [];
         const deployCredentials: FolderCredential[] = [];
@@ -205,7 +291,8 @@ export class CiCd extends pulumi.ComponentResource {
         // Builds of unreviewed branches see only the multibranch job's store: the read-only token, nothing else.
         const readCredential = j.gitReadToken ? { id: "git-read", username: "git", secretVariable: mounted("git-read", "token", j.gitReadToken) } : undefined;
         if (j.gitToken) deployCredentials.push({ id: "git-credentials", username: "git", secretVariable: mounted("git", "token", j.gitToken) });
-        if (j.pulumiPassphrase) deployCredentials.push({ id: "pulumi-passphrase", username: "pulumi", secretVariable: mounted("pulumi", "passphrase", j.pulumiPassphrase) });
+        if (j.pulumiPassphrase)
+            deployCredentials.push({ id: "pulumi-passphrase", username: "pulumi", secretVariable: mounted("pulumi", "passphrase", j.pulumiPassphrase) });
 
         // Builds run in their own namespace: no Secret of the controller's can be mounted by a pod a branch describes.
         // Baseline Pod Security: a branch's Jenkinsfile can ask for any pod, but not a privileged, hostPath or
@@ -213,98 +300,149 @@ export class CiCd extends pulumi.ComponentResource {
         // unprivileged, which baseline allows.) Agents accept no connections: default-deny ingress.
         const agentNamespace = (resourceName: string, namespaceName: string) => {
             // After the pools: destroy deletes the namespace, and any agent in it, before the pool it runs on.
-            const agentNs = new k8s.core.v1.Namespace(resourceName, { metadata: { name: namespaceName, labels: { "pod-security.kubernetes.io/enforce": "baseline" } } },
-                args.gateway.cluster.options({ parent: this, needs: ["pools"] }));
+            const agentNs = new k8s.core.v1.Namespace(
+                resourceName,
+                { metadata: { name: namespaceName, labels: { "pod-security.kubernetes.io/enforce": "baseline" } } },
+                args.gateway.cluster.options({ parent: this, needs: ["pools"] }),
+            );
             createNetworkPolicies(resourceName, defaultDenyWithAllowances(namespaceName, []), { ...k8sOpts, dependsOn: [agentNs] });
             return agentNs;
         };
         const buildNs = agentNamespace(`${name}-jenkins-builds`, JENKINS.buildNamespace);
         const deployNs = agentNamespace(`${name}-jenkins-deploy`, JENKINS.deployNamespace);
-        const deploySa = new k8s.core.v1.ServiceAccount(`${name}-jenkins-deploy`, {
-            metadata: { name: JENKINS.deployServiceAccount, namespace: deployNs.metadata.name, annotations: { "eks.amazonaws.com/role-arn": agentRole.arn } },
-        }, k8sOpts);
+        const deploySa = new k8s.core.v1.ServiceAccount(
+            `${name}-jenkins-deploy`,
+            {
+                metadata: {
+                    name: JENKINS.deployServiceAccount,
+                    namespace: deployNs.metadata.name,
+                    annotations: { "eks.amazonaws.com/role-arn": agentRole.arn },
+                },
+            },
+            k8sOpts,
+        );
         // The deploy cloud's own API identity: it alone may start pods in jenkins-deploy; the controller's may not.
-        const launcher = new k8s.core.v1.ServiceAccount(`${name}-jenkins-deploy-launcher`, {
-            metadata: { name: JENKINS.deployLauncherServiceAccount, namespace },
-        }, k8sOpts);
-        const launcherToken = new k8s.core.v1.Secret(`${name}-jenkins-deploy-launcher`, {
-            metadata: { name: JENKINS.deployLauncherSecret, namespace, annotations: { "kubernetes.io/service-account.name": JENKINS.deployLauncherServiceAccount } },
-            type: "kubernetes.io/service-account-token",
-        }, { ...k8sOpts, dependsOn: [launcher] });
-        const launchRole = new k8s.rbac.v1.Role(`${name}-jenkins-deploy-launcher`, {
-            metadata: { name: "launch-agents", namespace: deployNs.metadata.name },
-            // What the kubernetes plugin does with agent pods (its README, "RBAC").
-            rules: [
-                { apiGroups: [""], resources: ["pods"], verbs: ["create", "delete", "get", "list", "patch", "update", "watch"] },
-                { apiGroups: [""], resources: ["pods/exec"], verbs: ["create", "get"] },
-                { apiGroups: [""], resources: ["pods/log", "events"], verbs: ["get", "list", "watch"] },
-            ],
-        }, k8sOpts);
-        new k8s.rbac.v1.RoleBinding(`${name}-jenkins-deploy-launcher`, {
-            metadata: { name: "launch-agents", namespace: deployNs.metadata.name },
-            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: launchRole.metadata.name },
-            subjects: [{ kind: "ServiceAccount", name: JENKINS.deployLauncherServiceAccount, namespace }],
-        }, k8sOpts);
+        const launcher = new k8s.core.v1.ServiceAccount(
+            `${name}-jenkins-deploy-launcher`,
+            {
+                metadata: { name: JENKINS.deployLauncherServiceAccount, namespace },
+            },
+            k8sOpts,
+        );
+        const launcherToken = new k8s.core.v1.Secret(
+            `${name}-jenkins-deploy-launcher`,
+            {
+                metadata: {
+                    name: JENKINS.deployLauncherSecret,
+                    namespace,
+                    annotations: { "kubernetes.io/service-account.name": JENKINS.deployLauncherServiceAccount },
+                },
+                type: "kubernetes.io/service-account-token",
+            },
+            { ...k8sOpts, dependsOn: [launcher] },
+        );
+        const launchRole = new k8s.rbac.v1.Role(
+            `${name}-jenkins-deploy-launcher`,
+            {
+                metadata: { name: "launch-agents", namespace: deployNs.metadata.name },
+                // What the kubernetes plugin does with agent pods (its README, "RBAC").
+                rules: [
+                    { apiGroups: [""], resources: ["pods"], verbs: ["create", "delete", "get", "list", "patch", "update", "watch"] },
+                    { apiGroups: [""], resources: ["pods/exec"], verbs: ["create", "get"] },
+                    { apiGroups: [""], resources: ["pods/log", "events"], verbs: ["get", "list", "watch"] },
+                ],
+            },
+            k8sOpts,
+        );
+        new k8s.rbac.v1.RoleBinding(
+            `${name}-jenkins-deploy-launcher`,
+            {
+                metadata: { name: "launch-agents", namespace: deployNs.metadata.name },
+                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: launchRole.metadata.name },
+                subjects: [{ kind: "ServiceAccount", name: JENKINS.deployLauncherServiceAccount, namespace }],
+            },
+            k8sOpts,
+        );
         credentialSecrets.push({ name: JENKINS.deployLauncherSecret, keyName: "token" });
         systemCredentials.push({ id: JENKINS.deployLauncherSecret, secretVariable: `${JENKINS.deployLauncherSecret}-token` });
 
-        const registryHosts = pulumi.output(args.repositoryUrl).apply((url) => [url, ...(j.promoteTo ? [j.promoteTo.repositoryUrl] : [])].map((u) => u.split("/")[0]));
-        const dockerConfig = new k8s.core.v1.ConfigMap(`${name}-docker-config`, {
-            metadata: { name: "docker-config", namespace: deployNs.metadata.name },
-            data: { "config.json": registryHosts.apply((hosts) => ecrDockerConfig([...new Set(hosts)])) },
-        }, k8sOpts);
+        const registryHosts = pulumi
+            .output(args.repositoryUrl)
+            .apply((url) => [url, ...(j.promoteTo ? [j.promoteTo.repositoryUrl] : [])].map((u) => u.split("/")[0]));
+        const dockerConfig = new k8s.core.v1.ConfigMap(
+            `${name}-docker-config`,
+            {
+                metadata: { name: "docker-config", namespace: deployNs.metadata.name },
+                data: { "config.json": registryHosts.apply((hosts) => ecrDockerConfig([...new Set(hosts)])) },
+            },
+            k8sOpts,
+        );
         secrets.push(launcherToken, buildNs, deploySa);
 
-        const release = args.gateway.cluster.release(`${name}-jenkins`, JENKINS, {
-            releaseName: JENKINS.releaseName,
-            namespace,
-            // First start downloads plugins; give it longer than Helm's default 5 minutes.
-            timeout: 900,
-            values: pulumi.all([deployRole.arn, args.repositoryUrl, args.storageClassName]).apply(([deployRoleArn, repositoryUrl, storageClass]) =>
-                jenkinsValues({
-                    url: `https://${j.host}`,
-                    storageClass,
-                    storageSize: j.storageSize,
-                    jobScript: pipelineJobScript({
-                        gitRepoUrl: j.gitRepoUrl, gitBranch: j.gitBranch, readCredential, deployCredentials,
-                        deployGitCredentialsId: j.gitToken ? "git-credentials" : undefined,
+        const release = args.gateway.cluster.release(
+            `${name}-jenkins`,
+            JENKINS,
+            {
+                releaseName: JENKINS.releaseName,
+                namespace,
+                // First start downloads plugins; give it longer than Helm's default 5 minutes.
+                timeout: 900,
+                values: pulumi.all([deployRole.arn, args.repositoryUrl, args.storageClassName]).apply(([deployRoleArn, repositoryUrl, storageClass]) =>
+                    jenkinsValues({
+                        url: `https://${j.host}`,
+                        storageClass,
+                        storageSize: j.storageSize,
+                        jobScript: pipelineJobScript({
+                            gitRepoUrl: j.gitRepoUrl,
+                            gitBranch: j.gitBranch,
+                            readCredential,
+                            deployCredentials,
+                            deployGitCredentialsId: j.gitToken ? "git-credentials" : undefined,
+                        }),
+                        envScript: pipelineEnvScript({
+                            AWS_REGION: args.region,
+                            ECR_REPOSITORY_URL: repositoryUrl,
+                            DEPLOY_ROLE_ARN: deployRoleArn,
+                            PULUMI_BACKEND_URL: args.stateBackendUrl,
+                            PLATFORM_STACK: args.stack,
+                            APP_STACK: args.app.stack,
+                            APP_URL: j.appUrl,
+                            DEPLOY_JOB: JENKINS.deployJob,
+                            DEPLOY_BRANCH: j.gitBranch,
+                            PROMOTE_STACK: j.promoteTo?.stack,
+                            PROMOTE_DEPLOY_ROLE_ARN: j.promoteTo?.deployRoleArn,
+                            PROMOTE_REPOSITORY_URL: j.promoteTo?.repositoryUrl,
+                            PROMOTE_APP_URL: j.promoteTo?.appUrl,
+                            PROMOTE_JOB: j.promoteTo ? JENKINS.promoteJob : undefined,
+                            PROMOTE_APPROVERS: j.promoteTo ? promoteApprovers(j.promoteApprovers) : undefined,
+                            PULUMI_PASSPHRASE_CREDENTIAL: j.pulumiPassphrase ? "pulumi-passphrase" : undefined,
+                        }),
+                        podTemplate: agentPodTemplate("build", "docker-config"),
+                        deployPodTemplate: agentPodTemplate("deploy", "docker-config"),
+                        credentialSecrets,
+                        credentialsScript: credentialsScript(systemCredentials),
+                        authorizationScript: authorizationScript(JENKINS.adminUser),
                     }),
-                    envScript: pipelineEnvScript({
-                        AWS_REGION: args.region,
-                        ECR_REPOSITORY_URL: repositoryUrl,
-                        DEPLOY_ROLE_ARN: deployRoleArn,
-                        PULUMI_BACKEND_URL: args.stateBackendUrl,
-                        PLATFORM_STACK: args.stack,
-                        APP_STACK: args.app.stack,
-                        APP_URL: j.appUrl,
-                        DEPLOY_JOB: JENKINS.deployJob,
-                        DEPLOY_BRANCH: j.gitBranch,
-                        PROMOTE_STACK: j.promoteTo?.stack,
-                        PROMOTE_DEPLOY_ROLE_ARN: j.promoteTo?.deployRoleArn,
-                        PROMOTE_REPOSITORY_URL: j.promoteTo?.repositoryUrl,
-                        PROMOTE_APP_URL: j.promoteTo?.appUrl,
-                        PROMOTE_JOB: j.promoteTo ? JENKINS.promoteJob : undefined,
-                        PROMOTE_APPROVERS: j.promoteTo ? promoteApprovers(j.promoteApprovers) : undefined,
-                        PULUMI_PASSPHRASE_CREDENTIAL: j.pulumiPassphrase ? "pulumi-passphrase" : undefined,
-                    }),
-                    podTemplate: agentPodTemplate("build", "docker-config"),
-                    deployPodTemplate: agentPodTemplate("deploy", "docker-config"),
-                    credentialSecrets,
-                    credentialsScript: credentialsScript(systemCredentials),
-                    authorizationScript: authorizationScript(JENKINS.adminUser),
-                })),
-        // The chart creates Services, which the load balancer controller's webhook must admit.
-        }, { parent: this, needs: ["storage", "webhook", "pools"], dependsOn: [...secrets, dockerConfig] });
+                ),
+                // The chart creates Services, which the load balancer controller's webhook must admit.
+            },
+            { parent: this, needs: ["storage", "webhook", "pools"], dependsOn: [...secrets, dockerConfig] },
+        );
 
-        exposeService(`${name}-jenkins`, args.gateway, {
-            namespace,
-            serviceName: JENKINS.releaseName,
-            servicePort: JENKINS.servicePort,
-            host: j.host,
-            healthcheckPath: "/login",
-            backendProtocolVersion: "HTTP1",
-            dependsOn: [release],
-        }, this);
+        exposeService(
+            `${name}-jenkins`,
+            args.gateway,
+            {
+                namespace,
+                serviceName: JENKINS.releaseName,
+                servicePort: JENKINS.servicePort,
+                host: j.host,
+                healthcheckPath: "/login",
+                backendProtocolVersion: "HTTP1",
+                dependsOn: [release],
+            },
+            this,
+        );
         return release;
     }
 }

@@ -97,8 +97,14 @@ export const AGENT_IMAGES = {
 } as const;
 
 const ECR_PUSH = [
-    "ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:CompleteLayerUpload", "ecr:DescribeImages",
-    "ecr:GetDownloadUrlForLayer", "ecr:InitiateLayerUpload", "ecr:PutImage", "ecr:UploadLayerPart",
+    "ecr:BatchCheckLayerAvailability",
+    "ecr:BatchGetImage",
+    "ecr:CompleteLayerUpload",
+    "ecr:DescribeImages",
+    "ecr:GetDownloadUrlForLayer",
+    "ecr:InitiateLayerUpload",
+    "ecr:PutImage",
+    "ecr:UploadLayerPart",
 ];
 
 /** Jenkins agents: push to this stack's repository, and assume the deploy role(s). Nothing else. */
@@ -345,7 +351,8 @@ export interface PipelineEnv {
 export function promoteApprovers(approvers: string[] | undefined): string {
     if (!approvers?.length) throw new Error("promoteApprovers: a promotion needs at least one approver (a Jenkins user id or group)");
     for (const a of approvers) {
-        if (!/^[A-Za-z0-9][A-Za-z0-9._@-]*$/.test(a)) throw new Error(`promoteApprovers: ${JSON.stringify(a)} is not a Jenkins user id or group name (letters, digits, . _ @ -)`);
+        if (!/^[A-Za-z0-9][A-Za-z0-9._@-]*$/.test(a))
+            throw new Error(`promoteApprovers: ${JSON.stringify(a)} is not a Jenkins user id or group name (letters, digits, . _ @ -)`);
         if (EVERYONE.includes(a.toLowerCase())) throw new Error(`promoteApprovers: ${a} is every user (or none), not an approver`);
     }
     return approvers.join(",");
@@ -378,10 +385,12 @@ export function authorizationScript(adminUser: string): string {
 
 /** Values the Jenkinsfile reads, set once as global environment variables. */
 export function pipelineEnvScript(env: PipelineEnv): string {
-    const entries = Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined).map(([key, value]) => {
-        checkLine(key, value);
-        return { key, value: jcascLiteral(value) };
-    });
+    const entries = Object.entries(env)
+        .filter((e): e is [string, string] => e[1] !== undefined)
+        .map(([key, value]) => {
+            checkLine(key, value);
+            return { key, value: jcascLiteral(value) };
+        });
     return jcascYaml({ jenkins: { globalNodeProperties: [{ envVars: { env: entries } }] } });
 }
 
@@ -448,22 +457,24 @@ export function agentPodTemplate(kind: AgentKind, dockerConfigMap: string): stri
         ...AGENT_RESOURCES[name],
     });
     const deploy = kind === "deploy";
-    return jcascYaml([{
-        name: deploy ? JENKINS.deployTemplate : JENKINS.agentLabel,
-        ...(deploy ? {} : { label: JENKINS.agentLabel }),
-        serviceAccount: deploy ? JENKINS.deployServiceAccount : JENKINS.agentServiceAccount,
-        idleMinutes: 0,
-        containers: [
-            { name: "jnlp", image: AGENT_IMAGES.jnlp, ...AGENT_RESOURCES.jnlp },
-            tool("node"),
-            ...(deploy ? [tool("kaniko"), tool("pulumi"), tool("crane")] : []),
-        ],
-        ...(deploy ? { volumes: [{ configMapVolume: { configMapName: dockerConfigMap, mountPath: "/kaniko/.docker" } }] } : {}),
-        // Merged into the pod the plugin builds: builds run on the ci pool's spot nodes; a deploy runs `pulumi up`,
-        // which a spot reclaim would kill with the stack locked, so it runs on general's on-demand nodes. Karpenter
-        // does not consolidate a node away under either.
-        yaml: YAML.stringify({ metadata: { annotations: DO_NOT_DISRUPT }, spec: deploy ? poolPlacement("general", "on-demand") : poolPlacement("ci") }),
-    }]);
+    return jcascYaml([
+        {
+            name: deploy ? JENKINS.deployTemplate : JENKINS.agentLabel,
+            ...(deploy ? {} : { label: JENKINS.agentLabel }),
+            serviceAccount: deploy ? JENKINS.deployServiceAccount : JENKINS.agentServiceAccount,
+            idleMinutes: 0,
+            containers: [
+                { name: "jnlp", image: AGENT_IMAGES.jnlp, ...AGENT_RESOURCES.jnlp },
+                tool("node"),
+                ...(deploy ? [tool("kaniko"), tool("pulumi"), tool("crane")] : []),
+            ],
+            ...(deploy ? { volumes: [{ configMapVolume: { configMapName: dockerConfigMap, mountPath: "/kaniko/.docker" } }] } : {}),
+            // Merged into the pod the plugin builds: builds run on the ci pool's spot nodes; a deploy runs `pulumi up`,
+            // which a spot reclaim would kill with the stack locked, so it runs on general's on-demand nodes. Karpenter
+            // does not consolidate a node away under either.
+            yaml: YAML.stringify({ metadata: { annotations: DO_NOT_DISRUPT }, spec: deploy ? poolPlacement("general", "on-demand") : poolPlacement("ci") }),
+        },
+    ]);
 }
 
 /** kaniko and crane log in to ECR through the credential helper, with the pod's IRSA credentials. */

@@ -19,9 +19,15 @@ export function jenkinsDashboard(): object {
     const m = JENKINS_METRICS;
     return dashboard("platform-jenkins", "Jenkins", [
         panel(1, "Last build duration by job", "ms", [[`max by (jenkins_job) (${m.lastBuildDuration})`, "{{jenkins_job}}"]]),
-        panel(2, "Mean build duration by job", "ms", [[`sum by (jenkins_job) (rate(${m.buildDuration}_sum[1h])) / sum by (jenkins_job) (rate(${m.buildDuration}_count[1h]))`, "{{jenkins_job}}"]]),
+        panel(2, "Mean build duration by job", "ms", [
+            [`sum by (jenkins_job) (rate(${m.buildDuration}_sum[1h])) / sum by (jenkins_job) (rate(${m.buildDuration}_count[1h]))`, "{{jenkins_job}}"],
+        ]),
         panel(3, "Queue length", "short", [[`sum(${m.queueLength})`, "queued"]]),
-        panel(4, "Executors", "short", [[`sum(${m.executorsBusy})`, "busy"], [`sum(${m.executorsIdle})`, "idle"], [`sum(${m.executorsOnline})`, "online"]]),
+        panel(4, "Executors", "short", [
+            [`sum(${m.executorsBusy})`, "busy"],
+            [`sum(${m.executorsIdle})`, "idle"],
+            [`sum(${m.executorsOnline})`, "online"],
+        ]),
     ]);
 }
 
@@ -29,8 +35,16 @@ export function jenkinsRules(queue = JENKINS_QUEUE_ALERT): RuleGroup {
     const q = JENKINS_METRICS.queueLength;
     return {
         name: "platform-ci",
-        rules: [alertRule("JenkinsQueueGrowing", `sum(${q}) > ${queue} and deriv(sum(${q})[15m:1m]) > 0`, "15m", "warning",
-            "Jenkins build queue is growing", `More than ${queue} builds wait for an executor and the queue keeps growing: agents cannot start?`)],
+        rules: [
+            alertRule(
+                "JenkinsQueueGrowing",
+                `sum(${q}) > ${queue} and deriv(sum(${q})[15m:1m]) > 0`,
+                "15m",
+                "warning",
+                "Jenkins build queue is growing",
+                `More than ${queue} builds wait for an executor and the queue keeps growing: agents cannot start?`,
+            ),
+        ],
     };
 }
 

@@ -41,7 +41,9 @@ export const ADDON_VERSIONS: Readonly<Record<string, Readonly<Record<AddonName, 
 export function addonVersionsFor(minor: string): Readonly<Record<AddonName, string>> {
     const versions = ADDON_VERSIONS[minor];
     if (!versions) {
-        throw new Error(`no pinned EKS add-on builds for Kubernetes ${minor} (known: ${Object.keys(ADDON_VERSIONS).join(", ")}); add them to components/cluster/addons.ts`);
+        throw new Error(
+            `no pinned EKS add-on builds for Kubernetes ${minor} (known: ${Object.keys(ADDON_VERSIONS).join(", ")}); add them to components/cluster/addons.ts`,
+        );
     }
     return versions;
 }

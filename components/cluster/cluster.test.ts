@@ -35,7 +35,9 @@ function args(overrides: Partial<ClusterArgs> = {}): ClusterArgs {
 
 async function build(overrides: Partial<ClusterArgs> = {}): Promise<{ records: RecordedResource[]; cluster: Cluster }> {
     let cluster!: Cluster;
-    const records = await record(() => { cluster = new Cluster("c", args(overrides)); });
+    const records = await record(() => {
+        cluster = new Cluster("c", args(overrides));
+    });
     return { records, cluster };
 }
 
@@ -58,8 +60,10 @@ describe("Cluster", () => {
         assert.deepStrictEqual(ng.inputs.taints, [{ key: "CriticalAddonsOnly", value: "true", effect: "NO_SCHEDULE" }]);
         assert.strictEqual((ng.inputs.labels as Record<string, string>)["platform/node-role"], "system");
         // The Kubernetes spelling reaches aws:eks NodeGroup unmapped when the program brings its own launch template.
-        assert.throws(() => eksManagedNodeGroup("ng", { ...ng.inputs, taints: [{ key: "CriticalAddonsOnly", effect: "NoSchedule" }] }, () => undefined),
-            (e: unknown) => e instanceof RejectedByUpstream && /effect NoSchedule of taint CriticalAddonsOnly is not one of NO_SCHEDULE/.test(e.message));
+        assert.throws(
+            () => eksManagedNodeGroup("ng", { ...ng.inputs, taints: [{ key: "CriticalAddonsOnly", effect: "NoSchedule" }] }, () => undefined),
+            (e: unknown) => e instanceof RejectedByUpstream && /effect NoSchedule of taint CriticalAddonsOnly is not one of NO_SCHEDULE/.test(e.message),
+        );
     });
 
     it("requires IMDSv2 on the nodes' launch template and encrypts their root volume", () => {
@@ -78,7 +82,10 @@ describe("Cluster", () => {
         const eks = one(records, "eks:index:Cluster").inputs as any;
         assert.strictEqual(eks.authenticationMode, "API");
         const entries = Object.values(eks.accessEntries) as any[];
-        assert.deepStrictEqual(entries.map((e) => e.principalArn), ["arn:aws:iam::111122223333:role/PlatformAdmin"]);
+        assert.deepStrictEqual(
+            entries.map((e) => e.principalArn),
+            ["arn:aws:iam::111122223333:role/PlatformAdmin"],
+        );
         assert.match(entries[0].accessPolicies.clusterAdmin.policyArn, /AmazonEKSClusterAdminPolicy$/);
         assert.deepStrictEqual(entries[0].accessPolicies.clusterAdmin.accessScope, { type: "cluster" });
     });
@@ -114,7 +121,10 @@ describe("Cluster", () => {
         const { failures } = await attempt(() => new Cluster("c", args()));
         assert.deepStrictEqual(failures, []);
         assert.strictEqual(one(records, "eks:index:Cluster").inputs.instanceRoles, undefined);
-        assert.match(authenticationModeProblems({ authenticationMode: "API", instanceRoles: ["ref:role"] })[0], /'instanceRoles' property does not support non-empty values/);
+        assert.match(
+            authenticationModeProblems({ authenticationMode: "API", instanceRoles: ["ref:role"] })[0],
+            /'instanceRoles' property does not support non-empty values/,
+        );
     });
 
     // Item 2: CoreDNS inside the component with no node group deadlocks (pulumi/pulumi-eks#1819).
@@ -124,12 +134,18 @@ describe("Cluster", () => {
         const coredns = one(records, "aws:eks/addon:Addon", "-coredns");
         assert.strictEqual(coredns.modeled, undefined);
         assert.ok(coredns.dependencies.includes(one(records, "eks:index:ManagedNodeGroup").urn), "CoreDNS must wait for the node group");
-        assert.deepStrictEqual(cluster.handle.ready(["dns"]).map((r) => (r as any).__name), ["c-coredns"]);
+        assert.deepStrictEqual(
+            cluster.handle.ready(["dns"]).map((r) => (r as any).__name),
+            ["c-coredns"],
+        );
     });
 
     it("the model refuses what deadlocks: CoreDNS inside a cluster with no node group", async () => {
-        const result = await eksCluster("x", { name: "x", authenticationMode: "API", skipDefaultNodeGroup: true, corednsAddonOptions: { enabled: true } },
-            { region: "ap-northeast-2", partition: "aws", transform: async (c) => c }).catch((e: Error) => e);
+        const result = await eksCluster(
+            "x",
+            { name: "x", authenticationMode: "API", skipDefaultNodeGroup: true, corednsAddonOptions: { enabled: true } },
+            { region: "ap-northeast-2", partition: "aws", transform: async (c) => c },
+        ).catch((e: Error) => e);
         assert.ok(result instanceof RejectedByUpstream);
         assert.match(result.message, /DEGRADED.*20m0s/);
     });
@@ -142,14 +158,20 @@ describe("Cluster", () => {
         const eksCluster = modeled(byAdmin, "aws:eks/cluster:Cluster")[0].inputs as any;
         assert.strictEqual(eksCluster.accessConfig.bootstrapClusterCreatorAdminPermissions, false);
         const entries = all(byAdmin, "aws:eks/accessEntry:AccessEntry");
-        assert.deepStrictEqual(entries.map((e) => e.inputs.principalArn), [admin]);
+        assert.deepStrictEqual(
+            entries.map((e) => e.inputs.principalArn),
+            [admin],
+        );
     });
 
     it("refuses, before the cluster exists, a deployer that would not be one of its admins", async () => {
         const outsider = "arn:aws:sts::111122223333:assumed-role/Developer/alice";
         const { records: refused, failures } = await attempt(() => new Cluster("c", args()), "test", outsider);
         assert.strictEqual(all(refused, "eks:index:Cluster").length, 0, "the cluster must not be created");
-        assert.match(failures.map((f) => f.message).join("\n"), /deploying as arn:aws:iam::111122223333:role\/Developer, which is not in cluster:adminPrincipalArns/);
+        assert.match(
+            failures.map((f) => f.message).join("\n"),
+            /deploying as arn:aws:iam::111122223333:role\/Developer, which is not in cluster:adminPrincipalArns/,
+        );
         const admin = "arn:aws:sts::111122223333:assumed-role/PlatformAdmin/bob";
         const { failures: none } = await attempt(() => new Cluster("c", args()), "test", admin);
         assert.deepStrictEqual(none, [], "an admin role's session may deploy");
@@ -186,12 +208,18 @@ describe("Cluster", () => {
 
     it("gives the VPC CNI its own identity before any node joins, with network policies on; nodes stop at IMDS hop 1", async () => {
         const nodePolicies = all(records, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter((a) => a.name.startsWith("c-node-"));
-        assert.ok(nodePolicies.every((a) => !String(a.inputs.policyArn).endsWith("AmazonEKS_CNI_Policy")), "the node role must not carry the CNI policy");
+        assert.ok(
+            nodePolicies.every((a) => !String(a.inputs.policyArn).endsWith("AmazonEKS_CNI_Policy")),
+            "the node role must not carry the CNI policy",
+        );
         const cni = one(records, "aws:eks/addon:Addon", "-vpc-cni");
         const role = one(records, "aws:iam/role:Role", "vpc-cni");
         assert.strictEqual(cni.inputs.serviceAccountRoleArn, `arn:aws:iam::123456789012:role/${role.name}`);
         const issuer = (await valueOf(cluster.oidcIssuerUrl)).replace("https://", "");
-        assert.strictEqual(json(role.inputs.assumeRolePolicy).Statement[0].Condition.StringEquals[`${issuer}:sub`], "system:serviceaccount:kube-system:aws-node");
+        assert.strictEqual(
+            json(role.inputs.assumeRolePolicy).Statement[0].Condition.StringEquals[`${issuer}:sub`],
+            "system:serviceaccount:kube-system:aws-node",
+        );
         assert.match(one(records, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "c-vpc-cni").inputs.policyArn as string, /AmazonEKS_CNI_Policy$/);
         assert.strictEqual(JSON.parse(cni.inputs.configurationValues as string).enableNetworkPolicy, "true");
         assert.ok(one(records, "eks:index:ManagedNodeGroup").dependencies.includes(cni.urn), "nodes must join after the CNI has its identity");
@@ -202,7 +230,10 @@ describe("Cluster", () => {
         const release = one(records, "kubernetes:helm.sh/v3:Release", "metrics-server");
         assert.deepStrictEqual([release.inputs.chart, release.inputs.version], ["metrics-server", "3.13.0"]);
         assert.ok(release.dependencies.includes(one(records, "eks:index:ManagedNodeGroup").urn));
-        assert.deepStrictEqual(cluster.handle.ready(["metrics"]).map((r) => (r as any).__name), ["c-metrics-server"]);
+        assert.deepStrictEqual(
+            cluster.handle.ready(["metrics"]).map((r) => (r as any).__name),
+            ["c-metrics-server"],
+        );
     });
 
     // Item 12: volumes the CSI driver creates carry the stack's tags, so leftovers are found and costed.

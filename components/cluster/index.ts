@@ -39,11 +39,9 @@ export const CLUSTER_VOLUME_TAG = "platform/cluster";
  * AmazonEKS_CNI_Policy: the VPC CNI gets it through its own service account, so no pod can borrow it from the node.
  */
 export function nodePolicyArns(partition: string): string[] {
-    return [
-        "AmazonEKSWorkerNodePolicy",
-        "AmazonEC2ContainerRegistryReadOnly",
-        "AmazonSSMManagedInstanceCore",
-    ].map((p) => `arn:${partition}:iam::aws:policy/${p}`);
+    return ["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryReadOnly", "AmazonSSMManagedInstanceCore"].map(
+        (p) => `arn:${partition}:iam::aws:policy/${p}`,
+    );
 }
 
 /** The log group EKS writes control-plane logs to; it uses an existing one of this name instead of creating its own. */
@@ -96,9 +94,11 @@ export const noBootstrapCreatorAdmin: pulumi.ResourceTransform = (args) => {
  */
 export function deployerProblem(issuerArn: string, admins: readonly string[]): string | undefined {
     if (admins.includes(issuerArn)) return undefined;
-    return `you are deploying as ${issuerArn}, which is not in cluster:adminPrincipalArns (${admins.join(", ") || "empty"}): `
-        + "the cluster's only admins are those access entries, so every Kubernetes resource would fail Unauthorized. "
-        + "Add it there, or run pulumi up as one of them";
+    return (
+        `you are deploying as ${issuerArn}, which is not in cluster:adminPrincipalArns (${admins.join(", ") || "empty"}): ` +
+        "the cluster's only admins are those access entries, so every Kubernetes resource would fail Unauthorized. " +
+        "Add it there, or run pulumi up as one of them"
+    );
 }
 
 /**
@@ -128,20 +128,27 @@ export function corednsConfiguration(): string {
         affinity: {
             nodeAffinity: {
                 requiredDuringSchedulingIgnoredDuringExecution: {
-                    nodeSelectorTerms: [{
-                        matchExpressions: [
-                            { key: "kubernetes.io/os", operator: "In", values: ["linux"] },
-                            { key: "kubernetes.io/arch", operator: "In", values: ["amd64", "arm64"] },
-                            { key: SYSTEM_LABEL.key, operator: "In", values: [SYSTEM_LABEL.value] },
-                        ],
-                    }],
+                    nodeSelectorTerms: [
+                        {
+                            matchExpressions: [
+                                { key: "kubernetes.io/os", operator: "In", values: ["linux"] },
+                                { key: "kubernetes.io/arch", operator: "In", values: ["amd64", "arm64"] },
+                                { key: SYSTEM_LABEL.key, operator: "In", values: [SYSTEM_LABEL.value] },
+                            ],
+                        },
+                    ],
                 },
             },
             podAntiAffinity: {
-                preferredDuringSchedulingIgnoredDuringExecution: [{
-                    weight: 100,
-                    podAffinityTerm: { labelSelector: { matchExpressions: [{ key: "k8s-app", operator: "In", values: ["kube-dns"] }] }, topologyKey: "kubernetes.io/hostname" },
-                }],
+                preferredDuringSchedulingIgnoredDuringExecution: [
+                    {
+                        weight: 100,
+                        podAffinityTerm: {
+                            labelSelector: { matchExpressions: [{ key: "k8s-app", operator: "In", values: ["kube-dns"] }] },
+                            topologyKey: "kubernetes.io/hostname",
+                        },
+                    },
+                ],
             },
         },
     });
@@ -216,40 +223,58 @@ export class Cluster extends pulumi.ComponentResource {
         const partition = partitionOf(args.region);
         const retain = { protect: args.retainData };
 
-        const secretsKey = new aws.kms.Key(`${name}-secrets`, {
-            description: `Envelope encryption of Kubernetes secrets in ${args.name}`,
-            enableKeyRotation: true,
-            deletionWindowInDays: args.retainData ? 30 : 7,
-            tags: args.tags,
-        }, { parent: this, ...retain });
+        const secretsKey = new aws.kms.Key(
+            `${name}-secrets`,
+            {
+                description: `Envelope encryption of Kubernetes secrets in ${args.name}`,
+                enableKeyRotation: true,
+                deletionWindowInDays: args.retainData ? 30 : 7,
+                tags: args.tags,
+            },
+            { parent: this, ...retain },
+        );
         new aws.kms.Alias(`${name}-secrets`, { name: `alias/${args.name}-secrets`, targetKeyId: secretsKey.keyId }, { parent: this });
 
-        const nodeRole = new aws.iam.Role(`${name}-node`, {
-            description: `Worker nodes of ${args.name}`,
-            assumeRolePolicy: serviceTrustPolicy("ec2.amazonaws.com"),
-            tags: args.tags,
-        }, { parent: this });
-        const nodePolicies = nodePolicyArns(partition).map((policyArn, i) =>
-            new aws.iam.RolePolicyAttachment(`${name}-node-${i}`, { role: nodeRole.name, policyArn }, { parent: this }));
+        const nodeRole = new aws.iam.Role(
+            `${name}-node`,
+            {
+                description: `Worker nodes of ${args.name}`,
+                assumeRolePolicy: serviceTrustPolicy("ec2.amazonaws.com"),
+                tags: args.tags,
+            },
+            { parent: this },
+        );
+        const nodePolicies = nodePolicyArns(partition).map(
+            (policyArn, i) => new aws.iam.RolePolicyAttachment(`${name}-node-${i}`, { role: nodeRole.name, policyArn }, { parent: this }),
+        );
 
         // Created before the cluster, so EKS writes into it instead of creating one with no retention that
         // `destroy` would leave behind. The key is shared with the container log groups (ContainerLogs).
         const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
         const logGroupArn = (group: string) => pulumi.interpolate`arn:${partition}:logs:${args.region}:${accountId}:log-group:${group}`;
-        this.logsKey = new aws.kms.Key(`${name}-logs`, {
-            description: `CloudWatch Logs of ${args.name}`,
-            enableKeyRotation: true,
-            deletionWindowInDays: args.retainData ? 30 : 7,
-            policy: pulumi.all([accountId, logGroupArn(`/aws/eks/${args.name}/*`), logGroupArn(`/aws/containerinsights/${args.name}/*`)])
-                .apply(([account, ...groups]) => logsKeyPolicy(partition, args.region, account, groups)),
-            tags: args.tags,
-        }, { parent: this, ...retain });
-        const logGroup = new aws.cloudwatch.LogGroup(`${name}-control-plane`, {
-            name: controlPlaneLogGroupName(args.name),
-            retentionInDays: args.logRetentionDays,
-            kmsKeyId: this.logsKey.arn,
-            tags: args.tags,
-        }, { parent: this });
+        this.logsKey = new aws.kms.Key(
+            `${name}-logs`,
+            {
+                description: `CloudWatch Logs of ${args.name}`,
+                enableKeyRotation: true,
+                deletionWindowInDays: args.retainData ? 30 : 7,
+                policy: pulumi
+                    .all([accountId, logGroupArn(`/aws/eks/${args.name}/*`), logGroupArn(`/aws/containerinsights/${args.name}/*`)])
+                    .apply(([account, ...groups]) => logsKeyPolicy(partition, args.region, account, groups)),
+                tags: args.tags,
+            },
+            { parent: this, ...retain },
+        );
+        const logGroup = new aws.cloudwatch.LogGroup(
+            `${name}-control-plane`,
+            {
+                name: controlPlaneLogGroupName(args.name),
+                retentionInDays: args.logRetentionDays,
+                kmsKeyId: this.logsKey.arn,
+                tags: args.tags,
+            },
+            { parent: this },
+        );
 
         const versions = addonVersionsFor(args.version);
         // Checked before the cluster is created (its name waits on it), so a deployer who could not administer the
@@ -261,35 +286,39 @@ export class Cluster extends pulumi.ComponentResource {
             if (problem) throw new Error(problem);
             return args.name;
         });
-        const cluster = new eks.Cluster(`${name}-eks`, {
-            name: clusterName,
-            version: args.version,
-            vpcId: args.vpcId,
-            // Control-plane ENIs and nodes both live in the private subnets; nothing here gets a public IP.
-            privateSubnetIds: args.privateSubnetIds,
-            nodeAssociatePublicIpAddress: false,
-            skipDefaultNodeGroup: true,
-            // API mode: EKS creates the managed node group's access entry itself; instanceRoles is refused here.
-            authenticationMode: eks.AuthenticationMode.Api,
-            accessEntries: adminAccessEntries(args.adminPrincipalArns, partition),
-            encryptionConfigKeyArn: secretsKey.arn,
-            createOidcProvider: true,
-            endpointPrivateAccess: true,
-            endpointPublicAccess: args.publicAccessCidrs.length > 0,
-            publicAccessCidrs: args.publicAccessCidrs.length > 0 ? [...args.publicAccessCidrs] : undefined,
-            enabledClusterLogTypes: [...args.logTypes],
-            // Created below, after the nodes exist and with an identity of its own; inside the component it would
-            // wait for nodes that wait for the component.
-            corednsAddonOptions: { enabled: false },
-            useDefaultVpcCni: true,
-            kubeProxyAddonOptions: { enabled: true, version: versions["kube-proxy"] },
-            // STANDARD: at the end of standard support EKS upgrades the control plane to the next minor on its own
-            // (instead of moving it to extended support at about six times the price). That upgrade skips our add-on
-            // pins and node group, so the versions preflight fails 30 days before the date: upgrade first, as planned.
-            upgradePolicy: { supportType: "STANDARD" },
-            deletionProtection: args.retainData,
-            tags: args.tags,
-        }, { parent: this, dependsOn: [...nodePolicies, logGroup], transforms: [noBootstrapCreatorAdmin] });
+        const cluster = new eks.Cluster(
+            `${name}-eks`,
+            {
+                name: clusterName,
+                version: args.version,
+                vpcId: args.vpcId,
+                // Control-plane ENIs and nodes both live in the private subnets; nothing here gets a public IP.
+                privateSubnetIds: args.privateSubnetIds,
+                nodeAssociatePublicIpAddress: false,
+                skipDefaultNodeGroup: true,
+                // API mode: EKS creates the managed node group's access entry itself; instanceRoles is refused here.
+                authenticationMode: eks.AuthenticationMode.Api,
+                accessEntries: adminAccessEntries(args.adminPrincipalArns, partition),
+                encryptionConfigKeyArn: secretsKey.arn,
+                createOidcProvider: true,
+                endpointPrivateAccess: true,
+                endpointPublicAccess: args.publicAccessCidrs.length > 0,
+                publicAccessCidrs: args.publicAccessCidrs.length > 0 ? [...args.publicAccessCidrs] : undefined,
+                enabledClusterLogTypes: [...args.logTypes],
+                // Created below, after the nodes exist and with an identity of its own; inside the component it would
+                // wait for nodes that wait for the component.
+                corednsAddonOptions: { enabled: false },
+                useDefaultVpcCni: true,
+                kubeProxyAddonOptions: { enabled: true, version: versions["kube-proxy"] },
+                // STANDARD: at the end of standard support EKS upgrades the control plane to the next minor on its own
+                // (instead of moving it to extended support at about six times the price). That upgrade skips our add-on
+                // pins and node group, so the versions preflight fails 30 days before the date: upgrade first, as planned.
+                upgradePolicy: { supportType: "STANDARD" },
+                deletionProtection: args.retainData,
+                tags: args.tags,
+            },
+            { parent: this, dependsOn: [...nodePolicies, logGroup], transforms: [noBootstrapCreatorAdmin] },
+        );
 
         this.clusterName = cluster.eksCluster.apply((c) => c.name);
         this.oidcProviderArn = cluster.oidcProviderArn;
@@ -301,106 +330,149 @@ export class Cluster extends pulumi.ComponentResource {
         this.nodeRoleArn = nodeRole.arn;
         // The security group EKS made for the cluster, which the managed nodes get (a launch template without
         // security groups): Karpenter's nodes join it too, so nodes of both kinds reach each other and the API.
-        new aws.ec2.Tag(`${name}-karpenter-discovery`, {
-            resourceId: cluster.eksCluster.apply((c) => c.vpcConfig.clusterSecurityGroupId),
-            key: KARPENTER_DISCOVERY_TAG,
-            value: args.name,
-        }, { parent: this });
+        new aws.ec2.Tag(
+            `${name}-karpenter-discovery`,
+            {
+                resourceId: cluster.eksCluster.apply((c) => c.vpcConfig.clusterSecurityGroupId),
+                key: KARPENTER_DISCOVERY_TAG,
+                value: args.name,
+            },
+            { parent: this },
+        );
 
         const addon = (addonName: keyof typeof versions, extra: Partial<aws.eks.AddonArgs>, dependsOn: pulumi.Resource[]) =>
-            new aws.eks.Addon(`${name}-${addonName === "aws-ebs-csi-driver" ? "ebs-csi" : addonName}`, {
-                clusterName: this.clusterName,
-                addonName,
-                addonVersion: versions[addonName],
-                resolveConflictsOnCreate: "OVERWRITE",
-                resolveConflictsOnUpdate: "OVERWRITE",
-                tags: args.tags,
-                ...extra,
-            }, { parent: this, dependsOn });
+            new aws.eks.Addon(
+                `${name}-${addonName === "aws-ebs-csi-driver" ? "ebs-csi" : addonName}`,
+                {
+                    clusterName: this.clusterName,
+                    addonName,
+                    addonVersion: versions[addonName],
+                    resolveConflictsOnCreate: "OVERWRITE",
+                    resolveConflictsOnUpdate: "OVERWRITE",
+                    tags: args.tags,
+                    ...extra,
+                },
+                { parent: this, dependsOn },
+            );
 
         // The CNI assigns pod IPs, so it must be running with its own identity before any node joins.
         const cniRole = irsaRole(`${name}-vpc-cni`, this.oidc, VPC_CNI_SERVICE_ACCOUNT.namespace, VPC_CNI_SERVICE_ACCOUNT.name, this);
-        const cniPolicy = new aws.iam.RolePolicyAttachment(`${name}-vpc-cni`, {
-            role: cniRole.name,
-            policyArn: `arn:${partition}:iam::aws:policy/AmazonEKS_CNI_Policy`,
-        }, { parent: this });
+        const cniPolicy = new aws.iam.RolePolicyAttachment(
+            `${name}-vpc-cni`,
+            {
+                role: cniRole.name,
+                policyArn: `arn:${partition}:iam::aws:policy/AmazonEKS_CNI_Policy`,
+            },
+            { parent: this },
+        );
         const vpcCni = addon("vpc-cni", { serviceAccountRoleArn: cniRole.arn, configurationValues: vpcCniConfiguration() }, [cniPolicy]);
 
         const ng = args.nodeGroup;
-        const launchTemplate = new aws.ec2.LaunchTemplate(`${name}-nodes`, {
-            description: `Worker nodes of ${args.name}: IMDSv2 only, encrypted gp3 root volume`,
-            metadataOptions: {
-                httpEndpoint: "enabled",
-                httpTokens: "required",
-                // 1: the node's credentials stop at the node; pods get their own through IRSA.
-                httpPutResponseHopLimit: 1,
+        const launchTemplate = new aws.ec2.LaunchTemplate(
+            `${name}-nodes`,
+            {
+                description: `Worker nodes of ${args.name}: IMDSv2 only, encrypted gp3 root volume`,
+                metadataOptions: {
+                    httpEndpoint: "enabled",
+                    httpTokens: "required",
+                    // 1: the node's credentials stop at the node; pods get their own through IRSA.
+                    httpPutResponseHopLimit: 1,
+                },
+                blockDeviceMappings: [
+                    {
+                        deviceName: "/dev/xvda",
+                        ebs: { volumeSize: ng.diskSizeGiB, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" },
+                    },
+                ],
+                tagSpecifications: [{ resourceType: "instance", tags: { ...args.tags, Name: `${args.name}-node` } }],
+                tags: args.tags,
             },
-            blockDeviceMappings: [{
-                deviceName: "/dev/xvda",
-                ebs: { volumeSize: ng.diskSizeGiB, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" },
-            }],
-            tagSpecifications: [{ resourceType: "instance", tags: { ...args.tags, Name: `${args.name}-node` } }],
-            tags: args.tags,
-        }, { parent: this });
+            { parent: this },
+        );
 
-        const nodeGroup = new eks.ManagedNodeGroup(`${name}-nodes`, {
-            cluster,
-            nodeRole,
-            // With a launch template pulumi-eks leaves the version unset, and the nodes would stay on their first
-            // Kubernetes version through every control-plane upgrade.
-            version: args.version,
-            subnetIds: args.privateSubnetIds,
-            amiType: amiTypeFor(ng.instanceTypes),
-            instanceTypes: [...ng.instanceTypes],
-            capacityType: ng.capacityType,
-            scalingConfig: { minSize: ng.minSize, desiredSize: ng.desiredSize, maxSize: ng.maxSize },
-            launchTemplate: { id: launchTemplate.id, version: pulumi.interpolate`${launchTemplate.latestVersion}` },
-            labels: { "platform/capacity-type": ng.capacityType.toLowerCase(), [SYSTEM_LABEL.key]: SYSTEM_LABEL.value },
-            // Only pods that tolerate it land here; the rest waits for Karpenter's nodes (EKS API effect names).
-            taints: [{ key: SYSTEM_TAINT.key, value: SYSTEM_TAINT.value, effect: "NO_SCHEDULE" }],
-            tags: args.tags,
-        }, { parent: this, dependsOn: [vpcCni] });
+        const nodeGroup = new eks.ManagedNodeGroup(
+            `${name}-nodes`,
+            {
+                cluster,
+                nodeRole,
+                // With a launch template pulumi-eks leaves the version unset, and the nodes would stay on their first
+                // Kubernetes version through every control-plane upgrade.
+                version: args.version,
+                subnetIds: args.privateSubnetIds,
+                amiType: amiTypeFor(ng.instanceTypes),
+                instanceTypes: [...ng.instanceTypes],
+                capacityType: ng.capacityType,
+                scalingConfig: { minSize: ng.minSize, desiredSize: ng.desiredSize, maxSize: ng.maxSize },
+                launchTemplate: { id: launchTemplate.id, version: pulumi.interpolate`${launchTemplate.latestVersion}` },
+                labels: { "platform/capacity-type": ng.capacityType.toLowerCase(), [SYSTEM_LABEL.key]: SYSTEM_LABEL.value },
+                // Only pods that tolerate it land here; the rest waits for Karpenter's nodes (EKS API effect names).
+                taints: [{ key: SYSTEM_TAINT.key, value: SYSTEM_TAINT.value, effect: "NO_SCHEDULE" }],
+                tags: args.tags,
+            },
+            { parent: this, dependsOn: [vpcCni] },
+        );
 
-        this.provider = new k8s.Provider(`${name}-k8s`, {
-            kubeconfig: cluster.kubeconfigJson,
-            // Server-side apply avoids the last-applied annotation that large CRDs overflow.
-            enableServerSideApply: true,
-        }, { parent: this });
+        this.provider = new k8s.Provider(
+            `${name}-k8s`,
+            {
+                kubeconfig: cluster.kubeconfigJson,
+                // Server-side apply avoids the last-applied annotation that large CRDs overflow.
+                enableServerSideApply: true,
+            },
+            { parent: this },
+        );
 
         // Add-ons whose pods need nodes: created once the node group is there, or they stay DEGRADED.
         const coredns = addon("coredns", { configurationValues: corednsConfiguration() }, [nodeGroup]);
         const ebsCsiRole = irsaRole(`${name}-ebs-csi`, this.oidc, EBS_CSI_SERVICE_ACCOUNT.namespace, EBS_CSI_SERVICE_ACCOUNT.name, this);
-        const ebsCsiPolicy = new aws.iam.RolePolicyAttachment(`${name}-ebs-csi`, {
-            role: ebsCsiRole.name,
-            policyArn: `arn:${partition}:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy`,
-        }, { parent: this });
-        const ebsCsi = addon("aws-ebs-csi-driver", {
-            serviceAccountRoleArn: ebsCsiRole.arn,
-            configurationValues: ebsCsiConfiguration({ ...args.volumeTags, [CLUSTER_VOLUME_TAG]: args.name }),
-        }, [nodeGroup, ebsCsiPolicy]);
+        const ebsCsiPolicy = new aws.iam.RolePolicyAttachment(
+            `${name}-ebs-csi`,
+            {
+                role: ebsCsiRole.name,
+                policyArn: `arn:${partition}:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy`,
+            },
+            { parent: this },
+        );
+        const ebsCsi = addon(
+            "aws-ebs-csi-driver",
+            {
+                serviceAccountRoleArn: ebsCsiRole.arn,
+                configurationValues: ebsCsiConfiguration({ ...args.volumeTags, [CLUSTER_VOLUME_TAG]: args.name }),
+            },
+            [nodeGroup, ebsCsiPolicy],
+        );
 
         // The HPA's CPU metrics. No EKS add-on build of metrics-server can be pinned (components/cluster/addons.ts), so
         // it is a pinned chart; it creates a Service, so it is installed before the LB controller's webhook exists.
         const booting = new ClusterHandle(this.provider, { nodes: [nodeGroup], dns: [coredns] });
-        const metricsServer = booting.release(`${name}-metrics-server`, METRICS_SERVER, {
-            releaseName: METRICS_SERVER.releaseName,
-            namespace: METRICS_SERVER.namespace,
-            // The chart's nodeSelector and tolerations are rendered as given (templates/deployment.yaml).
-            values: systemPlacement(),
-        }, { parent: this });
-
-        const storageClass = new k8s.storage.v1.StorageClass(`${name}-gp3`, {
-            metadata: {
-                name: DEFAULT_STORAGE_CLASS,
-                annotations: { "storageclass.kubernetes.io/is-default-class": "true" },
+        const metricsServer = booting.release(
+            `${name}-metrics-server`,
+            METRICS_SERVER,
+            {
+                releaseName: METRICS_SERVER.releaseName,
+                namespace: METRICS_SERVER.namespace,
+                // The chart's nodeSelector and tolerations are rendered as given (templates/deployment.yaml).
+                values: systemPlacement(),
             },
-            provisioner: "ebs.csi.aws.com",
-            parameters: { type: "gp3", encrypted: "true", fsType: "ext4" },
-            // Bind where the pod lands, so a volume is never created in an AZ its pod cannot reach.
-            volumeBindingMode: "WaitForFirstConsumer",
-            allowVolumeExpansion: true,
-            reclaimPolicy: args.retainData ? "Retain" : "Delete",
-        }, booting.options({ parent: this, dependsOn: [ebsCsi] }));
+            { parent: this },
+        );
+
+        const storageClass = new k8s.storage.v1.StorageClass(
+            `${name}-gp3`,
+            {
+                metadata: {
+                    name: DEFAULT_STORAGE_CLASS,
+                    annotations: { "storageclass.kubernetes.io/is-default-class": "true" },
+                },
+                provisioner: "ebs.csi.aws.com",
+                parameters: { type: "gp3", encrypted: "true", fsType: "ext4" },
+                // Bind where the pod lands, so a volume is never created in an AZ its pod cannot reach.
+                volumeBindingMode: "WaitForFirstConsumer",
+                allowVolumeExpansion: true,
+                reclaimPolicy: args.retainData ? "Retain" : "Delete",
+            },
+            booting.options({ parent: this, dependsOn: [ebsCsi] }),
+        );
 
         this.storageClassName = storageClass.metadata.name;
         this.handle = booting.with("metrics", [metricsServer]).with("storage", [ebsCsi, storageClass]);

@@ -78,13 +78,15 @@ function checkIngressArgs(args: IngressArgs): void {
         if (!/^(?!-)[a-z0-9-]{1,63}(?<!-)$/.test(h)) problems.push(`host label "${h}" is not one DNS label (give "jenkins", not "jenkins.${args.domain}")`);
     }
     // The admin group's name must be valid too (docs/guide/ingress/annotations.md: group.name, at most 63 characters).
-    if (!/^[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?$/.test(adminGroupOf(args.groupName))) problems.push(`groupName "${args.groupName}" is not a valid IngressGroup name (with "${ADMIN_SUFFIX}" appended)`);
+    if (!/^[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?$/.test(adminGroupOf(args.groupName)))
+        problems.push(`groupName "${args.groupName}" is not a valid IngressGroup name (with "${ADMIN_SUFFIX}" appended)`);
     for (const h of args.publicHosts) if (!args.hosts.includes(h)) problems.push(`public host "${h}" is not one of the hosts (${args.hosts.join(", ")})`);
     if (args.adminCidrs.length === 0) problems.push("adminCidrs is empty: name the networks that may reach the admin hosts");
     for (const c of args.adminCidrs) {
         const parsed = parseCidr(c);
         if (!parsed) problems.push(`admin CIDR "${c}" is not an IPv4 CIDR`);
-        else if (parsed.prefix < MIN_ADMIN_PREFIX) problems.push(`admin CIDR "${c}" is broader than /${MIN_ADMIN_PREFIX}: it would open the admin hosts to much of the internet`);
+        else if (parsed.prefix < MIN_ADMIN_PREFIX)
+            problems.push(`admin CIDR "${c}" is broader than /${MIN_ADMIN_PREFIX}: it would open the admin hosts to much of the internet`);
     }
     if (args.trafficSources.alb.length === 0) problems.push("trafficSources.alb is empty: the NetworkPolicies need the ALBs' source addresses");
     if (problems.length) throw new Error(`Ingress: ${problems.join("; ")}`);
@@ -121,50 +123,74 @@ export class Ingress extends pulumi.ComponentResource implements IngressGateway 
         this.hostedZoneId = args.hostedZoneId;
         this.hostnames = hostnamesFor(args.domain, args.hosts);
 
-        const policy = new aws.iam.Policy(`${name}-lbc`, {
-            description: `AWS Load Balancer Controller ${LBC.appVersion}`,
-            policy: JSON.stringify(lbcPolicy(partitionOf(args.region))),
-            tags: args.tags,
-        }, { parent: this });
+        const policy = new aws.iam.Policy(
+            `${name}-lbc`,
+            {
+                description: `AWS Load Balancer Controller ${LBC.appVersion}`,
+                policy: JSON.stringify(lbcPolicy(partitionOf(args.region))),
+                tags: args.tags,
+            },
+            { parent: this },
+        );
         const role = irsaRole(`${name}-lbc`, args.oidc, LBC.namespace, LBC.serviceAccount, this);
         const attachment = new aws.iam.RolePolicyAttachment(`${name}-lbc`, { role: role.name, policyArn: policy.arn }, { parent: this });
         this.controllerRoleArn = role.arn;
 
         // Installed after every release that creates a Service without waiting for the webhook (metrics-server).
-        this.controller = args.cluster.release(`${name}-lbc`, LBC, {
-            releaseName: LBC.chart,
-            namespace: LBC.namespace,
-            values: pulumi.all([args.clusterName, args.vpcId, role.arn]).apply(([clusterName, vpcId, roleArn]) =>
-                lbcValues({ clusterName, region: args.region, vpcId, roleArn, defaultSslPolicy: SSL_POLICY, resourceTags: args.resourceTags })),
-        }, { parent: this, needs: ["metrics", "storage"], dependsOn: [attachment] });
+        this.controller = args.cluster.release(
+            `${name}-lbc`,
+            LBC,
+            {
+                releaseName: LBC.chart,
+                namespace: LBC.namespace,
+                values: pulumi
+                    .all([args.clusterName, args.vpcId, role.arn])
+                    .apply(([clusterName, vpcId, roleArn]) =>
+                        lbcValues({ clusterName, region: args.region, vpcId, roleArn, defaultSslPolicy: SSL_POLICY, resourceTags: args.resourceTags }),
+                    ),
+            },
+            { parent: this, needs: ["metrics", "storage"], dependsOn: [attachment] },
+        );
         this.cluster = args.cluster.with("webhook", [this.controller]);
 
-        const certificate = new aws.acm.Certificate(`${name}-cert`, {
-            domainName: args.domain,
-            subjectAlternativeNames: [...this.hostnames],
-            validationMethod: "DNS",
-            tags: args.tags,
-        }, { parent: this });
+        const certificate = new aws.acm.Certificate(
+            `${name}-cert`,
+            {
+                domainName: args.domain,
+                subjectAlternativeNames: [...this.hostnames],
+                validationMethod: "DNS",
+                tags: args.tags,
+            },
+            { parent: this },
+        );
         const validationRecords = [args.domain, ...this.hostnames].map((domainName, i) => {
             const option = certificate.domainValidationOptions.apply((opts) => {
                 const found = opts.find((o) => o.domainName === domainName);
                 if (!found) throw new Error(`ACM returned no validation option for ${domainName}`);
                 return found;
             });
-            return new aws.route53.Record(`${name}-cert-validation-${i}`, {
-                zoneId: args.hostedZoneId,
-                name: option.resourceRecordName,
-                type: option.resourceRecordType,
-                records: [option.resourceRecordValue],
-                ttl: 60,
-                // ACM reuses one validation record for names that share it; let the second write be a no-op.
-                allowOverwrite: true,
-            }, { parent: this });
+            return new aws.route53.Record(
+                `${name}-cert-validation-${i}`,
+                {
+                    zoneId: args.hostedZoneId,
+                    name: option.resourceRecordName,
+                    type: option.resourceRecordType,
+                    records: [option.resourceRecordValue],
+                    ttl: 60,
+                    // ACM reuses one validation record for names that share it; let the second write be a no-op.
+                    allowOverwrite: true,
+                },
+                { parent: this },
+            );
         });
-        const validation = new aws.acm.CertificateValidation(`${name}-cert`, {
-            certificateArn: certificate.arn,
-            validationRecordFqdns: validationRecords.map((r) => r.fqdn),
-        }, { parent: this });
+        const validation = new aws.acm.CertificateValidation(
+            `${name}-cert`,
+            {
+                certificateArn: certificate.arn,
+                validationRecordFqdns: validationRecords.map((r) => r.fqdn),
+            },
+            { parent: this },
+        );
         this.certificateArn = validation.certificateArn;
 
         this.registerOutputs({ certificateArn: this.certificateArn, controllerRoleArn: this.controllerRoleArn, hostnames: this.hostnames });
@@ -211,10 +237,11 @@ export function albAnnotations(a: AlbAnnotationArgs): Record<string, string> {
  * Ingress's CIDRs to every host on the same port, and refuses the whole group when two Ingresses differ. So admin
  * hosts get a second IngressGroup, whose ALB admits only the admin CIDRs.
  */
-export function albFor(gateway: Pick<IngressGateway, "groupName" | "adminGroupName" | "adminCidrs" | "publicHostnames">, host: string): { groupName: string; inboundCidrs?: readonly string[] } {
-    return gateway.publicHostnames.includes(host)
-        ? { groupName: gateway.groupName }
-        : { groupName: gateway.adminGroupName, inboundCidrs: gateway.adminCidrs };
+export function albFor(
+    gateway: Pick<IngressGateway, "groupName" | "adminGroupName" | "adminCidrs" | "publicHostnames">,
+    host: string,
+): { groupName: string; inboundCidrs?: readonly string[] } {
+    return gateway.publicHostnames.includes(host) ? { groupName: gateway.groupName } : { groupName: gateway.adminGroupName, inboundCidrs: gateway.adminCidrs };
 }
 
 export interface ExposeArgs {
@@ -236,7 +263,10 @@ export interface Exposed {
     url: string;
 }
 
-export function checkExposeArgs(gateway: Pick<IngressGateway, "domain" | "hostnames">, args: Pick<ExposeArgs, "host" | "backendProtocolVersion" | "healthcheckPath">): void {
+export function checkExposeArgs(
+    gateway: Pick<IngressGateway, "domain" | "hostnames">,
+    args: Pick<ExposeArgs, "host" | "backendProtocolVersion" | "healthcheckPath">,
+): void {
     const problems: string[] = [];
     if (args.host !== gateway.domain && !args.host.endsWith(`.${gateway.domain}`)) {
         problems.push(`host ${args.host} is outside the stack's domain ${gateway.domain}`);
@@ -258,25 +288,35 @@ export function checkExposeArgs(gateway: Pick<IngressGateway, "domain" | "hostna
  */
 export function exposeService(name: string, gateway: IngressGateway, args: ExposeArgs, parent: pulumi.Resource): Exposed {
     checkExposeArgs(gateway, args);
-    const ingress = new k8s.networking.v1.Ingress(name, {
-        metadata: {
-            namespace: args.namespace,
-            annotations: gateway.certificateArn.apply((certificateArn) => albAnnotations({
-                ...albFor(gateway, args.host),
-                certificateArn,
-                sslPolicy: gateway.sslPolicy,
-                healthcheckPath: args.healthcheckPath,
-                backendProtocolVersion: args.backendProtocolVersion ?? "HTTP1",
-            })),
+    const ingress = new k8s.networking.v1.Ingress(
+        name,
+        {
+            metadata: {
+                namespace: args.namespace,
+                annotations: gateway.certificateArn.apply((certificateArn) =>
+                    albAnnotations({
+                        ...albFor(gateway, args.host),
+                        certificateArn,
+                        sslPolicy: gateway.sslPolicy,
+                        healthcheckPath: args.healthcheckPath,
+                        backendProtocolVersion: args.backendProtocolVersion ?? "HTTP1",
+                    }),
+                ),
+            },
+            spec: {
+                ingressClassName: LBC.ingressClass,
+                rules: [
+                    {
+                        host: args.host,
+                        http: {
+                            paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: args.serviceName, port: { number: args.servicePort } } } }],
+                        },
+                    },
+                ],
+            },
         },
-        spec: {
-            ingressClassName: LBC.ingressClass,
-            rules: [{
-                host: args.host,
-                http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: args.serviceName, port: { number: args.servicePort } } } }] },
-            }],
-        },
-    }, gateway.cluster.options({ parent, needs: ["webhook"], dependsOn: args.dependsOn }));
+        gateway.cluster.options({ parent, needs: ["webhook"], dependsOn: args.dependsOn }),
+    );
 
     const albHostname = ingress.status.loadBalancer.ingress.apply((lbs) => {
         const hostname = lbs?.[0]?.hostname;
@@ -284,11 +324,15 @@ export function exposeService(name: string, gateway: IngressGateway, args: Expos
         return hostname;
     });
     const albZone = aws.lb.getHostedZoneIdOutput({ loadBalancerType: "application" }, { parent });
-    const record = new aws.route53.Record(name, {
-        zoneId: gateway.hostedZoneId,
-        name: args.host,
-        type: "A",
-        aliases: [{ name: albHostname, zoneId: albZone.id, evaluateTargetHealth: true }],
-    }, { parent });
+    const record = new aws.route53.Record(
+        name,
+        {
+            zoneId: gateway.hostedZoneId,
+            name: args.host,
+            type: "A",
+            aliases: [{ name: albHostname, zoneId: albZone.id, evaluateTargetHealth: true }],
+        },
+        { parent },
+    );
     return { ingress, record, url: `https://${args.host}` };
 }

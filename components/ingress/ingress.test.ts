@@ -12,7 +12,12 @@ describe("Ingress", () => {
             gw = buildGateway();
             const parent = gw.ingress;
             for (const host of ["jenkins", "grafana", "app"]) {
-                exposeService(`svc-${host}`, gw.ingress, { namespace: host, serviceName: host, servicePort: 8080, host: `${host}.${DOMAIN}`, healthcheckPath: "/healthz" }, parent);
+                exposeService(
+                    `svc-${host}`,
+                    gw.ingress,
+                    { namespace: host, serviceName: host, servicePort: 8080, host: `${host}.${DOMAIN}`, healthcheckPath: "/healthz" },
+                    parent,
+                );
             }
         });
     });
@@ -86,7 +91,10 @@ describe("Ingress", () => {
             }
             assert.strictEqual(new Set(validations.map((r) => r.inputs.name)).size, 4);
             const validation = one(records, "aws:acm/certificateValidation:CertificateValidation");
-            assert.deepStrictEqual([...(validation.inputs.validationRecordFqdns as string[])].sort(), validations.map((r) => (r.inputs.name as string).replace(/\.$/, "")).sort());
+            assert.deepStrictEqual(
+                [...(validation.inputs.validationRecordFqdns as string[])].sort(),
+                validations.map((r) => (r.inputs.name as string).replace(/\.$/, "")).sort(),
+            );
             for (const r of validations) assert.ok(validation.dependencies.includes(r.urn));
         });
     });
@@ -117,7 +125,12 @@ describe("Ingress", () => {
             const albs = buildAlbs(albIngressesOf(ingresses()));
             const certs = new Set(ingresses().map((i) => (i.inputs.metadata as any).annotations["alb.ingress.kubernetes.io/certificate-arn"]));
             assert.strictEqual(certs.size, 1);
-            const hostsOf = (group: string) => albs.find((a) => a.group === group)!.listeners.find((l) => l.port === 443)!.rules.map((r) => r.host).sort();
+            const hostsOf = (group: string) =>
+                albs
+                    .find((a) => a.group === group)!
+                    .listeners.find((l) => l.port === 443)!
+                    .rules.map((r) => r.host)
+                    .sort();
             assert.deepStrictEqual(albs.map((a) => a.group).sort(), ["eks-platform-test", "eks-platform-test-admin"]);
             assert.deepStrictEqual(hostsOf("eks-platform-test"), [`app.${DOMAIN}`]);
             assert.deepStrictEqual(hostsOf("eks-platform-test-admin"), [`grafana.${DOMAIN}`, `jenkins.${DOMAIN}`]);
@@ -130,16 +143,30 @@ describe("Ingress", () => {
                 assert.ok(servesFromInternet(albs, `app.${DOMAIN}`, ip), `app from ${ip}`);
                 for (const admin of ["jenkins", "grafana"]) assert.ok(!servesFromInternet(albs, `${admin}.${DOMAIN}`, ip), `${admin} from ${ip}`);
             }
-            for (const admin of ["jenkins", "grafana"]) assert.ok(servesFromInternet(albs, `${admin}.${DOMAIN}`, "203.0.113.20"), `${admin} from the admin network`);
+            for (const admin of ["jenkins", "grafana"])
+                assert.ok(servesFromInternet(albs, `${admin}.${DOMAIN}`, "203.0.113.20"), `${admin} from the admin network`);
             const admin = albs.find((a) => a.group === "eks-platform-test-admin")!;
             assert.strictEqual(admin.scheme, "internet-facing");
-            assert.deepStrictEqual(admin.listeners.map((l) => [l.port, l.inboundCidrs]), [[80, ["203.0.113.0/24"]], [443, ["203.0.113.0/24"]]]);
+            assert.deepStrictEqual(
+                admin.listeners.map((l) => [l.port, l.inboundCidrs]),
+                [
+                    [80, ["203.0.113.0/24"]],
+                    [443, ["203.0.113.0/24"]],
+                ],
+            );
             const shared = albs.find((a) => a.group === "eks-platform-test")!;
-            assert.deepStrictEqual(shared.listeners.map((l) => [l.port, l.inboundCidrs]), [[80, ["0.0.0.0/0"]], [443, ["0.0.0.0/0"]]]);
+            assert.deepStrictEqual(
+                shared.listeners.map((l) => [l.port, l.inboundCidrs]),
+                [
+                    [80, ["0.0.0.0/0"]],
+                    [443, ["0.0.0.0/0"]],
+                ],
+            );
         });
 
         it("points each host's record at its own group's ALB", () => {
-            const aliasOf = (host: string) => (all(records, "aws:route53/record:Record").find((r) => r.inputs.name === `${host}.${DOMAIN}`)!.inputs.aliases as any[])[0].name;
+            const aliasOf = (host: string) =>
+                (all(records, "aws:route53/record:Record").find((r) => r.inputs.name === `${host}.${DOMAIN}`)!.inputs.aliases as any[])[0].name;
             assert.strictEqual(aliasOf("jenkins"), aliasOf("grafana"));
             assert.notStrictEqual(aliasOf("app"), aliasOf("jenkins"));
         });
@@ -180,9 +207,21 @@ describe("Ingress", () => {
     });
 
     describe("bad input", () => {
-        const base = { clusterName: "c", region: "ap-northeast-2", vpcId: "v", oidc: { providerArn: "a", issuerUrl: "u" }, cluster: undefined as any,
-            hosts: ["app", "jenkins"], groupName: "g", resourceTags: {}, domain: DOMAIN, hostedZoneId: "Z1",
-            publicHosts: ["app"], adminCidrs: ["203.0.113.0/24"], trafficSources: { alb: ["10.0.0.0/24"], controlPlane: ["10.0.8.0/21"] } };
+        const base = {
+            clusterName: "c",
+            region: "ap-northeast-2",
+            vpcId: "v",
+            oidc: { providerArn: "a", issuerUrl: "u" },
+            cluster: undefined as any,
+            hosts: ["app", "jenkins"],
+            groupName: "g",
+            resourceTags: {},
+            domain: DOMAIN,
+            hostedZoneId: "Z1",
+            publicHosts: ["app"],
+            adminCidrs: ["203.0.113.0/24"],
+            trafficSources: { alb: ["10.0.0.0/24"], controlPlane: ["10.0.8.0/21"] },
+        };
 
         it("refuses admin CIDRs that would open the admin hosts to the internet, or none at all", () => {
             assert.throws(() => new Ingress("open", { ...base, adminCidrs: ["0.0.0.0/0"] }), /admin CIDR "0\.0\.0\.0\/0" is broader than \/8/);
@@ -193,7 +232,10 @@ describe("Ingress", () => {
         const gateway = { domain: DOMAIN, hostnames: [`app.${DOMAIN}`] };
 
         it("rejects a host outside the stack's domain", () => {
-            assert.throws(() => checkExposeArgs(gateway, { host: "app.example.org", healthcheckPath: "/" }), /app\.example\.org is outside the stack's domain dev\.example\.com/);
+            assert.throws(
+                () => checkExposeArgs(gateway, { host: "app.example.org", healthcheckPath: "/" }),
+                /app\.example\.org is outside the stack's domain dev\.example\.com/,
+            );
             assert.throws(() => checkExposeArgs(gateway, { host: `evil${DOMAIN}`, healthcheckPath: "/" }), /outside the stack's domain/);
         });
 
@@ -202,16 +244,32 @@ describe("Ingress", () => {
         });
 
         it("rejects a backend protocol version other than HTTP1, HTTP2 or GRPC", () => {
-            assert.throws(() => checkExposeArgs(gateway, { host: `app.${DOMAIN}`, healthcheckPath: "/", backendProtocolVersion: "HTTP3" as any }), /"HTTP3" is not one of HTTP1, HTTP2, GRPC/);
+            assert.throws(
+                () => checkExposeArgs(gateway, { host: `app.${DOMAIN}`, healthcheckPath: "/", backendProtocolVersion: "HTTP3" as any }),
+                /"HTTP3" is not one of HTTP1, HTTP2, GRPC/,
+            );
             assert.doesNotThrow(() => checkExposeArgs(gateway, { host: `app.${DOMAIN}`, healthcheckPath: "/", backendProtocolVersion: "HTTP2" }));
         });
 
         it("rejects a missing domain or hosted zone before creating anything", async () => {
-            const base = { clusterName: "c", region: "ap-northeast-2", vpcId: "v", oidc: { providerArn: "a", issuerUrl: "u" }, cluster: undefined as any, hosts: ["app"], groupName: "g", resourceTags: {},
-                publicHosts: ["app"], adminCidrs: ["203.0.113.0/24"], trafficSources: { alb: ["10.0.0.0/24"], controlPlane: ["10.0.8.0/21"] } };
+            const base = {
+                clusterName: "c",
+                region: "ap-northeast-2",
+                vpcId: "v",
+                oidc: { providerArn: "a", issuerUrl: "u" },
+                cluster: undefined as any,
+                hosts: ["app"],
+                groupName: "g",
+                resourceTags: {},
+                publicHosts: ["app"],
+                adminCidrs: ["203.0.113.0/24"],
+                trafficSources: { alb: ["10.0.0.0/24"], controlPlane: ["10.0.8.0/21"] },
+            };
             let recorded: RecordedResource[] = [];
             await assert.rejects(async () => {
-                recorded = await record(() => { new Ingress("bad", { ...base, domain: DOMAIN, hostedZoneId: "" }); });
+                recorded = await record(() => {
+                    new Ingress("bad", { ...base, domain: DOMAIN, hostedZoneId: "" });
+                });
             }, /hostedZoneId is missing/);
             assert.throws(() => new Ingress("bad2", { ...base, domain: "", hostedZoneId: "Z1" }), /domain is missing/);
             assert.strictEqual(recorded.filter((r) => r.custom).length, 0);

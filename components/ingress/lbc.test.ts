@@ -8,8 +8,18 @@ import { referenceFile } from "../../tests/helpers/harness";
 /** A statement in a form where order of actions/resources and single-vs-list spelling do not matter. */
 function canonical(st: PolicyStatement): string {
     const list = (v: string | string[] | undefined) => (v === undefined ? [] : [v].flat().sort());
-    const cond = Object.fromEntries(Object.entries(st.Condition ?? {}).sort().map(([op, kv]) =>
-        [op, Object.fromEntries(Object.entries(kv).sort().map(([k, v]) => [k, Array.isArray(v) ? [...v].sort() : v]))]));
+    const cond = Object.fromEntries(
+        Object.entries(st.Condition ?? {})
+            .sort()
+            .map(([op, kv]) => [
+                op,
+                Object.fromEntries(
+                    Object.entries(kv)
+                        .sort()
+                        .map(([k, v]) => [k, Array.isArray(v) ? [...v].sort() : v]),
+                ),
+            ]),
+    );
     return JSON.stringify({ Effect: st.Effect, Action: list(st.Action), Resource: list(st.Resource), Condition: cond });
 }
 
@@ -18,7 +28,11 @@ function actionsOf(statements: PolicyStatement[]): Set<string> {
 }
 
 describe("AWS Load Balancer Controller pins", () => {
-    const partitions: [string, string][] = [["aws", "iam_policy.json"], ["aws-cn", "iam_policy_cn.json"], ["aws-us-gov", "iam_policy_us-gov.json"]];
+    const partitions: [string, string][] = [
+        ["aws", "iam_policy.json"],
+        ["aws-cn", "iam_policy_cn.json"],
+        ["aws-us-gov", "iam_policy_us-gov.json"],
+    ];
     for (const [partition, file] of partitions) {
         it(`the ${partition} IAM policy is the upstream ${LBC.appVersion} policy, statement for statement`, function () {
             const upstream = JSON.parse(fs.readFileSync(referenceFile(this, "aws-load-balancer-controller", file), "utf8"));
@@ -31,7 +45,12 @@ describe("AWS Load Balancer Controller pins", () => {
 
     it("grants the discovery calls whose absence broke the old setup", () => {
         const actions = actionsOf(lbcPolicy().Statement);
-        for (const a of ["ec2:DescribeRouteTables", "elasticloadbalancing:DescribeListenerAttributes", "elasticloadbalancing:DescribeLoadBalancers", "elasticloadbalancing:DescribeTargetHealth"]) {
+        for (const a of [
+            "ec2:DescribeRouteTables",
+            "elasticloadbalancing:DescribeListenerAttributes",
+            "elasticloadbalancing:DescribeLoadBalancers",
+            "elasticloadbalancing:DescribeTargetHealth",
+        ]) {
             assert.ok(actions.has(a), `${a} missing`);
         }
     });
@@ -52,7 +71,14 @@ describe("AWS Load Balancer Controller pins", () => {
 
     it("sets every value the chart needs to find its cluster without IMDS", function () {
         const upstream = YAML.parse(fs.readFileSync(referenceFile(this, "charts", "aws-load-balancer-controller", "values.yaml"), "utf8"));
-        const values = lbcValues({ clusterName: "eks-platform-dev", region: "ap-northeast-2", vpcId: "vpc-1", roleArn: "arn:aws:iam::1:role/x", defaultSslPolicy: "p", resourceTags: { Project: "eks-platform" } }) as any;
+        const values = lbcValues({
+            clusterName: "eks-platform-dev",
+            region: "ap-northeast-2",
+            vpcId: "vpc-1",
+            roleArn: "arn:aws:iam::1:role/x",
+            defaultSslPolicy: "p",
+            resourceTags: { Project: "eks-platform" },
+        }) as any;
         for (const key of Object.keys(values)) assert.ok(key in upstream, `${key} is not a value of chart ${LBC.chartVersion}`);
         assert.deepStrictEqual([values.clusterName, values.region, values.vpcId], ["eks-platform-dev", "ap-northeast-2", "vpc-1"]);
         assert.strictEqual(values.serviceAccount.name, LBC.serviceAccount);
@@ -66,7 +92,14 @@ describe("AWS Load Balancer Controller pins", () => {
     it("tags every AWS resource the controller creates through the chart's defaultTags (its --default-tags flag)", function () {
         const upstream = YAML.parse(fs.readFileSync(referenceFile(this, "charts", "aws-load-balancer-controller", "values.yaml"), "utf8"));
         assert.deepStrictEqual(upstream.defaultTags, {}, "the chart's value the controller's --default-tags comes from");
-        const values = lbcValues({ clusterName: "c", region: "r", vpcId: "v", roleArn: "a", defaultSslPolicy: "p", resourceTags: { Project: "eks-platform", Stack: "dev" } }) as any;
+        const values = lbcValues({
+            clusterName: "c",
+            region: "r",
+            vpcId: "v",
+            roleArn: "a",
+            defaultSslPolicy: "p",
+            resourceTags: { Project: "eks-platform", Stack: "dev" },
+        }) as any;
         assert.deepStrictEqual(values.defaultTags, { Project: "eks-platform", Stack: "dev" });
     });
 });

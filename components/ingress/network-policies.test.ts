@@ -12,7 +12,10 @@ describe("NetworkPolicies", () => {
         it("isolates every pod of the namespace first, then adds one policy per allowance", () => {
             const [deny, ...rest] = defaultDenyWithAllowances("team", [{ name: "alb", pods: { app: "x" }, ports: [8080], from: [{ cidrs: ["10.0.0.0/24"] }] }]);
             assert.ok(isDefaultDenyIngress(deny as Policy));
-            assert.deepStrictEqual(rest.map((p) => p.metadata), [{ name: "allow-alb", namespace: "team" }]);
+            assert.deepStrictEqual(
+                rest.map((p) => p.metadata),
+                [{ name: "allow-alb", namespace: "team" }],
+            );
         });
 
         it("refuses a named or out-of-range port, a source-less allowance and a duplicate name", () => {
@@ -40,7 +43,10 @@ describe("NetworkPolicies", () => {
         const firstHost = (cidr: string, n: number) => cidr.replace(/\.0\/\d+$/, `.${n}`);
         const alb: Client = { ip: firstHost(sources.alb[0], 10) };
         const podIp = firstHost(sources.controlPlane[1], 40);
-        const prometheus: Client = { pod: { namespace: "monitoring", labels: { "app.kubernetes.io/name": "prometheus", prometheus: "kps-prometheus" } }, ip: podIp };
+        const prometheus: Client = {
+            pod: { namespace: "monitoring", labels: { "app.kubernetes.io/name": "prometheus", prometheus: "kps-prometheus" } },
+            ip: podIp,
+        };
         const appPod: Client = { pod: { namespace: "app", labels: appLabels("app") }, ip: podIp };
         // Agents run where their clouds start them (components/cicd/jenkins.ts): builds in jenkins-builds, deploys in jenkins-deploy.
         const agent: Client = { pod: { namespace: "jenkins-builds", labels: { "jenkins/jenkins-jenkins-agent": "true" } }, ip: podIp };
@@ -51,7 +57,10 @@ describe("NetworkPolicies", () => {
         const app: PodRef = { namespace: "app", labels: { ...appLabels("app"), "app.kubernetes.io/version": "3f2a9c1" } };
 
         it("gives jenkins, its agents' namespaces, monitoring and app a default-deny ingress policy", () => {
-            const denied = policies.filter(isDefaultDenyIngress).map((p) => p.metadata.namespace).sort();
+            const denied = policies
+                .filter(isDefaultDenyIngress)
+                .map((p) => p.metadata.namespace)
+                .sort();
             assert.deepStrictEqual(denied, ["app", "jenkins", "jenkins-builds", "jenkins-deploy", "monitoring"]);
         });
 

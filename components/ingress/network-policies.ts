@@ -15,7 +15,6 @@ import { JENKINS_SCRAPE_TARGET } from "../cicd/jenkins";
 import { KPS } from "../observability/monitoring";
 import { awsxSubnetLayout, networkSubnetSpecs } from "../network/vpc-layout";
 
-
 type Labels = Record<string, string>;
 
 /** Where traffic to pods comes from, as source IPs (NetworkPolicies see the source address of each connection). */
@@ -77,7 +76,9 @@ export function defaultDenyWithAllowances(namespace: string, allowances: Allowan
         if (names.has(a.name)) throw new Error(`NetworkPolicies in ${namespace}: allowance "${a.name}" is given twice`);
         names.add(a.name);
         if (a.ports.length === 0 || a.ports.some((p) => !Number.isInteger(p) || p < 1 || p > 65535)) {
-            throw new Error(`NetworkPolicies in ${namespace}: allowance "${a.name}" needs port numbers 1-65535 (named ports are not resolved by the VPC CNI's agent)`);
+            throw new Error(
+                `NetworkPolicies in ${namespace}: allowance "${a.name}" needs port numbers 1-65535 (named ports are not resolved by the VPC CNI's agent)`,
+            );
         }
         const peers = a.from.flatMap(peer);
         if (peers.length === 0) throw new Error(`NetworkPolicies in ${namespace}: allowance "${a.name}" names no source`);
@@ -99,7 +100,13 @@ export function defaultDenyWithAllowances(namespace: string, allowances: Allowan
  * Jenkins: the ALB and Prometheus reach the controller's HTTP port; agents, from the namespaces their clouds start
  * them in, also its JNLP port.
  */
-export function jenkinsAllowances(sources: TrafficSources, controller: Labels, httpPort: number, agentPort: number, agentNamespaces: readonly string[]): Allowance[] {
+export function jenkinsAllowances(
+    sources: TrafficSources,
+    controller: Labels,
+    httpPort: number,
+    agentPort: number,
+    agentNamespaces: readonly string[],
+): Allowance[] {
     return [
         { name: "alb", pods: controller, ports: [httpPort], from: [{ cidrs: sources.alb }] },
         { name: "prometheus", pods: controller, ports: [httpPort], from: [PROMETHEUS_PODS] },

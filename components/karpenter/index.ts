@@ -33,7 +33,6 @@ export const KARPENTER: PinnedChart & { crdChart: string; namespace: string; rel
  */
 export const AMI_ALIAS = "al2023@v20260724";
 
-
 /** The node label and taint key naming a node's pool. */
 export const POOL_LABEL = "platform/pool";
 /** Annotations the cost estimate and the policies read from each NodePool. */
@@ -45,8 +44,17 @@ const NODE_CLASS = "default";
 /** Pools whose nodes only tolerating pods may use: ci keeps the app and the platform off its spot nodes. */
 const TAINTED_POOLS: readonly PoolName[] = ["ci"];
 
-export interface Toleration { key: string; operator: "Equal" | "Exists"; value?: string; effect: "NoSchedule" | "NoExecute" | "PreferNoSchedule" }
-export interface Taint { key: string; value: string; effect: "NoSchedule" }
+export interface Toleration {
+    key: string;
+    operator: "Equal" | "Exists";
+    value?: string;
+    effect: "NoSchedule" | "NoExecute" | "PreferNoSchedule";
+}
+export interface Taint {
+    key: string;
+    value: string;
+    effect: "NoSchedule";
+}
 
 export function poolTaints(pool: PoolName): Taint[] {
     return TAINTED_POOLS.includes(pool) ? [{ key: POOL_LABEL, value: pool, effect: "NoSchedule" }] : [];
@@ -59,7 +67,10 @@ export const CAPACITY_TYPE_LABEL = "karpenter.sh/capacity-type";
  * with a capacity type, a nodeSelector on it, which Karpenter honours by launching that type even where the pool
  * allows both (website/content/en/v1.14/concepts/scheduling.md, well-known label karpenter.sh/capacity-type).
  */
-export function poolPlacement(pool: PoolName, capacityType?: KarpenterCapacityType): { tolerations: Toleration[]; affinity: Record<string, unknown>; nodeSelector?: Record<string, string> } {
+export function poolPlacement(
+    pool: PoolName,
+    capacityType?: KarpenterCapacityType,
+): { tolerations: Toleration[]; affinity: Record<string, unknown>; nodeSelector?: Record<string, string> } {
     return {
         ...(capacityType ? { nodeSelector: { [CAPACITY_TYPE_LABEL]: capacityType } } : {}),
         tolerations: poolTaints(pool).map((t) => ({ key: t.key, operator: "Equal", value: t.value, effect: t.effect })),
@@ -101,7 +112,14 @@ const statement = (s: PolicyStatement): PolicyStatement => s;
  * (aws/karpenter-provider-aws website/content/en/v1.14/getting-started/getting-started-with-karpenter/cloudformation.yaml
  * @ c88abbba, release-v1.14.1), with the template's ${…} substituted. Keyed by the template's resource names.
  */
-export function controllerPolicies(p: { partition: string; region: string; accountId: string; clusterName: string; nodeRoleArn: string; queueArn: string }): Record<string, PolicyDocument> {
+export function controllerPolicies(p: {
+    partition: string;
+    region: string;
+    accountId: string;
+    clusterName: string;
+    nodeRoleArn: string;
+    queueArn: string;
+}): Record<string, PolicyDocument> {
     const { partition, region, accountId, clusterName } = p;
     const ec2 = (resource: string) => `arn:${partition}:ec2:${region}:*:${resource}`;
     const owned = { [`aws:ResourceTag/kubernetes.io/cluster/${clusterName}`]: "owned" };
@@ -113,27 +131,44 @@ export function controllerPolicies(p: { partition: string; region: string; accou
     return {
         NodeLifecyclePolicy: doc(
             statement({
-                Sid: "AllowScopedEC2InstanceAccessActions", Effect: "Allow",
-                Resource: [`arn:${partition}:ec2:${region}::image/*`, `arn:${partition}:ec2:${region}::snapshot/*`, ...["security-group/*", "subnet/*", "capacity-reservation/*", "placement-group/*"].map(ec2)],
+                Sid: "AllowScopedEC2InstanceAccessActions",
+                Effect: "Allow",
+                Resource: [
+                    `arn:${partition}:ec2:${region}::image/*`,
+                    `arn:${partition}:ec2:${region}::snapshot/*`,
+                    ...["security-group/*", "subnet/*", "capacity-reservation/*", "placement-group/*"].map(ec2),
+                ],
                 Action: ["ec2:RunInstances", "ec2:CreateFleet"],
             }),
             statement({
-                Sid: "AllowScopedEC2LaunchTemplateAccessActions", Effect: "Allow", Resource: ec2("launch-template/*"), Action: ["ec2:RunInstances", "ec2:CreateFleet"],
+                Sid: "AllowScopedEC2LaunchTemplateAccessActions",
+                Effect: "Allow",
+                Resource: ec2("launch-template/*"),
+                Action: ["ec2:RunInstances", "ec2:CreateFleet"],
                 Condition: { StringEquals: owned, StringLike: { "aws:ResourceTag/karpenter.sh/nodepool": "*" } },
             }),
             statement({
-                Sid: "AllowScopedEC2InstanceActionsWithTags", Effect: "Allow", Resource: taggedByKarpenter, Action: ["ec2:RunInstances", "ec2:CreateFleet", "ec2:CreateLaunchTemplate"],
+                Sid: "AllowScopedEC2InstanceActionsWithTags",
+                Effect: "Allow",
+                Resource: taggedByKarpenter,
+                Action: ["ec2:RunInstances", "ec2:CreateFleet", "ec2:CreateLaunchTemplate"],
                 Condition: { StringEquals: requestOwned, StringLike: { "aws:RequestTag/karpenter.sh/nodepool": "*" } },
             }),
             statement({
-                Sid: "AllowScopedResourceCreationTagging", Effect: "Allow", Resource: taggedByKarpenter, Action: "ec2:CreateTags",
+                Sid: "AllowScopedResourceCreationTagging",
+                Effect: "Allow",
+                Resource: taggedByKarpenter,
+                Action: "ec2:CreateTags",
                 Condition: {
                     StringEquals: { ...requestOwned, "ec2:CreateAction": ["RunInstances", "CreateFleet", "CreateLaunchTemplate"] },
                     StringLike: { "aws:RequestTag/karpenter.sh/nodepool": "*" },
                 },
             }),
             statement({
-                Sid: "AllowScopedResourceTagging", Effect: "Allow", Resource: ec2("instance/*"), Action: "ec2:CreateTags",
+                Sid: "AllowScopedResourceTagging",
+                Effect: "Allow",
+                Resource: ec2("instance/*"),
+                Action: "ec2:CreateTags",
                 Condition: {
                     StringEquals: owned,
                     StringLike: { "aws:ResourceTag/karpenter.sh/nodepool": "*" },
@@ -142,55 +177,101 @@ export function controllerPolicies(p: { partition: string; region: string; accou
                 },
             }),
             statement({
-                Sid: "AllowScopedDeletion", Effect: "Allow", Resource: [ec2("instance/*"), ec2("launch-template/*")], Action: ["ec2:TerminateInstances", "ec2:DeleteLaunchTemplate"],
+                Sid: "AllowScopedDeletion",
+                Effect: "Allow",
+                Resource: [ec2("instance/*"), ec2("launch-template/*")],
+                Action: ["ec2:TerminateInstances", "ec2:DeleteLaunchTemplate"],
                 Condition: { StringEquals: owned, StringLike: { "aws:ResourceTag/karpenter.sh/nodepool": "*" } },
             }),
         ),
         IAMIntegrationPolicy: doc(
             statement({
-                Sid: "AllowPassingInstanceRole", Effect: "Allow", Resource: p.nodeRoleArn, Action: "iam:PassRole",
+                Sid: "AllowPassingInstanceRole",
+                Effect: "Allow",
+                Resource: p.nodeRoleArn,
+                Action: "iam:PassRole",
                 Condition: { StringEquals: { "iam:PassedToService": ["ec2.amazonaws.com", "ec2.amazonaws.com.cn"] } },
             }),
             statement({
-                Sid: "AllowScopedInstanceProfileCreationActions", Effect: "Allow", Resource: profile, Action: ["iam:CreateInstanceProfile"],
+                Sid: "AllowScopedInstanceProfileCreationActions",
+                Effect: "Allow",
+                Resource: profile,
+                Action: ["iam:CreateInstanceProfile"],
                 Condition: {
                     StringEquals: { ...requestOwned, "aws:RequestTag/topology.kubernetes.io/region": region },
                     StringLike: { "aws:RequestTag/karpenter.k8s.aws/ec2nodeclass": "*" },
                 },
             }),
             statement({
-                Sid: "AllowScopedInstanceProfileTagActions", Effect: "Allow", Resource: profile, Action: ["iam:TagInstanceProfile"],
+                Sid: "AllowScopedInstanceProfileTagActions",
+                Effect: "Allow",
+                Resource: profile,
+                Action: ["iam:TagInstanceProfile"],
                 Condition: {
                     StringEquals: {
-                        ...owned, "aws:ResourceTag/topology.kubernetes.io/region": region,
-                        ...requestOwned, "aws:RequestTag/topology.kubernetes.io/region": region,
+                        ...owned,
+                        "aws:ResourceTag/topology.kubernetes.io/region": region,
+                        ...requestOwned,
+                        "aws:RequestTag/topology.kubernetes.io/region": region,
                     },
                     StringLike: { "aws:ResourceTag/karpenter.k8s.aws/ec2nodeclass": "*", "aws:RequestTag/karpenter.k8s.aws/ec2nodeclass": "*" },
                 },
             }),
             statement({
-                Sid: "AllowScopedInstanceProfileActions", Effect: "Allow", Resource: profile,
+                Sid: "AllowScopedInstanceProfileActions",
+                Effect: "Allow",
+                Resource: profile,
                 Action: ["iam:AddRoleToInstanceProfile", "iam:RemoveRoleFromInstanceProfile", "iam:DeleteInstanceProfile"],
-                Condition: { StringEquals: { ...owned, "aws:ResourceTag/topology.kubernetes.io/region": region }, StringLike: { "aws:ResourceTag/karpenter.k8s.aws/ec2nodeclass": "*" } },
+                Condition: {
+                    StringEquals: { ...owned, "aws:ResourceTag/topology.kubernetes.io/region": region },
+                    StringLike: { "aws:ResourceTag/karpenter.k8s.aws/ec2nodeclass": "*" },
+                },
             }),
         ),
         EKSIntegrationPolicy: doc(statement({ Sid: "AllowAPIServerEndpointDiscovery", Effect: "Allow", Resource: clusterArn, Action: "eks:DescribeCluster" })),
-        InterruptionPolicy: doc(statement({ Sid: "AllowInterruptionQueueActions", Effect: "Allow", Resource: p.queueArn, Action: ["sqs:DeleteMessage", "sqs:GetQueueUrl", "sqs:ReceiveMessage"] })),
-        ZonalShiftPolicy: doc(statement({
-            Sid: "AllowZonalShiftStatusReadOnly", Effect: "Allow", Resource: "*", Action: ["arc-zonal-shift:GetManagedResource"],
-            Condition: { StringEquals: { "arc-zonal-shift:ResourceIdentifier": clusterArn } },
-        })),
+        InterruptionPolicy: doc(
+            statement({
+                Sid: "AllowInterruptionQueueActions",
+                Effect: "Allow",
+                Resource: p.queueArn,
+                Action: ["sqs:DeleteMessage", "sqs:GetQueueUrl", "sqs:ReceiveMessage"],
+            }),
+        ),
+        ZonalShiftPolicy: doc(
+            statement({
+                Sid: "AllowZonalShiftStatusReadOnly",
+                Effect: "Allow",
+                Resource: "*",
+                Action: ["arc-zonal-shift:GetManagedResource"],
+                Condition: { StringEquals: { "arc-zonal-shift:ResourceIdentifier": clusterArn } },
+            }),
+        ),
         ResourceDiscoveryPolicy: doc(
             statement({
-                Sid: "AllowRegionalReadActions", Effect: "Allow", Resource: "*",
+                Sid: "AllowRegionalReadActions",
+                Effect: "Allow",
+                Resource: "*",
                 Action: [
-                    "ec2:DescribeCapacityReservations", "ec2:DescribeImages", "ec2:DescribeInstances", "ec2:DescribeInstanceStatus",
-                    "ec2:DescribeInstanceTypeOfferings", "ec2:DescribeInstanceTypes", "ec2:DescribeLaunchTemplates", "ec2:DescribePlacementGroups",
-                    "ec2:DescribeSecurityGroups", "ec2:DescribeSpotPriceHistory", "ec2:DescribeSubnets",
+                    "ec2:DescribeCapacityReservations",
+                    "ec2:DescribeImages",
+                    "ec2:DescribeInstances",
+                    "ec2:DescribeInstanceStatus",
+                    "ec2:DescribeInstanceTypeOfferings",
+                    "ec2:DescribeInstanceTypes",
+                    "ec2:DescribeLaunchTemplates",
+                    "ec2:DescribePlacementGroups",
+                    "ec2:DescribeSecurityGroups",
+                    "ec2:DescribeSpotPriceHistory",
+                    "ec2:DescribeSubnets",
                 ],
                 Condition: { StringEquals: { "aws:RequestedRegion": region } },
             }),
-            statement({ Sid: "AllowSSMReadActions", Effect: "Allow", Resource: `arn:${partition}:ssm:${region}::parameter/aws/service/*`, Action: "ssm:GetParameter" }),
+            statement({
+                Sid: "AllowSSMReadActions",
+                Effect: "Allow",
+                Resource: `arn:${partition}:ssm:${region}::parameter/aws/service/*`,
+                Action: "ssm:GetParameter",
+            }),
             statement({ Sid: "AllowPricingReadActions", Effect: "Allow", Resource: "*", Action: "pricing:GetProducts" }),
             statement({ Sid: "AllowUnscopedInstanceProfileListAction", Effect: "Allow", Resource: "*", Action: "iam:ListInstanceProfiles" }),
             statement({ Sid: "AllowInstanceProfileReadActions", Effect: "Allow", Resource: profile, Action: "iam:GetInstanceProfile" }),
@@ -245,10 +326,12 @@ export function nodeClassSpec(a: { clusterName: string; nodeRoleName: string; di
         securityGroupSelectorTerms: discovery,
         // Hop limit 1: a pod cannot reach the node's credentials; pods get their own through IRSA.
         metadataOptions: { httpEndpoint: "enabled", httpProtocolIPv6: "disabled", httpPutResponseHopLimit: 1, httpTokens: "required" },
-        blockDeviceMappings: [{
-            deviceName: "/dev/xvda",
-            ebs: { volumeSize: `${a.diskSizeGiB}Gi`, volumeType: "gp3", encrypted: true, deleteOnTermination: true },
-        }],
+        blockDeviceMappings: [
+            {
+                deviceName: "/dev/xvda",
+                ebs: { volumeSize: `${a.diskSizeGiB}Gi`, volumeType: "gp3", encrypted: true, deleteOnTermination: true },
+            },
+        ],
         // Instances, volumes and launch templates carry the stack's tags, so a leftover after a destroy is found.
         tags: a.tags,
     };
@@ -319,83 +402,142 @@ export class Karpenter extends pulumi.ComponentResource {
 
         // Its own role, not the system group's: EKS already made that role's access entry, and a second one for the
         // same principal fails (CreateAccessEntry: ResourceInUseException).
-        const nodeRole = new aws.iam.Role(`${name}-karpenter-node`, {
-            description: `Nodes Karpenter launches in ${args.clusterName}`,
-            assumeRolePolicy: JSON.stringify({
-                Version: "2012-10-17",
-                Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
-            }),
-        }, { parent: this });
-        const nodePolicies = nodePolicyArns(partition).map((policyArn, i) =>
-            new aws.iam.RolePolicyAttachment(`${name}-karpenter-node-${i}`, { role: nodeRole.name, policyArn }, { parent: this }));
-        const accessEntry = new aws.eks.AccessEntry(`${name}-karpenter-node`, {
-            clusterName: args.clusterName,
-            principalArn: nodeRole.arn,
-            type: "EC2_LINUX",
-        }, { parent: this, dependsOn: args.cluster.ready(["nodes"]) });
+        const nodeRole = new aws.iam.Role(
+            `${name}-karpenter-node`,
+            {
+                description: `Nodes Karpenter launches in ${args.clusterName}`,
+                assumeRolePolicy: JSON.stringify({
+                    Version: "2012-10-17",
+                    Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
+                }),
+            },
+            { parent: this },
+        );
+        const nodePolicies = nodePolicyArns(partition).map(
+            (policyArn, i) => new aws.iam.RolePolicyAttachment(`${name}-karpenter-node-${i}`, { role: nodeRole.name, policyArn }, { parent: this }),
+        );
+        const accessEntry = new aws.eks.AccessEntry(
+            `${name}-karpenter-node`,
+            {
+                clusterName: args.clusterName,
+                principalArn: nodeRole.arn,
+                type: "EC2_LINUX",
+            },
+            { parent: this, dependsOn: args.cluster.ready(["nodes"]) },
+        );
 
-        const queue = new aws.sqs.Queue(`${name}-karpenter`, {
-            name: args.clusterName,
-            messageRetentionSeconds: 300,
-            sqsManagedSseEnabled: true,
-        }, { parent: this });
-        const queuePolicy = new aws.sqs.QueuePolicy(`${name}-karpenter`, {
-            queueUrl: queue.url,
-            policy: queue.arn.apply((arn) => JSON.stringify(interruptionQueuePolicy(arn))),
-        }, { parent: this });
+        const queue = new aws.sqs.Queue(
+            `${name}-karpenter`,
+            {
+                name: args.clusterName,
+                messageRetentionSeconds: 300,
+                sqsManagedSseEnabled: true,
+            },
+            { parent: this },
+        );
+        const queuePolicy = new aws.sqs.QueuePolicy(
+            `${name}-karpenter`,
+            {
+                queueUrl: queue.url,
+                policy: queue.arn.apply((arn) => JSON.stringify(interruptionQueuePolicy(arn))),
+            },
+            { parent: this },
+        );
         const targets = Object.entries(INTERRUPTION_RULES).map(([rule, eventPattern]) => {
-            const r = new aws.cloudwatch.EventRule(`${name}-karpenter-${rule}`, {
-                description: `Karpenter interruption events for ${args.clusterName}`,
-                eventPattern: JSON.stringify(eventPattern),
-            }, { parent: this });
-            return new aws.cloudwatch.EventTarget(`${name}-karpenter-${rule}`, { rule: r.name, arn: queue.arn, targetId: "KarpenterInterruptionQueueTarget" }, { parent: this });
+            const r = new aws.cloudwatch.EventRule(
+                `${name}-karpenter-${rule}`,
+                {
+                    description: `Karpenter interruption events for ${args.clusterName}`,
+                    eventPattern: JSON.stringify(eventPattern),
+                },
+                { parent: this },
+            );
+            return new aws.cloudwatch.EventTarget(
+                `${name}-karpenter-${rule}`,
+                { rule: r.name, arn: queue.arn, targetId: "KarpenterInterruptionQueueTarget" },
+                { parent: this },
+            );
         });
 
         const controllerRole = irsaRole(`${name}-karpenter`, args.oidc, KARPENTER.namespace, KARPENTER.serviceAccount, this);
         const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
-        const documents = pulumi.all([accountId, nodeRole.arn, queue.arn]).apply(([account, nodeRoleArn, queueArn]) =>
-            controllerPolicies({ partition, region: args.region, accountId: account, clusterName: args.clusterName, nodeRoleArn, queueArn }));
-        const controllerPolicyAttachments = ["NodeLifecyclePolicy", "IAMIntegrationPolicy", "EKSIntegrationPolicy", "InterruptionPolicy", "ZonalShiftPolicy", "ResourceDiscoveryPolicy"].map((key) => {
-            const policy = new aws.iam.Policy(`${name}-karpenter-${key}`, {
-                description: `Karpenter controller of ${args.clusterName}: ${key}`,
-                policy: documents.apply((d) => JSON.stringify(d[key])),
-            }, { parent: this });
+        const documents = pulumi
+            .all([accountId, nodeRole.arn, queue.arn])
+            .apply(([account, nodeRoleArn, queueArn]) =>
+                controllerPolicies({ partition, region: args.region, accountId: account, clusterName: args.clusterName, nodeRoleArn, queueArn }),
+            );
+        const controllerPolicyAttachments = [
+            "NodeLifecyclePolicy",
+            "IAMIntegrationPolicy",
+            "EKSIntegrationPolicy",
+            "InterruptionPolicy",
+            "ZonalShiftPolicy",
+            "ResourceDiscoveryPolicy",
+        ].map((key) => {
+            const policy = new aws.iam.Policy(
+                `${name}-karpenter-${key}`,
+                {
+                    description: `Karpenter controller of ${args.clusterName}: ${key}`,
+                    policy: documents.apply((d) => JSON.stringify(d[key])),
+                },
+                { parent: this },
+            );
             return new aws.iam.RolePolicyAttachment(`${name}-karpenter-${key}`, { role: controllerRole.name, policyArn: policy.arn }, { parent: this });
         });
 
-        const crds = args.cluster.release(`${name}-karpenter-crd`, { ...KARPENTER, chart: KARPENTER.crdChart }, {
-            releaseName: "karpenter-crd",
-            namespace: KARPENTER.namespace,
-            values: {},
-        }, { parent: this });
-        const controller = args.cluster.release(`${name}-karpenter`, KARPENTER, {
-            releaseName: KARPENTER.releaseName,
-            namespace: KARPENTER.namespace,
-            // The CRDs are the karpenter-crd release's.
-            skipCrds: true,
-            values: controllerRole.arn.apply((roleArn) => karpenterValues({ clusterName: args.clusterName, queueName: args.clusterName, roleArn })),
-        }, { parent: this, needs: ["webhook"], dependsOn: [crds, accessEntry, queuePolicy, ...targets, ...nodePolicies, ...controllerPolicyAttachments] });
+        const crds = args.cluster.release(
+            `${name}-karpenter-crd`,
+            { ...KARPENTER, chart: KARPENTER.crdChart },
+            {
+                releaseName: "karpenter-crd",
+                namespace: KARPENTER.namespace,
+                values: {},
+            },
+            { parent: this },
+        );
+        const controller = args.cluster.release(
+            `${name}-karpenter`,
+            KARPENTER,
+            {
+                releaseName: KARPENTER.releaseName,
+                namespace: KARPENTER.namespace,
+                // The CRDs are the karpenter-crd release's.
+                skipCrds: true,
+                values: controllerRole.arn.apply((roleArn) => karpenterValues({ clusterName: args.clusterName, queueName: args.clusterName, roleArn })),
+            },
+            { parent: this, needs: ["webhook"], dependsOn: [crds, accessEntry, queuePolicy, ...targets, ...nodePolicies, ...controllerPolicyAttachments] },
+        );
 
         // Custom resources wait for the release that defines their kinds (a create before it fails "no matches for
         // kind") and for the controller, so a destroy deletes them while the controller still finalizes them.
-        const nodeClass = new k8s.apiextensions.CustomResource(`${name}-nodeclass`, {
-            apiVersion: "karpenter.k8s.aws/v1",
-            kind: "EC2NodeClass",
-            metadata: { name: NODE_CLASS, annotations: { ...WAIT_FOR_READY } },
-            spec: nodeRole.name.apply((nodeRoleName) => nodeClassSpec({ clusterName: args.clusterName, nodeRoleName, diskSizeGiB: args.diskSizeGiB, tags: args.tags })),
-        }, {
-            ...args.cluster.options({ parent: this, dependsOn: [crds, controller] }),
-            // Its finalizer waits for every NodeClaim of every pool to drain and terminate.
-            customTimeouts: { delete: deleteTimeout(args.pools) },
-        });
+        const nodeClass = new k8s.apiextensions.CustomResource(
+            `${name}-nodeclass`,
+            {
+                apiVersion: "karpenter.k8s.aws/v1",
+                kind: "EC2NodeClass",
+                metadata: { name: NODE_CLASS, annotations: { ...WAIT_FOR_READY } },
+                spec: nodeRole.name.apply((nodeRoleName) =>
+                    nodeClassSpec({ clusterName: args.clusterName, nodeRoleName, diskSizeGiB: args.diskSizeGiB, tags: args.tags }),
+                ),
+            },
+            {
+                ...args.cluster.options({ parent: this, dependsOn: [crds, controller] }),
+                // Its finalizer waits for every NodeClaim of every pool to drain and terminate.
+                customTimeouts: { delete: deleteTimeout(args.pools) },
+            },
+        );
         this.poolsReady = args.pools.map((pool) => {
             const { metadata, spec } = nodePool(pool);
-            return new k8s.apiextensions.CustomResource(`${name}-pool-${pool.name}`, {
-                apiVersion: "karpenter.sh/v1",
-                kind: "NodePool",
-                metadata,
-                spec,
-            }, { ...args.cluster.options({ parent: this, dependsOn: [crds, controller, nodeClass] }), customTimeouts: { delete: deleteTimeout([pool]) } });
+            return new k8s.apiextensions.CustomResource(
+                `${name}-pool-${pool.name}`,
+                {
+                    apiVersion: "karpenter.sh/v1",
+                    kind: "NodePool",
+                    metadata,
+                    spec,
+                },
+                { ...args.cluster.options({ parent: this, dependsOn: [crds, controller, nodeClass] }), customTimeouts: { delete: deleteTimeout([pool]) } },
+            );
         });
         this.cluster = args.cluster.with("pools", this.poolsReady);
 

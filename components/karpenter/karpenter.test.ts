@@ -59,17 +59,26 @@ function schemaProblems(ctx: Mocha.Context, file: string, spec: unknown): string
     const problems: string[] = [];
     const tagRules = file.startsWith("karpenter.k8s.aws_ec2nodeclasses") ? nodeClassTagRules(ctx) : [];
     const walk = (value: any, schema: any, at: string): void => {
-        if (schema === undefined) { problems.push(`${at}: not in the CRD schema`); return; }
+        if (schema === undefined) {
+            problems.push(`${at}: not in the CRD schema`);
+            return;
+        }
         if (typeof value === "string") {
             if (schema.pattern && !new RegExp(schema.pattern).test(value)) problems.push(`${at}: "${value}" does not match ${schema.pattern}`);
             if (schema.maxLength !== undefined && value.length > schema.maxLength) problems.push(`${at}: longer than ${schema.maxLength}`);
         }
         if (schema.enum && !schema.enum.includes(value)) problems.push(`${at}: ${JSON.stringify(value)} is not one of ${schema.enum.join(", ")}`);
-        if (typeof value === "number" && ((schema.maximum !== undefined && value > schema.maximum) || (schema.minimum !== undefined && value < schema.minimum))) problems.push(`${at}: ${value} out of bounds`);
+        if (typeof value === "number" && ((schema.maximum !== undefined && value > schema.maximum) || (schema.minimum !== undefined && value < schema.minimum)))
+            problems.push(`${at}: ${value} out of bounds`);
         if (value === null || typeof value !== "object" || schema["x-kubernetes-preserve-unknown-fields"]) return;
-        if (Array.isArray(value)) { value.forEach((v, i) => walk(v, schema.items, `${at}[${i}]`)); return; }
-        if (at === "spec.tags") for (const r of tagRules) for (const k of Object.keys(value).filter((key) => !r.allows(key))) problems.push(`${at}: tag ${k} breaks ${r.rule}`);
-        for (const [k, v] of Object.entries(value)) walk(v, schema.properties?.[k] ?? (schema.additionalProperties === true ? {} : schema.additionalProperties), `${at}.${k}`);
+        if (Array.isArray(value)) {
+            value.forEach((v, i) => walk(v, schema.items, `${at}[${i}]`));
+            return;
+        }
+        if (at === "spec.tags")
+            for (const r of tagRules) for (const k of Object.keys(value).filter((key) => !r.allows(key))) problems.push(`${at}: tag ${k} breaks ${r.rule}`);
+        for (const [k, v] of Object.entries(value))
+            walk(v, schema.properties?.[k] ?? (schema.additionalProperties === true ? {} : schema.additionalProperties), `${at}.${k}`);
     };
     walk(spec, crdSpecSchema(ctx, file), "spec");
     return problems;
@@ -105,7 +114,10 @@ describe("Karpenter: pools per environment (committed stacks)", () => {
     it("prod takes spot on general only when config allows it, and refuses a spot system group", () => {
         const spot = parseConfig(rawConfig("prod", { "karpenter:general": JSON.stringify({ spot: true }) }), "eks-platform", "prod");
         assert.deepStrictEqual(spot.karpenter.pools[0].capacityTypes, ["spot", "on-demand"]);
-        assert.throws(() => parseConfig(rawConfig("prod", { "cluster:capacityType": "SPOT" }), "eks-platform", "prod"), /cluster:capacityType: prod's system node group .* must be ON_DEMAND/);
+        assert.throws(
+            () => parseConfig(rawConfig("prod", { "cluster:capacityType": "SPOT" }), "eks-platform", "prod"),
+            /cluster:capacityType: prod's system node group .* must be ON_DEMAND/,
+        );
     });
 });
 
@@ -145,7 +157,16 @@ describe("Karpenter: where the agents and the app run (scheduler model)", () => 
         const { buildGateway } = await import("../../tests/helpers/harness");
         const { records } = await attempt(() => {
             const { ingress } = buildGateway();
-            new WebApp("app", { namespace: "app", repositoryUrl: "r", imageTag: "1", host: "app.dev.example.com", minReplicas: 2, maxReplicas: 4, logLevel: "info", gateway: ingress });
+            new WebApp("app", {
+                namespace: "app",
+                repositoryUrl: "r",
+                imageTag: "1",
+                host: "app.dev.example.com",
+                minReplicas: 2,
+                maxReplicas: 4,
+                logLevel: "info",
+                gateway: ingress,
+            });
         });
         const spec = (one(records, "kubernetes:apps/v1:Deployment").inputs as any).spec.template.spec;
         for (const node of nodesOfPool(p.general)) assert.strictEqual(unschedulableReason(spec, node), undefined);
@@ -157,9 +178,16 @@ describe("Karpenter: where the agents and the app run (scheduler model)", () => 
 describe("Karpenter: the node class", () => {
     it("requires IMDSv2 with hop limit 1, boots the pinned AL2023 alias on an encrypted gp3 root", async () => {
         const spec = (one((await planFor("dev")).resources, NODE_CLASS).inputs as any).spec;
-        assert.deepStrictEqual(spec.metadataOptions, { httpEndpoint: "enabled", httpProtocolIPv6: "disabled", httpPutResponseHopLimit: 1, httpTokens: "required" });
+        assert.deepStrictEqual(spec.metadataOptions, {
+            httpEndpoint: "enabled",
+            httpProtocolIPv6: "disabled",
+            httpPutResponseHopLimit: 1,
+            httpTokens: "required",
+        });
         assert.deepStrictEqual(spec.amiSelectorTerms, [{ alias: "al2023@v20260724" }]);
-        assert.deepStrictEqual(spec.blockDeviceMappings, [{ deviceName: "/dev/xvda", ebs: { volumeSize: "50Gi", volumeType: "gp3", encrypted: true, deleteOnTermination: true } }]);
+        assert.deepStrictEqual(spec.blockDeviceMappings, [
+            { deviceName: "/dev/xvda", ebs: { volumeSize: "50Gi", volumeType: "gp3", encrypted: true, deleteOnTermination: true } },
+        ]);
     });
 
     it("selects subnets and security groups by the discovery tag Network and Cluster set", async () => {
@@ -177,19 +205,39 @@ describe("Karpenter: the node class", () => {
 
     it("uses only fields of the upstream EC2NodeClass and NodePool schemas, within their patterns, enums, bounds and tag rules", async function () {
         const plan = await planFor("dev");
-        for (const pool of all(plan.resources, NODE_POOL)) assert.deepStrictEqual(schemaProblems(this, "karpenter.sh_nodepools.yaml", (pool.inputs as any).spec), []);
+        for (const pool of all(plan.resources, NODE_POOL))
+            assert.deepStrictEqual(schemaProblems(this, "karpenter.sh_nodepools.yaml", (pool.inputs as any).spec), []);
         assert.deepStrictEqual(schemaProblems(this, "karpenter.k8s.aws_ec2nodeclasses.yaml", (one(plan.resources, NODE_CLASS).inputs as any).spec), []);
         // The walk itself refuses what the API server would.
-        const bad = schemaProblems(this, "karpenter.sh_nodepools.yaml", { template: { spec: { nodeClassRef: { group: "karpenter.k8s.aws", kind: "EC2NodeClass", name: "default" }, requirements: [], expireAfter: "30d", terminationGracePeriod: "Never" } }, disruption: { consolidationPolicy: "WhenIdle" } });
-        assert.deepStrictEqual(bad.map((p) => p.split(":")[0]).sort(), ["spec.disruption.consolidationPolicy", "spec.template.spec.expireAfter", "spec.template.spec.terminationGracePeriod"]);
+        const bad = schemaProblems(this, "karpenter.sh_nodepools.yaml", {
+            template: {
+                spec: {
+                    nodeClassRef: { group: "karpenter.k8s.aws", kind: "EC2NodeClass", name: "default" },
+                    requirements: [],
+                    expireAfter: "30d",
+                    terminationGracePeriod: "Never",
+                },
+            },
+            disruption: { consolidationPolicy: "WhenIdle" },
+        });
+        assert.deepStrictEqual(bad.map((p) => p.split(":")[0]).sort(), [
+            "spec.disruption.consolidationPolicy",
+            "spec.template.spec.expireAfter",
+            "spec.template.spec.terminationGracePeriod",
+        ]);
     });
 
     it("config refuses every platform:tags key the EC2NodeClass's spec.tags rules reject (the stack's tags reach the node class)", function () {
-        const keys = nodeClassTagRules(this).map((r) => r.sample).filter((k): k is string => k !== undefined);
+        const keys = nodeClassTagRules(this)
+            .map((r) => r.sample)
+            .filter((k): k is string => k !== undefined);
         assert.ok(keys.length >= 5, keys.join(", "));
         for (const key of keys) {
-            assert.throws(() => parseConfig(rawConfig("dev", { "platform:tags": JSON.stringify({ [key]: "x" }) }), "eks-platform", "dev"),
-                new RegExp(`platform:tags: tag ${JSON.stringify(key).replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}: the EC2NodeClass refuses it`), key);
+            assert.throws(
+                () => parseConfig(rawConfig("dev", { "platform:tags": JSON.stringify({ [key]: "x" }) }), "eks-platform", "dev"),
+                new RegExp(`platform:tags: tag ${JSON.stringify(key).replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}: the EC2NodeClass refuses it`),
+                key,
+            );
         }
         // The plan's node class tags (the stack's) pass the same rules.
         assert.deepStrictEqual(nodeClassRestrictedTags({ Team: "platform", "karpenter.sh/discovery": "x" }), []);
@@ -199,13 +247,19 @@ describe("Karpenter: the node class", () => {
 describe("Karpenter: interruption queue and controller IAM against the upstream CloudFormation", () => {
     it("has the template's five EventBridge rules with the same event patterns, each targeting the queue", async function () {
         const cfn = upstreamTemplate(this);
-        const upstream = Object.fromEntries(Object.entries<any>(cfn.Resources).filter(([, r]) => r.Type === "AWS::Events::Rule").map(([k, r]) => [k, r.Properties.EventPattern]));
+        const upstream = Object.fromEntries(
+            Object.entries<any>(cfn.Resources)
+                .filter(([, r]) => r.Type === "AWS::Events::Rule")
+                .map(([k, r]) => [k, r.Properties.EventPattern]),
+        );
         assert.deepStrictEqual(INTERRUPTION_RULES, upstream);
         const plan = await planFor("dev");
         const queue = one(plan.resources, "aws:sqs/queue:Queue", "karpenter");
         const rules = all(plan.resources, "aws:cloudwatch/eventRule:EventRule").filter((r) => r.name.includes("karpenter"));
-        assert.deepStrictEqual(rules.map((r) => json((r.inputs as any).eventPattern)).sort((a, b) => a["detail-type"][0].localeCompare(b["detail-type"][0])),
-            Object.values(upstream).sort((a: any, b: any) => a["detail-type"][0].localeCompare(b["detail-type"][0])));
+        assert.deepStrictEqual(
+            rules.map((r) => json((r.inputs as any).eventPattern)).sort((a, b) => a["detail-type"][0].localeCompare(b["detail-type"][0])),
+            Object.values(upstream).sort((a: any, b: any) => a["detail-type"][0].localeCompare(b["detail-type"][0])),
+        );
         const targets = all(plan.resources, "aws:cloudwatch/eventTarget:EventTarget").filter((t) => t.name.includes("karpenter"));
         assert.strictEqual(targets.length, 5);
         for (const t of targets) assert.strictEqual((t.inputs as any).arn, queue.outputs.arn ?? (queue.inputs as any).arn);
@@ -216,21 +270,42 @@ describe("Karpenter: interruption queue and controller IAM against the upstream 
         const plan = await planFor("dev");
         const queue = one(plan.resources, "aws:sqs/queue:Queue", "karpenter").inputs as any;
         const q = cfn.Resources.KarpenterInterruptionQueue.Properties;
-        assert.deepStrictEqual([queue.name, queue.messageRetentionSeconds, queue.sqsManagedSseEnabled], ["eks-platform-dev", q.MessageRetentionPeriod, q.SqsManagedSseEnabled]);
+        assert.deepStrictEqual(
+            [queue.name, queue.messageRetentionSeconds, queue.sqsManagedSseEnabled],
+            ["eks-platform-dev", q.MessageRetentionPeriod, q.SqsManagedSseEnabled],
+        );
         const policy = json((one(plan.resources, "aws:sqs/queuePolicy:QueuePolicy", "karpenter").inputs as any).policy);
         const upstreamStatements = cfn.Resources.KarpenterInterruptionQueuePolicy.Properties.PolicyDocument.Statement;
         const arn = policy.Statement[0].Resource;
-        assert.deepStrictEqual(policy.Statement, JSON.parse(JSON.stringify(upstreamStatements).replace(/\{"GetAtt":"KarpenterInterruptionQueue.Arn"\}/g, JSON.stringify(arn))));
+        assert.deepStrictEqual(
+            policy.Statement,
+            JSON.parse(JSON.stringify(upstreamStatements).replace(/\{"GetAtt":"KarpenterInterruptionQueue.Arn"\}/g, JSON.stringify(arn))),
+        );
     });
 
     it("the controller's six policies equal the template's, with its parameters substituted", async function () {
         const cfn = upstreamTemplate(this);
-        const p = { partition: "aws", region: REGION, accountId: ACCOUNT_ID, clusterName: "eks-platform-dev", nodeRoleArn: "arn:aws:iam::123456789012:role/node", queueArn: "arn:aws:sqs:ap-northeast-2:123456789012:eks-platform-dev" };
-        const substitute = (text: string) => text
-            .replace(/\$\{AWS::Partition\}/g, p.partition).replace(/\$\{AWS::Region\}/g, p.region).replace(/\$\{AWS::AccountId\}/g, p.accountId)
-            .replace(/\$\{ClusterName\}/g, p.clusterName).replace(/\$\{KarpenterNodeRole\.Arn\}/g, p.nodeRoleArn).replace(/\$\{KarpenterInterruptionQueue\.Arn\}/g, p.queueArn);
-        const upstream = Object.fromEntries(Object.entries<any>(cfn.Resources).filter(([, r]) => r.Type === "AWS::IAM::ManagedPolicy")
-            .map(([k, r]) => [k, JSON.parse(substitute(r.Properties.PolicyDocument.Sub))]));
+        const p = {
+            partition: "aws",
+            region: REGION,
+            accountId: ACCOUNT_ID,
+            clusterName: "eks-platform-dev",
+            nodeRoleArn: "arn:aws:iam::123456789012:role/node",
+            queueArn: "arn:aws:sqs:ap-northeast-2:123456789012:eks-platform-dev",
+        };
+        const substitute = (text: string) =>
+            text
+                .replace(/\$\{AWS::Partition\}/g, p.partition)
+                .replace(/\$\{AWS::Region\}/g, p.region)
+                .replace(/\$\{AWS::AccountId\}/g, p.accountId)
+                .replace(/\$\{ClusterName\}/g, p.clusterName)
+                .replace(/\$\{KarpenterNodeRole\.Arn\}/g, p.nodeRoleArn)
+                .replace(/\$\{KarpenterInterruptionQueue\.Arn\}/g, p.queueArn);
+        const upstream = Object.fromEntries(
+            Object.entries<any>(cfn.Resources)
+                .filter(([, r]) => r.Type === "AWS::IAM::ManagedPolicy")
+                .map(([k, r]) => [k, JSON.parse(substitute(r.Properties.PolicyDocument.Sub))]),
+        );
         assert.deepStrictEqual(controllerPolicies(p), upstream);
         // The plan attaches exactly these six to the controller's IRSA role, which only kube-system/karpenter may assume.
         const plan = await planFor("dev");
@@ -251,26 +326,51 @@ describe("Karpenter: chart values (charts/karpenter at v1.14.1)", () => {
 
     it("every path the model accepts is in the release's values.yaml", function () {
         const defaults = YAML.parse(fs.readFileSync(referenceFile(this, "karpenter", "charts", "karpenter", "values.yaml"), "utf8"));
-        const has = (path: string) => path.split(".").reduce<any>((v, k) => (v && typeof v === "object" && k in v ? v[k] : undefined), defaults) !== undefined
-            || path.split(".").reduce<any>((v, k) => (v && typeof v === "object" ? v[k] : undefined), defaults) === null;
-        const missing = [...SCALARS, ...WHOLE_MAPS].filter((p) => !has(p) && !Object.prototype.hasOwnProperty.call(p.split(".").slice(0, -1).reduce<any>((v, k) => v?.[k], defaults) ?? {}, p.split(".").pop()!));
+        const has = (path: string) =>
+            path.split(".").reduce<any>((v, k) => (v && typeof v === "object" && k in v ? v[k] : undefined), defaults) !== undefined ||
+            path.split(".").reduce<any>((v, k) => (v && typeof v === "object" ? v[k] : undefined), defaults) === null;
+        const missing = [...SCALARS, ...WHOLE_MAPS].filter(
+            (p) =>
+                !has(p) &&
+                !Object.prototype.hasOwnProperty.call(
+                    p
+                        .split(".")
+                        .slice(0, -1)
+                        .reduce<any>((v, k) => v?.[k], defaults) ?? {},
+                    p.split(".").pop()!,
+                ),
+        );
         assert.deepStrictEqual(missing, []);
     });
 
     it("a release without settings.clusterName is refused as Helm's `required` would", async () => {
         const { failures } = await attempt(() => {
             const { cluster } = buildBase();
-            new (require("@pulumi/kubernetes").helm.v3.Release)("k", { chart: "oci://public.ecr.aws/karpenter/karpenter", version: "1.14.1", namespace: "kube-system", values: {} }, { provider: cluster.provider });
+            new (require("@pulumi/kubernetes").helm.v3.Release)(
+                "k",
+                { chart: "oci://public.ecr.aws/karpenter/karpenter", version: "1.14.1", namespace: "kube-system", values: {} },
+                { provider: cluster.provider },
+            );
         });
         assert.match(failures.map((f) => f.message).join("\n"), /Chart cannot be installed without a valid settings\.clusterName/);
     });
 });
 
 describe("Karpenter: CRDs and access entries as EKS and pulumi-kubernetes enforce them", () => {
-    const build = (pools = parseConfig(rawConfig("dev"), "eks-platform", "dev").karpenter.pools) => () => {
-        const { cluster, ingress } = buildGateway();
-        new Karpenter("k", { clusterName: "eks-platform-test", region: REGION, oidc: cluster.oidc, cluster: ingress.cluster, pools, diskSizeGiB: 50, tags: {} });
-    };
+    const build =
+        (pools = parseConfig(rawConfig("dev"), "eks-platform", "dev").karpenter.pools) =>
+        () => {
+            const { cluster, ingress } = buildGateway();
+            new Karpenter("k", {
+                clusterName: "eks-platform-test",
+                region: REGION,
+                oidc: cluster.oidc,
+                cluster: ingress.cluster,
+                pools,
+                diskSizeGiB: 50,
+                tags: {},
+            });
+        };
 
     it("the component deploys: its custom resources wait for the CRD release, its access entry is the only one of its role", async () => {
         const { records, failures } = await attempt(build());
@@ -278,10 +378,15 @@ describe("Karpenter: CRDs and access entries as EKS and pulumi-kubernetes enforc
         const entry = one(records, "aws:eks/accessEntry:AccessEntry", "karpenter").inputs as any;
         assert.strictEqual(entry.type, "EC2_LINUX");
         const releases = all(records, "kubernetes:helm.sh/v3:Release").filter((r) => String((r.inputs as any).chart).includes("karpenter"));
-        assert.deepStrictEqual(releases.map((r) => [(r.inputs as any).chart, (r.inputs as any).version, (r.inputs as any).repositoryOpts, (r.inputs as any).skipCrds ?? false]).sort(), [
-            ["oci://public.ecr.aws/karpenter/karpenter", "1.14.1", undefined, true],
-            ["oci://public.ecr.aws/karpenter/karpenter-crd", "1.14.1", undefined, false],
-        ]);
+        assert.deepStrictEqual(
+            releases
+                .map((r) => [(r.inputs as any).chart, (r.inputs as any).version, (r.inputs as any).repositoryOpts, (r.inputs as any).skipCrds ?? false])
+                .sort(),
+            [
+                ["oci://public.ecr.aws/karpenter/karpenter", "1.14.1", undefined, true],
+                ["oci://public.ecr.aws/karpenter/karpenter-crd", "1.14.1", undefined, false],
+            ],
+        );
     });
 
     it("a NodePool created without waiting for the CRD release fails at `up` but previews", async () => {
@@ -289,7 +394,10 @@ describe("Karpenter: CRDs and access entries as EKS and pulumi-kubernetes enforc
         const pool = records.find((r) => r.type === NODE_POOL)!;
         const crd = records.find((r) => (r.inputs as any).chart === "oci://public.ecr.aws/karpenter/karpenter-crd")!;
         const controller = records.find((r) => (r.inputs as any).chart === "oci://public.ecr.aws/karpenter/karpenter")!;
-        const detached: RecordedResource = { ...pool, dependencies: pool.dependencies.filter((d) => d !== crd.urn && d !== controller.urn && !d.includes("nodeclass")) };
+        const detached: RecordedResource = {
+            ...pool,
+            dependencies: pool.dependencies.filter((d) => d !== crd.urn && d !== controller.urn && !d.includes("nodeclass")),
+        };
         assert.match(customResourceProblem(detached, records, { preview: false }) ?? "", /no matches for kind "NodePool" in version "karpenter\.sh\/v1"/);
         assert.strictEqual(customResourceProblem(detached, records, { preview: true }), undefined);
         assert.strictEqual(customResourceProblem(detached, records, { preview: false, clusterKinds: ["karpenter.sh/NodePool"] }), undefined);
@@ -298,7 +406,11 @@ describe("Karpenter: CRDs and access entries as EKS and pulumi-kubernetes enforc
     it("a second access entry for the system group's role is refused (EKS made one for the managed node group)", async () => {
         const { failures } = await attempt(() => {
             const { cluster } = buildBase();
-            new aws.eks.AccessEntry("dup", { clusterName: "eks-platform-test", principalArn: cluster.nodeRoleArn, type: "EC2_LINUX" }, { dependsOn: cluster.handle.ready(["nodes"]) });
+            new aws.eks.AccessEntry(
+                "dup",
+                { clusterName: "eks-platform-test", principalArn: cluster.nodeRoleArn, type: "EC2_LINUX" },
+                { dependsOn: cluster.handle.ready(["nodes"]) },
+            );
         });
         assert.match(failures.map((f) => f.message).join("\n"), /ResourceInUseException: an access entry for arn:aws:iam::\d+:role\/base-node already exists/);
     });
@@ -312,8 +424,13 @@ describe("Karpenter: destroy order", () => {
         const controller = plan.resources.find((r) => (r.inputs as any).chart === "oci://public.ecr.aws/karpenter/karpenter")!;
         const cluster = one(plan.resources, "eks:index:Cluster");
         // Destroy deletes a resource only after everything that waits for it.
-        for (const cr of [...all(plan.resources, NODE_POOL), one(plan.resources, NODE_CLASS)]) assert.ok(graph.waitsFor(cr).has(controller.urn), `${cr.name} must be deleted before the controller`);
-        for (const dep of [one(plan.resources, "aws:sqs/queue:Queue", "karpenter"), one(plan.resources, "aws:eks/accessEntry:AccessEntry", "karpenter"), one(plan.resources, "aws:iam/role:Role", "dev-karpenter-node")]) {
+        for (const cr of [...all(plan.resources, NODE_POOL), one(plan.resources, NODE_CLASS)])
+            assert.ok(graph.waitsFor(cr).has(controller.urn), `${cr.name} must be deleted before the controller`);
+        for (const dep of [
+            one(plan.resources, "aws:sqs/queue:Queue", "karpenter"),
+            one(plan.resources, "aws:eks/accessEntry:AccessEntry", "karpenter"),
+            one(plan.resources, "aws:iam/role:Role", "dev-karpenter-node"),
+        ]) {
             assert.ok(graph.waitsFor(controller).has(dep.urn), `the controller must be deleted before ${dep.name}`);
         }
         assert.ok(graph.waitsFor(controller).has(cluster.urn), "the cluster goes after the controller");
@@ -322,18 +439,27 @@ describe("Karpenter: destroy order", () => {
     it("fails a plan whose pools do not wait for the controller (destroy would remove the controller first)", async () => {
         const plan = await planFor("dev");
         const controller = plan.resources.find((r) => (r.inputs as any).chart === "oci://public.ecr.aws/karpenter/karpenter")!;
-        const rewired = plan.resources.map((r) => r.type === NODE_POOL ? { ...r, dependencies: r.dependencies.filter((d) => d !== controller.urn && !d.includes("nodeclass")) } : r);
-        assert.match(orderProblems(rewired, KARPENTER_ORDER_RULES).problems.join("\n"), /NodePool eks-platform-dev-pool-general does not wait for Karpenter controller on destroy/);
+        const rewired = plan.resources.map((r) =>
+            r.type === NODE_POOL ? { ...r, dependencies: r.dependencies.filter((d) => d !== controller.urn && !d.includes("nodeclass")) } : r,
+        );
+        assert.match(
+            orderProblems(rewired, KARPENTER_ORDER_RULES).problems.join("\n"),
+            /NodePool eks-platform-dev-pool-general does not wait for Karpenter controller on destroy/,
+        );
     });
 });
 
 describe("Karpenter: a destroy's drain is bounded (pulumi-kubernetes await.go Delete; NodePool CRD terminationGracePeriod)", () => {
-    const stripped = (resources: RecordedResource[], change: (r: RecordedResource) => RecordedResource) => resources.map((r) => (r.type === NODE_POOL || r.type === NODE_CLASS ? change(r) : r));
+    const stripped = (resources: RecordedResource[], change: (r: RecordedResource) => RecordedResource) =>
+        resources.map((r) => (r.type === NODE_POOL || r.type === NODE_CLASS ? change(r) : r));
 
     it("the committed stacks pass: every pool holding do-not-disrupt or PDB-guarded pods drains for a bounded time its deletes outlast", async () => {
         for (const stack of ["dev", "prod"] as const) assert.deepStrictEqual(drainProblems((await planFor(stack)).resources).problems, []);
         const lines = drainProblems((await planFor("dev")).resources).lines.join("\n");
-        assert.match(lines, /NodePool ci holds Jenkins agent pod template platform-ci \(karpenter\.sh\/do-not-disrupt: "true"\): drain bounded by 70m; deletes wait 85 min, 85 min/);
+        assert.match(
+            lines,
+            /NodePool ci holds Jenkins agent pod template platform-ci \(karpenter\.sh\/do-not-disrupt: "true"\): drain bounded by 70m; deletes wait 85 min, 85 min/,
+        );
         assert.match(lines, /NodePool general holds Jenkins agent pod template platform-deploy/);
     });
 
@@ -344,30 +470,50 @@ describe("Karpenter: a destroy's drain is bounded (pulumi-kubernetes await.go De
             if (r.type === NODE_POOL) delete inputs.spec.template.spec.terminationGracePeriod;
             return { ...r, inputs };
         });
-        assert.match(drainProblems(noGrace).problems.join("\n"), /NodePool ci holds Jenkins agent pod template platform-ci .* has no terminationGracePeriod: deleting it waits for them forever/);
+        assert.match(
+            drainProblems(noGrace).problems.join("\n"),
+            /NodePool ci holds Jenkins agent pod template platform-ci .* has no terminationGracePeriod: deleting it waits for them forever/,
+        );
         // Without customTimeouts pulumi-kubernetes waits 10 minutes.
         const defaultTimeouts = stripped(plan.resources, (r) => ({ ...r, customTimeouts: undefined }));
-        assert.match(drainProblems(defaultTimeouts).problems.join("\n"), /terminationGracePeriod 70m, but the delete of NodePool eks-platform-dev-pool-ci gives up after 10 min/);
+        assert.match(
+            drainProblems(defaultTimeouts).problems.join("\n"),
+            /terminationGracePeriod 70m, but the delete of NodePool eks-platform-dev-pool-ci gives up after 10 min/,
+        );
         assert.match(drainProblems(defaultTimeouts).problems.join("\n"), /the delete of EC2NodeClass eks-platform-dev-nodeclass gives up after 10 min/);
     });
 
     it("ci and general drain longer than any Jenkinsfile stage that holds an agent, and config refuses a shorter one", function () {
-        const stageMinutes = ["Jenkinsfile", "Jenkinsfile.promote"].flatMap((f) => [...fs.readFileSync(`${__dirname}/../../${f}`, "utf8").matchAll(/timeout\(time: (\d+), unit: 'MINUTES'\)/g)].map((m) => Number(m[1])));
+        const stageMinutes = ["Jenkinsfile", "Jenkinsfile.promote"].flatMap((f) =>
+            [...fs.readFileSync(`${__dirname}/../../${f}`, "utf8").matchAll(/timeout\(time: (\d+), unit: 'MINUTES'\)/g)].map((m) => Number(m[1])),
+        );
         assert.ok(stageMinutes.length >= 3);
         assert.strictEqual(Math.max(...stageMinutes), AGENT_STAGE_TIMEOUT_MINUTES);
         const dev = parseConfig(rawConfig("dev"), "eks-platform", "dev").karpenter.pools;
-        for (const pool of dev) assert.ok(durationSeconds(pool.terminationGracePeriod) > AGENT_STAGE_TIMEOUT_MINUTES * 60, `${pool.name}: ${pool.terminationGracePeriod}`);
-        assert.throws(() => parseConfig(rawConfig("dev", { "karpenter:ci": JSON.stringify({ terminationGracePeriod: "30m" }) }), "eks-platform", "dev"),
-            /karpenter:ci\.terminationGracePeriod: 30m ends a drain before a Jenkins stage's 60-minute limit/);
-        assert.throws(() => parseConfig(rawConfig("dev", { "karpenter:general": JSON.stringify({ terminationGracePeriod: "Never" }) }), "eks-platform", "dev"),
-            /karpenter:general\.terminationGracePeriod: "Never" is not a duration/);
+        for (const pool of dev)
+            assert.ok(durationSeconds(pool.terminationGracePeriod) > AGENT_STAGE_TIMEOUT_MINUTES * 60, `${pool.name}: ${pool.terminationGracePeriod}`);
+        assert.throws(
+            () => parseConfig(rawConfig("dev", { "karpenter:ci": JSON.stringify({ terminationGracePeriod: "30m" }) }), "eks-platform", "dev"),
+            /karpenter:ci\.terminationGracePeriod: 30m ends a drain before a Jenkins stage's 60-minute limit/,
+        );
+        assert.throws(
+            () => parseConfig(rawConfig("dev", { "karpenter:general": JSON.stringify({ terminationGracePeriod: "Never" }) }), "eks-platform", "dev"),
+            /karpenter:general\.terminationGracePeriod: "Never" is not a duration/,
+        );
     });
 
     it("expireAfter comes from config per pool (forceful: budgets do not hold it back), default 720h", async () => {
-        assert.deepStrictEqual(Object.values(pools(await planFor("dev"))).map((p: any) => p.spec.template.spec.expireAfter), ["720h", "720h"]);
-        const never = parseConfig(rawConfig("prod", { "karpenter:general": JSON.stringify({ expireAfter: "Never" }) }), "eks-platform", "prod").karpenter.pools[0];
+        assert.deepStrictEqual(
+            Object.values(pools(await planFor("dev"))).map((p: any) => p.spec.template.spec.expireAfter),
+            ["720h", "720h"],
+        );
+        const never = parseConfig(rawConfig("prod", { "karpenter:general": JSON.stringify({ expireAfter: "Never" }) }), "eks-platform", "prod").karpenter
+            .pools[0];
         assert.strictEqual((nodePool(never).spec as any).template.spec.expireAfter, "Never");
-        assert.throws(() => parseConfig(rawConfig("prod", { "karpenter:general": JSON.stringify({ expireAfter: "30d" }) }), "eks-platform", "prod"), /karpenter:general\.expireAfter: "30d" is not a duration/);
+        assert.throws(
+            () => parseConfig(rawConfig("prod", { "karpenter:general": JSON.stringify({ expireAfter: "30d" }) }), "eks-platform", "prod"),
+            /karpenter:general\.expireAfter: "30d" is not a duration/,
+        );
     });
 });
 
@@ -384,7 +530,9 @@ describe("Karpenter: `up` waits for the node class and the pools to be Ready (pu
         assert.deepStrictEqual(readinessWait(pool({})), { waits: [] });
         assert.match(readinessWait(pool({ "pulumi.com/waitFor": "Ready" })).problem ?? "", /expected a "jsonpath=" or "condition=" prefix, got "Ready"/);
         assert.match(readinessWait(pool({ "pulumi.com/waitFor": "condition=Healthy" })).problem ?? "", /NodePool never reports condition Healthy/);
-        assert.deepStrictEqual(readinessWait(pool({ "pulumi.com/waitFor": JSON.stringify(["condition=Ready", "condition=NodeClassReady=True"]) })), { waits: ["condition=Ready", "condition=NodeClassReady=True"] });
+        assert.deepStrictEqual(readinessWait(pool({ "pulumi.com/waitFor": JSON.stringify(["condition=Ready", "condition=NodeClassReady=True"]) })), {
+            waits: ["condition=Ready", "condition=NodeClassReady=True"],
+        });
     });
 });
 
@@ -395,20 +543,32 @@ describe("Karpenter: what runs on the pools is created after them and deleted be
         const graph = new DeployGraph(plan.resources);
         const poolUrns = all(plan.resources, NODE_POOL).map((p) => p.urn);
         const onPools = [
-            ...plan.resources.filter((r) => r.type === "kubernetes:core/v1:Namespace" && ["jenkins", "jenkins-builds", "jenkins-deploy", "app", "monitoring"].includes((r.inputs as any).metadata.name)),
-            ...plan.resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release" && ["jenkins", "kube-prometheus-stack"].includes(String((r.inputs as any).chart))),
+            ...plan.resources.filter(
+                (r) =>
+                    r.type === "kubernetes:core/v1:Namespace" &&
+                    ["jenkins", "jenkins-builds", "jenkins-deploy", "app", "monitoring"].includes((r.inputs as any).metadata.name),
+            ),
+            ...plan.resources.filter(
+                (r) => r.type === "kubernetes:helm.sh/v3:Release" && ["jenkins", "kube-prometheus-stack"].includes(String((r.inputs as any).chart)),
+            ),
         ];
         assert.strictEqual(onPools.length, 7);
         // Destroy deletes a resource before everything it waits for: these go while the pools (and their nodes) still exist.
-        for (const r of onPools) assert.ok(poolUrns.every((u) => graph.waitsFor(r).has(u)), `${r.name} must wait for every pool`);
+        for (const r of onPools)
+            assert.ok(
+                poolUrns.every((u) => graph.waitsFor(r).has(u)),
+                `${r.name} must wait for every pool`,
+            );
     });
 
     it("fails a plan whose Jenkins does not wait for the pools", async () => {
         const plan = await planFor("dev");
         const poolUrns = new Set(all(plan.resources, NODE_POOL).map((p) => p.urn));
-        const rewired = plan.resources.map((r) => (String((r.inputs as any).chart) === "jenkins" || (r.inputs as any).metadata?.name === "jenkins")
-            ? { ...r, dependencies: r.dependencies.filter((d) => !poolUrns.has(d)) } : r);
+        const rewired = plan.resources.map((r) =>
+            String((r.inputs as any).chart) === "jenkins" || (r.inputs as any).metadata?.name === "jenkins"
+                ? { ...r, dependencies: r.dependencies.filter((d) => !poolUrns.has(d)) }
+                : r,
+        );
         assert.match(orderProblems(rewired, [POOL_ORDER_RULE]).problems.join("\n"), /eks-platform-dev-jenkins does not wait for Karpenter pools/);
     });
-
 });

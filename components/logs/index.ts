@@ -48,31 +48,46 @@ export class ContainerLogs extends pulumi.ComponentResource {
         super("platform:logs:ContainerLogs", name, {}, opts);
         const partition = partitionOf(args.region);
         this.logGroupNames = containerLogGroupNames(args.clusterName);
-        const groups = this.logGroupNames.map((group) => new aws.cloudwatch.LogGroup(`${name}-${group.split("/").pop()}`, {
-            name: group,
-            retentionInDays: args.retentionDays,
-            kmsKeyId: args.logsKeyArn,
-            tags: args.tags,
-        }, { parent: this }));
+        const groups = this.logGroupNames.map(
+            (group) =>
+                new aws.cloudwatch.LogGroup(
+                    `${name}-${group.split("/").pop()}`,
+                    {
+                        name: group,
+                        retentionInDays: args.retentionDays,
+                        kmsKeyId: args.logsKeyArn,
+                        tags: args.tags,
+                    },
+                    { parent: this },
+                ),
+        );
 
         const sa = CLOUDWATCH_AGENT_SERVICE_ACCOUNT;
         const role = irsaRole(`${name}-cloudwatch-agent`, args.oidc, sa.namespace, sa.name, this);
-        const policy = new aws.iam.RolePolicyAttachment(`${name}-cloudwatch-agent`, {
-            role: role.name,
-            policyArn: `arn:${partition}:iam::aws:policy/CloudWatchAgentServerPolicy`,
-        }, { parent: this });
+        const policy = new aws.iam.RolePolicyAttachment(
+            `${name}-cloudwatch-agent`,
+            {
+                role: role.name,
+                policyArn: `arn:${partition}:iam::aws:policy/CloudWatchAgentServerPolicy`,
+            },
+            { parent: this },
+        );
         this.roleArn = role.arn;
 
-        new aws.eks.Addon(`${name}-cloudwatch-observability`, {
-            clusterName: args.clusterName,
-            addonName: "amazon-cloudwatch-observability",
-            addonVersion: addonVersionsFor(args.version)["amazon-cloudwatch-observability"],
-            serviceAccountRoleArn: role.arn,
-            configurationValues: cloudwatchObservabilityConfiguration(),
-            resolveConflictsOnCreate: "OVERWRITE",
-            resolveConflictsOnUpdate: "OVERWRITE",
-            tags: args.tags,
-        }, { parent: this, dependsOn: [...groups, policy, ...args.cluster.ready(["nodes"])] });
+        new aws.eks.Addon(
+            `${name}-cloudwatch-observability`,
+            {
+                clusterName: args.clusterName,
+                addonName: "amazon-cloudwatch-observability",
+                addonVersion: addonVersionsFor(args.version)["amazon-cloudwatch-observability"],
+                serviceAccountRoleArn: role.arn,
+                configurationValues: cloudwatchObservabilityConfiguration(),
+                resolveConflictsOnCreate: "OVERWRITE",
+                resolveConflictsOnUpdate: "OVERWRITE",
+                tags: args.tags,
+            },
+            { parent: this, dependsOn: [...groups, policy, ...args.cluster.ready(["nodes"])] },
+        );
 
         this.registerOutputs({ logGroupNames: this.logGroupNames, roleArn: this.roleArn });
     }

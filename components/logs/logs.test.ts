@@ -51,7 +51,10 @@ describe("Logs", () => {
             assert.ok(like(arn(`/aws/eks/${CLUSTER}/cluster`)));
             assert.ok(like(arn(`/aws/containerinsights/${CLUSTER}/application`)));
             assert.ok(!like(arn("/aws/eks/another-cluster/cluster")));
-            assert.ok(policy.Statement.some((s: any) => s.Principal.AWS === `arn:aws:iam::${ACCOUNT_ID}:root` && s.Action === "kms:*"), "without the account statement the key is unmanageable");
+            assert.ok(
+                policy.Statement.some((s: any) => s.Principal.AWS === `arn:aws:iam::${ACCOUNT_ID}:root` && s.Action === "kms:*"),
+                "without the account statement the key is unmanageable",
+            );
         });
     });
 
@@ -68,8 +71,14 @@ describe("Logs", () => {
             assert.strictEqual(addon().inputs.serviceAccountRoleArn, role.outputs.arn);
             const trust = json(role.inputs.assumeRolePolicy).Statement[0];
             const sa = CLOUDWATCH_AGENT_SERVICE_ACCOUNT;
-            assert.deepStrictEqual(Object.values(trust.Condition.StringEquals).sort(), ["sts.amazonaws.com", `system:serviceaccount:${sa.namespace}:${sa.name}`].sort());
-            assert.strictEqual(one(records, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "logs-cloudwatch-agent").inputs.policyArn, "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy");
+            assert.deepStrictEqual(
+                Object.values(trust.Condition.StringEquals).sort(),
+                ["sts.amazonaws.com", `system:serviceaccount:${sa.namespace}:${sa.name}`].sort(),
+            );
+            assert.strictEqual(
+                one(records, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "logs-cloudwatch-agent").inputs.policyArn,
+                "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy",
+            );
         });
 
         it("writes into log groups made first with the configured retention and the logs key", () => {

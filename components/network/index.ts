@@ -42,21 +42,25 @@ export class Network extends pulumi.ComponentResource {
     constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:network:Network", name, {}, opts);
 
-        const vpc = new awsx.ec2.Vpc(`${name}-vpc`, {
-            cidrBlock: args.vpcCidr,
-            numberOfAvailabilityZones: args.azCount,
-            enableDnsHostnames: true,
-            enableDnsSupport: true,
-            natGateways: { strategy: NAT_STRATEGY[args.natStrategy] },
-            subnetStrategy: awsx.ec2.SubnetAllocationStrategy.Auto,
-            // Public first, then private, with the masks that fit awsx's allocation (components/network/vpc-layout.ts).
-            subnetSpecs: networkSubnetSpecs(args.vpcCidr, args.azCount).map((spec) => ({
-                type: spec.type,
-                cidrMask: spec.cidrMask,
-                tags: subnetTags(spec.type === "Public" ? "public" : "private", args.clusterName),
-            })),
-            tags: { ...args.tags, Name: `${name}-vpc` },
-        }, { parent: this });
+        const vpc = new awsx.ec2.Vpc(
+            `${name}-vpc`,
+            {
+                cidrBlock: args.vpcCidr,
+                numberOfAvailabilityZones: args.azCount,
+                enableDnsHostnames: true,
+                enableDnsSupport: true,
+                natGateways: { strategy: NAT_STRATEGY[args.natStrategy] },
+                subnetStrategy: awsx.ec2.SubnetAllocationStrategy.Auto,
+                // Public first, then private, with the masks that fit awsx's allocation (components/network/vpc-layout.ts).
+                subnetSpecs: networkSubnetSpecs(args.vpcCidr, args.azCount).map((spec) => ({
+                    type: spec.type,
+                    cidrMask: spec.cidrMask,
+                    tags: subnetTags(spec.type === "Public" ? "public" : "private", args.clusterName),
+                })),
+                tags: { ...args.tags, Name: `${name}-vpc` },
+            },
+            { parent: this },
+        );
 
         this.vpcId = vpc.vpcId;
         this.publicSubnetIds = vpc.publicSubnetIds;

@@ -98,20 +98,43 @@ describe("awsx:ec2:Vpc as awsx 3.9.0 allocates it (offline model)", () => {
         });
         const vpc = one(plan.resources, "awsx:ec2:Vpc");
         // the subnet ids awsx reports are those of the subnets it created, in AZ order
-        const routeIds = (kind: string) => all(plan.resources, "aws:ec2/routeTableAssociation:RouteTableAssociation").filter((a) => a.name.includes(`-${kind}-`)).map((a) => a.inputs.subnetId);
+        const routeIds = (kind: string) =>
+            all(plan.resources, "aws:ec2/routeTableAssociation:RouteTableAssociation")
+                .filter((a) => a.name.includes(`-${kind}-`))
+                .map((a) => a.inputs.subnetId);
         assert.deepStrictEqual(vpc.outputs.publicSubnetIds, routeIds("public"));
         assert.deepStrictEqual(vpc.outputs.privateSubnetIds, routeIds("private"));
-        assert.deepStrictEqual(all(plan.resources, "aws:ec2/subnet:Subnet").map((s) => s.inputs.mapPublicIpOnLaunch), [true, false, true, false, true, false]);
-        assert.deepStrictEqual((vpc.outputs.subnetLayout as any[]).map((l) => [l.type, l.cidrMask, l.size]), [["Public", 22, 1024], ["Private", 19, 8192]]);
-        assert.deepStrictEqual((vpc.outputs.subnets as any[]).map((s) => s.cidrBlock), Object.values(subnetsOf(plan.resources)).map(([cidr]) => cidr));
+        assert.deepStrictEqual(
+            all(plan.resources, "aws:ec2/subnet:Subnet").map((s) => s.inputs.mapPublicIpOnLaunch),
+            [true, false, true, false, true, false],
+        );
+        assert.deepStrictEqual(
+            (vpc.outputs.subnetLayout as any[]).map((l) => [l.type, l.cidrMask, l.size]),
+            [
+                ["Public", 22, 1024],
+                ["Private", 19, 8192],
+            ],
+        );
+        assert.deepStrictEqual(
+            (vpc.outputs.subnets as any[]).map((s) => s.cidrBlock),
+            Object.values(subnetsOf(plan.resources)).map(([cidr]) => cidr),
+        );
     });
 
     it("creates what awsx creates, named as awsx names them: NAT and EIP in AZ 1 only for Single, one per AZ for OnePerAz", async () => {
-        for (const [stack, azs, nats] of [["dev", 2, 1], ["prod", 3, 3]] as const) {
+        for (const [stack, azs, nats] of [
+            ["dev", 2, 1],
+            ["prod", 3, 3],
+        ] as const) {
             const plan = await planFor(stack);
             const vpcName = `eks-platform-${stack}-vpc`;
-            const names = (type: string) => all(plan.resources, type).map((r) => r.name).sort();
-            const perSubnet = Array.from({ length: azs }, (_, i) => [`${vpcName}-private-${i + 1}`, `${vpcName}-public-${i + 1}`]).flat().sort();
+            const names = (type: string) =>
+                all(plan.resources, type)
+                    .map((r) => r.name)
+                    .sort();
+            const perSubnet = Array.from({ length: azs }, (_, i) => [`${vpcName}-private-${i + 1}`, `${vpcName}-public-${i + 1}`])
+                .flat()
+                .sort();
             const perNat = Array.from({ length: nats }, (_, i) => `${vpcName}-${i + 1}`);
             assert.deepStrictEqual(names("aws:ec2/vpc:Vpc"), [vpcName]);
             assert.deepStrictEqual(names("aws:ec2/internetGateway:InternetGateway"), [vpcName]);
@@ -121,7 +144,8 @@ describe("awsx:ec2:Vpc as awsx 3.9.0 allocates it (offline model)", () => {
             assert.deepStrictEqual(names("aws:ec2/natGateway:NatGateway"), perNat);
             assert.deepStrictEqual(names("aws:ec2/eip:Eip"), perNat);
             const publicSubnetIds = one(plan.resources, "awsx:ec2:Vpc").outputs.publicSubnetIds as string[];
-            for (const nat of all(plan.resources, "aws:ec2/natGateway:NatGateway")) assert.ok(publicSubnetIds.includes(nat.inputs.subnetId as string), `${nat.name} is not in a public subnet`);
+            for (const nat of all(plan.resources, "aws:ec2/natGateway:NatGateway"))
+                assert.ok(publicSubnetIds.includes(nat.inputs.subnetId as string), `${nat.name} is not in a public subnet`);
             // public subnets route to the internet gateway, private ones to their NAT (the only one, in dev)
             const routes = all(plan.resources, "aws:ec2/route:Route");
             for (const r of routes.filter((x) => x.name.includes("-public-"))) assert.match(String(r.inputs.gatewayId), /^igw-/);
@@ -129,7 +153,10 @@ describe("awsx:ec2:Vpc as awsx 3.9.0 allocates it (offline model)", () => {
             assert.strictEqual(new Set(natOfRoute).size, nats);
             // inside the component, on the stack's explicit AWS provider
             const vpcUrn = one(plan.resources, "awsx:ec2:Vpc").urn;
-            assert.strictEqual(plan.resources.filter((x) => x.modeled && x.parent === vpcUrn).length, names("aws:ec2/subnet:Subnet").length * 4 + perNat.length * 2 + 2);
+            assert.strictEqual(
+                plan.resources.filter((x) => x.modeled && x.parent === vpcUrn).length,
+                names("aws:ec2/subnet:Subnet").length * 4 + perNat.length * 2 + 2,
+            );
             const provider = one(plan.resources, "pulumi:providers:aws").urn;
             for (const r of plan.resources.filter((x) => x.modeled && x.parent === vpcUrn)) {
                 assert.ok(r.provider.startsWith(`${provider}::`), `${r.type} ${r.name} uses ${r.provider || "the default provider"}`);
@@ -141,7 +168,10 @@ describe("awsx:ec2:Vpc as awsx 3.9.0 allocates it (offline model)", () => {
         const plan = await planFor("dev");
         const subnet = plan.resources.find((r) => r.type === "aws:ec2/subnet:Subnet" && r.name === "eks-platform-dev-vpc-private-2")!;
         assert.deepStrictEqual(subnet.inputs.tags, {
-            Name: "eks-platform-dev-vpc-private-2", SubnetType: "Private", "kubernetes.io/role/internal-elb": "1", "kubernetes.io/cluster/eks-platform-dev": "shared",
+            Name: "eks-platform-dev-vpc-private-2",
+            SubnetType: "Private",
+            "kubernetes.io/role/internal-elb": "1",
+            "kubernetes.io/cluster/eks-platform-dev": "shared",
             "karpenter.sh/discovery": "eks-platform-dev",
         });
         const vpcUrn = plan.resources.find((r) => r.type === "aws:ec2/vpc:Vpc")!.urn;
@@ -149,43 +179,88 @@ describe("awsx:ec2:Vpc as awsx 3.9.0 allocates it (offline model)", () => {
     });
 
     it("refuses the old masks (public /22 + private /19 of a /16) in 5 and 6 AZs with awsx's message", async () => {
-        for (const [azs, size] of [[5, 8192], [6, 8192]]) {
-            const { failures } = await attemptIn("us-east-1", () => new awsx.ec2.Vpc("old", {
-                cidrBlock: "10.0.0.0/16",
-                numberOfAvailabilityZones: azs,
-                subnetStrategy: "Auto",
-                natGateways: { strategy: "OnePerAz" },
-                subnetSpecs: [{ type: "Public", cidrMask: 22 }, { type: "Private", cidrMask: 19 }],
-            }));
-            assert.deepStrictEqual(failures.map((f) => f.message), [`Subnets are too large for VPC. VPC has ${size} addresses, but subnets require 9216 addresses.`]);
+        for (const [azs, size] of [
+            [5, 8192],
+            [6, 8192],
+        ]) {
+            const { failures } = await attemptIn(
+                "us-east-1",
+                () =>
+                    new awsx.ec2.Vpc("old", {
+                        cidrBlock: "10.0.0.0/16",
+                        numberOfAvailabilityZones: azs,
+                        subnetStrategy: "Auto",
+                        natGateways: { strategy: "OnePerAz" },
+                        subnetSpecs: [
+                            { type: "Public", cidrMask: 22 },
+                            { type: "Private", cidrMask: 19 },
+                        ],
+                    }),
+            );
+            assert.deepStrictEqual(
+                failures.map((f) => f.message),
+                [`Subnets are too large for VPC. VPC has ${size} addresses, but subnets require 9216 addresses.`],
+            );
         }
         // the smallest VPC the old config allowed: /20 with public /26 + private /23
-        const { failures } = await attemptIn("us-east-1", () => new awsx.ec2.Vpc("old20", {
-            cidrBlock: "10.0.0.0/20", numberOfAvailabilityZones: 6, subnetStrategy: "Auto",
-            subnetSpecs: [{ type: "Public", cidrMask: 26 }, { type: "Private", cidrMask: 23 }],
-        }));
-        assert.deepStrictEqual(failures.map((f) => f.message), ["Subnets are too large for VPC. VPC has 512 addresses, but subnets require 576 addresses."]);
+        const { failures } = await attemptIn(
+            "us-east-1",
+            () =>
+                new awsx.ec2.Vpc("old20", {
+                    cidrBlock: "10.0.0.0/20",
+                    numberOfAvailabilityZones: 6,
+                    subnetStrategy: "Auto",
+                    subnetSpecs: [
+                        { type: "Public", cidrMask: 26 },
+                        { type: "Private", cidrMask: 23 },
+                    ],
+                }),
+        );
+        assert.deepStrictEqual(
+            failures.map((f) => f.message),
+            ["Subnets are too large for VPC. VPC has 512 addresses, but subnets require 576 addresses."],
+        );
     });
 
     it("refuses more AZs than the region has, as awsx's AZ lookup does (ap-northeast-2 has 4)", async () => {
         const { failures } = await attempt(() => new Network("wide", { vpcCidr: "10.0.0.0/16", azCount: 5, natStrategy: "onePerAz", clusterName: "c" }));
-        assert.deepStrictEqual(failures.map((f) => f.message), [
-            "The configured region for this provider does not have at least 5 Availability Zones. Either specify an explicit list of zones in availabilityZoneNames or choose a region with at least 5 AZs.",
-        ]);
+        assert.deepStrictEqual(
+            failures.map((f) => f.message),
+            [
+                "The configured region for this provider does not have at least 5 Availability Zones. Either specify an explicit list of zones in availabilityZoneNames or choose a region with at least 5 AZs.",
+            ],
+        );
     });
 
     it("follows awsx's own test vectors (awsx/ec2/subnetDistributorNew.test.ts)", () => {
-        const layout = (cidr: string, specs?: any[], azCidrMask?: number) => awsxSubnetLayout({ vpcName: "vpcName", vpcCidr: cidr, azNames: ["us-east-1a"], subnetSpecs: specs, natStrategy: "None", availabilityZoneCidrMask: azCidrMask });
+        const layout = (cidr: string, specs?: any[], azCidrMask?: number) =>
+            awsxSubnetLayout({
+                vpcName: "vpcName",
+                vpcCidr: cidr,
+                azNames: ["us-east-1a"],
+                subnetSpecs: specs,
+                natStrategy: "None",
+                availabilityZoneCidrMask: azCidrMask,
+            });
         // "can override az cidr mask"
         assert.strictEqual(layout("10.0.0.0/16", [{ type: "Public" }], 19)[0].cidrBlock, "10.0.0.0/19");
         // "/%i AZ creates single private & public with staggered sizes" (listed public first, as awsx creates them)
         for (const prefix of [16, 20, 24]) {
-            assert.deepStrictEqual(layout(`10.0.0.0/${prefix}`).map((s) => [s.type, Number(s.cidrBlock.split("/")[1])]), [["Public", prefix + 2], ["Private", prefix + 1]]);
+            assert.deepStrictEqual(
+                layout(`10.0.0.0/${prefix}`).map((s) => [s.type, Number(s.cidrBlock.split("/")[1])]),
+                [
+                    ["Public", prefix + 2],
+                    ["Private", prefix + 1],
+                ],
+            );
         }
         // "should use whole space if there's only one subnet and VPC is small"
         assert.strictEqual(layout("10.0.0.0/26", [{ type: "Private" }])[0].cidrBlock, "10.0.0.0/26");
         // "fails for larger than /26" (the default layout)
-        assert.throws(() => layout("10.0.0.0/27"), /Automatic subnet creation requires a VPC with at least \/26 available per AZ, but only \/27 is available\./);
+        assert.throws(
+            () => layout("10.0.0.0/27"),
+            /Automatic subnet creation requires a VPC with at least \/26 available per AZ, but only \/27 is available\./,
+        );
     });
 });
 
@@ -199,7 +274,15 @@ describe("Network subnet masks", () => {
                 if (networkProblems(cidr, azs).length > 0) continue;
                 const masks = subnetMasks(cidr, azs);
                 assert.ok(masks.public <= ALB_MIN_SUBNET_MASK, `${cidr} x ${azs}: public /${masks.public}`);
-                const subnets = awsxSubnetLayout({ vpcName: "v", vpcCidr: cidr, azNames: Array.from({ length: azs }, (_, i) => `az${i}`), subnetSpecs: [{ type: "Public", cidrMask: masks.public }, { type: "Private", cidrMask: masks.private }] });
+                const subnets = awsxSubnetLayout({
+                    vpcName: "v",
+                    vpcCidr: cidr,
+                    azNames: Array.from({ length: azs }, (_, i) => `az${i}`),
+                    subnetSpecs: [
+                        { type: "Public", cidrMask: masks.public },
+                        { type: "Private", cidrMask: masks.private },
+                    ],
+                });
                 assert.strictEqual(subnets.length, 2 * azs);
             }
         }
@@ -219,9 +302,21 @@ describe("Network subnet masks", () => {
     it("the model refuses exactly where networkProblems says awsx or EC2 would", async () => {
         // (an ALB that does not fit is the load balancer controller's failure later, not the Vpc's)
         const anyVpcName = (message: string) => message.replace(/subnet \S+-public-1:/, "subnet <vpc>-public-1:");
-        for (const [cidr, azs] of [["10.0.0.0/16", 6], ["10.0.0.0/20", 6], ["10.0.0.0/21", 5], ["10.0.0.0/23", 2], ["10.0.0.0/26", 4], ["10.0.0.0/26", 6]] as const) {
-            const { failures } = await attemptIn("us-east-1", () => new Network("n", { vpcCidr: cidr, azCount: azs, natStrategy: "onePerAz", clusterName: "c" }));
-            const upstream = networkProblems(cidr, azs).filter((p) => !p.includes("Application Load Balancer")).map(anyVpcName);
+        for (const [cidr, azs] of [
+            ["10.0.0.0/16", 6],
+            ["10.0.0.0/20", 6],
+            ["10.0.0.0/21", 5],
+            ["10.0.0.0/23", 2],
+            ["10.0.0.0/26", 4],
+            ["10.0.0.0/26", 6],
+        ] as const) {
+            const { failures } = await attemptIn(
+                "us-east-1",
+                () => new Network("n", { vpcCidr: cidr, azCount: azs, natStrategy: "onePerAz", clusterName: "c" }),
+            );
+            const upstream = networkProblems(cidr, azs)
+                .filter((p) => !p.includes("Application Load Balancer"))
+                .map(anyVpcName);
             assert.strictEqual(failures.length, upstream.length, `${cidr} x ${azs}: ${failures.map((f) => f.message)} vs ${upstream}`);
             for (const f of failures) assert.ok(upstream[0].endsWith(anyVpcName(f.message)), `${cidr} x ${azs}: ${f.message} vs ${upstream[0]}`);
         }

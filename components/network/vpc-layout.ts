@@ -48,7 +48,11 @@ export class AwsxRefusal extends Error {
 
 // --- IPv4 blocks with netmask's semantics ---------------------------------------------------------------------
 
-interface Block { base: number; bitmask: number; size: number }
+interface Block {
+    base: number;
+    bitmask: number;
+    size: number;
+}
 
 /** An address as dotted quad; like netmask's long2ip it wraps past 255.255.255.255. */
 function formatIp(n: number): string {
@@ -92,7 +96,9 @@ export function normalizeSubnetSpecs(specs: SubnetSpecInput[]): SubnetSpecInput[
         const names = group.map((s) => s.name);
         const named = names.filter((n) => n !== undefined);
         if (group.length > 1 && (names.length - named.length > 1 || new Set(named).size < named.length)) {
-            issues.push(`Multiple subnet specs of type "${type}" require unique names. You can have at most one unnamed subnet per type. All other subnets of the same type must have unique "name" properties to avoid duplicate resource names.`);
+            issues.push(
+                `Multiple subnet specs of type "${type}" require unique names. You can have at most one unnamed subnet per type. All other subnets of the same type must have unique "name" properties to avoid duplicate resource names.`,
+            );
         }
     }
     const invalid = specs.filter((s) => s.size !== undefined && !VALID_SUBNET_SIZES.includes(s.size));
@@ -115,8 +121,10 @@ const BARE_DEFAULT_SPECS: SubnetSpecInput[] = [{ type: "Private" }, { type: "Pub
 
 function defaultSubnetSpecs(azBitmask: number): SubnetSpecInput[] {
     if (azBitmask > 26) {
-        throw new AwsxRefusal(`Automatic subnet creation requires a VPC with at least /26 available per AZ, but only /${azBitmask} is available.`
-            + "If you do need very small subnets, please specify them explicitly.");
+        throw new AwsxRefusal(
+            `Automatic subnet creation requires a VPC with at least /26 available per AZ, but only /${azBitmask} is available.` +
+                "If you do need very small subnets, please specify them explicitly.",
+        );
     }
     const maxBitmask = Math.max(azBitmask, 16);
     return BARE_DEFAULT_SPECS.map((s, i) => ({ type: s.type, cidrMask: maxBitmask + i + 1 }));
@@ -139,11 +147,13 @@ function allocate(vpc: Block, azCount: number, specs: SubnetSpecInput[] | undefi
     let az = block(vpc.base, azBitmask);
     for (let i = 0; i < azCount; i++) {
         let current: Block | undefined;
-        perAz.push(subnetSpecs.map((s) => {
-            const mask = s.cidrMask ?? defaultSubnetBitmask;
-            current = current === undefined ? block(az.base, mask) : nextNetmask(current, mask);
-            return cidrOf(current);
-        }));
+        perAz.push(
+            subnetSpecs.map((s) => {
+                const mask = s.cidrMask ?? defaultSubnetBitmask;
+                current = current === undefined ? block(az.base, mask) : nextNetmask(current, mask);
+                return cidrOf(current);
+            }),
+        );
         az = next(az);
     }
     return perAz;
@@ -155,8 +165,10 @@ function validateSubnets(subnets: PlannedSubnet[]): void {
     const blocks = subnets.map((s) => parseBlock(s.cidrBlock));
     const overlapping = subnets.filter((_, i) => blocks.some((b, j) => i !== j && (contains(b, blocks[i]) || contains(blocks[i], b))));
     if (overlapping.length > 0) {
-        throw new AwsxRefusal("The following subnets overlap with at least one other subnet. Make the CIDR for the VPC larger, reduce the size of the subnets per AZ, or use less Availability Zones:\n\n"
-            + overlapping.map((s, i) => `${i + 1}. ${s.resourceName}: ${s.cidrBlock}\n`).join(""));
+        throw new AwsxRefusal(
+            "The following subnets overlap with at least one other subnet. Make the CIDR for the VPC larger, reduce the size of the subnets per AZ, or use less Availability Zones:\n\n" +
+                overlapping.map((s, i) => `${i + 1}. ${s.resourceName}: ${s.cidrBlock}\n`).join(""),
+        );
     }
 }
 
@@ -168,7 +180,9 @@ function validateNatGatewayStrategy(strategy: string, subnets: PlannedSubnet[]):
         case "single": {
             const types = subnets.map((s) => s.type.toLowerCase());
             if (types.includes("public") && (types.includes("private") || types.includes("isolated"))) return;
-            throw new AwsxRefusal("If NAT Gateway strategy is 'OnePerAz' or 'Single', public subnets must be declared to host the NAT Gateway resource, along with private or isolated subnets to route through it.");
+            throw new AwsxRefusal(
+                "If NAT Gateway strategy is 'OnePerAz' or 'Single', public subnets must be declared to host the NAT Gateway resource, along with private or isolated subnets to route through it.",
+            );
         }
         case "none":
             return;
@@ -213,15 +227,19 @@ export function awsxSubnetLayout(args: LayoutArgs): PlannedSubnet[] {
     if (specs?.some((s) => s.cidrBlocks !== undefined)) throw new NotModeled("subnetSpecs with explicit cidrBlocks (the Exact allocator)");
     const cidrs = allocate(parseBlock(args.vpcCidr), args.azNames.length, specs, args.availabilityZoneCidrMask);
     const named = specs ?? BARE_DEFAULT_SPECS;
-    const all: PlannedSubnet[] = args.azNames.flatMap((azName, azIndex) => named.map((spec, i) => {
-        const resourceName = `${args.vpcName}-${specName(spec)}-${azIndex + 1}`;
-        return { type: spec.type, azName, azIndex, cidrBlock: cidrs[azIndex][i], resourceName, nameTag: resourceName, tags: spec.tags };
-    }));
+    const all: PlannedSubnet[] = args.azNames.flatMap((azName, azIndex) =>
+        named.map((spec, i) => {
+            const resourceName = `${args.vpcName}-${specName(spec)}-${azIndex + 1}`;
+            return { type: spec.type, azName, azIndex, cidrBlock: cidrs[azIndex][i], resourceName, nameTag: resourceName, tags: spec.tags };
+        }),
+    );
     validateSubnets(all);
     validateNatGatewayStrategy(args.natStrategy ?? "OnePerAz", all);
-    return args.azNames.flatMap((azName) => all
-        .filter((s) => s.azName === azName && s.type !== "Unused")
-        .sort((a, b) => (TYPE_ORDER[a.type.toLowerCase()] ?? 3) - (TYPE_ORDER[b.type.toLowerCase()] ?? 3)));
+    return args.azNames.flatMap((azName) =>
+        all
+            .filter((s) => s.azName === azName && s.type !== "Unused")
+            .sort((a, b) => (TYPE_ORDER[a.type.toLowerCase()] ?? 3) - (TYPE_ORDER[b.type.toLowerCase()] ?? 3)),
+    );
 }
 
 // --- what EC2 and ELB refuse afterwards ------------------------------------------------------------------------
@@ -275,7 +293,10 @@ export function subnetMasks(vpcCidr: string, azCount: number): { public: number;
 /** The subnet specs the Network component passes to awsx (tags aside), in its order. */
 export function networkSubnetSpecs(vpcCidr: string, azCount: number): SubnetSpecInput[] {
     const masks = subnetMasks(vpcCidr, azCount);
-    return [{ type: "Public", cidrMask: masks.public }, { type: "Private", cidrMask: masks.private }];
+    return [
+        { type: "Public", cidrMask: masks.public },
+        { type: "Private", cidrMask: masks.private },
+    ];
 }
 
 /**
@@ -291,13 +312,23 @@ export function networkProblems(vpcCidr: string, azCount: number): string[] {
     try {
         subnets = awsxSubnetLayout({ vpcName: "vpc", vpcCidr, azNames, subnetSpecs: networkSubnetSpecs(vpcCidr, azCount), natStrategy: "OnePerAz" });
     } catch (err) {
-        if (err instanceof AwsxRefusal) return [`awsx refuses ${networkSubnetSpecs(vpcCidr, azCount).map((s) => `${s.type.toLowerCase()} /${s.cidrMask}`).join(" + ")} subnets in ${azCount} AZs: ${err.message}`];
+        if (err instanceof AwsxRefusal)
+            return [
+                `awsx refuses ${networkSubnetSpecs(vpcCidr, azCount)
+                    .map((s) => `${s.type.toLowerCase()} /${s.cidrMask}`)
+                    .join(" + ")} subnets in ${azCount} AZs: ${err.message}`,
+            ];
         throw err;
     }
-    const problems = subnets.map((s) => subnetRangeProblem(vpcCidr, s)).filter((p): p is string => p !== undefined).slice(0, 1);
+    const problems = subnets
+        .map((s) => subnetRangeProblem(vpcCidr, s))
+        .filter((p): p is string => p !== undefined)
+        .slice(0, 1);
     const publicMask = subnetMasks(vpcCidr, azCount).public;
     if (publicMask > ALB_MIN_SUBNET_MASK) {
-        problems.push(`public subnets would be /${publicMask}: an Application Load Balancer needs subnets of at least /${ALB_MIN_SUBNET_MASK} (ELB docs), so use a larger VPC or fewer AZs`);
+        problems.push(
+            `public subnets would be /${publicMask}: an Application Load Balancer needs subnets of at least /${ALB_MIN_SUBNET_MASK} (ELB docs), so use a larger VPC or fewer AZs`,
+        );
     }
     return problems;
 }

@@ -24,20 +24,44 @@ const SMTP_PASSWORD = "smtp-s3cret";
  * rules-1.14/*.yaml, where each sets `severity: {{ dig "<alert>" "severity" "critical" .Values.customRules }}`.
  */
 const CHART_CRITICAL: Record<string, string[]> = {
-    "alertmanager.rules": ["AlertmanagerClusterCrashlooping", "AlertmanagerClusterDown", "AlertmanagerClusterFailedToSendAlerts", "AlertmanagerConfigInconsistent", "AlertmanagerFailedReload", "AlertmanagerMembersInconsistent"],
+    "alertmanager.rules": [
+        "AlertmanagerClusterCrashlooping",
+        "AlertmanagerClusterDown",
+        "AlertmanagerClusterFailedToSendAlerts",
+        "AlertmanagerConfigInconsistent",
+        "AlertmanagerFailedReload",
+        "AlertmanagerMembersInconsistent",
+    ],
     "kube-apiserver-slos": ["KubeAPIErrorBudgetBurn"],
     "kube-state-metrics": ["KubeStateMetricsListErrors", "KubeStateMetricsShardingMismatch", "KubeStateMetricsShardsMissing", "KubeStateMetricsWatchErrors"],
     "kubernetes-storage": ["KubePersistentVolumeErrors", "KubePersistentVolumeFillingUp", "KubePersistentVolumeInodesFillingUp"],
     "kubernetes-system-apiserver": ["KubeAPIDown", "KubeClientCertificateExpiration"],
     "kubernetes-system-kubelet": ["KubeletClientCertificateExpiration", "KubeletDown", "KubeletServerCertificateExpiration"],
-    "node-exporter": ["NodeFileDescriptorLimit", "NodeFilesystemAlmostOutOfFiles", "NodeFilesystemAlmostOutOfSpace", "NodeFilesystemFilesFillingUp", "NodeFilesystemSpaceFillingUp", "NodeRAIDDegraded"],
-    prometheus: ["PrometheusBadConfig", "PrometheusErrorSendingAlertsToAnyAlertmanager", "PrometheusRemoteStorageFailures", "PrometheusRemoteWriteBehind", "PrometheusRuleFailures", "PrometheusTargetSyncFailure"],
+    "node-exporter": [
+        "NodeFileDescriptorLimit",
+        "NodeFilesystemAlmostOutOfFiles",
+        "NodeFilesystemAlmostOutOfSpace",
+        "NodeFilesystemFilesFillingUp",
+        "NodeFilesystemSpaceFillingUp",
+        "NodeRAIDDegraded",
+    ],
+    prometheus: [
+        "PrometheusBadConfig",
+        "PrometheusErrorSendingAlertsToAnyAlertmanager",
+        "PrometheusRemoteStorageFailures",
+        "PrometheusRemoteWriteBehind",
+        "PrometheusRuleFailures",
+        "PrometheusTargetSyncFailure",
+    ],
 };
 /** general.rules.yaml: both `severity: none`. */
 const WATCHDOG: Labels = { alertname: "Watchdog", severity: "none", namespace: "monitoring" };
 const INFO_INHIBITOR: Labels = { alertname: "InfoInhibitor", severity: "none", namespace: "app" };
 
-async function rendered(alerts: AlertReceiverSettings, secrets: Parameters<typeof secretsOf>[0]): Promise<{ am: RenderedAlertmanager; records: RecordedResource[] }> {
+async function rendered(
+    alerts: AlertReceiverSettings,
+    secrets: Parameters<typeof secretsOf>[0],
+): Promise<{ am: RenderedAlertmanager; records: RecordedResource[] }> {
     let obs: Observability;
     const records = await record(() => {
         const gw = buildGateway();
@@ -72,17 +96,25 @@ function secretsOf(s: { slack?: boolean; smtp?: boolean; heartbeat?: boolean }) 
 const receiversOf = (am: RenderedAlertmanager, labels: Labels) => matchRoutes(am.root, labels).map((r) => r.receiver);
 
 describe("Alertmanager routing (Alertmanager v0.34.0 dispatch/route.go and inhibit/inhibit.go semantics)", () => {
-    const platformAlerts = platformRules()
-        .flatMap((g) => g.rules.map((r) => ({ alertname: r.alert, ...r.labels, namespace: r.alert.startsWith("Jenkins") ? "jenkins" : "app" })));
-    const chartCritical = Object.values(CHART_CRITICAL).flat().map((alertname) => ({ alertname, severity: "critical", namespace: "monitoring" }));
+    const platformAlerts = platformRules().flatMap((g) =>
+        g.rules.map((r) => ({ alertname: r.alert, ...r.labels, namespace: r.alert.startsWith("Jenkins") ? "jenkins" : "app" })),
+    );
+    const chartCritical = Object.values(CHART_CRITICAL)
+        .flat()
+        .map((alertname) => ({ alertname, severity: "critical", namespace: "monitoring" }));
 
     describe("Slack, email and a heartbeat configured", () => {
         let am: RenderedAlertmanager;
         let records: RecordedResource[];
         before(async () => {
             ({ am, records } = await rendered(
-                { slackChannel: "#platform-alerts", email: { to: "oncall@example.com", from: "am@example.com", smarthost: "smtp.example.com:587", username: "am" }, heartbeat: true },
-                { slack: true, smtp: true, heartbeat: true }));
+                {
+                    slackChannel: "#platform-alerts",
+                    email: { to: "oncall@example.com", from: "am@example.com", smarthost: "smtp.example.com:587", username: "am" },
+                    heartbeat: true,
+                },
+                { slack: true, smtp: true, heartbeat: true },
+            ));
         });
 
         it("routes every platform alert and every critical default alert of the chart to a receiver that notifies someone", () => {
@@ -93,8 +125,10 @@ describe("Alertmanager routing (Alertmanager v0.34.0 dispatch/route.go and inhib
         });
 
         it("sends critical alerts to Slack and email, warnings to Slack, grouped by namespace and alert name", () => {
-            for (const alert of [...chartCritical, ...platformAlerts.filter((a) => a.severity === "critical")]) assert.deepStrictEqual(receiversOf(am, alert), [RECEIVERS.critical], alert.alertname);
-            for (const alert of platformAlerts.filter((a) => a.severity === "warning")) assert.deepStrictEqual(receiversOf(am, alert), [RECEIVERS.warning], alert.alertname);
+            for (const alert of [...chartCritical, ...platformAlerts.filter((a) => a.severity === "critical")])
+                assert.deepStrictEqual(receiversOf(am, alert), [RECEIVERS.critical], alert.alertname);
+            for (const alert of platformAlerts.filter((a) => a.severity === "warning"))
+                assert.deepStrictEqual(receiversOf(am, alert), [RECEIVERS.warning], alert.alertname);
             const critical = am.receivers.get(RECEIVERS.critical) as any;
             assert.deepStrictEqual([critical.slack_configs.length, critical.email_configs.length], [1, 1]);
             assert.deepStrictEqual(Object.keys(am.receivers.get(RECEIVERS.warning)!).sort(), ["name", "slack_configs"]);
@@ -106,7 +140,10 @@ describe("Alertmanager routing (Alertmanager v0.34.0 dispatch/route.go and inhib
 
         it("carries the always-firing Watchdog to the heartbeat only, and the InfoInhibitor nowhere", () => {
             assert.deepStrictEqual(receiversOf(am, WATCHDOG), [RECEIVERS.heartbeat]);
-            assert.deepStrictEqual((am.receivers.get(RECEIVERS.heartbeat) as any).webhook_configs[0].url_file, `/etc/alertmanager/secrets/${ALERT_SECRET.name}/heartbeat-url`);
+            assert.deepStrictEqual(
+                (am.receivers.get(RECEIVERS.heartbeat) as any).webhook_configs[0].url_file,
+                `/etc/alertmanager/secrets/${ALERT_SECRET.name}/heartbeat-url`,
+            );
             assert.deepStrictEqual(receiversOf(am, INFO_INHIBITOR), [RECEIVERS.none]);
             assert.strictEqual(notifies(am.receivers.get(RECEIVERS.none)), false);
         });
@@ -126,7 +163,10 @@ describe("Alertmanager routing (Alertmanager v0.34.0 dispatch/route.go and inhib
         it("keeps webhook URLs and passwords out of the Helm values: files of a Secret the operator mounts", () => {
             const values = JSON.stringify(one(records, "kubernetes:helm.sh/v3:Release", "obs-kps").inputs.values);
             for (const secret of [SLACK_URL, HEARTBEAT_URL, SMTP_PASSWORD]) assert.ok(!values.includes(secret));
-            assert.deepStrictEqual([...new Set(am.files)].sort(), ["heartbeat-url", "slack-webhook-url", "smtp-password"].map((k) => `/etc/alertmanager/secrets/${ALERT_SECRET.name}/${k}`).sort());
+            assert.deepStrictEqual(
+                [...new Set(am.files)].sort(),
+                ["heartbeat-url", "slack-webhook-url", "smtp-password"].map((k) => `/etc/alertmanager/secrets/${ALERT_SECRET.name}/${k}`).sort(),
+            );
             const secret = records.find((r) => r.type === "kubernetes:core/v1:Secret" && (r.inputs.metadata as any).name === ALERT_SECRET.name)!;
             assert.strictEqual((secret.inputs.metadata as any).namespace, "monitoring");
         });
@@ -136,7 +176,11 @@ describe("Alertmanager routing (Alertmanager v0.34.0 dispatch/route.go and inhib
         const { am } = await rendered({ email: { to: "oncall@example.com", from: "am@example.com", smarthost: "smtp.example.com:587" }, heartbeat: false }, {});
         assert.deepStrictEqual(receiversOf(am, WATCHDOG), [RECEIVERS.none]);
         assert.deepStrictEqual(Object.keys(am.receivers.get(RECEIVERS.warning)!).sort(), ["email_configs", "name"]);
-        for (const alert of [...platformAlerts, ...chartCritical]) assert.ok(receiversOf(am, alert).every((r) => notifies(am.receivers.get(r))), alert.alertname);
+        for (const alert of [...platformAlerts, ...chartCritical])
+            assert.ok(
+                receiversOf(am, alert).every((r) => notifies(am.receivers.get(r))),
+                alert.alertname,
+            );
     });
 
     describe("the model", () => {
@@ -148,13 +192,23 @@ describe("Alertmanager routing (Alertmanager v0.34.0 dispatch/route.go and inhib
 
         it("refuses a file from a Secret that is not mounted, and a route to an undefined receiver", () => {
             const config = { route: { receiver: "x" }, receivers: [{ name: "x", slack_configs: [{ api_url_file: "/etc/alertmanager/secrets/s/url" }] }] };
-            assert.throws(() => renderAlertmanager({ alertmanager: { config } }, { s: ["url"] }), (e: Error) => e instanceof RejectedByUpstream && /not in alertmanagerSpec.secrets/.test(e.message));
+            assert.throws(
+                () => renderAlertmanager({ alertmanager: { config } }, { s: ["url"] }),
+                (e: Error) => e instanceof RejectedByUpstream && /not in alertmanagerSpec.secrets/.test(e.message),
+            );
             assert.throws(() => renderAlertmanager({ alertmanager: { config: { route: { receiver: "y" } } } }, {}), /undefined receiver "y"/);
         });
 
         it("stops at the first matching child unless it continues (Route.Match)", () => {
             const config = {
-                route: { receiver: "a", routes: [{ receiver: "b", matchers: ["team =~ plat.*"], continue: true }, { receiver: "c", matchers: ['severity="critical"'] }, { receiver: "d" }] },
+                route: {
+                    receiver: "a",
+                    routes: [
+                        { receiver: "b", matchers: ["team =~ plat.*"], continue: true },
+                        { receiver: "c", matchers: ['severity="critical"'] },
+                        { receiver: "d" },
+                    ],
+                },
                 receivers: ["a", "b", "c", "d"].map((name) => ({ name })),
             };
             const am = renderAlertmanager({ alertmanager: { config } }, {});

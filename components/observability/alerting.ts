@@ -62,7 +62,9 @@ export function alertmanagerConfig(r: AlertReceiverSettings): Record<string, unk
         { name: RECEIVERS.none },
         { name: RECEIVERS.critical, ...prune(channels) },
         { name: RECEIVERS.warning, ...prune(r.slackChannel ? { slack_configs: channels.slack_configs } : channels) },
-        ...(r.heartbeat ? [{ name: RECEIVERS.heartbeat, webhook_configs: [{ url_file: secretFile(ALERT_SECRET.keys.heartbeatUrl), send_resolved: false }] }] : []),
+        ...(r.heartbeat
+            ? [{ name: RECEIVERS.heartbeat, webhook_configs: [{ url_file: secretFile(ALERT_SECRET.keys.heartbeatUrl), send_resolved: false }] }]
+            : []),
     ];
     return {
         global: { resolve_timeout: "5m" },
@@ -74,7 +76,13 @@ export function alertmanagerConfig(r: AlertReceiverSettings): Record<string, unk
             repeat_interval: "12h",
             routes: [
                 // A heartbeat service expects the Watchdog every few minutes; without one it goes nowhere.
-                { receiver: r.heartbeat ? RECEIVERS.heartbeat : RECEIVERS.none, matchers: ['alertname = "Watchdog"'], group_wait: "0s", group_interval: "1m", repeat_interval: "1m" },
+                {
+                    receiver: r.heartbeat ? RECEIVERS.heartbeat : RECEIVERS.none,
+                    matchers: ['alertname = "Watchdog"'],
+                    group_wait: "0s",
+                    group_interval: "1m",
+                    repeat_interval: "1m",
+                },
                 { receiver: RECEIVERS.none, matchers: ['alertname = "InfoInhibitor"'] },
                 { receiver: RECEIVERS.critical, matchers: ['severity = "critical"'], repeat_interval: "4h" },
                 { receiver: RECEIVERS.none, matchers: ['severity = "info"'] },

@@ -43,14 +43,24 @@ export class Observability extends pulumi.ComponentResource {
         // Prometheus' and Alertmanager's claims come from StatefulSet templates and outlive `helm uninstall`; only the
         // namespace's deletion removes them. Depending on the CSI driver makes destroy delete it while the driver still
         // runs to delete their volumes.
-        const ns = new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: KPS.namespace, labels: { ...READINESS_GATE_LABELS } } },
-            args.gateway.cluster.options({ parent: this, needs: ["storage", "pools"] }));
+        const ns = new k8s.core.v1.Namespace(
+            `${name}-ns`,
+            { metadata: { name: KPS.namespace, labels: { ...READINESS_GATE_LABELS } } },
+            args.gateway.cluster.options({ parent: this, needs: ["storage", "pools"] }),
+        );
         const namespace = ns.metadata.name;
-        createNetworkPolicies(`${name}-monitoring`, defaultDenyWithAllowances(KPS.namespace, monitoringAllowances(args.gateway.trafficSources)), { ...k8sOpts, dependsOn: [ns] });
-        const adminSecret = new k8s.core.v1.Secret(`${name}-grafana-admin`, {
-            metadata: { name: KPS.grafanaAdminSecret, namespace },
-            stringData: { "admin-user": "admin", "admin-password": args.grafanaAdminPassword },
-        }, k8sOpts);
+        createNetworkPolicies(`${name}-monitoring`, defaultDenyWithAllowances(KPS.namespace, monitoringAllowances(args.gateway.trafficSources)), {
+            ...k8sOpts,
+            dependsOn: [ns],
+        });
+        const adminSecret = new k8s.core.v1.Secret(
+            `${name}-grafana-admin`,
+            {
+                metadata: { name: KPS.grafanaAdminSecret, namespace },
+                stringData: { "admin-user": "admin", "admin-password": args.grafanaAdminPassword },
+            },
+            k8sOpts,
+        );
 
         const receiverSecrets: Record<string, pulumi.Input<string> | undefined> = {
             [ALERT_SECRET.keys.slackWebhookUrl]: args.alertSecrets.slackWebhookUrl,
@@ -61,52 +71,72 @@ export class Observability extends pulumi.ComponentResource {
         const receiverData = Object.fromEntries(Object.entries(receiverSecrets).filter(([, v]) => v !== undefined)) as Record<string, pulumi.Input<string>>;
         // The provider marks all of stringData secret, so its key names are kept here for what checks the mount.
         this.alertSecretKeys = Object.keys(receiverData);
-        const receiverSecret = new k8s.core.v1.Secret(`${name}-alert-receivers`, {
-            metadata: { name: ALERT_SECRET.name, namespace },
-            stringData: receiverData,
-        }, k8sOpts);
+        const receiverSecret = new k8s.core.v1.Secret(
+            `${name}-alert-receivers`,
+            {
+                metadata: { name: ALERT_SECRET.name, namespace },
+                stringData: receiverData,
+            },
+            k8sOpts,
+        );
         const contributed = args.contributions;
         const watched = [...contributed.flatMap((c) => c.volumeNamespaces ?? []), KPS.namespace];
 
-        this.release = args.gateway.cluster.release(`${name}-kps`, KPS, {
-            releaseName: KPS.releaseName,
-            namespace,
-            timeout: 900,
-            // ServiceMonitors and rules are rendered by this release, after the CRDs it installs: separate
-            // Pulumi resources of those kinds could not even be previewed before the CRDs exist.
-            values: pulumi.output(args.storageClassName).apply((storageClass) => kpsValues({
-                scrapeTargets: contributed.flatMap((c) => c.scrapeTargets ?? []),
-                ruleGroups: [...contributed.flatMap((c) => c.ruleGroups ?? []), storageRules(watched, args.pvcFreeRatio)],
-                storageClass,
-                retention: args.retention,
-                prometheusStorage: args.prometheusStorage,
-                alertmanagerStorage: args.alertmanagerStorage,
-                grafanaStorage: args.grafanaStorage,
-                grafanaUrl: this.grafanaUrl,
-                alertmanagerConfig: alertmanagerConfig(args.alerts),
-                alertmanagerSecrets: [ALERT_SECRET.name],
-            })),
-        // The chart creates Services, which the load balancer controller's webhook must admit.
-        }, { parent: this, needs: ["storage", "webhook", "pools"], dependsOn: [adminSecret, receiverSecret] });
+        this.release = args.gateway.cluster.release(
+            `${name}-kps`,
+            KPS,
+            {
+                releaseName: KPS.releaseName,
+                namespace,
+                timeout: 900,
+                // ServiceMonitors and rules are rendered by this release, after the CRDs it installs: separate
+                // Pulumi resources of those kinds could not even be previewed before the CRDs exist.
+                values: pulumi.output(args.storageClassName).apply((storageClass) =>
+                    kpsValues({
+                        scrapeTargets: contributed.flatMap((c) => c.scrapeTargets ?? []),
+                        ruleGroups: [...contributed.flatMap((c) => c.ruleGroups ?? []), storageRules(watched, args.pvcFreeRatio)],
+                        storageClass,
+                        retention: args.retention,
+                        prometheusStorage: args.prometheusStorage,
+                        alertmanagerStorage: args.alertmanagerStorage,
+                        grafanaStorage: args.grafanaStorage,
+                        grafanaUrl: this.grafanaUrl,
+                        alertmanagerConfig: alertmanagerConfig(args.alerts),
+                        alertmanagerSecrets: [ALERT_SECRET.name],
+                    }),
+                ),
+                // The chart creates Services, which the load balancer controller's webhook must admit.
+            },
+            { parent: this, needs: ["storage", "webhook", "pools"], dependsOn: [adminSecret, receiverSecret] },
+        );
 
         // Dashboards: ConfigMaps the Grafana sidecar loads from any namespace by label.
         const dashboards: Record<string, object> = Object.assign({}, ...contributed.map((c) => c.dashboards ?? {}));
         for (const [key, board] of Object.entries(dashboards)) {
-            new k8s.core.v1.ConfigMap(`${name}-dashboard-${key}`, {
-                metadata: { name: `dashboard-${key}`, namespace, labels: { [KPS.dashboardLabel]: "1" } },
-                data: { [`${key}.json`]: JSON.stringify(board) },
-            }, k8sOpts);
+            new k8s.core.v1.ConfigMap(
+                `${name}-dashboard-${key}`,
+                {
+                    metadata: { name: `dashboard-${key}`, namespace, labels: { [KPS.dashboardLabel]: "1" } },
+                    data: { [`${key}.json`]: JSON.stringify(board) },
+                },
+                k8sOpts,
+            );
         }
 
-        exposeService(`${name}-grafana`, args.gateway, {
-            namespace,
-            serviceName: KPS.grafanaService,
-            servicePort: KPS.grafanaPort,
-            host: args.host,
-            healthcheckPath: "/api/health",
-            backendProtocolVersion: "HTTP1",
-            dependsOn: [this.release],
-        }, this);
+        exposeService(
+            `${name}-grafana`,
+            args.gateway,
+            {
+                namespace,
+                serviceName: KPS.grafanaService,
+                servicePort: KPS.grafanaPort,
+                host: args.host,
+                healthcheckPath: "/api/health",
+                backendProtocolVersion: "HTTP1",
+                dependsOn: [this.release],
+            },
+            this,
+        );
 
         this.registerOutputs({ grafanaUrl: this.grafanaUrl });
     }

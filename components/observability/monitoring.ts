@@ -169,7 +169,14 @@ export interface RuleGroup {
 }
 
 /** A platform alert: owned by the platform team, at the given severity. */
-export function alertRule(alert: string, expr: string, pending: string, severity: AlertRule["labels"]["severity"], summary: string, description: string): AlertRule {
+export function alertRule(
+    alert: string,
+    expr: string,
+    pending: string,
+    severity: AlertRule["labels"]["severity"],
+    summary: string,
+    description: string,
+): AlertRule {
     return { alert, expr, for: pending, labels: { severity, team: "platform" }, annotations: { summary, description } };
 }
 
@@ -189,8 +196,15 @@ export function storageRules(watchedNamespaces: string[], pvcFreeRatio: number):
     const nsRegex = watchedNamespaces.join("|");
     return {
         name: "platform-storage",
-        rules: [alertRule("PersistentVolumeFillingUp",
-            `kubelet_volume_stats_available_bytes{namespace=~"${nsRegex}"} / kubelet_volume_stats_capacity_bytes{namespace=~"${nsRegex}"} < ${pvcFreeRatio}`, "10m", "warning",
-            "Volume filling up", `PVC {{ $labels.persistentvolumeclaim }} in {{ $labels.namespace }} has less than ${pvcFreeRatio * 100}% free.`)],
+        rules: [
+            alertRule(
+                "PersistentVolumeFillingUp",
+                `kubelet_volume_stats_available_bytes{namespace=~"${nsRegex}"} / kubelet_volume_stats_capacity_bytes{namespace=~"${nsRegex}"} < ${pvcFreeRatio}`,
+                "10m",
+                "warning",
+                "Volume filling up",
+                `PVC {{ $labels.persistentvolumeclaim }} in {{ $labels.namespace }} has less than ${pvcFreeRatio * 100}% free.`,
+            ),
+        ],
     };
 }

@@ -59,7 +59,12 @@ describe("Observability", () => {
 
         it("selects ServiceMonitors and rules from every namespace, not only the release's label", () => {
             const spec = values().prometheus.prometheusSpec;
-            for (const key of ["serviceMonitorSelectorNilUsesHelmValues", "podMonitorSelectorNilUsesHelmValues", "ruleSelectorNilUsesHelmValues", "probeSelectorNilUsesHelmValues"]) {
+            for (const key of [
+                "serviceMonitorSelectorNilUsesHelmValues",
+                "podMonitorSelectorNilUsesHelmValues",
+                "ruleSelectorNilUsesHelmValues",
+                "probeSelectorNilUsesHelmValues",
+            ]) {
                 assert.strictEqual(spec[key], false, key);
             }
             assert.deepStrictEqual([spec.serviceMonitorNamespaceSelector, spec.ruleNamespaceSelector], [{}, {}]);
@@ -85,12 +90,24 @@ describe("Observability", () => {
         it("sets only values the pinned chart and its Grafana sub-chart know", function () {
             const kps = YAML.parse(fs.readFileSync(referenceFile(this, "charts", "kube-prometheus-stack", "values.yaml"), "utf8"));
             const grafana = YAML.parse(fs.readFileSync(referenceFile(this, "charts", "grafana", "values.yaml"), "utf8"));
-            const v = kpsValues({ scrapeTargets: [], ruleGroups: [], storageClass: "gp3", retention: "1d", prometheusStorage: "1Gi", alertmanagerStorage: "1Gi", grafanaStorage: "1Gi", grafanaUrl: "https://g", alertmanagerConfig: {}, alertmanagerSecrets: ["s"] }) as any;
+            const v = kpsValues({
+                scrapeTargets: [],
+                ruleGroups: [],
+                storageClass: "gp3",
+                retention: "1d",
+                prometheusStorage: "1Gi",
+                alertmanagerStorage: "1Gi",
+                grafanaStorage: "1Gi",
+                grafanaUrl: "https://g",
+                alertmanagerConfig: {},
+                alertmanagerSecrets: ["s"],
+            }) as any;
             for (const key of Object.keys(v)) assert.ok(key in kps, `kps has no ${key}`);
             for (const key of Object.keys(v.prometheus)) assert.ok(key in kps.prometheus, `prometheus has no ${key}`);
             for (const key of Object.keys(v.prometheus.prometheusSpec)) assert.ok(key in kps.prometheus.prometheusSpec, `prometheusSpec has no ${key}`);
             for (const key of Object.keys(v.alertmanager)) assert.ok(key in kps.alertmanager, `alertmanager has no ${key}`);
-            for (const key of Object.keys(v.alertmanager.alertmanagerSpec)) assert.ok(key in kps.alertmanager.alertmanagerSpec, `alertmanagerSpec has no ${key}`);
+            for (const key of Object.keys(v.alertmanager.alertmanagerSpec))
+                assert.ok(key in kps.alertmanager.alertmanagerSpec, `alertmanagerSpec has no ${key}`);
             for (const key of Object.keys(v.crds.upgradeJob)) assert.ok(key in kps.crds.upgradeJob, `crds.upgradeJob has no ${key}`);
             for (const key of Object.keys(v.grafana)) assert.ok(key in grafana || key in kps.grafana, `grafana has no ${key}`);
         });
@@ -131,7 +148,8 @@ describe("Observability", () => {
 
         it("the Jenkins dashboard shows build durations, queue length and executors from the plugin's metrics", function () {
             const exprs = (jenkinsDashboard() as any).panels.flatMap((p: any) => p.targets.map((t: any) => t.expr)).join("\n");
-            for (const m of [JENKINS_METRICS.lastBuildDuration, JENKINS_METRICS.queueLength, JENKINS_METRICS.executorsBusy, JENKINS_METRICS.executorsIdle]) assert.ok(exprs.includes(m), m);
+            for (const m of [JENKINS_METRICS.lastBuildDuration, JENKINS_METRICS.queueLength, JENKINS_METRICS.executorsBusy, JENKINS_METRICS.executorsIdle])
+                assert.ok(exprs.includes(m), m);
             const reference = YAML.parse(fs.readFileSync(referenceFile(this, "jenkins", "prometheus-metrics.yaml"), "utf8"));
             const known = new Set([...reference.buildDuration, ...reference.queueAndExecutors].map((m: any) => m.name));
             for (const name of Object.values(JENKINS_METRICS)) assert.ok(known.has(name), `${name} is not a metric of the prometheus plugin`);
@@ -154,7 +172,10 @@ describe("Observability", () => {
         it("alerts on app pods not ready, a growing Jenkins queue and a filling volume", () => {
             assert.match(rule("AppPodsNotReady").expr, /kube_pod_status_ready\{namespace="app",condition="false"\}/);
             assert.match(rule("JenkinsQueueGrowing").expr, /default_jenkins_executors_queue_length\) > 5 and deriv/);
-            assert.match(rule("PersistentVolumeFillingUp").expr, /kubelet_volume_stats_available_bytes\{namespace=~"app\|jenkins\|monitoring"\} \/ kubelet_volume_stats_capacity_bytes.* < 0\.15/);
+            assert.match(
+                rule("PersistentVolumeFillingUp").expr,
+                /kubelet_volume_stats_available_bytes\{namespace=~"app\|jenkins\|monitoring"\} \/ kubelet_volume_stats_capacity_bytes.* < 0\.15/,
+            );
             for (const r of rules) {
                 assert.ok(["warning", "critical"].includes(r.labels.severity) && r.labels.team === "platform", r.alert);
                 assert.match(r.for, /^\d+m$/);
@@ -188,7 +209,10 @@ describe("Observability", () => {
         });
 
         it("exist only inside the release that installs their CRD, never as resources that could race it", () => {
-            assert.deepStrictEqual(records.filter((r) => r.type.startsWith("kubernetes:monitoring.coreos.com/")).map((r) => r.name), []);
+            assert.deepStrictEqual(
+                records.filter((r) => r.type.startsWith("kubernetes:monitoring.coreos.com/")).map((r) => r.name),
+                [],
+            );
             assert.strictEqual(monitors().length, 2);
         });
     });
@@ -200,27 +224,44 @@ describe("Observability", () => {
 
         it("renders no alert and no ServiceMonitor for a component EKS does not expose", () => {
             const rendered = renderControlPlane(values());
-            assert.deepStrictEqual(rendered.alerts.filter((a) => UNREACHABLE.includes(a.component)).map((a) => a.alert), [], "these would fire forever");
-            assert.deepStrictEqual(rendered.serviceMonitors.filter((c) => UNREACHABLE.includes(c)), []);
+            assert.deepStrictEqual(
+                rendered.alerts.filter((a) => UNREACHABLE.includes(a.component)).map((a) => a.alert),
+                [],
+                "these would fire forever",
+            );
+            assert.deepStrictEqual(
+                rendered.serviceMonitors.filter((c) => UNREACHABLE.includes(c)),
+                [],
+            );
         });
 
         it("models the chart: with its defaults KubeControllerManagerDown and KubeSchedulerDown are rendered", () => {
             const alerts = renderControlPlane({}).alerts.map((a) => a.alert);
             for (const a of ["KubeControllerManagerDown", "KubeSchedulerDown", "KubeProxyDown", "etcdMembersDown"]) assert.ok(alerts.includes(a), a);
-            assert.deepStrictEqual(renderControlPlane({ defaultRules: { disabled: { KubeSchedulerDown: true } } }).alerts.filter((a) => a.component === "kube-scheduler"), []);
+            assert.deepStrictEqual(
+                renderControlPlane({ defaultRules: { disabled: { KubeSchedulerDown: true } } }).alerts.filter((a) => a.component === "kube-scheduler"),
+                [],
+            );
         });
 
         it("the model's gates and defaults are those of the pinned chart's templates and values", function () {
             const dir = referenceFile(this, "charts", "kube-prometheus-stack", "values.yaml").replace(/values\.yaml$/, "");
             const chartValues = YAML.parse(fs.readFileSync(`${dir}values.yaml`, "utf8"));
             for (const [path, value] of Object.entries(CHART_DEFAULTS)) {
-                assert.strictEqual(path.split(".").reduce((n: any, k) => n?.[k], chartValues), value, path);
+                assert.strictEqual(
+                    path.split(".").reduce((n: any, k) => n?.[k], chartValues),
+                    value,
+                    path,
+                );
             }
             // The reference holds the controller-manager and scheduler rule files; the others are transcribed.
             const present = CONTROL_PLANE.filter((x) => fs.existsSync(`${dir}${x.ruleFile}`));
             assert.ok(present.length >= 2, "no rule template of the chart to compare with");
             for (const c of present) {
-                const gate = fs.readFileSync(`${dir}${c.ruleFile}`, "utf8").split("\n").find((l) => l.startsWith("{{- if and"))!;
+                const gate = fs
+                    .readFileSync(`${dir}${c.ruleFile}`, "utf8")
+                    .split("\n")
+                    .find((l) => l.startsWith("{{- if and"))!;
                 const terms = [...gate.matchAll(/(not \()?\.Values\.([\w.]+)/g)].map((m) => (m[1] ? "!" : "") + m[2]);
                 assert.deepStrictEqual(terms, c.ruleGate, c.ruleFile);
             }
@@ -242,7 +283,10 @@ describe("Observability", () => {
         it("prod, which runs no Jenkins, has no Jenkins dashboard, scrape target or alerts", async function () {
             this.timeout(120_000);
             const prod = await planFor("prod");
-            assert.strictEqual(prod.resources.some((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.chart === "jenkins"), false);
+            assert.strictEqual(
+                prod.resources.some((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.chart === "jenkins"),
+                false,
+            );
             assert.deepStrictEqual(jenkinsParts(prod.resources), { dashboards: 0, monitors: 0, rules: 0, watchesJenkins: false });
         });
 
@@ -259,21 +303,40 @@ describe("Observability renders what components contribute, and nothing else", (
         const records = await record(() => {
             const gw = buildGateway();
             new Observability("bare", {
-                host: `grafana.${DOMAIN}`, grafanaAdminPassword: pulumi.secret(PASSWORD), retention: "1d", prometheusStorage: "1Gi", alertmanagerStorage: "1Gi",
-                grafanaStorage: "1Gi", contributions: [], alerts: ALERTS, alertSecrets: {}, pvcFreeRatio: 0.15, gateway: gw.ingress, storageClassName: gw.cluster.storageClassName,
+                host: `grafana.${DOMAIN}`,
+                grafanaAdminPassword: pulumi.secret(PASSWORD),
+                retention: "1d",
+                prometheusStorage: "1Gi",
+                alertmanagerStorage: "1Gi",
+                grafanaStorage: "1Gi",
+                contributions: [],
+                alerts: ALERTS,
+                alertSecrets: {},
+                pvcFreeRatio: 0.15,
+                gateway: gw.ingress,
+                storageClassName: gw.cluster.storageClassName,
             });
         });
         const values = one(records, "kubernetes:helm.sh/v3:Release", "bare-kps").inputs.values as any;
         assert.deepStrictEqual(values.prometheus.additionalServiceMonitors, []);
-        assert.deepStrictEqual(all(records, "kubernetes:core/v1:ConfigMap").filter((r) => r.name.includes("dashboard")), []);
-        assert.deepStrictEqual(values.additionalPrometheusRulesMap.platform.groups.map((g: any) => g.name), ["platform-storage"]);
+        assert.deepStrictEqual(
+            all(records, "kubernetes:core/v1:ConfigMap").filter((r) => r.name.includes("dashboard")),
+            [],
+        );
+        assert.deepStrictEqual(
+            values.additionalPrometheusRulesMap.platform.groups.map((g: any) => g.name),
+            ["platform-storage"],
+        );
         assert.match(values.additionalPrometheusRulesMap.platform.groups[0].rules[0].expr, /namespace=~"monitoring"\}/);
     });
 
     it("prod, without Jenkins, neither scrapes nor alerts on nor draws Jenkins", async () => {
         const kps = (await planFor("prod")).resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.chart === KPS.chart)!;
         const values = kps.inputs.values as any;
-        assert.deepStrictEqual(values.prometheus.additionalServiceMonitors.map((m: any) => m.name), ["app"]);
+        assert.deepStrictEqual(
+            values.prometheus.additionalServiceMonitors.map((m: any) => m.name),
+            ["app"],
+        );
         assert.ok(!JSON.stringify(values.additionalPrometheusRulesMap).includes("Jenkins"));
         assert.ok(!(await planFor("prod")).resources.some((r) => r.name.includes("dashboard-platform-jenkins")));
     });

@@ -41,18 +41,26 @@ export class Registry extends pulumi.ComponentResource {
 
     constructor(name: string, args: RegistryArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:registry:Registry", name, {}, opts);
-        const repo = new aws.ecr.Repository(`${name}-app`, {
-            name: args.repositoryName,
-            imageTagMutability: "IMMUTABLE",
-            imageScanningConfiguration: { scanOnPush: true },
-            encryptionConfigurations: [{ encryptionType: "KMS" }],
-            forceDelete: args.forceDelete,
-            tags: args.tags,
-        }, { parent: this, protect: args.protect });
-        new aws.ecr.LifecyclePolicy(`${name}-app`, {
-            repository: repo.name,
-            policy: JSON.stringify(lifecyclePolicy(args.keepImages)),
-        }, { parent: this });
+        const repo = new aws.ecr.Repository(
+            `${name}-app`,
+            {
+                name: args.repositoryName,
+                imageTagMutability: "IMMUTABLE",
+                imageScanningConfiguration: { scanOnPush: true },
+                encryptionConfigurations: [{ encryptionType: "KMS" }],
+                forceDelete: args.forceDelete,
+                tags: args.tags,
+            },
+            { parent: this, protect: args.protect },
+        );
+        new aws.ecr.LifecyclePolicy(
+            `${name}-app`,
+            {
+                repository: repo.name,
+                policy: JSON.stringify(lifecyclePolicy(args.keepImages)),
+            },
+            { parent: this },
+        );
         this.repositoryUrl = repo.repositoryUrl;
         this.repositoryArn = repo.arn;
         this.registerOutputs({ repositoryUrl: this.repositoryUrl, repositoryArn: this.repositoryArn });

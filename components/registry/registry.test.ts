@@ -3,9 +3,10 @@ import { lifecyclePolicy, Registry } from ".";
 import { json, one, record } from "../../tests/helpers/harness";
 
 describe("Registry", () => {
-    const build = (env: "dev" | "prod") => record(() => {
-        new Registry("reg", { repositoryName: `eks-platform-${env}/app`, keepImages: 25, forceDelete: env === "dev", protect: env === "prod" });
-    });
+    const build = (env: "dev" | "prod") =>
+        record(() => {
+            new Registry("reg", { repositoryName: `eks-platform-${env}/app`, keepImages: 25, forceDelete: env === "dev", protect: env === "prod" });
+        });
 
     it("scans on push, keeps tags immutable and encrypts with KMS", async () => {
         const repo = one(await build("dev"), "aws:ecr/repository:Repository");

@@ -14,13 +14,28 @@ describe("cluster handle", () => {
             const h = gateway.ingress.cluster;
             // What a new add-on would write: only the readiness it knows about; the handle adds the rest.
             const ns = new k8s.core.v1.Namespace("addon-ns", { metadata: { name: "addon" } }, h.options({ parent: gateway.ingress, needs: ["storage"] }));
-            h.release("addon-jenkins", JENKINS, { releaseName: "addon", namespace: "addon", values: { persistence: { enabled: true } } },
-                { parent: gateway.ingress, needs: ["storage", "webhook"], dependsOn: [ns] });
-            new k8s.core.v1.Service("addon-svc", { metadata: { namespace: "addon" }, spec: { ports: [{ port: 80 }] } }, h.options({ parent: gateway.ingress, needs: ["webhook"] }));
-            new k8s.apps.v1.Deployment("addon-deploy", {
-                metadata: { namespace: "addon" },
-                spec: { selector: { matchLabels: { a: "b" } }, template: { metadata: { labels: { a: "b" } }, spec: { containers: [{ name: "c", image: "x" }] } } },
-            }, h.options({ parent: gateway.ingress, needs: ["nodes", "dns"] }));
+            h.release(
+                "addon-jenkins",
+                JENKINS,
+                { releaseName: "addon", namespace: "addon", values: { persistence: { enabled: true } } },
+                { parent: gateway.ingress, needs: ["storage", "webhook"], dependsOn: [ns] },
+            );
+            new k8s.core.v1.Service(
+                "addon-svc",
+                { metadata: { namespace: "addon" }, spec: { ports: [{ port: 80 }] } },
+                h.options({ parent: gateway.ingress, needs: ["webhook"] }),
+            );
+            new k8s.apps.v1.Deployment(
+                "addon-deploy",
+                {
+                    metadata: { namespace: "addon" },
+                    spec: {
+                        selector: { matchLabels: { a: "b" } },
+                        template: { metadata: { labels: { a: "b" } }, spec: { containers: [{ name: "c", image: "x" }] } },
+                    },
+                },
+                h.options({ parent: gateway.ingress, needs: ["nodes", "dns"] }),
+            );
         });
     });
 
@@ -30,7 +45,10 @@ describe("cluster handle", () => {
 
     it("makes every release wait for nodes and CoreDNS itself, on the cluster's provider", () => {
         const release = one(records, "kubernetes:helm.sh/v3:Release", "addon-jenkins");
-        for (const [type, name] of [["eks:index:ManagedNodeGroup", ""], ["aws:eks/addon:Addon", "coredns"]]) {
+        for (const [type, name] of [
+            ["eks:index:ManagedNodeGroup", ""],
+            ["aws:eks/addon:Addon", "coredns"],
+        ]) {
             assert.ok(release.dependencies.includes(one(records, type, name).urn), `${type} ${name}`);
         }
         assert.match(release.provider, /pulumi:providers:kubernetes::base-k8s::/);

@@ -32,7 +32,10 @@ export interface PlatformObjectOptions {
 }
 
 export class ClusterHandle {
-    constructor(readonly provider: k8s.Provider, private readonly readiness: Partial<Record<Readiness, readonly pulumi.Resource[]>>) {}
+    constructor(
+        readonly provider: k8s.Provider,
+        private readonly readiness: Partial<Record<Readiness, readonly pulumi.Resource[]>>,
+    ) {}
 
     /**
      * A cluster another stack runs: everything is ready already, so an object waits only for the provider (the
@@ -51,7 +54,8 @@ export class ClusterHandle {
     ready(needs: readonly Readiness[]): pulumi.Resource[] {
         const provided = (n: Readiness) => this.readiness[n] ?? (n === "pools" ? this.readiness.nodes : undefined);
         const missing = needs.filter((n) => !provided(n));
-        if (missing.length > 0) throw new Error(`the cluster handle has no ${missing.join(", ")} readiness: make the object from the handle of the component that provides it`);
+        if (missing.length > 0)
+            throw new Error(`the cluster handle has no ${missing.join(", ")} readiness: make the object from the handle of the component that provides it`);
         return [...new Set(needs.flatMap((n) => provided(n)!))];
     }
 

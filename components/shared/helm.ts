@@ -27,16 +27,20 @@ export function pinnedRelease(name: string, pin: PinnedChart, args: ReleaseArgs,
     // reference and looks an unqualified chart up in repositoryOpts.repo's index (provider/pkg/provider/helm_release.go
     // resolveChartName, locateChart).
     const oci = pin.repo.startsWith("oci://");
-    return new k8s.helm.v3.Release(name, {
-        name: args.releaseName,
-        chart: oci ? `${pin.repo}/${pin.chart}` : pin.chart,
-        version: pin.chartVersion,
-        repositoryOpts: oci ? undefined : { repo: pin.repo },
-        namespace: args.namespace,
-        atomic: true,
-        cleanupOnFail: true,
-        timeout: args.timeout,
-        skipCrds: args.skipCrds,
-        values: args.values,
-    }, opts);
+    return new k8s.helm.v3.Release(
+        name,
+        {
+            name: args.releaseName,
+            chart: oci ? `${pin.repo}/${pin.chart}` : pin.chart,
+            version: pin.chartVersion,
+            repositoryOpts: oci ? undefined : { repo: pin.repo },
+            namespace: args.namespace,
+            atomic: true,
+            cleanupOnFail: true,
+            timeout: args.timeout,
+            skipCrds: args.skipCrds,
+            values: args.values,
+        },
+        opts,
+    );
 }

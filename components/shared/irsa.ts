@@ -2,7 +2,6 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { PolicyDocument } from "./iam";
 
-
 /** The OIDC issuer host/path as IAM condition keys spell it: no scheme. */
 export function issuerHost(issuerUrl: string): string {
     return issuerUrl.replace(/^https:\/\//, "");
@@ -16,17 +15,19 @@ export function irsaTrustPolicy(oidcProviderArn: string, issuerUrl: string, name
     const host = issuerHost(issuerUrl);
     return {
         Version: "2012-10-17",
-        Statement: [{
-            Effect: "Allow",
-            Principal: { Federated: oidcProviderArn },
-            Action: "sts:AssumeRoleWithWebIdentity",
-            Condition: {
-                StringEquals: {
-                    [`${host}:sub`]: `system:serviceaccount:${namespace}:${serviceAccount}`,
-                    [`${host}:aud`]: "sts.amazonaws.com",
+        Statement: [
+            {
+                Effect: "Allow",
+                Principal: { Federated: oidcProviderArn },
+                Action: "sts:AssumeRoleWithWebIdentity",
+                Condition: {
+                    StringEquals: {
+                        [`${host}:sub`]: `system:serviceaccount:${namespace}:${serviceAccount}`,
+                        [`${host}:aud`]: "sts.amazonaws.com",
+                    },
                 },
             },
-        }],
+        ],
     };
 }
 
@@ -37,11 +38,23 @@ export interface OidcIdentity {
 }
 
 /** An IAM role that exactly one Kubernetes service account can assume. */
-export function irsaRole(name: string, oidc: OidcIdentity, namespace: string, serviceAccount: string, parent: pulumi.Resource, roleName?: string): aws.iam.Role {
-    return new aws.iam.Role(name, {
-        name: roleName,
-        description: `IRSA role for ${namespace}/${serviceAccount}`,
-        assumeRolePolicy: pulumi.all([oidc.providerArn, oidc.issuerUrl])
-            .apply(([arn, url]) => JSON.stringify(irsaTrustPolicy(arn, url, namespace, serviceAccount))),
-    }, { parent });
+export function irsaRole(
+    name: string,
+    oidc: OidcIdentity,
+    namespace: string,
+    serviceAccount: string,
+    parent: pulumi.Resource,
+    roleName?: string,
+): aws.iam.Role {
+    return new aws.iam.Role(
+        name,
+        {
+            name: roleName,
+            description: `IRSA role for ${namespace}/${serviceAccount}`,
+            assumeRolePolicy: pulumi
+                .all([oidc.providerArn, oidc.issuerUrl])
+                .apply(([arn, url]) => JSON.stringify(irsaTrustPolicy(arn, url, namespace, serviceAccount))),
+        },
+        { parent },
+    );
 }

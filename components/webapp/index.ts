@@ -40,7 +40,12 @@ export function restrictedContainerSecurity(): k8s.types.input.core.v1.SecurityC
 /** Spread across zones first (an AZ outage), then nodes. */
 export function zoneSpread(labels: Record<string, string>, strictZones: boolean): k8s.types.input.core.v1.TopologySpreadConstraint[] {
     return [
-        { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: strictZones ? "DoNotSchedule" : "ScheduleAnyway", labelSelector: { matchLabels: labels } },
+        {
+            maxSkew: 1,
+            topologyKey: "topology.kubernetes.io/zone",
+            whenUnsatisfiable: strictZones ? "DoNotSchedule" : "ScheduleAnyway",
+            labelSelector: { matchLabels: labels },
+        },
         { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: labels } },
     ];
 }
@@ -81,84 +86,111 @@ export class WebApp extends pulumi.ComponentResource {
 
         // The namespace is the platform's: creating a cluster-scoped object is beyond the app's deployer.
         const namespace = args.namespace;
-        const sa = new k8s.core.v1.ServiceAccount(`${name}-sa`, {
-            metadata: { name, namespace },
-            automountServiceAccountToken: false,
-        }, k8sOpts);
+        const sa = new k8s.core.v1.ServiceAccount(
+            `${name}-sa`,
+            {
+                metadata: { name, namespace },
+                automountServiceAccountToken: false,
+            },
+            k8sOpts,
+        );
 
-        const deployment = new k8s.apps.v1.Deployment(`${name}-deploy`, {
-            metadata: { name, namespace, labels },
-            spec: {
-                // No replicas: the HPA owns the count, and a deploy must not reset it.
-                selector: { matchLabels: labels },
-                strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: "25%" } },
-                template: {
-                    metadata: { labels: { ...labels, "app.kubernetes.io/version": args.imageTag } },
-                    spec: {
-                        serviceAccountName: sa.metadata.name,
-                        automountServiceAccountToken: false,
-                        securityContext: { runAsNonRoot: true, fsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } },
-                        terminationGracePeriodSeconds: PRESTOP_SECONDS + APP_SHUTDOWN_GRACE_MS / 1000 + 10,
-                        topologySpreadConstraints: zoneSpread(labels, args.minReplicas >= 3),
-                        // The general pool's nodes: Karpenter adds them as the HPA scales out; the system group stays small.
-                        ...poolPlacement("general"),
-                        containers: [{
-                            name: "app",
-                            image: pulumi.interpolate`${args.repositoryUrl}:${args.imageTag}`,
-                            ports: [{ name: "http", containerPort: APP_PORT }],
-                            env: [
-                                { name: "PORT", value: String(APP_PORT) },
-                                { name: "LOG_LEVEL", value: args.logLevel },
-                                { name: "APP_VERSION", value: args.imageTag },
-                                { name: "SHUTDOWN_DRAIN_MS", value: "2000" },
-                                { name: "SHUTDOWN_GRACE_MS", value: String(APP_SHUTDOWN_GRACE_MS) },
+        const deployment = new k8s.apps.v1.Deployment(
+            `${name}-deploy`,
+            {
+                metadata: { name, namespace, labels },
+                spec: {
+                    // No replicas: the HPA owns the count, and a deploy must not reset it.
+                    selector: { matchLabels: labels },
+                    strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: "25%" } },
+                    template: {
+                        metadata: { labels: { ...labels, "app.kubernetes.io/version": args.imageTag } },
+                        spec: {
+                            serviceAccountName: sa.metadata.name,
+                            automountServiceAccountToken: false,
+                            securityContext: { runAsNonRoot: true, fsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } },
+                            terminationGracePeriodSeconds: PRESTOP_SECONDS + APP_SHUTDOWN_GRACE_MS / 1000 + 10,
+                            topologySpreadConstraints: zoneSpread(labels, args.minReplicas >= 3),
+                            // The general pool's nodes: Karpenter adds them as the HPA scales out; the system group stays small.
+                            ...poolPlacement("general"),
+                            containers: [
+                                {
+                                    name: "app",
+                                    image: pulumi.interpolate`${args.repositoryUrl}:${args.imageTag}`,
+                                    ports: [{ name: "http", containerPort: APP_PORT }],
+                                    env: [
+                                        { name: "PORT", value: String(APP_PORT) },
+                                        { name: "LOG_LEVEL", value: args.logLevel },
+                                        { name: "APP_VERSION", value: args.imageTag },
+                                        { name: "SHUTDOWN_DRAIN_MS", value: "2000" },
+                                        { name: "SHUTDOWN_GRACE_MS", value: String(APP_SHUTDOWN_GRACE_MS) },
+                                    ],
+                                    resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "256Mi" } },
+                                    startupProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 2, failureThreshold: 30 },
+                                    livenessProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 2 },
+                                    readinessProbe: { httpGet: { path: "/readyz", port: "http" }, periodSeconds: 5, failureThreshold: 2, timeoutSeconds: 2 },
+                                    // Kubernetes' own sleep action: the distroless image has no shell to run `sleep`.
+                                    lifecycle: { preStop: { sleep: { seconds: PRESTOP_SECONDS } } },
+                                    securityContext: restrictedContainerSecurity(),
+                                    volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+                                },
                             ],
-                            resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "256Mi" } },
-                            startupProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 2, failureThreshold: 30 },
-                            livenessProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 10, failureThreshold: 3, timeoutSeconds: 2 },
-                            readinessProbe: { httpGet: { path: "/readyz", port: "http" }, periodSeconds: 5, failureThreshold: 2, timeoutSeconds: 2 },
-                            // Kubernetes' own sleep action: the distroless image has no shell to run `sleep`.
-                            lifecycle: { preStop: { sleep: { seconds: PRESTOP_SECONDS } } },
-                            securityContext: restrictedContainerSecurity(),
-                            volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
-                        }],
-                        volumes: [{ name: "tmp", emptyDir: { sizeLimit: "64Mi" } }],
+                            volumes: [{ name: "tmp", emptyDir: { sizeLimit: "64Mi" } }],
+                        },
                     },
                 },
             },
-        }, args.gateway.cluster.options({ parent: this, needs: ["nodes", "dns", "metrics"] }));
+            args.gateway.cluster.options({ parent: this, needs: ["nodes", "dns", "metrics"] }),
+        );
 
-        const service = new k8s.core.v1.Service(`${name}-svc`, {
-            metadata: { name, namespace, labels },
-            spec: { type: "ClusterIP", selector: labels, ports: [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }] },
-        }, args.gateway.cluster.options({ parent: this, needs: ["webhook"] }));
-
-        new k8s.autoscaling.v2.HorizontalPodAutoscaler(`${name}-hpa`, {
-            metadata: { name, namespace },
-            spec: {
-                scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: deployment.metadata.name },
-                minReplicas: args.minReplicas,
-                maxReplicas: args.maxReplicas,
-                metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 70 } } }],
+        const service = new k8s.core.v1.Service(
+            `${name}-svc`,
+            {
+                metadata: { name, namespace, labels },
+                spec: { type: "ClusterIP", selector: labels, ports: [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }] },
             },
-        }, k8sOpts);
+            args.gateway.cluster.options({ parent: this, needs: ["webhook"] }),
+        );
 
-        new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, {
-            metadata: { name, namespace },
-            spec: { maxUnavailable: 1, selector: { matchLabels: labels } },
-        }, k8sOpts);
+        new k8s.autoscaling.v2.HorizontalPodAutoscaler(
+            `${name}-hpa`,
+            {
+                metadata: { name, namespace },
+                spec: {
+                    scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: deployment.metadata.name },
+                    minReplicas: args.minReplicas,
+                    maxReplicas: args.maxReplicas,
+                    metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 70 } } }],
+                },
+            },
+            k8sOpts,
+        );
 
-        const exposed = exposeService(`${name}-ingress`, args.gateway, {
-            namespace,
-            serviceName: service.metadata.name,
-            servicePort: 80,
-            host: args.host,
-            // Readiness, not liveness: a draining pod must fail the ALB's check too.
-            healthcheckPath: "/readyz",
-            // The app speaks HTTP/1.1 and h2c; HTTP1 keeps the ALB's behaviour the well-trodden one.
-            backendProtocolVersion: "HTTP1",
-            dependsOn: [service],
-        }, this);
+        new k8s.policy.v1.PodDisruptionBudget(
+            `${name}-pdb`,
+            {
+                metadata: { name, namespace },
+                spec: { maxUnavailable: 1, selector: { matchLabels: labels } },
+            },
+            k8sOpts,
+        );
+
+        const exposed = exposeService(
+            `${name}-ingress`,
+            args.gateway,
+            {
+                namespace,
+                serviceName: service.metadata.name,
+                servicePort: 80,
+                host: args.host,
+                // Readiness, not liveness: a draining pod must fail the ALB's check too.
+                healthcheckPath: "/readyz",
+                // The app speaks HTTP/1.1 and h2c; HTTP1 keeps the ALB's behaviour the well-trodden one.
+                backendProtocolVersion: "HTTP1",
+                dependsOn: [service],
+            },
+            this,
+        );
 
         this.url = exposed.url;
         this.ingress = exposed.ingress;

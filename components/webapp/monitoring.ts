@@ -34,12 +34,30 @@ export function appRules(namespace: string, t: AppAlertThresholds): RuleGroup {
     return {
         name: "platform-app",
         rules: [
-            alertRule("AppHighErrorRatio", `(${APP_QUERIES.errorRatio(namespace)}) > ${t.errorRatio}`, "5m", "critical",
-                "App 5xx ratio is high", `More than ${t.errorRatio * 100}% of requests to the app fail with 5xx ({{ $value | humanizePercentage }}).`),
-            alertRule("AppHighLatencyP99", `${APP_QUERIES.latencyOverall(namespace, 0.99)} > ${t.p99Seconds}`, "10m", "warning",
-                "App p99 latency is high", `p99 latency is above ${t.p99Seconds}s ({{ $value | humanizeDuration }}).`),
-            alertRule("AppPodsNotReady", `sum by (pod) (kube_pod_status_ready{namespace="${namespace}",condition="false"}) > 0`, "10m", "warning",
-                "App pod not ready", "Pod {{ $labels.pod }} has not been ready for 10 minutes."),
+            alertRule(
+                "AppHighErrorRatio",
+                `(${APP_QUERIES.errorRatio(namespace)}) > ${t.errorRatio}`,
+                "5m",
+                "critical",
+                "App 5xx ratio is high",
+                `More than ${t.errorRatio * 100}% of requests to the app fail with 5xx ({{ $value | humanizePercentage }}).`,
+            ),
+            alertRule(
+                "AppHighLatencyP99",
+                `${APP_QUERIES.latencyOverall(namespace, 0.99)} > ${t.p99Seconds}`,
+                "10m",
+                "warning",
+                "App p99 latency is high",
+                `p99 latency is above ${t.p99Seconds}s ({{ $value | humanizeDuration }}).`,
+            ),
+            alertRule(
+                "AppPodsNotReady",
+                `sum by (pod) (kube_pod_status_ready{namespace="${namespace}",condition="false"}) > 0`,
+                "10m",
+                "warning",
+                "App pod not ready",
+                "Pod {{ $labels.pod }} has not been ready for 10 minutes.",
+            ),
         ],
     };
 }

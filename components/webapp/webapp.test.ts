@@ -51,7 +51,10 @@ describe("WebApp", () => {
         assert.strictEqual(sc.readOnlyRootFilesystem, true);
         assert.strictEqual(sc.allowPrivilegeEscalation, false);
         assert.deepStrictEqual(sc.capabilities.drop, ["ALL"]);
-        assert.ok(container().volumeMounts.some((m: any) => m.mountPath === "/tmp"), "a writable /tmp is needed with a read-only root");
+        assert.ok(
+            container().volumeMounts.some((m: any) => m.mountPath === "/tmp"),
+            "a writable /tmp is needed with a read-only root",
+        );
         assert.strictEqual(appNamespaceLabels()["pod-security.kubernetes.io/enforce"], "restricted");
     });
 
@@ -101,7 +104,10 @@ describe("WebApp", () => {
     });
 
     it("creates nothing cluster-scoped: the namespace is the platform's, which the app's deployer cannot create", () => {
-        assert.deepStrictEqual(records.filter((r) => r.type === "kubernetes:core/v1:Namespace").map((r) => r.name), []);
+        assert.deepStrictEqual(
+            records.filter((r) => r.type === "kubernetes:core/v1:Namespace").map((r) => r.name),
+            [],
+        );
     });
 
     it("creates its Service only once the load balancer controller (and its admission webhook) runs", () => {
@@ -119,8 +125,11 @@ describe("WebApp", () => {
         const lbcValues = one(records, "kubernetes:helm.sh/v3:Release", "lbc").inputs.values as any;
         const podLabels = deployment().spec.template.metadata.labels;
         assert.strictEqual(deployment().spec.strategy.rollingUpdate.maxUnavailable, 0);
-        assert.strictEqual((one(records, "kubernetes:networking.k8s.io/v1:Ingress", "app").inputs.metadata as any).annotations["alb.ingress.kubernetes.io/target-type"], "ip",
-            "readiness gates only work for target-type ip");
+        assert.strictEqual(
+            (one(records, "kubernetes:networking.k8s.io/v1:Ingress", "app").inputs.metadata as any).annotations["alb.ingress.kubernetes.io/target-type"],
+            "ip",
+            "readiness gates only work for target-type ip",
+        );
         assert.ok(readinessGatesInjected(lbcValues, ns, podLabels), `the controller's webhook skips pods in a namespace labelled ${JSON.stringify(ns)}`);
     });
 

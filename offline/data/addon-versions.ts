@@ -13,8 +13,16 @@ export const ADDON_VERSIONS: Record<string, Record<string, readonly string[]>> =
         "1.35": ["v1.21.1-eksbuild.7", "v1.21.1-eksbuild.1"],
         "1.36": [],
     },
-    "coredns": {
-        "1.33": ["v1.13.2-eksbuild.19", "v1.12.2-eksbuild.4", "v1.13.2-eksbuild.4", "v1.12.4-eksbuild.18", "v1.12.4-eksbuild.1", "v1.12.3-eksbuild.1", "v1.12.1-eksbuild.2"],
+    coredns: {
+        "1.33": [
+            "v1.13.2-eksbuild.19",
+            "v1.12.2-eksbuild.4",
+            "v1.13.2-eksbuild.4",
+            "v1.12.4-eksbuild.18",
+            "v1.12.4-eksbuild.1",
+            "v1.12.3-eksbuild.1",
+            "v1.12.1-eksbuild.2",
+        ],
         "1.34": ["v1.13.2-eksbuild.19", "v1.13.2-eksbuild.11", "v1.13.2-eksbuild.7", "v1.13.2-eksbuild.4", "v1.12.4-eksbuild.1", "v1.12.3-eksbuild.1"],
         "1.35": ["v1.14.3-eksbuild.11", "v1.14.3-eksbuild.3", "v1.14.2-eksbuild.4", "v1.13.2-eksbuild.4", "v1.13.2-eksbuild.3"],
         "1.36": ["v1.14.3-eksbuild.11", "v1.14.3-eksbuild.3"],

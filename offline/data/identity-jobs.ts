@@ -42,8 +42,13 @@ export interface Job {
 }
 
 const ECR_PUSH = [
-    "ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:CompleteLayerUpload", "ecr:GetDownloadUrlForLayer",
-    "ecr:InitiateLayerUpload", "ecr:PutImage", "ecr:UploadLayerPart",
+    "ecr:BatchCheckLayerAvailability",
+    "ecr:BatchGetImage",
+    "ecr:CompleteLayerUpload",
+    "ecr:GetDownloadUrlForLayer",
+    "ecr:InitiateLayerUpload",
+    "ecr:PutImage",
+    "ecr:UploadLayerPart",
 ];
 
 /** Tag (or name suffix) by which a deployer role is recognised; issue 11's app deployer only adds a role with it. */
@@ -76,35 +81,95 @@ const PROFILE = "arn:{partition}:iam::{account}:instance-profile/{cluster}_123";
  * discovery (pkg/providers/{subnet,securitygroup,amifamily,instancetype,capacityreservation,pricing,ssm,version}).
  */
 const KARPENTER_NEEDS: Need[] = [
-    ...["launch-template/lt-0karpenter", "fleet/fleet-0karpenter", "instance/i-0karpenter", "volume/vol-0karpenter", "network-interface/eni-0karpenter", "spot-instances-request/sir-0karpenter"].map((r) => ({
+    ...[
+        "launch-template/lt-0karpenter",
+        "fleet/fleet-0karpenter",
+        "instance/i-0karpenter",
+        "volume/vol-0karpenter",
+        "network-interface/eni-0karpenter",
+        "spot-instances-request/sir-0karpenter",
+    ].map((r) => ({
         actions: r.startsWith("launch-template") ? ["ec2:CreateLaunchTemplate", "ec2:CreateTags"] : ["ec2:CreateFleet", "ec2:RunInstances", "ec2:CreateTags"],
         resource: ec2Arn(r),
         context: { ...karpenterTags("Request"), "ec2:CreateAction": r.startsWith("launch-template") ? "CreateLaunchTemplate" : "CreateFleet" },
         why: `launch a node: create ${r.split("/")[0]} tagged for the cluster and pool`,
     })),
-    { actions: ["ec2:CreateFleet", "ec2:RunInstances"], resource: ec2Arn("launch-template/lt-0karpenter"), context: karpenterTags("Resource"), why: "launch from its own launch template" },
-    ...["subnet/subnet-0a", "security-group/sg-0a"].map((r) => ({ actions: ["ec2:CreateFleet", "ec2:RunInstances"], resource: ec2Arn(r), why: "launch into the discovered subnet and security group" })),
+    {
+        actions: ["ec2:CreateFleet", "ec2:RunInstances"],
+        resource: ec2Arn("launch-template/lt-0karpenter"),
+        context: karpenterTags("Resource"),
+        why: "launch from its own launch template",
+    },
+    ...["subnet/subnet-0a", "security-group/sg-0a"].map((r) => ({
+        actions: ["ec2:CreateFleet", "ec2:RunInstances"],
+        resource: ec2Arn(r),
+        why: "launch into the discovered subnet and security group",
+    })),
     { actions: ["ec2:CreateFleet", "ec2:RunInstances"], resource: "arn:{partition}:ec2:{region}::image/ami-0a", why: "launch the AL2023 AMI" },
     {
-        actions: ["ec2:CreateTags"], resource: ec2Arn("instance/i-0karpenter"),
-        context: { ...karpenterTags("Resource"), "aws:RequestTag/eks:eks-cluster-name": "{cluster}", "aws:TagKeys": ["Name", "karpenter.sh/nodeclaim", "eks:eks-cluster-name"] },
+        actions: ["ec2:CreateTags"],
+        resource: ec2Arn("instance/i-0karpenter"),
+        context: {
+            ...karpenterTags("Resource"),
+            "aws:RequestTag/eks:eks-cluster-name": "{cluster}",
+            "aws:TagKeys": ["Name", "karpenter.sh/nodeclaim", "eks:eks-cluster-name"],
+        },
         why: "name the launched instance after its NodeClaim",
     },
     { actions: ["iam:PassRole"], resource: "{nodeRole}", context: { "iam:PassedToService": "ec2.amazonaws.com" }, why: "give the node the node role" },
     { actions: ["iam:CreateInstanceProfile"], resource: PROFILE, context: profileTags("Request"), why: "create the node class's instance profile" },
-    { actions: ["iam:TagInstanceProfile"], resource: PROFILE, context: { ...profileTags("Request"), ...profileTags("Resource") }, why: "tag the instance profile" },
-    { actions: ["iam:AddRoleToInstanceProfile", "iam:RemoveRoleFromInstanceProfile", "iam:DeleteInstanceProfile"], resource: PROFILE, context: profileTags("Resource"), why: "put the node role in the profile; remove it with the node class" },
+    {
+        actions: ["iam:TagInstanceProfile"],
+        resource: PROFILE,
+        context: { ...profileTags("Request"), ...profileTags("Resource") },
+        why: "tag the instance profile",
+    },
+    {
+        actions: ["iam:AddRoleToInstanceProfile", "iam:RemoveRoleFromInstanceProfile", "iam:DeleteInstanceProfile"],
+        resource: PROFILE,
+        context: profileTags("Resource"),
+        why: "put the node role in the profile; remove it with the node class",
+    },
     { actions: ["iam:GetInstanceProfile"], resource: PROFILE, why: "read the profile" },
     { actions: ["iam:ListInstanceProfiles"], resource: "*", why: "find profiles left by an old node class" },
-    { actions: ["ec2:TerminateInstances"], resource: ec2Arn("instance/i-0karpenter"), context: karpenterTags("Resource"), why: "terminate a node it launched (consolidation, interruption, NodePool deletion)" },
-    { actions: ["ec2:DeleteLaunchTemplate"], resource: ec2Arn("launch-template/lt-0karpenter"), context: karpenterTags("Resource"), why: "delete its launch templates" },
-    { actions: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueUrl"], resource: "arn:{partition}:sqs:{region}:{account}:{cluster}", why: "handle spot interruption, rebalance, state-change and health messages" },
     {
-        actions: ["ec2:DescribeSubnets", "ec2:DescribeSecurityGroups", "ec2:DescribeImages", "ec2:DescribeInstanceTypes", "ec2:DescribeInstanceTypeOfferings",
-            "ec2:DescribeSpotPriceHistory", "ec2:DescribeLaunchTemplates", "ec2:DescribeInstances", "ec2:DescribeCapacityReservations"],
-        resource: "*", context: inRegion, why: "discover subnets, security groups, AMIs, offerings and prices; find its instances",
+        actions: ["ec2:TerminateInstances"],
+        resource: ec2Arn("instance/i-0karpenter"),
+        context: karpenterTags("Resource"),
+        why: "terminate a node it launched (consolidation, interruption, NodePool deletion)",
     },
-    { actions: ["ssm:GetParameter"], resource: "arn:{partition}:ssm:{region}::parameter/aws/service/eks/optimized-ami/1.35/amazon-linux-2023/x86_64/standard/recommended/image_id", why: "resolve the AL2023 AMI alias" },
+    {
+        actions: ["ec2:DeleteLaunchTemplate"],
+        resource: ec2Arn("launch-template/lt-0karpenter"),
+        context: karpenterTags("Resource"),
+        why: "delete its launch templates",
+    },
+    {
+        actions: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueUrl"],
+        resource: "arn:{partition}:sqs:{region}:{account}:{cluster}",
+        why: "handle spot interruption, rebalance, state-change and health messages",
+    },
+    {
+        actions: [
+            "ec2:DescribeSubnets",
+            "ec2:DescribeSecurityGroups",
+            "ec2:DescribeImages",
+            "ec2:DescribeInstanceTypes",
+            "ec2:DescribeInstanceTypeOfferings",
+            "ec2:DescribeSpotPriceHistory",
+            "ec2:DescribeLaunchTemplates",
+            "ec2:DescribeInstances",
+            "ec2:DescribeCapacityReservations",
+        ],
+        resource: "*",
+        context: inRegion,
+        why: "discover subnets, security groups, AMIs, offerings and prices; find its instances",
+    },
+    {
+        actions: ["ssm:GetParameter"],
+        resource: "arn:{partition}:ssm:{region}::parameter/aws/service/eks/optimized-ami/1.35/amazon-linux-2023/x86_64/standard/recommended/image_id",
+        why: "resolve the AL2023 AMI alias",
+    },
     { actions: ["pricing:GetProducts"], resource: "*", why: "on-demand prices" },
     { actions: ["eks:DescribeCluster"], resource: "arn:{partition}:eks:{region}:{account}:cluster/{cluster}", why: "the API endpoint and service CIDR" },
 ];
@@ -113,7 +178,10 @@ export const JOBS: Job[] = [
     {
         name: "load balancer controller",
         serviceAccount: "kube-system/aws-load-balancer-controller",
-        upstream: { document: () => lbcPolicy(), source: "aws-load-balancer-controller v3.5.0 docs/install/iam_policy.json (components/ingress/lbc.ts, compared with shared/reference by its tests)" },
+        upstream: {
+            document: () => lbcPolicy(),
+            source: "aws-load-balancer-controller v3.5.0 docs/install/iam_policy.json (components/ingress/lbc.ts, compared with shared/reference by its tests)",
+        },
         source: "the controller's own statement of the calls it makes",
     },
     {
@@ -136,8 +204,16 @@ export const JOBS: Job[] = [
             { actions: ["ecr:GetAuthorizationToken"], resource: "*", why: "docker login to ECR" },
             { actions: ECR_PUSH, resource: "{repository}", why: "push the app image" },
             { actions: ["sts:AssumeRole"], resource: "{deployer}", why: "run the deploy as the deployer role" },
-            { actions: ["sts:AssumeRole"], resource: "{promoteDeployer}", why: "promote: run the next stack's deploy as its deployer (cicd:promoteTo.deployRoleArn)" },
-            { actions: ECR_PUSH, resource: "{promoteRepository}", why: "promote: copy the tested image into the next stack's repository (its deployer has no ECR rights)" },
+            {
+                actions: ["sts:AssumeRole"],
+                resource: "{promoteDeployer}",
+                why: "promote: run the next stack's deploy as its deployer (cicd:promoteTo.deployRoleArn)",
+            },
+            {
+                actions: ECR_PUSH,
+                resource: "{promoteRepository}",
+                why: "promote: copy the tested image into the next stack's repository (its deployer has no ECR rights)",
+            },
         ],
         source: "the pipeline: build, push to the app repository, deploy as the deployer, promote (components/cicd/index.ts, Jenkinsfile.promote)",
     },
@@ -153,10 +229,33 @@ export const JOBS: Job[] = [
         serviceAccount: "kube-system/karpenter",
         needs: KARPENTER_NEEDS,
         probes: [
-            { id: "terminate-other-cluster", action: "ec2:TerminateInstances", resource: ec2Arn("instance/i-0other"), context: karpenterTags("Resource", "other-cluster"), why: "can terminate another cluster's Karpenter node" },
-            { id: "terminate-unpooled", action: "ec2:TerminateInstances", resource: ec2Arn("instance/i-0system"), context: { "aws:ResourceTag/kubernetes.io/cluster/{cluster}": "owned" }, why: "can terminate a node of this cluster that no NodePool launched (the system group's)" },
-            { id: "pass-other-role", action: "iam:PassRole", resource: "arn:{partition}:iam::{account}:role/{cluster}-other", context: { "iam:PassedToService": "ec2.amazonaws.com" }, why: "can give an instance a role other than the node role" },
-            { id: "fleet-untagged", action: "ec2:CreateFleet", resource: ec2Arn("instance/i-0untagged"), why: "can launch instances not tagged for the cluster" },
+            {
+                id: "terminate-other-cluster",
+                action: "ec2:TerminateInstances",
+                resource: ec2Arn("instance/i-0other"),
+                context: karpenterTags("Resource", "other-cluster"),
+                why: "can terminate another cluster's Karpenter node",
+            },
+            {
+                id: "terminate-unpooled",
+                action: "ec2:TerminateInstances",
+                resource: ec2Arn("instance/i-0system"),
+                context: { "aws:ResourceTag/kubernetes.io/cluster/{cluster}": "owned" },
+                why: "can terminate a node of this cluster that no NodePool launched (the system group's)",
+            },
+            {
+                id: "pass-other-role",
+                action: "iam:PassRole",
+                resource: "arn:{partition}:iam::{account}:role/{cluster}-other",
+                context: { "iam:PassedToService": "ec2.amazonaws.com" },
+                why: "can give an instance a role other than the node role",
+            },
+            {
+                id: "fleet-untagged",
+                action: "ec2:CreateFleet",
+                resource: ec2Arn("instance/i-0untagged"),
+                why: "can launch instances not tagged for the cluster",
+            },
         ],
         source: "aws/karpenter-provider-aws v1.14.1 pkg/providers/* (see KARPENTER_NEEDS); conditions as in shared/reference/karpenter/cloudformation.yaml",
     },
@@ -179,7 +278,11 @@ export const JOBS: Job[] = [
         // only presigns sts:GetCallerIdentity. Its state, secrets-key and Route53 needs depend on stack config the plan
         // does not hold; tests/appstack/deployer.test.ts simulates them against components/cicd/app-deployer.ts.
         needs: [
-            { actions: ["sts:GetCallerIdentity"], resource: "*", why: "Pulumi reads the caller's account (IAM needs no grant for it, only the absence of a Deny)" },
+            {
+                actions: ["sts:GetCallerIdentity"],
+                resource: "*",
+                why: "Pulumi reads the caller's account (IAM needs no grant for it, only the absence of a Deny)",
+            },
         ],
         deploys: "platform:app:WebApp",
         source: "`pulumi up` of the app stack (appstack/): the WebApp's Kubernetes objects in the app namespace",
@@ -198,17 +301,57 @@ export interface Probe {
 export const PROBES: Probe[] = [
     { id: "create-role", action: "iam:CreateRole", resource: "arn:{partition}:iam::{account}:role/probe", why: "can create roles (privilege escalation)" },
     { id: "attach-policy", action: "iam:AttachRolePolicy", resource: "arn:{partition}:iam::{account}:role/probe", why: "can attach policies to roles" },
-    { id: "pass-role", action: "iam:PassRole", resource: "arn:{partition}:iam::{account}:role/probe-admin", why: "can pass any role to a service (iam:PassRole on *)" },
+    {
+        id: "pass-role",
+        action: "iam:PassRole",
+        resource: "arn:{partition}:iam::{account}:role/probe-admin",
+        why: "can pass any role to a service (iam:PassRole on *)",
+    },
     { id: "assume-role", action: "sts:AssumeRole", resource: "arn:{partition}:iam::{account}:role/probe-admin", why: "can assume any role" },
-    { id: "terminate", action: "ec2:TerminateInstances", resource: "arn:{partition}:ec2:{region}:{account}:instance/i-0probe", why: "can terminate any instance" },
-    { id: "delete-volume", action: "ec2:DeleteVolume", resource: "arn:{partition}:ec2:{region}:{account}:volume/vol-0probe", why: "can delete volumes it did not create" },
-    { id: "delete-sg", action: "ec2:DeleteSecurityGroup", resource: "arn:{partition}:ec2:{region}:{account}:security-group/sg-0probe", why: "can delete security groups it did not create" },
-    { id: "delete-lb", action: "elasticloadbalancing:DeleteLoadBalancer", resource: "arn:{partition}:elasticloadbalancing:{region}:{account}:loadbalancer/app/probe/0", why: "can delete load balancers it did not create" },
+    {
+        id: "terminate",
+        action: "ec2:TerminateInstances",
+        resource: "arn:{partition}:ec2:{region}:{account}:instance/i-0probe",
+        why: "can terminate any instance",
+    },
+    {
+        id: "delete-volume",
+        action: "ec2:DeleteVolume",
+        resource: "arn:{partition}:ec2:{region}:{account}:volume/vol-0probe",
+        why: "can delete volumes it did not create",
+    },
+    {
+        id: "delete-sg",
+        action: "ec2:DeleteSecurityGroup",
+        resource: "arn:{partition}:ec2:{region}:{account}:security-group/sg-0probe",
+        why: "can delete security groups it did not create",
+    },
+    {
+        id: "delete-lb",
+        action: "elasticloadbalancing:DeleteLoadBalancer",
+        resource: "arn:{partition}:elasticloadbalancing:{region}:{account}:loadbalancer/app/probe/0",
+        why: "can delete load balancers it did not create",
+    },
     { id: "s3-read", action: "s3:GetObject", resource: "arn:{partition}:s3:::probe-bucket/key", why: "can read any S3 object" },
     { id: "s3-write", action: "s3:PutObject", resource: "arn:{partition}:s3:::probe-bucket/key", why: "can write any S3 object" },
     { id: "kms-decrypt", action: "kms:Decrypt", resource: "arn:{partition}:kms:{region}:{account}:key/probe", why: "can decrypt with any KMS key" },
-    { id: "secrets", action: "secretsmanager:GetSecretValue", resource: "arn:{partition}:secretsmanager:{region}:{account}:secret:probe", why: "can read any secret" },
-    { id: "other-cluster", action: "eks:CreateAccessEntry", resource: "arn:{partition}:eks:{region}:{account}:cluster/probe-other", why: "can grant access to other clusters" },
+    {
+        id: "secrets",
+        action: "secretsmanager:GetSecretValue",
+        resource: "arn:{partition}:secretsmanager:{region}:{account}:secret:probe",
+        why: "can read any secret",
+    },
+    {
+        id: "other-cluster",
+        action: "eks:CreateAccessEntry",
+        resource: "arn:{partition}:eks:{region}:{account}:cluster/probe-other",
+        why: "can grant access to other clusters",
+    },
     { id: "delete-cluster", action: "eks:DeleteCluster", resource: "arn:{partition}:eks:{region}:{account}:cluster/{cluster}", why: "can delete the cluster" },
-    { id: "other-repository", action: "ecr:PutImage", resource: "arn:{partition}:ecr:{region}:{account}:repository/probe-other", why: "can push to other repositories" },
+    {
+        id: "other-repository",
+        action: "ecr:PutImage",
+        resource: "arn:{partition}:ecr:{region}:{account}:repository/probe-other",
+        why: "can push to other repositories",
+    },
 ];

@@ -11,7 +11,7 @@ export interface PluginReleases {
 }
 
 export const JENKINS_PLUGIN_RELEASES: Record<string, PluginReleases> = {
-    "junit": {
+    junit: {
         repo: "jenkinsci/junit-plugin",
         versions: {
             "1424.vc64a_edde7777": "2026-08-20",
@@ -67,7 +67,7 @@ export const JENKINS_PLUGIN_RELEASES: Record<string, PluginReleases> = {
             "1256.v002534a_5f33e": "2024-01-16",
         },
     },
-    "kubernetes": {
+    kubernetes: {
         repo: "jenkinsci/kubernetes-plugin",
         versions: {
             "4423.vb_59f230b_ce53": "2026-01-22",
@@ -136,7 +136,7 @@ export const JENKINS_PLUGIN_RELEASES: Record<string, PluginReleases> = {
             "4174.v4230d0ccd951": "2024-01-03",
         },
     },
-    "timestamper": {
+    timestamper: {
         repo: "jenkinsci/timestamper-plugin",
         versions: {
             "1.30": "2025-07-02",
@@ -158,7 +158,7 @@ export const JENKINS_PLUGIN_RELEASES: Record<string, PluginReleases> = {
             "1.88": "2024-08-27",
         },
     },
-    "git": {
+    git: {
         repo: "jenkinsci/git-plugin",
         versions: {
             "5.10.1": "2026-03-25",
@@ -237,7 +237,7 @@ export const JENKINS_PLUGIN_RELEASES: Record<string, PluginReleases> = {
             "1775.v810dc950b_514": "2024-01-15",
         },
     },
-    "prometheus": {
+    prometheus: {
         repo: "jenkinsci/prometheus-plugin",
         versions: {
             "852.v317db_5d17a_b_0": "2026-02-02",

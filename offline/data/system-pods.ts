@@ -23,19 +23,48 @@ export interface SystemDeployment extends SystemPod {
 
 export const SYSTEM_DEPLOYMENTS: SystemDeployment[] = [
     {
-        what: "CoreDNS", addon: "coredns", replicas: 2, cpu: "100m", memory: "70Mi", configPath: [],
+        what: "CoreDNS",
+        addon: "coredns",
+        replicas: 2,
+        cpu: "100m",
+        memory: "70Mi",
+        configPath: [],
         // coredns-1.35.json: tolerations and a required linux amd64|arm64 node affinity; no nodeSelector.
         placement: {
-            tolerations: [{ key: "node-role.kubernetes.io/control-plane", effect: "NoSchedule" }, { key: "CriticalAddonsOnly", operator: "Exists" }],
-            affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [
-                { key: "kubernetes.io/os", operator: "In", values: ["linux"] }, { key: "kubernetes.io/arch", operator: "In", values: ["amd64", "arm64"] },
-            ] }] } } },
+            tolerations: [
+                { key: "node-role.kubernetes.io/control-plane", effect: "NoSchedule" },
+                { key: "CriticalAddonsOnly", operator: "Exists" },
+            ],
+            affinity: {
+                nodeAffinity: {
+                    requiredDuringSchedulingIgnoredDuringExecution: {
+                        nodeSelectorTerms: [
+                            {
+                                matchExpressions: [
+                                    { key: "kubernetes.io/os", operator: "In", values: ["linux"] },
+                                    { key: "kubernetes.io/arch", operator: "In", values: ["amd64", "arm64"] },
+                                ],
+                            },
+                        ],
+                    },
+                },
+            },
         },
     },
     {
-        what: "EBS CSI controller", addon: "aws-ebs-csi-driver", replicas: 2, cpu: "10m", memory: "40Mi", configPath: ["controller"],
+        what: "EBS CSI controller",
+        addon: "aws-ebs-csi-driver",
+        replicas: 2,
+        cpu: "10m",
+        memory: "40Mi",
+        configPath: ["controller"],
         // values.yaml controller.tolerations and nodeSelector {}; its affinity is preferred only.
-        placement: { tolerations: [{ key: "CriticalAddonsOnly", operator: "Exists" }, { effect: "NoExecute", operator: "Exists", tolerationSeconds: 300 }] },
+        placement: {
+            tolerations: [
+                { key: "CriticalAddonsOnly", operator: "Exists" },
+                { effect: "NoExecute", operator: "Exists", tolerationSeconds: 300 },
+            ],
+        },
     },
 ];
 

@@ -53,7 +53,11 @@ export function coalesce(chart: unknown, user: unknown): unknown {
     return out;
 }
 
-interface Matcher { name: string; op: "=" | "!=" | "=~" | "!~"; value: string }
+interface Matcher {
+    name: string;
+    op: "=" | "!=" | "=~" | "!~";
+    value: string;
+}
 
 /** pkg/labels/parse.go: `name op value`, the value optionally double-quoted. */
 export function parseMatcher(text: string): Matcher {
@@ -68,10 +72,14 @@ function matches(matchers: Matcher[], labels: Labels): boolean {
     return matchers.every((m) => {
         const v = labels[m.name] ?? "";
         switch (m.op) {
-            case "=": return v === m.value;
-            case "!=": return v !== m.value;
-            case "=~": return new RegExp(`^(?:${m.value})$`).test(v);
-            case "!~": return !new RegExp(`^(?:${m.value})$`).test(v);
+            case "=":
+                return v === m.value;
+            case "!=":
+                return v !== m.value;
+            case "=~":
+                return new RegExp(`^(?:${m.value})$`).test(v);
+            case "!~":
+                return !new RegExp(`^(?:${m.value})$`).test(v);
         }
     });
 }
@@ -127,7 +135,11 @@ export function matchRoutes(route: Route, labels: Labels): Route[] {
     return all.length > 0 ? all : [route];
 }
 
-interface InhibitRule { source: Matcher[]; target: Matcher[]; equal: string[] }
+interface InhibitRule {
+    source: Matcher[];
+    target: Matcher[];
+    equal: string[];
+}
 
 export interface RenderedAlertmanager {
     config: Record<string, any>;
@@ -190,10 +202,13 @@ export function isInhibited(rules: InhibitRule[], alert: Labels, firing: Labels[
     return rules.some((rule) => {
         if (!matches(rule.target, alert)) return false;
         const twoSided = matches(rule.source, alert);
-        return firing.some((source) => source !== alert
-            && matches(rule.source, source)
-            && rule.equal.every((l) => (source[l] ?? "") === (alert[l] ?? ""))
-            && !(twoSided && matches(rule.target, source)));
+        return firing.some(
+            (source) =>
+                source !== alert &&
+                matches(rule.source, source) &&
+                rule.equal.every((l) => (source[l] ?? "") === (alert[l] ?? "")) &&
+                !(twoSided && matches(rule.target, source)),
+        );
     });
 }
 

@@ -1,7 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { regionAzNames } from "../../components/network/region-azs";
 import {
-    AwsxRefusal, awsxSubnetLayout, NotModeled, normalizeSubnetSpecs, PlannedSubnet, SubnetSpecInput, subnetRangeProblem, vpcCidrProblem,
+    AwsxRefusal,
+    awsxSubnetLayout,
+    NotModeled,
+    normalizeSubnetSpecs,
+    PlannedSubnet,
+    SubnetSpecInput,
+    subnetRangeProblem,
+    vpcCidrProblem,
 } from "../../components/network/vpc-layout";
 import { awsId, MockResult, ModeledChild, RejectedByUpstream } from "./ids";
 
@@ -9,21 +16,35 @@ const TYPE = "awsx:ec2:Vpc";
 
 /** The aws.ec2.Vpc arguments awsx hands on (it spreads all of its own args; the aws SDK keeps only these). */
 const AWS_VPC_ARGS = [
-    "assignGeneratedIpv6CidrBlock", "enableDnsHostnames", "enableDnsSupport", "enableNetworkAddressUsageMetrics", "instanceTenancy",
-    "ipv4IpamPoolId", "ipv4NetmaskLength", "ipv6CidrBlock", "ipv6CidrBlockNetworkBorderGroup", "ipv6IpamPoolId", "ipv6NetmaskLength", "region",
+    "assignGeneratedIpv6CidrBlock",
+    "enableDnsHostnames",
+    "enableDnsSupport",
+    "enableNetworkAddressUsageMetrics",
+    "instanceTenancy",
+    "ipv4IpamPoolId",
+    "ipv4NetmaskLength",
+    "ipv6CidrBlock",
+    "ipv6CidrBlockNetworkBorderGroup",
+    "ipv6IpamPoolId",
+    "ipv6NetmaskLength",
+    "region",
 ];
 
 /** An id for a child: seeded with its kind, so a subnet and its route table do not share digits. */
 const childId = (prefix: string, name: string) => awsId(prefix, `${prefix}/${name}`);
 
-const refuse = (message: string): never => { throw new RejectedByUpstream(TYPE, message); };
+const refuse = (message: string): never => {
+    throw new RejectedByUpstream(TYPE, message);
+};
 
 /** Vpc.getDefaultAzs: the region's first N zones from aws.getAvailabilityZones, or its error. */
 function defaultAzs(count: number, region: string | undefined): string[] {
     const known = region ? regionAzNames(region) : undefined;
     if (known && known.length < count) {
-        refuse(`The configured region for this provider does not have at least ${count} Availability Zones. `
-            + `Either specify an explicit list of zones in availabilityZoneNames or choose a region with at least ${count} AZs.`);
+        refuse(
+            `The configured region for this provider does not have at least ${count} Availability Zones. ` +
+                `Either specify an explicit list of zones in availabilityZoneNames or choose a region with at least ${count} AZs.`,
+        );
     }
     // A region the table does not hold: assume it has the zones, named as AWS names them.
     return known?.slice(0, count) ?? Array.from({ length: count }, (_, i) => `${region ?? "unknown-region-"}${"abcdefghij"[i]}`);
@@ -40,7 +61,9 @@ function validateEips(strategy: string, eips: unknown[], azCount: number): void 
             return;
         case "oneperaz":
             if (eips.length > 0 && eips.length !== azCount) {
-                refuse(`The number of Elastic IPs, if specified, must match the number of availability zones for the VPC (${azCount}) when NAT Gateway strategy is '${strategy}'`);
+                refuse(
+                    `The number of Elastic IPs, if specified, must match the number of availability zones for the VPC (${azCount}) when NAT Gateway strategy is '${strategy}'`,
+                );
             }
             return;
         default:
@@ -52,7 +75,8 @@ function assertModeled(inputs: Record<string, any>): void {
     const strategy = inputs.subnetStrategy ?? "Legacy";
     if (strategy !== "Auto") throw new NotModeled(`subnetStrategy "${strategy}" (only "Auto")`);
     if ((inputs.vpcEndpointSpecs ?? []).length > 0) throw new NotModeled("vpcEndpointSpecs");
-    if (inputs.ipv4IpamPoolId !== undefined || inputs.cidrBlock === undefined && inputs.ipv4NetmaskLength !== undefined) throw new NotModeled("IPAM-allocated CIDRs");
+    if (inputs.ipv4IpamPoolId !== undefined || (inputs.cidrBlock === undefined && inputs.ipv4NetmaskLength !== undefined))
+        throw new NotModeled("IPAM-allocated CIDRs");
     if (inputs.assignGeneratedIpv6CidrBlock || inputs.ipv6CidrBlock !== undefined) throw new NotModeled("IPv6 subnets");
     if ((inputs.subnetNameTagStrategy ?? "Legacy") !== "Legacy") throw new NotModeled(`subnetNameTagStrategy "${inputs.subnetNameTagStrategy}"`);
 }
@@ -81,7 +105,14 @@ export function awsxVpc(name: string, inputs: Record<string, any>): MockResult {
     const specs: SubnetSpecInput[] | undefined = inputs.subnetSpecs;
     let subnets: PlannedSubnet[];
     try {
-        subnets = awsxSubnetLayout({ vpcName: name, vpcCidr: cidrBlock, azNames, subnetSpecs: specs, natStrategy, availabilityZoneCidrMask: inputs.availabilityZoneCidrMask });
+        subnets = awsxSubnetLayout({
+            vpcName: name,
+            vpcCidr: cidrBlock,
+            azNames,
+            subnetSpecs: specs,
+            natStrategy,
+            availabilityZoneCidrMask: inputs.availabilityZoneCidrMask,
+        });
     } catch (err) {
         throw err instanceof AwsxRefusal ? new RejectedByUpstream(TYPE, err.message) : err;
     }
@@ -116,12 +147,21 @@ export function awsxVpc(name: string, inputs: Record<string, any>): MockResult {
                 type: "aws:ec2/subnet:Subnet",
                 name: s.resourceName,
                 inputs: {
-                    vpcId, availabilityZone: s.azName, mapPublicIpOnLaunch: kind === "public", cidrBlock: s.cidrBlock, assignIpv6AddressOnCreation: false,
+                    vpcId,
+                    availabilityZone: s.azName,
+                    mapPublicIpOnLaunch: kind === "public",
+                    cidrBlock: s.cidrBlock,
+                    assignIpv6AddressOnCreation: false,
                     tags: { ...sharedTags, ...s.tags, Name: s.nameTag, SubnetType: s.type },
                 },
                 dependsOn: [vpcRef],
             },
-            { type: "aws:ec2/routeTable:RouteTable", name: s.resourceName, inputs: { vpcId, tags: { ...sharedTags, Name: s.nameTag, SubnetType: s.type } }, dependsOn: [subnetRef, vpcRef] },
+            {
+                type: "aws:ec2/routeTable:RouteTable",
+                name: s.resourceName,
+                inputs: { vpcId, tags: { ...sharedTags, Name: s.nameTag, SubnetType: s.type } },
+                dependsOn: [subnetRef, vpcRef],
+            },
             {
                 type: "aws:ec2/routeTableAssociation:RouteTableAssociation",
                 name: s.resourceName,
@@ -130,7 +170,8 @@ export function awsxVpc(name: string, inputs: Record<string, any>): MockResult {
             },
         );
         // shouldCreateNatGateway: the first public subnet of the first AZ (Single) or of every AZ (OnePerAz).
-        const natWanted = natStrategy.toLowerCase() === "single" ? natIds.length < 1 : natStrategy.toLowerCase() === "oneperaz" && natIds.length < s.azIndex + 1;
+        const natWanted =
+            natStrategy.toLowerCase() === "single" ? natIds.length < 1 : natStrategy.toLowerCase() === "oneperaz" && natIds.length < s.azIndex + 1;
         if (kind === "public" && natWanted) {
             const natName = `${name}-${s.azIndex + 1}`;
             const natTags = { ...tags, Name: natName };
@@ -140,7 +181,12 @@ export function awsxVpc(name: string, inputs: Record<string, any>): MockResult {
                 dependsOn.push(`aws:ec2/eip:Eip::${natName}`);
             }
             const allocationId = allocationIds.length === 0 ? childId("eipalloc", natName) : allocationIds[s.azIndex];
-            children.push({ type: "aws:ec2/natGateway:NatGateway", name: natName, inputs: { subnetId: childId("subnet", s.resourceName), allocationId, tags: natTags }, dependsOn });
+            children.push({
+                type: "aws:ec2/natGateway:NatGateway",
+                name: natName,
+                inputs: { subnetId: childId("subnet", s.resourceName), allocationId, tags: natTags },
+                dependsOn,
+            });
             natIds.push(childId("nat", natName));
         }
         if (kind === "public") {
@@ -163,7 +209,9 @@ export function awsxVpc(name: string, inputs: Record<string, any>): MockResult {
     }
 
     // subnetLayout: awsx reports the normalized specs it was given, or (no specs) the layout of the first AZ.
-    const layout: SubnetSpecInput[] = specs ? normalizeSubnetSpecs(specs) : subnets.filter((s) => s.azIndex === 0).map((s) => ({ type: s.type, cidrMask: Number(s.cidrBlock.split("/")[1]) }));
+    const layout: SubnetSpecInput[] = specs
+        ? normalizeSubnetSpecs(specs)
+        : subnets.filter((s) => s.azIndex === 0).map((s) => ({ type: s.type, cidrMask: Number(s.cidrBlock.split("/")[1]) }));
     return {
         id: undefined,
         state: {
@@ -175,7 +223,11 @@ export function awsxVpc(name: string, inputs: Record<string, any>): MockResult {
             subnetLayout: layout.map((s) => ({ type: s.type, name: s.name, cidrMask: s.cidrMask || undefined, size: s.size || undefined })),
             // awsx returns aws.ec2.Subnet resources; under mocks they are plain records of the same fields.
             subnets: subnets.map((s) => ({
-                id: childId("subnet", s.resourceName), vpcId, cidrBlock: s.cidrBlock, availabilityZone: s.azName, mapPublicIpOnLaunch: s.type === "Public",
+                id: childId("subnet", s.resourceName),
+                vpcId,
+                cidrBlock: s.cidrBlock,
+                availabilityZone: s.azName,
+                mapPublicIpOnLaunch: s.type === "Public",
                 tags: { ...sharedTags, ...s.tags, Name: s.nameTag, SubnetType: s.type },
             })),
         },

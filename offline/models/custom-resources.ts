@@ -22,7 +22,10 @@ interface CrdSource {
     crdsDir: boolean;
 }
 
-const KARPENTER_CRDS: CrdSource[] = [{ chart: "karpenter-crd", crdsDir: false }, { chart: "karpenter", crdsDir: true }];
+const KARPENTER_CRDS: CrdSource[] = [
+    { chart: "karpenter-crd", crdsDir: false },
+    { chart: "karpenter", crdsDir: true },
+];
 
 /** "group/Kind" -> the releases that install its CRD. */
 export const CRD_KINDS: Record<string, CrdSource[]> = {
@@ -56,7 +59,16 @@ function waitsFor(r: RecordedResource, all: RecordedResource[]): RecordedResourc
  * kubernetes-sigs/karpenter pkg/apis/v1/nodepool_status.go, both v1.14.1.
  */
 export const KIND_CONDITIONS: Record<string, string[]> = {
-    "karpenter.k8s.aws/EC2NodeClass": ["Ready", "AMIsReady", "SubnetsReady", "SecurityGroupsReady", "InstanceProfileReady", "ValidationSucceeded", "PlacementGroupReady", "CapacityReservationsReady"],
+    "karpenter.k8s.aws/EC2NodeClass": [
+        "Ready",
+        "AMIsReady",
+        "SubnetsReady",
+        "SecurityGroupsReady",
+        "InstanceProfileReady",
+        "ValidationSucceeded",
+        "PlacementGroupReady",
+        "CapacityReservationsReady",
+    ],
     "karpenter.sh/NodePool": ["Ready", "ValidationSucceeded", "NodeClassReady", "NodeRegistrationHealthy"],
 };
 
@@ -72,31 +84,46 @@ export function readinessWait(r: Pick<RecordedResource, "type" | "inputs">): { w
     const value = annotations["pulumi.com/waitFor"];
     if (annotations["pulumi.com/skipAwait"] === "true" || !value) return { waits: [] };
     let values: unknown;
-    try { values = JSON.parse(value); } catch { values = [value]; }
+    try {
+        values = JSON.parse(value);
+    } catch {
+        values = [value];
+    }
     const list = (Array.isArray(values) ? values : [value]).map(String);
     if (list.length === 0) return { waits: [], problem: "at least one condition must be specified" };
     const bad = list.find((e) => !e.startsWith("jsonpath=") && !e.startsWith("condition="));
     if (bad !== undefined) return { waits: [], problem: `expected a "jsonpath=" or "condition=" prefix, got ${JSON.stringify(bad)}` };
     const gvk = gvkOf(r.type);
     const known = gvk && KIND_CONDITIONS[`${gvk.group}/${gvk.kind}`];
-    const unknown = list.filter((e) => e.startsWith("condition=")).map((e) => e.slice("condition=".length).split("=")[0]).find((c) => known && !known.includes(c));
-    return unknown ? { waits: list, problem: `${gvk!.kind} never reports condition ${unknown} (it reports ${known!.join(", ")}): \`up\` would wait until it times out` } : { waits: list };
+    const unknown = list
+        .filter((e) => e.startsWith("condition="))
+        .map((e) => e.slice("condition=".length).split("=")[0])
+        .find((c) => known && !known.includes(c));
+    return unknown
+        ? { waits: list, problem: `${gvk!.kind} never reports condition ${unknown} (it reports ${known!.join(", ")}): \`up\` would wait until it times out` }
+        : { waits: list };
 }
 
 /**
  * Why creating this custom resource would fail, or undefined. `clusterKinds` are the "group/Kind"s whose CRDs the
  * cluster already has (an existing cluster); `preview` is a `pulumi preview`, which never refuses one.
  */
-export function customResourceProblem(r: RecordedResource, all: RecordedResource[], opts: { preview: boolean; clusterKinds?: readonly string[] }): string | undefined {
+export function customResourceProblem(
+    r: RecordedResource,
+    all: RecordedResource[],
+    opts: { preview: boolean; clusterKinds?: readonly string[] },
+): string | undefined {
     const gvk = gvkOf(r.type);
     const sources = gvk && CRD_KINDS[`${gvk.group}/${gvk.kind}`];
     const wait = gvk && !opts.preview ? readinessWait(r).problem : undefined;
     if (wait) return `resource "${r.name}": pulumi.com/waitFor: ${wait}`;
     if (!gvk || !sources || opts.preview || opts.clusterKinds?.includes(`${gvk.group}/${gvk.kind}`)) return undefined;
-    const installs = (x: RecordedResource) => x.type === HELM_RELEASE
-        && sources.some((s) => s.chart === chartOf(x) && !(s.crdsDir && x.inputs.skipCrds === true));
+    const installs = (x: RecordedResource) =>
+        x.type === HELM_RELEASE && sources.some((s) => s.chart === chartOf(x) && !(s.crdsDir && x.inputs.skipCrds === true));
     if (waitsFor(r, all).some(installs)) return undefined;
-    return `creation of resource "${r.name}" with kind ${gvk.group}/${gvk.version}/${gvk.kind} failed because the Kubernetes API server reported that the apiVersion for this resource does not exist. `
-        + `Verify that any required CRDs have been created: no matches for kind "${gvk.kind}" in version "${gvk.group}/${gvk.version}" `
-        + `(it waits for no release of ${sources.map((s) => s.chart).join(" or ")})`;
+    return (
+        `creation of resource "${r.name}" with kind ${gvk.group}/${gvk.version}/${gvk.kind} failed because the Kubernetes API server reported that the apiVersion for this resource does not exist. ` +
+        `Verify that any required CRDs have been created: no matches for kind "${gvk.kind}" in version "${gvk.group}/${gvk.version}" ` +
+        `(it waits for no release of ${sources.map((s) => s.chart).join(" or ")})`
+    );
 }

@@ -33,14 +33,22 @@ export function kubeconfigFor(clusterName: string, endpoint: string, region: str
         clusters: [{ name: clusterName, cluster: { server: endpoint, "certificate-authority-data": Buffer.from(`ca-${clusterName}`).toString("base64") } }],
         contexts: [{ name: clusterName, context: { cluster: clusterName, user: clusterName } }],
         "current-context": clusterName,
-        users: [{
-            name: clusterName,
-            user: { exec: { apiVersion: "client.authentication.k8s.io/v1beta1", command: "aws", args: ["eks", "get-token", "--cluster-name", clusterName, "--region", region] } },
-        }],
+        users: [
+            {
+                name: clusterName,
+                user: {
+                    exec: {
+                        apiVersion: "client.authentication.k8s.io/v1beta1",
+                        command: "aws",
+                        args: ["eks", "get-token", "--cluster-name", clusterName, "--region", region],
+                    },
+                },
+            },
+        ],
     });
 }
 
-const nonEmpty = (v: unknown) => Array.isArray(v) ? v.length > 0 : v !== undefined && v !== null;
+const nonEmpty = (v: unknown) => (Array.isArray(v) ? v.length > 0 : v !== undefined && v !== null);
 
 /** authenticationMode.ts validateAuthenticationMode, with its messages. */
 export function authenticationModeProblems(inputs: Record<string, any>): string[] {
@@ -52,7 +60,8 @@ export function authenticationModeProblems(inputs: Record<string, any>): string[
     const supportsConfigMap = !mode || mode === "CONFIG_MAP" || mode === "API_AND_CONFIG_MAP";
     if (!supportsConfigMap) {
         for (const prop of ["roleMappings", "userMappings", "instanceRoles"]) {
-            if (nonEmpty(inputs[prop])) problems.push(`The '${prop}' property does not support non-empty values when 'authenticationMode' is set to '${mode}'.`);
+            if (nonEmpty(inputs[prop]))
+                problems.push(`The '${prop}' property does not support non-empty values when 'authenticationMode' is set to '${mode}'.`);
         }
     }
     const supportsAccessEntries = mode === "API" || mode === "API_AND_CONFIG_MAP";
@@ -82,7 +91,13 @@ function createsCoredns(inputs: Record<string, any>): boolean {
     return explicitlyEnabled || ((!!inputs.fargate || !inputs.skipDefaultNodeGroup) && (options.enabled ?? true));
 }
 
-function addon(name: string, addonName: string, clusterName: string, options: Record<string, any> | undefined, extra: Record<string, unknown> = {}): ModeledChild {
+function addon(
+    name: string,
+    addonName: string,
+    clusterName: string,
+    options: Record<string, any> | undefined,
+    extra: Record<string, unknown> = {},
+): ModeledChild {
     return {
         type: "aws:eks/addon:Addon",
         name,
@@ -105,13 +120,27 @@ function clusterChildren(name: string, inputs: Record<string, any>, partition: s
     if (!inputs.serviceRole) {
         children.push(
             { type: "aws:iam/role:Role", name: `${name}-eksRole-role`, inputs: { assumeRolePolicy: { Service: "eks.amazonaws.com" } } },
-            { type: "aws:iam/rolePolicyAttachment:RolePolicyAttachment", name: `${name}-eksRole-4b490823`, inputs: { policyArn: `arn:${partition}:iam::aws:policy/AmazonEKSClusterPolicy` }, dependsOn: [`${name}-eksRole-role`] },
+            {
+                type: "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+                name: `${name}-eksRole-4b490823`,
+                inputs: { policyArn: `arn:${partition}:iam::aws:policy/AmazonEKSClusterPolicy` },
+                dependsOn: [`${name}-eksRole-role`],
+            },
         );
     }
     if (!inputs.skipDefaultSecurityGroups && !inputs.clusterSecurityGroup) {
         children.push(
-            { type: "aws:ec2/securityGroup:SecurityGroup", name: `${name}-eksClusterSecurityGroup`, inputs: { vpcId: inputs.vpcId, revokeRulesOnDelete: true } },
-            { type: "aws:ec2/securityGroupRule:SecurityGroupRule", name: `${name}-eksClusterInternetEgressRule`, inputs: { type: "egress", cidrBlocks: ["0.0.0.0/0"] }, dependsOn: [`${name}-eksClusterSecurityGroup`] },
+            {
+                type: "aws:ec2/securityGroup:SecurityGroup",
+                name: `${name}-eksClusterSecurityGroup`,
+                inputs: { vpcId: inputs.vpcId, revokeRulesOnDelete: true },
+            },
+            {
+                type: "aws:ec2/securityGroupRule:SecurityGroupRule",
+                name: `${name}-eksClusterInternetEgressRule`,
+                inputs: { type: "egress", cidrBlocks: ["0.0.0.0/0"] },
+                dependsOn: [`${name}-eksClusterSecurityGroup`],
+            },
         );
     }
     children.push({
@@ -130,7 +159,9 @@ function clusterChildren(name: string, inputs: Record<string, any>, partition: s
             enabledClusterLogTypes: inputs.enabledClusterLogTypes,
             encryptionConfig: inputs.encryptionConfigKeyArn ? { provider: { keyArn: inputs.encryptionConfigKeyArn }, resources: ["secrets"] } : undefined,
             // cluster.ts hard-codes true whenever an authentication mode is given (pulumi/pulumi-eks#2373).
-            accessConfig: inputs.authenticationMode ? { authenticationMode: inputs.authenticationMode, bootstrapClusterCreatorAdminPermissions: true } : undefined,
+            accessConfig: inputs.authenticationMode
+                ? { authenticationMode: inputs.authenticationMode, bootstrapClusterCreatorAdminPermissions: true }
+                : undefined,
             upgradePolicy: inputs.upgradePolicy,
             deletionProtection: inputs.deletionProtection,
             tags: inputs.tags,
@@ -139,11 +170,18 @@ function clusterChildren(name: string, inputs: Record<string, any>, partition: s
     });
     if (inputs.kubeProxyAddonOptions?.enabled ?? true) children.push(addon(`${name}-kube-proxy`, "kube-proxy", clusterName, inputs.kubeProxyAddonOptions));
     if (inputs.useDefaultVpcCni !== true) {
-        children.push(addon(`${name}-vpc-cni`, "vpc-cni", clusterName, inputs.vpcCniOptions, { serviceAccountRoleArn: inputs.vpcCniOptions?.serviceAccountRoleArn }));
+        children.push(
+            addon(`${name}-vpc-cni`, "vpc-cni", clusterName, inputs.vpcCniOptions, { serviceAccountRoleArn: inputs.vpcCniOptions?.serviceAccountRoleArn }),
+        );
     }
     if (createsCoredns(inputs)) children.push(addon(`${name}-coredns`, "coredns", clusterName, inputs.corednsAddonOptions));
     if (inputs.createOidcProvider) {
-        children.push({ type: "aws:iam/openIdConnectProvider:OpenIdConnectProvider", name: `${name}-oidcProvider`, inputs: { clientIdLists: ["sts.amazonaws.com"] }, dependsOn: [eksCluster] });
+        children.push({
+            type: "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
+            name: `${name}-oidcProvider`,
+            inputs: { clientIdLists: ["sts.amazonaws.com"] },
+            dependsOn: [eksCluster],
+        });
     }
     for (const [key, entry] of Object.entries<any>(inputs.accessEntries ?? {})) {
         children.push({
@@ -172,18 +210,20 @@ function eksSideEffects(name: string, children: ModeledChild[]): ModeledChild[] 
     const cluster = children.find((c) => c.type === "aws:eks/cluster:Cluster");
     const access = cluster?.inputs.accessConfig as { bootstrapClusterCreatorAdminPermissions?: boolean } | undefined;
     if (!cluster || !access?.bootstrapClusterCreatorAdminPermissions) return [];
-    return [{
-        type: "aws:eks/accessEntry:AccessEntry",
-        name: `${name}-bootstrap-cluster-creator`,
-        inputs: {
-            clusterName: cluster.inputs.name,
-            principalArn: CLUSTER_CREATOR,
-            type: "STANDARD",
-            createdBy: "EKS (bootstrapClusterCreatorAdminPermissions), outside Pulumi state",
-            accessPolicy: "AmazonEKSClusterAdminPolicy",
+    return [
+        {
+            type: "aws:eks/accessEntry:AccessEntry",
+            name: `${name}-bootstrap-cluster-creator`,
+            inputs: {
+                clusterName: cluster.inputs.name,
+                principalArn: CLUSTER_CREATOR,
+                type: "STANDARD",
+                createdBy: "EKS (bootstrapClusterCreatorAdminPermissions), outside Pulumi state",
+                accessPolicy: "AmazonEKSClusterAdminPolicy",
+            },
+            dependsOn: [cluster.name],
         },
-        dependsOn: [cluster.name],
-    }];
+    ];
 }
 
 /** EKS: one access entry per principal; a second CreateAccessEntry for it fails. */
@@ -193,7 +233,8 @@ function duplicatePrincipals(entries: ModeledChild[], creator: string | undefine
     for (const e of entries) {
         const principal = e.inputs.principalArn === CLUSTER_CREATOR && creator ? creator : String(e.inputs.principalArn);
         const first = seen.get(principal);
-        if (first) problems.push(`CreateAccessEntry ${e.name}: ResourceInUseException: an access entry for ${principal} already exists on this cluster (${first})`);
+        if (first)
+            problems.push(`CreateAccessEntry ${e.name}: ResourceInUseException: an access entry for ${principal} already exists on this cluster (${first})`);
         else seen.set(principal, e.name);
     }
     return problems;
@@ -215,14 +256,20 @@ export async function eksCluster(name: string, inputs: Record<string, any>, ctx:
     const children = await Promise.all(clusterChildren(name, inputs, ctx.partition).map(ctx.transform));
     const all = [...children, ...eksSideEffects(name, children)];
 
-    const duplicates = duplicatePrincipals(all.filter((c) => c.type === "aws:eks/accessEntry:AccessEntry"), ctx.deployer);
+    const duplicates = duplicatePrincipals(
+        all.filter((c) => c.type === "aws:eks/accessEntry:AccessEntry"),
+        ctx.deployer,
+    );
     if (duplicates.length) throw new RejectedByUpstream(CLUSTER, duplicates.join(" "));
     // Without a node group inside the component nothing can run coredns, and anything that depends on the
     // component (a ManagedNodeGroup given `cluster`) waits for it: the add-on times out DEGRADED and the nodes
     // are never created.
     if (inputs.skipDefaultNodeGroup && !inputs.fargate && all.some((c) => c.inputs.addonName === "coredns")) {
-        throw new RejectedByUpstream(CLUSTER, `aws:eks/addon:Addon ${name}-coredns: creating: timeout while waiting for state to become 'ACTIVE' (last state: 'DEGRADED', timeout: 20m0s): `
-            + "no node can run its pods: skipDefaultNodeGroup is set and every node group waits for this component (pulumi/pulumi-eks#1819)");
+        throw new RejectedByUpstream(
+            CLUSTER,
+            `aws:eks/addon:Addon ${name}-coredns: creating: timeout while waiting for state to become 'ACTIVE' (last state: 'DEGRADED', timeout: 20m0s): ` +
+                "no node can run its pods: skipDefaultNodeGroup is set and every node group waits for this component (pulumi/pulumi-eks#1819)",
+        );
     }
 
     const clusterName: string = inputs.name ?? name;
@@ -268,7 +315,9 @@ export function eksManagedNodeGroup(name: string, inputs: Record<string, any>, c
     if (!inputs.nodeRole && !inputs.nodeRoleArn) problems.push("An IAM role, or role ARN must be provided to create a managed node group");
     if (inputs.amiId && (inputs.gpu || inputs.amiType)) problems.push("You cannot specify both amiId and amiType/gpu when creating a managed node group.");
     if (inputs.launchTemplate && CUSTOM_LAUNCH_TEMPLATE_INPUTS.some((k) => inputs[k] !== undefined)) {
-        problems.push("If you provide a custom launch template, you cannot provide any of the inputs that need pulumi-eks's own launch template. Please include these in the launch template that you are providing.");
+        problems.push(
+            "If you provide a custom launch template, you cannot provide any of the inputs that need pulumi-eks's own launch template. Please include these in the launch template that you are providing.",
+        );
     }
     const cluster = clusterOf(inputs.cluster);
     const mode = cluster?.authenticationMode;

@@ -38,7 +38,10 @@ export interface MockResult {
  * the upstream message, as the real `pulumi up` would.
  */
 export class RejectedByUpstream extends Error {
-    constructor(readonly type: string, message: string) {
+    constructor(
+        readonly type: string,
+        message: string,
+    ) {
         super(message);
         this.name = "RejectedByUpstream";
     }

@@ -30,7 +30,12 @@ export interface JenkinsChartValues {
 }
 
 /** values.yaml l.85-103 and l.547-554: the admin defaults and the default JCasC security realm. */
-const DEFAULT_ADMIN: Required<JenkinsAdminValues> = { createSecret: true, existingSecret: "", userKey: "jenkins-admin-user", passwordKey: "jenkins-admin-password" };
+const DEFAULT_ADMIN: Required<JenkinsAdminValues> = {
+    createSecret: true,
+    existingSecret: "",
+    userKey: "jenkins-admin-user",
+    passwordKey: "jenkins-admin-password",
+};
 const DEFAULT_SECURITY_REALM = `local:
   allowsSignup: false
   enableCaptcha: false
@@ -93,7 +98,8 @@ export function jcascTexts(values: JenkinsChartValues): string[] {
     const scripts = Object.values(casc.configScripts ?? {});
     const texts = [...scripts];
     const realmInScripts = YAML.stringify(casc.configScripts ?? {}).includes("securityRealm:");
-    if (casc.defaultConfig !== false && !realmInScripts) texts.push(`jenkins:\n  securityRealm:\n${(casc.securityRealm ?? DEFAULT_SECURITY_REALM).replace(/^/gm, "    ")}`);
+    if (casc.defaultConfig !== false && !realmInScripts)
+        texts.push(`jenkins:\n  securityRealm:\n${(casc.securityRealm ?? DEFAULT_SECURITY_REALM).replace(/^/gm, "    ")}`);
     return texts;
 }
 
@@ -141,7 +147,7 @@ export function resolveJcasc(text: string, variables: Record<string, string>): s
     let at = 0;
     for (const r of references(text)) {
         const lookup = lookupOf(r.content);
-        const value = lookup && LOOKUPS[lookup] ? LOOKUPS[lookup](resolveJcasc(r.content.slice(lookup.length + 1), variables)) : variables[r.content] ?? "";
+        const value = lookup && LOOKUPS[lookup] ? LOOKUPS[lookup](resolveJcasc(r.content.slice(lookup.length + 1), variables)) : (variables[r.content] ?? "");
         out += text.slice(at, r.start).replace(/\^\$\{/g, "${") + value;
         at = r.end;
     }
@@ -157,11 +163,17 @@ export function resolveJcasc(text: string, variables: Record<string, string>): s
  */
 export function credentialsVisibleTo(values: JenkinsChartValues, item: string): string[] {
     const scripts = Object.values(values.controller?.JCasC?.configScripts ?? {}).map((t) => YAML.parse(t.replace(/\{\{ "\{\{" \}\}/g, "{{")) ?? {});
-    const global = scripts.flatMap((doc: any) => (doc.credentials?.system?.domainCredentials ?? []).flatMap((d: any) => d.credentials ?? []))
-        .map((c: any) => Object.values<any>(c)[0]).filter((c) => (c.scope ?? "GLOBAL") === "GLOBAL").map((c) => String(c.id));
+    const global = scripts
+        .flatMap((doc: any) => (doc.credentials?.system?.domainCredentials ?? []).flatMap((d: any) => d.credentials ?? []))
+        .map((c: any) => Object.values<any>(c)[0])
+        .filter((c) => (c.scope ?? "GLOBAL") === "GLOBAL")
+        .map((c) => String(c.id));
     const ancestors = item.split("/").map((_, i, parts) => parts.slice(0, i + 1).join("/"));
-    const folders = scripts.flatMap((doc: any) => (doc.jobs ?? []).map((j: any) => String(j.script ?? ""))).flatMap(folderStores)
-        .filter((f) => ancestors.includes(f.folder)).flatMap((f) => f.ids);
+    const folders = scripts
+        .flatMap((doc: any) => (doc.jobs ?? []).map((j: any) => String(j.script ?? "")))
+        .flatMap(folderStores)
+        .filter((f) => ancestors.includes(f.folder))
+        .flatMap((f) => f.ids);
     return [...new Set([...global, ...folders])];
 }
 
@@ -173,7 +185,10 @@ function folderStores(dsl: string): { folder: string; ids: string[] }[] {
         let depth = 0;
         let j = m.index! + m[0].length - 1;
         for (; j < dsl.length; j++) {
-            if (dsl[j] === "'") { for (j++; j < dsl.length && dsl[j] !== "'"; j++) if (dsl[j] === "\\") j++; continue; }
+            if (dsl[j] === "'") {
+                for (j++; j < dsl.length && dsl[j] !== "'"; j++) if (dsl[j] === "\\") j++;
+                continue;
+            }
             if (dsl[j] === "{") depth++;
             else if (dsl[j] === "}" && --depth === 0) break;
         }
@@ -192,7 +207,7 @@ function folderStores(dsl: string): { folder: string; ids: string[] }[] {
  * `secretKeys` lists the keys each existing Secret holds, for files mounted whole.
  */
 export function unresolvedJcascVariables(releaseName: string, values: JenkinsChartValues, secretKeys: Record<string, string[]> = {}): string[] {
-    const provided = new Set(controllerSecretFiles(releaseName, values).flatMap((f) => (f.file === "*" ? secretKeys[f.secret] ?? [] : [f.file])));
+    const provided = new Set(controllerSecretFiles(releaseName, values).flatMap((f) => (f.file === "*" ? (secretKeys[f.secret] ?? []) : [f.file])));
     return [...new Set(jcascTexts(values).flatMap(jcascVariables))].filter((v) => !provided.has(v));
 }
 
@@ -226,10 +241,13 @@ export function agentPodRequests(podTemplatesYaml: string, name: string): PodReq
     const template = templates.find((t) => t.name === name);
     if (!template) throw new Error(`no pod template named ${name}`);
     const containers = template.containers ?? [];
-    const total = containers.reduce((sum, c) => ({
-        cpuMillis: sum.cpuMillis + millis(c.resourceRequestCpu),
-        memoryMiB: sum.memoryMiB + mebibytes(c.resourceRequestMemory),
-    }), { cpuMillis: 0, memoryMiB: 0 });
+    const total = containers.reduce(
+        (sum, c) => ({
+            cpuMillis: sum.cpuMillis + millis(c.resourceRequestCpu),
+            memoryMiB: sum.memoryMiB + mebibytes(c.resourceRequestMemory),
+        }),
+        { cpuMillis: 0, memoryMiB: 0 },
+    );
     if (!containers.some((c) => c.name === "jnlp")) return { cpuMillis: total.cpuMillis + 100, memoryMiB: total.memoryMiB + 256 };
     return total;
 }
@@ -275,8 +293,11 @@ export function renderedClouds(values: JenkinsChartValues & { controller?: { clo
 export function checkCloudsReachApi(values: JenkinsChartValues): void {
     for (const c of renderedClouds(values)) {
         if (c.serverUrl.trim() && c.credentialsId.trim() && !c.skipTlsVerify) {
-            throw new RejectedByUpstream("kubernetes:helm.sh/v3:Release", `Jenkins cloud ${c.name}: serverUrl ${c.serverUrl} with credentialsId ${c.credentialsId} and no server certificate: `
-                + "the kubernetes plugin builds its client from Config.empty() and cannot verify the API server's certificate (PKIX path building failed)");
+            throw new RejectedByUpstream(
+                "kubernetes:helm.sh/v3:Release",
+                `Jenkins cloud ${c.name}: serverUrl ${c.serverUrl} with credentialsId ${c.credentialsId} and no server certificate: ` +
+                    "the kubernetes plugin builds its client from Config.empty() and cannot verify the API server's certificate (PKIX path building failed)",
+            );
         }
     }
 }
@@ -304,7 +325,9 @@ export function hasPermission(values: JenkinsChartValues, user: string, groups: 
     if (strategy.loggedInUsersCanDoAnything) return true;
     if (!strategy.globalMatrix) throw new Error(`authorization strategy ${Object.keys(strategy)} is not modelled`);
     const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
-    const mine = (strategy.globalMatrix.entries as any[]).filter((e) => (e.user && same(e.user.name, user)) || (e.group && ["authenticated", ...groups].some((g) => same(e.group.name, g))));
+    const mine = (strategy.globalMatrix.entries as any[]).filter(
+        (e) => (e.user && same(e.user.name, user)) || (e.group && ["authenticated", ...groups].some((g) => same(e.group.name, g))),
+    );
     const granted = mine.flatMap((e) => (e.user ?? e.group).permissions as string[]);
     return granted.includes("Overall/Administer") || granted.includes(permission);
 }

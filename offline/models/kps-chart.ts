@@ -26,7 +26,12 @@ export const CONTROL_PLANE: ControlPlaneComponent[] = [
         component: "kube-controller-manager",
         valuesKey: "kubeControllerManager",
         ruleFile: "templates/prometheus/rules-1.14/kubernetes-system-controller-manager.yaml",
-        ruleGate: ["defaultRules.create", "kubeControllerManager.enabled", "defaultRules.rules.kubeControllerManager", "!defaultRules.disabled.KubeControllerManagerDown"],
+        ruleGate: [
+            "defaultRules.create",
+            "kubeControllerManager.enabled",
+            "defaultRules.rules.kubeControllerManager",
+            "!defaultRules.disabled.KubeControllerManagerDown",
+        ],
         alerts: ["KubeControllerManagerDown", "KubeControllerManagerInstanceUnreachable"],
         serviceMonitorGate: ["kubeControllerManager.enabled", "kubeControllerManager.serviceMonitor.enabled", "kubernetesServiceMonitors.enabled"],
     },
@@ -44,8 +49,14 @@ export const CONTROL_PLANE: ControlPlaneComponent[] = [
         ruleFile: "templates/prometheus/rules-1.14/etcd.yaml",
         ruleGate: ["defaultRules.create", "kubeEtcd.enabled", "defaultRules.rules.etcd"],
         alerts: [
-            "etcdMembersDown", "etcdInsufficientMembers", "etcdNoLeader", "etcdHighNumberOfLeaderChanges", "etcdHighNumberOfFailedGRPCRequests",
-            "etcdGRPCRequestsSlow", "etcdMemberCommunicationSlow", "etcdHighNumberOfFailedProposals",
+            "etcdMembersDown",
+            "etcdInsufficientMembers",
+            "etcdNoLeader",
+            "etcdHighNumberOfLeaderChanges",
+            "etcdHighNumberOfFailedGRPCRequests",
+            "etcdGRPCRequestsSlow",
+            "etcdMemberCommunicationSlow",
+            "etcdHighNumberOfFailedProposals",
         ],
         serviceMonitorGate: ["kubeEtcd.enabled", "kubeEtcd.serviceMonitor.enabled", "kubernetesServiceMonitors.enabled"],
     },
@@ -71,7 +82,12 @@ export const CHART_DEFAULTS: Record<string, boolean> = {
     "defaultRules.rules.etcd": true,
     "defaultRules.rules.kubeProxy": true,
     "kubernetesServiceMonitors.enabled": true,
-    ...Object.fromEntries(CONTROL_PLANE.flatMap((c) => [[`${c.valuesKey}.enabled`, true], [`${c.valuesKey}.serviceMonitor.enabled`, true]])),
+    ...Object.fromEntries(
+        CONTROL_PLANE.flatMap((c) => [
+            [`${c.valuesKey}.enabled`, true],
+            [`${c.valuesKey}.serviceMonitor.enabled`, true],
+        ]),
+    ),
 };
 
 function lookup(values: Record<string, unknown>, path: string): unknown {
@@ -81,7 +97,7 @@ function lookup(values: Record<string, unknown>, path: string): unknown {
 /** A values path as Helm's template sees it after merging the user's values over the chart's. */
 function truthy(values: Record<string, unknown>, path: string): boolean {
     const set = lookup(values, path);
-    return Boolean(set === undefined ? CHART_DEFAULTS[path] ?? false : set);
+    return Boolean(set === undefined ? (CHART_DEFAULTS[path] ?? false) : set);
 }
 
 function passes(values: Record<string, unknown>, gate: Gate): boolean {

@@ -76,7 +76,8 @@ function listenPorts(ing: AlbIngress): Map<number, "HTTP" | "HTTPS"> {
     }
     for (const entry of entries) {
         for (const [protocol, port] of Object.entries(entry)) {
-            if (protocol !== "HTTP" && protocol !== "HTTPS") throw new RejectedByUpstream(LB_CONTROLLER, `ingress: ${key(ing)}: listen port protocol must be within [HTTP, HTTPS]: ${protocol}`);
+            if (protocol !== "HTTP" && protocol !== "HTTPS")
+                throw new RejectedByUpstream(LB_CONTROLLER, `ingress: ${key(ing)}: listen port protocol must be within [HTTP, HTTPS]: ${protocol}`);
             ports.set(port, protocol);
         }
     }
@@ -89,9 +90,13 @@ function inboundCidrs(ing: AlbIngress): string[] {
     const raw = ing.annotations[`${P}/inbound-cidrs`];
     if (raw === undefined) return [];
     // ParseStringSliceAnnotation: comma-separated, each trimmed, empty ones dropped.
-    const cidrs = raw.split(",").map((c) => c.trim()).filter((c) => c !== "");
+    const cidrs = raw
+        .split(",")
+        .map((c) => c.trim())
+        .filter((c) => c !== "");
     for (const c of cidrs) {
-        if (!parseCidr(c) && !c.includes(":")) throw new RejectedByUpstream(LB_CONTROLLER, `invalid ${P}/inbound-cidrs settings on Ingress: ${key(ing)}: invalid CIDR address: ${c}`);
+        if (!parseCidr(c) && !c.includes(":"))
+            throw new RejectedByUpstream(LB_CONTROLLER, `invalid ${P}/inbound-cidrs settings on Ingress: ${key(ing)}: invalid CIDR address: ${c}`);
     }
     return cidrs.filter((c) => !c.includes(":"));
 }
@@ -120,11 +125,18 @@ function buildAlb(group: string, members: AlbIngress[], defaultScheme: "internal
         for (const [port, protocol] of listenPorts(m)) {
             const merged = byPort.get(port) ?? { protocol, members: [] };
             const at = `group ${group}: failed to merge listenPort config for port: ${port}`;
-            if (merged.protocol !== protocol) throw new RejectedByUpstream(LB_CONTROLLER, `${at}: conflicting protocol, ${merged.members[0] ? key(merged.members[0]) : ""}: ${merged.protocol} | ${key(m)}: ${protocol}`);
+            if (merged.protocol !== protocol)
+                throw new RejectedByUpstream(
+                    LB_CONTROLLER,
+                    `${at}: conflicting protocol, ${merged.members[0] ? key(merged.members[0]) : ""}: ${merged.protocol} | ${key(m)}: ${protocol}`,
+                );
             if (cidrs.length) {
                 if (!merged.cidrs) merged.cidrs = { from: key(m), list: cidrs };
                 else if (!sameSet(merged.cidrs.list, cidrs)) {
-                    throw new RejectedByUpstream(LB_CONTROLLER, `${at}: conflicting inbound-cidrs, ${merged.cidrs.from}: [${[...merged.cidrs.list].sort().join(" ")}], [] | ${key(m)}: [${[...cidrs].sort().join(" ")}], []`);
+                    throw new RejectedByUpstream(
+                        LB_CONTROLLER,
+                        `${at}: conflicting inbound-cidrs, ${merged.cidrs.from}: [${[...merged.cidrs.list].sort().join(" ")}], [] | ${key(m)}: [${[...cidrs].sort().join(" ")}], []`,
+                    );
                 }
             }
             merged.members.push(m);
@@ -139,16 +151,23 @@ function buildAlb(group: string, members: AlbIngress[], defaultScheme: "internal
         throw new RejectedByUpstream(LB_CONTROLLER, `group ${group}: cannot configure SSLRedirect: listener on port ${redirect} is not HTTPS`);
     }
 
-    const listeners = [...byPort.entries()].sort(([a], [b]) => a - b).map(([port, cfg]): ModeledListener => ({
-        port,
-        protocol: cfg.protocol,
-        inboundCidrs: cfg.cidrs ? [...cfg.cidrs.list].sort() : [OPEN],
-        rules: redirect !== undefined && cfg.protocol === "HTTP" ? [] : cfg.members.flatMap((m) => m.hosts.map((host) => ({
-            host,
-            ingress: key(m),
-            auth: m.annotations[`${P}/auth-type`] ?? "none",
-        }))),
-    }));
+    const listeners = [...byPort.entries()]
+        .sort(([a], [b]) => a - b)
+        .map(([port, cfg]): ModeledListener => ({
+            port,
+            protocol: cfg.protocol,
+            inboundCidrs: cfg.cidrs ? [...cfg.cidrs.list].sort() : [OPEN],
+            rules:
+                redirect !== undefined && cfg.protocol === "HTTP"
+                    ? []
+                    : cfg.members.flatMap((m) =>
+                          m.hosts.map((host) => ({
+                              host,
+                              ingress: key(m),
+                              auth: m.annotations[`${P}/auth-type`] ?? "none",
+                          })),
+                      ),
+        }));
     return { group, explicit: members.some((m) => m.annotations[`${P}/group.name`] !== undefined), scheme, listeners };
 }
 
@@ -169,20 +188,25 @@ const PRIVATE_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
  */
 export function servesFromInternet(albs: ModeledAlb[], host: string, sourceIp: string): boolean {
     if (PRIVATE_RANGES.some((r) => cidrContains(r, sourceIp))) throw new Error(`${sourceIp} is a private address, not one on the internet`);
-    return albs.some((alb) => alb.scheme === "internet-facing" && alb.listeners.some((l) =>
-        l.inboundCidrs.some((c) => cidrContains(c, sourceIp)) && l.rules.some((r) => r.host === host && r.auth === "none")));
+    return albs.some(
+        (alb) =>
+            alb.scheme === "internet-facing" &&
+            alb.listeners.some((l) => l.inboundCidrs.some((c) => cidrContains(c, sourceIp)) && l.rules.some((r) => r.host === host && r.auth === "none")),
+    );
 }
 
 /** The Ingresses of a plan, as the controller reads them (records of `kubernetes:networking.k8s.io/v1:Ingress`). */
 export function albIngressesOf(resources: { type: string; name: string; inputs: Record<string, unknown> }[]): AlbIngress[] {
-    return resources.filter((r) => r.type === "kubernetes:networking.k8s.io/v1:Ingress").map((r) => {
-        const metadata = (r.inputs.metadata ?? {}) as { namespace?: string; name?: string; annotations?: Record<string, string> };
-        const spec = (r.inputs.spec ?? {}) as { rules?: { host?: string }[] };
-        return {
-            namespace: metadata.namespace ?? "default",
-            name: metadata.name ?? r.name,
-            annotations: metadata.annotations ?? {},
-            hosts: (spec.rules ?? []).map((x) => x.host).filter((h): h is string => typeof h === "string"),
-        };
-    });
+    return resources
+        .filter((r) => r.type === "kubernetes:networking.k8s.io/v1:Ingress")
+        .map((r) => {
+            const metadata = (r.inputs.metadata ?? {}) as { namespace?: string; name?: string; annotations?: Record<string, string> };
+            const spec = (r.inputs.spec ?? {}) as { rules?: { host?: string }[] };
+            return {
+                namespace: metadata.namespace ?? "default",
+                name: metadata.name ?? r.name,
+                annotations: metadata.annotations ?? {},
+                hosts: (spec.rules ?? []).map((x) => x.host).filter((h): h is string => typeof h === "string"),
+            };
+        });
 }

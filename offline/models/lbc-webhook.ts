@@ -44,10 +44,14 @@ export function selects(selector: LabelSelector, labels: Record<string, string>)
     const byExpressions = (selector.matchExpressions ?? []).every((r) => {
         const has = r.key in labels;
         switch (r.operator) {
-            case "In": return has && (r.values ?? []).includes(labels[r.key]);
-            case "NotIn": return !has || !(r.values ?? []).includes(labels[r.key]);
-            case "Exists": return has;
-            case "DoesNotExist": return !has;
+            case "In":
+                return has && (r.values ?? []).includes(labels[r.key]);
+            case "NotIn":
+                return !has || !(r.values ?? []).includes(labels[r.key]);
+            case "Exists":
+                return has;
+            case "DoesNotExist":
+                return !has;
         }
     });
     return byLabels && byExpressions;

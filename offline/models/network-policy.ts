@@ -49,7 +49,9 @@ function peerMatches(peer: Peer, policyNamespace: string, client: Client): boole
     if ("node" in client) return false;
     if (peer.ipBlock) return cidrContains(peer.ipBlock.cidr, client.ip);
     if (!("pod" in client)) return false;
-    const namespaceOk = peer.namespaceSelector ? selects(peer.namespaceSelector, namespaceLabels(client.pod.namespace)) : client.pod.namespace === policyNamespace;
+    const namespaceOk = peer.namespaceSelector
+        ? selects(peer.namespaceSelector, namespaceLabels(client.pod.namespace))
+        : client.pod.namespace === policyNamespace;
     return namespaceOk && selects(peer.podSelector ?? {}, client.pod.labels);
 }
 
@@ -60,14 +62,19 @@ export function admits(policies: Policy[], target: PodRef, client: Client, port:
     if ("node" in client) return true;
     const selecting = policies.filter((p) => p.metadata.namespace === target.namespace && isIngressPolicy(p) && selects(p.spec.podSelector, target.labels));
     if (selecting.length === 0) return true;
-    return selecting.some((p) => (p.spec.ingress ?? []).some((rule) => {
-        const portOk = !rule.ports?.length || rule.ports.some((rp) => {
-            if (typeof rp.port === "string") throw new Error(`${p.metadata.namespace}/${p.metadata.name}: named port "${rp.port}" is not resolved by the VPC CNI's agent`);
-            return (rp.protocol ?? "TCP") === "TCP" && (rp.port === undefined || rp.port === port);
-        });
-        const fromOk = !rule.from?.length || rule.from.some((peer) => peerMatches(peer, p.metadata.namespace, client));
-        return portOk && fromOk;
-    }));
+    return selecting.some((p) =>
+        (p.spec.ingress ?? []).some((rule) => {
+            const portOk =
+                !rule.ports?.length ||
+                rule.ports.some((rp) => {
+                    if (typeof rp.port === "string")
+                        throw new Error(`${p.metadata.namespace}/${p.metadata.name}: named port "${rp.port}" is not resolved by the VPC CNI's agent`);
+                    return (rp.protocol ?? "TCP") === "TCP" && (rp.port === undefined || rp.port === port);
+                });
+            const fromOk = !rule.from?.length || rule.from.some((peer) => peerMatches(peer, p.metadata.namespace, client));
+            return portOk && fromOk;
+        }),
+    );
 }
 
 /** Whether a policy isolates every pod of its namespace for ingress and admits nothing by itself. */

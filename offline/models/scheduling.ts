@@ -7,10 +7,26 @@
  * and the labels Karpenter puts on the nodes of a NodePool (sigs.k8s.io/karpenter pkg/apis/v1/labels.go:
  * karpenter.sh/nodepool, karpenter.sh/capacity-type, plus the template's labels and taints).
  */
-export interface NodeTaint { key: string; value?: string; effect: string }
-export interface PodToleration { key?: string; operator?: string; value?: string; effect?: string }
-export interface SchedulingNode { labels: Record<string, string>; taints: NodeTaint[] }
-interface Expression { key: string; operator: string; values?: string[] }
+export interface NodeTaint {
+    key: string;
+    value?: string;
+    effect: string;
+}
+export interface PodToleration {
+    key?: string;
+    operator?: string;
+    value?: string;
+    effect?: string;
+}
+export interface SchedulingNode {
+    labels: Record<string, string>;
+    taints: NodeTaint[];
+}
+interface Expression {
+    key: string;
+    operator: string;
+    values?: string[];
+}
 
 export function toleratesTaint(t: PodToleration, taint: NodeTaint): boolean {
     if (t.effect && t.effect !== taint.effect) return false;
@@ -23,13 +39,20 @@ export function toleratesTaint(t: PodToleration, taint: NodeTaint): boolean {
 function matches(e: Expression, labels: Record<string, string>): boolean {
     const has = e.key in labels;
     switch (e.operator) {
-        case "In": return has && (e.values ?? []).includes(labels[e.key]);
-        case "NotIn": return !has || !(e.values ?? []).includes(labels[e.key]);
-        case "Exists": return has;
-        case "DoesNotExist": return !has;
-        case "Gt": return has && Number(labels[e.key]) > Number(e.values?.[0]);
-        case "Lt": return has && Number(labels[e.key]) < Number(e.values?.[0]);
-        default: return false;
+        case "In":
+            return has && (e.values ?? []).includes(labels[e.key]);
+        case "NotIn":
+            return !has || !(e.values ?? []).includes(labels[e.key]);
+        case "Exists":
+            return has;
+        case "DoesNotExist":
+            return !has;
+        case "Gt":
+            return has && Number(labels[e.key]) > Number(e.values?.[0]);
+        case "Lt":
+            return has && Number(labels[e.key]) < Number(e.values?.[0]);
+        default:
+            return false;
     }
 }
 
@@ -41,7 +64,8 @@ export function unschedulableReason(podSpec: any, node: SchedulingNode): string 
     for (const [key, value] of Object.entries<string>(podSpec?.nodeSelector ?? {})) {
         if (node.labels[key] !== value) return `nodeSelector ${key}=${value} does not match`;
     }
-    const terms: { matchExpressions?: Expression[] }[] | undefined = podSpec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
+    const terms: { matchExpressions?: Expression[] }[] | undefined =
+        podSpec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
     if (terms && !terms.some((term) => (term.matchExpressions ?? []).every((e) => matches(e, node.labels)))) {
         return "required node affinity does not match";
     }

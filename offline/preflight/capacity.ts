@@ -24,10 +24,12 @@ function describe(node: Allocatable): string {
 
 /** core/v1 ToleratesTaint: an empty key with Exists tolerates every taint; an empty effect matches every effect. */
 export function tolerates(tolerations: Toleration[], taint: Taint): boolean {
-    return tolerations.some((t) =>
-        (t.key ? t.key === taint.key : t.operator === "Exists")
-        && (t.operator === "Exists" || (t.value ?? "") === (taint.value ?? ""))
-        && (!t.effect || t.effect === taint.effect));
+    return tolerations.some(
+        (t) =>
+            (t.key ? t.key === taint.key : t.operator === "Exists") &&
+            (t.operator === "Exists" || (t.value ?? "") === (taint.value ?? "")) &&
+            (!t.effect || t.effect === taint.effect),
+    );
 }
 
 const formatTaint = (t: Taint) => `${t.key}${t.value ? `=${t.value}` : ""}:${t.effect}`;
@@ -41,7 +43,10 @@ export function selects(pod: PodDemand, labels: LabelValues): boolean {
 function selectorText(pod: PodDemand): string {
     const parts = [];
     if (Object.keys(pod.nodeSelector).length) parts.push(`nodeSelector ${JSON.stringify(pod.nodeSelector)}`);
-    if (pod.nodeAffinity) parts.push(`node affinity ${pod.nodeAffinity.map((t) => t.map((q) => `${q.key} ${q.operator}${q.values ? ` ${q.values.join("|")}` : ""}`).join(" & ")).join(" or ")}`);
+    if (pod.nodeAffinity)
+        parts.push(
+            `node affinity ${pod.nodeAffinity.map((t) => t.map((q) => `${q.key} ${q.operator}${q.values ? ` ${q.values.join("|")}` : ""}`).join(" & ")).join(" or ")}`,
+        );
     return parts.join(" and ");
 }
 
@@ -80,10 +85,13 @@ function take(node: Node, pod: PodDemand): void {
 }
 
 function used(nodes: NodeShape[]): { cpuMilli: number; memoryMiB: number } {
-    return nodes.reduce((s, n) => {
-        const c = capacityOf(n.instanceType)!;
-        return { cpuMilli: s.cpuMilli + c.cpuMilli, memoryMiB: s.memoryMiB + c.memoryMiB };
-    }, { cpuMilli: 0, memoryMiB: 0 });
+    return nodes.reduce(
+        (s, n) => {
+            const c = capacityOf(n.instanceType)!;
+            return { cpuMilli: s.cpuMilli + c.cpuMilli, memoryMiB: s.memoryMiB + c.memoryMiB };
+        },
+        { cpuMilli: 0, memoryMiB: 0 },
+    );
 }
 
 function withinLimits(pool: NodePool, launched: NodeShape[], shape: NodeShape): boolean {
@@ -97,30 +105,44 @@ function withinLimits(pool: NodePool, launched: NodeShape[], shape: NodeShape): 
  * Karpenter pool it may use launch the smallest of its types that holds it, while the pool stays within its limits.
  */
 export function place(pods: PodDemand[], pools: NodePool[], size: "minSize" | "maxSize", replicas: "steady" | "peak"): Placed {
-    const nodes: Node[] = pools.filter((p) => !p.karpenter && p.shapes.length).flatMap((pool) =>
-        Array.from({ length: pool[size] }, () => ({ pool, shape: pool.shapes[0], free: { ...pool.shapes[0].allocatable }, names: new Set<string>() })));
+    const nodes: Node[] = pools
+        .filter((p) => !p.karpenter && p.shapes.length)
+        .flatMap((pool) =>
+            Array.from({ length: pool[size] }, () => ({ pool, shape: pool.shapes[0], free: { ...pool.shapes[0].allocatable }, names: new Set<string>() })),
+        );
     const launched = new Map<NodePool, NodeShape[]>(pools.filter((p) => p.karpenter).map((p) => [p, []]));
-    const instances = pods.flatMap((p) => Array.from({ length: p.replicas[replicas] }, () => p))
+    const instances = pods
+        .flatMap((p) => Array.from({ length: p.replicas[replicas] }, () => p))
         .sort((a, b) => b.cpuMilli - a.cpuMilli || b.memoryMiB - a.memoryMiB);
     const left: Placed["left"] = [];
     for (const pod of instances) {
         const allowed = new Set(pools.filter((p) => rejection(pod, p) === undefined));
         const room = (n: Node) => allowed.has(n.pool) && selects(pod, n.shape.labels) && fits(pod, n.free) && !(pod.onePerNode && n.names.has(pod.name));
         const existing = nodes.find(room);
-        if (existing) { take(existing, pod); continue; }
+        if (existing) {
+            take(existing, pod);
+            continue;
+        }
         const atLimits: string[] = [];
         let node: Node | undefined;
         for (const pool of [...allowed].filter((p) => p.karpenter)) {
-            const shapes = pool.shapes.filter((s) => selects(pod, s.labels) && fits(pod, s.allocatable))
+            const shapes = pool.shapes
+                .filter((s) => selects(pod, s.labels) && fits(pod, s.allocatable))
                 .sort((a, b) => a.allocatable.cpuMilli - b.allocatable.cpuMilli || a.allocatable.memoryMiB - b.allocatable.memoryMiB);
             const shape = shapes.find((s) => withinLimits(pool, launched.get(pool)!, s));
-            if (!shape) { atLimits.push(pool.name); continue; }
+            if (!shape) {
+                atLimits.push(pool.name);
+                continue;
+            }
             launched.get(pool)!.push(shape);
             node = { pool, shape, free: { ...shape.allocatable }, names: new Set() };
             nodes.push(node);
             break;
         }
-        if (node) { take(node, pod); continue; }
+        if (node) {
+            take(node, pod);
+            continue;
+        }
         left.push({ pod, why: atLimits.length ? `Karpenter pool ${atLimits.join(", ")} at its limits` : "no room on the node groups" });
     }
     return { left, launched };
@@ -141,7 +163,11 @@ export function withDaemonSets(pool: NodePool, resources: PreflightInput["resour
 }
 
 function afterDaemonSets(pool: NodePool, overhead: ReturnType<typeof perNodeOverhead>): NodePool {
-    const less = (a: Allocatable): Allocatable => ({ cpuMilli: a.cpuMilli - overhead.cpuMilli, memoryMiB: a.memoryMiB - overhead.memoryMiB, pods: a.pods - overhead.pods });
+    const less = (a: Allocatable): Allocatable => ({
+        cpuMilli: a.cpuMilli - overhead.cpuMilli,
+        memoryMiB: a.memoryMiB - overhead.memoryMiB,
+        pods: a.pods - overhead.pods,
+    });
     return {
         ...pool,
         shapes: pool.shapes.map((s) => ({ ...s, allocatable: less(s.allocatable) })),
@@ -164,13 +190,15 @@ function poolLine(pool: NodePool, overheadNames: string[]): string {
 }
 
 function launchedText(placed: Placed): string {
-    return [...placed.launched.entries()].map(([pool, shapes]) => {
-        const counts = new Map<string, number>();
-        for (const s of shapes) counts.set(s.instanceType, (counts.get(s.instanceType) ?? 0) + 1);
-        const nodes = shapes.length ? [...counts.entries()].map(([t, n]) => `${n} x ${t}`).join(" + ") : "no nodes";
-        const u = used(shapes);
-        return `Karpenter pool ${pool.name} launches ${nodes} (${formatCpu(u.cpuMilli)}, ${formatMemory(u.memoryMiB)} of its ${limitsText(pool)})`;
-    }).join("; ");
+    return [...placed.launched.entries()]
+        .map(([pool, shapes]) => {
+            const counts = new Map<string, number>();
+            for (const s of shapes) counts.set(s.instanceType, (counts.get(s.instanceType) ?? 0) + 1);
+            const nodes = shapes.length ? [...counts.entries()].map(([t, n]) => `${n} x ${t}`).join(" + ") : "no nodes";
+            const u = used(shapes);
+            return `Karpenter pool ${pool.name} launches ${nodes} (${formatCpu(u.cpuMilli)}, ${formatMemory(u.memoryMiB)} of its ${limitsText(pool)})`;
+        })
+        .join("; ");
 }
 
 /**
@@ -179,11 +207,13 @@ function launchedText(placed: Placed): string {
  * DoNotSchedule needs a node per zone, which the stack file's comment must then say.
  */
 export function expectedLines(pools: NodePool[], launched: Partial<Record<"steady" | "peak", Placed["launched"]>>): string[] {
-    return pools.filter((p) => p.karpenter).map((pool) => {
-        const need = (r: "steady" | "peak") => launched[r]?.get(pool)?.length ?? 0;
-        const expected = pool.karpenter!.expectedNodes;
-        return `Karpenter pool ${pool.name}: the cost counts ${expected ?? "no"} expected node(s); its pods need ${need("steady")} in steady state, ${need("peak")} at their peak`;
-    });
+    return pools
+        .filter((p) => p.karpenter)
+        .map((pool) => {
+            const need = (r: "steady" | "peak") => launched[r]?.get(pool)?.length ?? 0;
+            const expected = pool.karpenter!.expectedNodes;
+            return `Karpenter pool ${pool.name}: the cost counts ${expected ?? "no"} expected node(s); its pods need ${need("steady")} in steady state, ${need("peak")} at their peak`;
+        });
 }
 
 /**
@@ -193,10 +223,12 @@ export function expectedLines(pools: NodePool[], launched: Partial<Record<"stead
  * and creating it twice fails, so it is a prerequisite, not a resource of this stack.
  */
 export function spotRoleNote(pools: NodePool[]): string | undefined {
-    const spot = pools.filter((p) => p.karpenter ? p.karpenter.capacityTypes.includes("spot") : p.labels["eks.amazonaws.com/capacityType"] === "SPOT");
+    const spot = pools.filter((p) => (p.karpenter ? p.karpenter.capacityTypes.includes("spot") : p.labels["eks.amazonaws.com/capacityType"] === "SPOT"));
     if (spot.length === 0) return undefined;
-    return `spot: ${spot.map(poolName).join(", ")} may launch spot instances: the account needs the service-linked role AWSServiceRoleForEC2Spot `
-        + "(once per account: aws iam create-service-linked-role --aws-service-name spot.amazonaws.com)";
+    return (
+        `spot: ${spot.map(poolName).join(", ")} may launch spot instances: the account needs the service-linked role AWSServiceRoleForEC2Spot ` +
+        "(once per account: aws iam create-service-linked-role --aws-service-name spot.amazonaws.com)"
+    );
 }
 
 export const capacity: Check = ({ resources }: PreflightInput) => {
@@ -213,7 +245,8 @@ export const capacity: Check = ({ resources }: PreflightInput) => {
         return { check: "capacity", lines, problems: [`${pods.length} pod(s) are defined but the plan has no node group for them to run on`] };
     }
     for (const pool of pools) {
-        for (const t of pool.unknownTypes) problems.push(`${poolName(pool)}: instance type ${t} is not in offline/data/instance-types.ts; add it with its source`);
+        for (const t of pool.unknownTypes)
+            problems.push(`${poolName(pool)}: instance type ${t} is not in offline/data/instance-types.ts; add it with its source`);
         problems.push(...pool.problems);
         if (pool.shapes.length) lines.push(poolLine(pool, overhead.names));
     }
@@ -235,11 +268,16 @@ export const capacity: Check = ({ resources }: PreflightInput) => {
     // Nothing scales a managed node group once Karpenter provisions the rest: at peak it is still at its minimum.
     const peakSize = sized.some((p) => p.karpenter) ? "minSize" : "maxSize";
     const launched: Partial<Record<"steady" | "peak", Placed["launched"]>> = {};
-    for (const [size, replicas, when] of [["minSize", "steady", "minimum size"], [peakSize, "peak", peakSize === "minSize" ? "minimum size" : "maximum size"]] as const) {
+    for (const [size, replicas, when] of [
+        ["minSize", "steady", "minimum size"],
+        [peakSize, "peak", peakSize === "minSize" ? "minimum size" : "maximum size"],
+    ] as const) {
         const placed = place(placeable, sized, size, replicas);
         launched[replicas] = placed.launched;
         const groups = sized.filter((p) => !p.karpenter);
-        const nodes = groups.length ? `the node groups' ${when} (${groups.map((p) => `${p[size]} x ${p.smallest!.instanceType}`).join(" + ")})` : "no node group";
+        const nodes = groups.length
+            ? `the node groups' ${when} (${groups.map((p) => `${p[size]} x ${p.smallest!.instanceType}`).join(" + ")})`
+            : "no node group";
         const pools = placed.launched.size ? `; ${launchedText(placed)}` : "";
         if (placed.left.length === 0) lines.push(`all pods (${replicas} replicas) fit ${nodes}${pools}`);
         else problems.push(`at ${nodes} ${placed.left.length} pod(s) find no room (${replicas} replicas): ${summarize(placed.left)}${pools}`);

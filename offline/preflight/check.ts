@@ -41,7 +41,11 @@ export const MANAGED_NODE_GROUP = "eks:index:ManagedNodeGroup";
 
 /** A Helm release's chart name, also when the chart is given as an OCI reference. */
 export function chartOf(r: RecordedResource): string {
-    return String(r.inputs.chart ?? "").split("/").pop() ?? "";
+    return (
+        String(r.inputs.chart ?? "")
+            .split("/")
+            .pop() ?? ""
+    );
 }
 
 export function releasesOf(resources: RecordedResource[], chart: string): RecordedResource[] {

@@ -32,12 +32,16 @@ export interface Identity {
 /** Documents are JSON strings in the plan, sometimes objects (a model's child). */
 function documentOf(value: unknown): PolicyDocument | undefined {
     if (typeof value === "string") {
-        try { return JSON.parse(value) as PolicyDocument; } catch { return undefined; }
+        try {
+            return JSON.parse(value) as PolicyDocument;
+        } catch {
+            return undefined;
+        }
     }
-    return value && typeof value === "object" && Array.isArray((value as PolicyDocument).Statement) ? value as PolicyDocument : undefined;
+    return value && typeof value === "object" && Array.isArray((value as PolicyDocument).Statement) ? (value as PolicyDocument) : undefined;
 }
 
-const list = <T>(v: T | T[] | undefined): T[] => v === undefined ? [] : Array.isArray(v) ? v : [v];
+const list = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
 /** "system:serviceaccount:ns:name" in the `:sub` conditions of sts:AssumeRoleWithWebIdentity statements. */
 function serviceAccountsOf(trust: PolicyDocument | undefined): string[] {
@@ -87,33 +91,35 @@ export function accountOf(resources: RecordedResource[]): string {
 export function identitiesOf(resources: RecordedResource[]): Identity[] {
     const account = accountOf(resources);
     const customer = new Map(resources.filter((r) => r.type === POLICY).map((p) => [arnOf(p, "policy", account), p]));
-    return resources.filter((r) => r.type === ROLE).map((role) => {
-        const name = nameOf(role);
-        const arn = arnOf(role, "role", account);
-        const mine = (r: RecordedResource) => r.inputs.role === name || r.inputs.role === arn;
-        const policies: NamedPolicy[] = [];
-        const unresolved: string[] = [];
-        const add = (label: string, doc: unknown) => {
-            const policy = documentOf(doc);
-            if (policy) policies.push({ name: label, policy });
-            else unresolved.push(label);
-        };
-        for (const p of resources.filter((r) => r.type === ROLE_POLICY && mine(r))) add(`inline ${p.name}`, p.inputs.policy);
-        for (const p of list(role.inputs.inlinePolicies as { name?: string; policy?: unknown }[] | undefined)) add(`inline ${p.name ?? ""}`, p.policy);
-        const attached = [
-            ...resources.filter((r) => r.type === ATTACHMENT && mine(r)).map((a) => String(a.inputs.policyArn ?? "")),
-            ...list(role.inputs.managedPolicyArns as string[] | undefined).map(String),
-        ];
-        for (const policyArn of attached) {
-            const own = customer.get(policyArn);
-            const aws = own ? undefined : managedPolicy(policyArn);
-            if (own) add(policyArn, own.inputs.policy);
-            else if (aws) add(`${policyArn} (${aws.version})`, aws.document);
-            else unresolved.push(policyArn);
-        }
-        const tags = (role.inputs.tags ?? {}) as Record<string, string>;
-        return { role, name, arn, tags, serviceAccounts: serviceAccountsOf(documentOf(role.inputs.assumeRolePolicy)), policies, unresolved };
-    });
+    return resources
+        .filter((r) => r.type === ROLE)
+        .map((role) => {
+            const name = nameOf(role);
+            const arn = arnOf(role, "role", account);
+            const mine = (r: RecordedResource) => r.inputs.role === name || r.inputs.role === arn;
+            const policies: NamedPolicy[] = [];
+            const unresolved: string[] = [];
+            const add = (label: string, doc: unknown) => {
+                const policy = documentOf(doc);
+                if (policy) policies.push({ name: label, policy });
+                else unresolved.push(label);
+            };
+            for (const p of resources.filter((r) => r.type === ROLE_POLICY && mine(r))) add(`inline ${p.name}`, p.inputs.policy);
+            for (const p of list(role.inputs.inlinePolicies as { name?: string; policy?: unknown }[] | undefined)) add(`inline ${p.name ?? ""}`, p.policy);
+            const attached = [
+                ...resources.filter((r) => r.type === ATTACHMENT && mine(r)).map((a) => String(a.inputs.policyArn ?? "")),
+                ...list(role.inputs.managedPolicyArns as string[] | undefined).map(String),
+            ];
+            for (const policyArn of attached) {
+                const own = customer.get(policyArn);
+                const aws = own ? undefined : managedPolicy(policyArn);
+                if (own) add(policyArn, own.inputs.policy);
+                else if (aws) add(`${policyArn} (${aws.version})`, aws.document);
+                else unresolved.push(policyArn);
+            }
+            const tags = (role.inputs.tags ?? {}) as Record<string, string>;
+            return { role, name, arn, tags, serviceAccounts: serviceAccountsOf(documentOf(role.inputs.assumeRolePolicy)), policies, unresolved };
+        });
 }
 
 export type Decision = "Allowed" | "ImplicitlyDenied" | "ExplicitlyDenied";
@@ -124,14 +130,23 @@ export type Decision = "Allowed" | "ImplicitlyDenied" | "ExplicitlyDenied";
  * and rejects valid ELBv2 requests (its data merges ELBv1's resource types into `elasticloadbalancing`), so the
  * actions in the tables are checked against iam-data by tests/preflight/permissions-data.test.ts instead.
  */
-export function decide(identity: Identity, action: string, resource: string, context: Record<string, string | string[]> = {}, resourceAccount?: string): Decision {
+export function decide(
+    identity: Identity,
+    action: string,
+    resource: string,
+    context: Record<string, string | string[]> = {},
+    resourceAccount?: string,
+): Decision {
     const account = resourceAccount ?? accountOfArn(resource) ?? accountOfArn(identity.arn) ?? "";
-    return runUnsafeSimulation({
-        identityPolicies: identity.policies.map((p) => ({ name: p.name, policy: p.policy as unknown as Record<string, unknown> })),
-        serviceControlPolicies: [],
-        resourceControlPolicies: [],
-        request: { action, principal: identity.arn, resource: { resource, accountId: account }, contextVariables: context },
-    } as Parameters<typeof runUnsafeSimulation>[0], {}) as Decision;
+    return runUnsafeSimulation(
+        {
+            identityPolicies: identity.policies.map((p) => ({ name: p.name, policy: p.policy as unknown as Record<string, unknown> })),
+            serviceControlPolicies: [],
+            resourceControlPolicies: [],
+            request: { action, principal: identity.arn, resource: { resource, accountId: account }, contextVariables: context },
+        } as Parameters<typeof runUnsafeSimulation>[0],
+        {},
+    ) as Decision;
 }
 
 /** The account an ARN names, if any. */

@@ -13,8 +13,10 @@ export interface Allocatable {
 /** nodeadm's kube-reserved CPU for a node with this many vCPUs. */
 export function reservedCpuMilli(vcpu: number): number {
     const total = vcpu * 1000;
-    return NODEADM_RESERVED.cpuBands.reduce((sum, band) =>
-        total > band.from ? sum + Math.floor(((Math.min(total, band.to) - band.from) * band.per10000) / 10000) : sum, 0);
+    return NODEADM_RESERVED.cpuBands.reduce(
+        (sum, band) => (total > band.from ? sum + Math.floor(((Math.min(total, band.to) - band.from) * band.per10000) / 10000) : sum),
+        0,
+    );
 }
 
 export function reservedMemoryMiB(maxPods: number): number {
@@ -122,8 +124,11 @@ function managedNodeGroup(r: RecordedResource): NodePool {
     const arch = new Set(types.filter((t) => INSTANCE_TYPES[t]).map(kubernetesArch));
     if (arch.size === 1) labels["kubernetes.io/arch"] = [...arch][0];
     if (types.length === 1) labels["node.kubernetes.io/instance-type"] = types[0];
-    const taints = ((r.inputs.taints as { key: string; value?: string; effect: string }[] | undefined) ?? [])
-        .map((t) => ({ key: t.key, value: t.value, effect: EKS_TAINT_EFFECTS[t.effect] ?? (t.effect as Taint["effect"]) }));
+    const taints = ((r.inputs.taints as { key: string; value?: string; effect: string }[] | undefined) ?? []).map((t) => ({
+        key: t.key,
+        value: t.value,
+        effect: EKS_TAINT_EFFECTS[t.effect] ?? (t.effect as Taint["effect"]),
+    }));
     const smallest = smallestOf(types);
     return {
         name: r.name,
@@ -179,15 +184,24 @@ export function satisfies(values: string[] | "any" | undefined, r: Requirement):
     if (values === "any") return r.operator !== "DoesNotExist";
     const has = values !== undefined && values.length > 0;
     switch (r.operator) {
-        case "In": return has && values!.some((v) => want.includes(v));
-        case "NotIn": return !has || values!.some((v) => !want.includes(v));
-        case "Exists": return has;
-        case "DoesNotExist": return !has;
-        case "Gt": return has && values!.some((v) => Number(v) > Number(want[0]));
-        case "Lt": return has && values!.some((v) => Number(v) < Number(want[0]));
-        case "Gte": return has && values!.some((v) => Number(v) >= Number(want[0]));
-        case "Lte": return has && values!.some((v) => Number(v) <= Number(want[0]));
-        default: return false;
+        case "In":
+            return has && values!.some((v) => want.includes(v));
+        case "NotIn":
+            return !has || values!.some((v) => !want.includes(v));
+        case "Exists":
+            return has;
+        case "DoesNotExist":
+            return !has;
+        case "Gt":
+            return has && values!.some((v) => Number(v) > Number(want[0]));
+        case "Lt":
+            return has && values!.some((v) => Number(v) < Number(want[0]));
+        case "Gte":
+            return has && values!.some((v) => Number(v) >= Number(want[0]));
+        case "Lte":
+            return has && values!.some((v) => Number(v) <= Number(want[0]));
+        default:
+            return false;
     }
 }
 
@@ -203,12 +217,15 @@ const RESERVED_DOMAIN = /(^|\.)(kubernetes\.io|k8s\.io|karpenter\.sh|karpenter\.
  */
 function karpenterNodePool(r: RecordedResource): NodePool {
     const name = String(at(r.inputs, "metadata", "name") ?? r.name);
-    const spec = at(r.inputs, "spec", "template", "spec") as any ?? {};
+    const spec = (at(r.inputs, "spec", "template", "spec") as any) ?? {};
     const requirements: Requirement[] = spec.requirements ?? [];
     const templateLabels = { ...(at(r.inputs, "spec", "template", "metadata", "labels") as Record<string, string> | undefined) };
     const problems: string[] = [];
     const typeList = requirements.find((q) => q.key === INSTANCE_TYPE && q.operator === "In")?.values ?? [];
-    if (typeList.length === 0) problems.push(`Karpenter pool ${name}: no ${INSTANCE_TYPE} In [...] requirement: Karpenter may pick any EC2 type, which the plan can neither size nor price`);
+    if (typeList.length === 0)
+        problems.push(
+            `Karpenter pool ${name}: no ${INSTANCE_TYPE} In [...] requirement: Karpenter may pick any EC2 type, which the plan can neither size nor price`,
+        );
     const unknownTypes = typeList.filter((t) => !INSTANCE_TYPES[t]);
     let types = typeList.filter((t) => INSTANCE_TYPES[t]);
     let capacityTypes = ["spot", "on-demand"];
@@ -216,13 +233,18 @@ function karpenterNodePool(r: RecordedResource): NodePool {
     for (const q of requirements) {
         if (TYPE_KEYS.has(q.key)) types = types.filter((t) => satisfies([instanceLabels(t)[q.key]].filter(Boolean), q));
         else if (q.key === CAPACITY_TYPE) capacityTypes = capacityTypes.filter((c) => satisfies([c], q));
-        else if (q.key === ZONE) extra[ZONE] = q.operator === "In" ? q.values ?? [] : "any";
-        else if (RESERVED_DOMAIN.test(q.key)) problems.push(`Karpenter pool ${name}: requirement ${q.key} ${q.operator} cannot be evaluated offline (offline/preflight/nodes.ts derives ${[...TYPE_KEYS, CAPACITY_TYPE, ZONE].join(", ")})`);
+        else if (q.key === ZONE) extra[ZONE] = q.operator === "In" ? (q.values ?? []) : "any";
+        else if (RESERVED_DOMAIN.test(q.key))
+            problems.push(
+                `Karpenter pool ${name}: requirement ${q.key} ${q.operator} cannot be evaluated offline (offline/preflight/nodes.ts derives ${[...TYPE_KEYS, CAPACITY_TYPE, ZONE].join(", ")})`,
+            );
         // Any other key becomes a node label Karpenter sets from the requirement.
-        else extra[q.key] = q.operator === "In" ? q.values ?? [] : q.operator === "Exists" ? "any" : [];
+        else extra[q.key] = q.operator === "In" ? (q.values ?? []) : q.operator === "Exists" ? "any" : [];
     }
-    if (!requirements.some((q) => q.key === CAPACITY_TYPE)) problems.push(`Karpenter pool ${name}: no ${CAPACITY_TYPE} requirement: spot or on-demand is Karpenter's choice, so the pool cannot be priced`);
-    if (typeList.length > 0 && types.length === 0 && unknownTypes.length === 0) problems.push(`Karpenter pool ${name}: its requirements leave none of its instance types (${typeList.join(", ")})`);
+    if (!requirements.some((q) => q.key === CAPACITY_TYPE))
+        problems.push(`Karpenter pool ${name}: no ${CAPACITY_TYPE} requirement: spot or on-demand is Karpenter's choice, so the pool cannot be priced`);
+    if (typeList.length > 0 && types.length === 0 && unknownTypes.length === 0)
+        problems.push(`Karpenter pool ${name}: its requirements leave none of its instance types (${typeList.join(", ")})`);
     const limits = (at(r.inputs, "spec", "limits") ?? {}) as Record<string, unknown>;
     const expected = at(r.inputs, "metadata", "annotations", EXPECTED_NODES_ANNOTATION);
     const expectedNodes = expected === undefined || !/^\d+$/.test(String(expected)) ? undefined : Number(expected);

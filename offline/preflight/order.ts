@@ -26,8 +26,12 @@ export interface OrderRule {
 }
 
 const WORKLOADS = [
-    "kubernetes:apps/v1:Deployment", "kubernetes:apps/v1:StatefulSet", "kubernetes:apps/v1:DaemonSet",
-    "kubernetes:batch/v1:Job", "kubernetes:batch/v1:CronJob", "kubernetes:core/v1:Pod",
+    "kubernetes:apps/v1:Deployment",
+    "kubernetes:apps/v1:StatefulSet",
+    "kubernetes:apps/v1:DaemonSet",
+    "kubernetes:batch/v1:Job",
+    "kubernetes:batch/v1:CronJob",
+    "kubernetes:core/v1:Pod",
 ];
 const SERVICE = "kubernetes:core/v1:Service";
 const INGRESS = "kubernetes:networking.k8s.io/v1:Ingress";
@@ -35,7 +39,10 @@ const PVC = "kubernetes:core/v1:PersistentVolumeClaim";
 const NAMESPACE = "kubernetes:core/v1:Namespace";
 
 const addonNamed = (...names: string[]): Selector => ({ types: [ADDON], where: (r) => names.includes(String(r.inputs.addonName)) });
-const chartIn = (charts: string[], negate = false) => (r: RecordedResource) => charts.includes(chartOf(r)) !== negate;
+const chartIn =
+    (charts: string[], negate = false) =>
+    (r: RecordedResource) =>
+        charts.includes(chartOf(r)) !== negate;
 
 /** Add-ons whose pods run on worker nodes (vpc-cni and kube-proxy are DaemonSets that wait for nodes themselves). */
 export const NODE_ADDONS = ["coredns", "aws-ebs-csi-driver", "metrics-server"];
@@ -46,27 +53,27 @@ export const SERVICE_CHARTS = ["jenkins", "kube-prometheus-stack", "grafana", "k
 export function chartUsesVolumes(r: RecordedResource): boolean {
     const v = at(r.inputs, "values");
     switch (chartOf(r)) {
-        case "jenkins": return at(v, "persistence", "enabled") !== false;
+        case "jenkins":
+            return at(v, "persistence", "enabled") !== false;
         case "kube-prometheus-stack":
-            return at(v, "prometheus", "prometheusSpec", "storageSpec", "volumeClaimTemplate") !== undefined
-                || at(v, "alertmanager", "alertmanagerSpec", "storage", "volumeClaimTemplate") !== undefined
-                || at(v, "grafana", "persistence", "enabled") === true;
-        case "grafana": return at(v, "persistence", "enabled") === true;
-        default: return false;
+            return (
+                at(v, "prometheus", "prometheusSpec", "storageSpec", "volumeClaimTemplate") !== undefined ||
+                at(v, "alertmanager", "alertmanagerSpec", "storage", "volumeClaimTemplate") !== undefined ||
+                at(v, "grafana", "persistence", "enabled") === true
+            );
+        case "grafana":
+            return at(v, "persistence", "enabled") === true;
+        default:
+            return false;
     }
 }
 
 function workloadUsesVolumes(r: RecordedResource): boolean {
     const spec = at(r.inputs, "spec") as any;
-    return (spec?.volumeClaimTemplates?.length ?? 0) > 0
-        || (spec?.template?.spec?.volumes ?? []).some((v: any) => v?.persistentVolumeClaim);
+    return (spec?.volumeClaimTemplates?.length ?? 0) > 0 || (spec?.template?.spec?.volumes ?? []).some((v: any) => v?.persistentVolumeClaim);
 }
 
-const volumeUsers: Selector[] = [
-    { types: [HELM_RELEASE], where: chartUsesVolumes },
-    { types: WORKLOADS, where: workloadUsesVolumes },
-    { types: [PVC] },
-];
+const volumeUsers: Selector[] = [{ types: [HELM_RELEASE], where: chartUsesVolumes }, { types: WORKLOADS, where: workloadUsesVolumes }, { types: [PVC] }];
 
 function namespaceOf(r: RecordedResource): unknown {
     return r.type === HELM_RELEASE ? r.inputs.namespace : at(r.inputs, "metadata", "namespace");
@@ -97,13 +104,14 @@ function attachesNodeLifecycle(r: RecordedResource, all: RecordedResource[]): bo
 export const KARPENTER_ORDER_RULES: OrderRule[] = [
     {
         name: "Karpenter CRDs",
-        because: "a NodePool or EC2NodeClass created before its CRD fails with \"no matches for kind\" (pulumi-kubernetes provider.go Create)",
+        because: 'a NodePool or EC2NodeClass created before its CRD fails with "no matches for kind" (pulumi-kubernetes provider.go Create)',
         needs: KARPENTER_OBJECTS,
         providedBy: [{ types: [HELM_RELEASE], where: (r) => chartOf(r) === "karpenter-crd" || (chartOf(r) === "karpenter" && r.inputs.skipCrds !== true) }],
     },
     {
         name: "Karpenter controller on destroy",
-        because: "destroy deletes in reverse order: NodePools and the EC2NodeClass must go while the controller runs to remove their finalizers, terminating the instances and deleting their launch templates, or the deletes hang and the instances stay",
+        because:
+            "destroy deletes in reverse order: NodePools and the EC2NodeClass must go while the controller runs to remove their finalizers, terminating the instances and deleting their launch templates, or the deletes hang and the instances stay",
         needs: KARPENTER_OBJECTS,
         providedBy: [karpenterController],
     },
@@ -138,10 +146,14 @@ const onPools = (r: RecordedResource, all: RecordedResource[]) => all.some((x) =
  */
 export const POOL_ORDER_RULE: OrderRule = {
     name: "Karpenter pools",
-    because: "its pods run on Karpenter's NodePools: created before them they stay Pending, and destroy must delete them before the pools, whose drain they would hold",
+    because:
+        "its pods run on Karpenter's NodePools: created before them they stay Pending, and destroy must delete them before the pools, whose drain they would hold",
     needs: [
         { types: [...WORKLOADS, HELM_RELEASE], where: onPools },
-        { types: [NAMESPACE], where: (r, all) => all.some((x) => x.type === NODE_POOL) && !SYSTEM_NAMESPACES.includes(String(at(r.inputs, "metadata", "name"))) },
+        {
+            types: [NAMESPACE],
+            where: (r, all) => all.some((x) => x.type === NODE_POOL) && !SYSTEM_NAMESPACES.includes(String(at(r.inputs, "metadata", "name"))),
+        },
     ],
     providedBy: [{ types: [NODE_POOL] }],
 };
@@ -173,17 +185,19 @@ export const ORDER_RULES: OrderRule[] = [
     },
     {
         name: "EBS CSI driver on destroy",
-        because: "destroy deletes in reverse order: the namespace (and the volumes its claims hold) must go while the CSI driver still runs, or the PVCs hang on their finalizers",
-        needs: [{
-            types: [NAMESPACE],
-            where: (ns, all) => all.some((u) => selects(volumeUsers, u, all) && namespaceOf(u) === at(ns.inputs, "metadata", "name")),
-        }],
+        because:
+            "destroy deletes in reverse order: the namespace (and the volumes its claims hold) must go while the CSI driver still runs, or the PVCs hang on their finalizers",
+        needs: [
+            {
+                types: [NAMESPACE],
+                where: (ns, all) => all.some((u) => selects(volumeUsers, u, all) && namespaceOf(u) === at(ns.inputs, "metadata", "name")),
+            },
+        ],
         providedBy: [addonNamed("aws-ebs-csi-driver")],
     },
     ...KARPENTER_ORDER_RULES,
     POOL_ORDER_RULE,
 ];
-
 
 /**
  * pulumi-kubernetes deletes with foreground propagation and waits 10 minutes unless `customTimeouts.delete` says
@@ -201,7 +215,7 @@ export function drainProblems(resources: RecordedResource[]): { lines: string[];
     const lines: string[] = [];
     const problems: string[] = [];
     const pods = podsOf(resources).filter((p) => p.blocksDrain);
-    const waitsFor = (r: RecordedResource) => r.customTimeouts?.delete ? durationSeconds(r.customTimeouts.delete) : KUBERNETES_DELETE_TIMEOUT_SECONDS;
+    const waitsFor = (r: RecordedResource) => (r.customTimeouts?.delete ? durationSeconds(r.customTimeouts.delete) : KUBERNETES_DELETE_TIMEOUT_SECONDS);
     const minutes = (s: number) => `${Math.round(s / 60)} min`;
     for (const pool of nodePools(resources).filter((p) => p.karpenter)) {
         const record = resources.find((r) => r.type === NODE_POOL && at(r.inputs, "metadata", "name") === pool.name)!;
@@ -215,7 +229,10 @@ export function drainProblems(resources: RecordedResource[]): { lines: string[];
         }
         const deleters = [record, ...resources.filter((r) => r.type === NODE_CLASS && at(r.inputs, "metadata", "name") === pool.karpenter!.nodeClass)];
         const short = deleters.filter((r) => waitsFor(r) <= durationSeconds(grace));
-        for (const r of short) problems.push(`${held}: its drain may take terminationGracePeriod ${grace}, but the delete of ${label(r)} gives up after ${minutes(waitsFor(r))} (set customTimeouts.delete longer)`);
+        for (const r of short)
+            problems.push(
+                `${held}: its drain may take terminationGracePeriod ${grace}, but the delete of ${label(r)} gives up after ${minutes(waitsFor(r))} (set customTimeouts.delete longer)`,
+            );
         if (short.length === 0) lines.push(`${held}: drain bounded by ${grace}; deletes wait ${deleters.map((r) => minutes(waitsFor(r))).join(", ")}`);
     }
     return { lines, problems };

@@ -45,13 +45,18 @@ function jenkinsEnv(resources: RecordedResource[]): Record<string, string> {
 }
 
 function placeOf(resources: RecordedResource[], identities: Identity[]): Place {
-    const repositories = resources.filter((r) => r.type === ECR_REPOSITORY).map((r) => String(r.outputs.arn ?? "")).filter(Boolean);
+    const repositories = resources
+        .filter((r) => r.type === ECR_REPOSITORY)
+        .map((r) => String(r.outputs.arn ?? ""))
+        .filter(Boolean);
     const region = repositories.map((a) => a.split(":")[3]).find(Boolean) ?? "us-east-1";
     const cluster = resources.find((r) => r.type === EKS_CLUSTER);
     const deployerJob = JOBS.find((j) => j.deploys);
     const env = jenkinsEnv(resources);
     return {
-        partition: "aws", region, account: accountOf(resources),
+        partition: "aws",
+        region,
+        account: accountOf(resources),
         cluster: String(cluster?.inputs.name ?? cluster?.name ?? ""),
         repositories,
         deployers: deployerJob ? identities.filter((i) => matches(deployerJob, i)).map((i) => i.arn) : [],
@@ -113,17 +118,24 @@ function aws(identity: Identity, job: Job, place: Place, lines: string[], proble
                 // Into another account (a promotion target): the identity's side here; the target's trust and repository
                 // policy are the other stack's (tests/appstack/promotion.test.ts simulates both plans together).
                 const elsewhere = accountOfArn(resource) !== undefined && accountOfArn(resource) !== accountOfArn(identity.arn);
-                const decision = elsewhere ? identitySide(identity, action, resource, fillContext(need.context, place)) : decide(identity, action, resource, fillContext(need.context, place));
+                const decision = elsewhere
+                    ? identitySide(identity, action, resource, fillContext(need.context, place))
+                    : decide(identity, action, resource, fillContext(need.context, place));
                 if (decision !== "Allowed") denied.push(`${action} on ${resource}${show(need.context)} (${need.why}): ${decision}`);
             }
         }
     }
     for (const d of denied) problems.push(`${who}: its job needs ${d}`);
     const probes = [...PROBES.filter((p) => !(job.mayAlso ?? []).includes(p.id)), ...(job.probes ?? [])];
-    const extra = probes.flatMap((p) => expand(p.resource, place)
-        .filter((resource) => decide(identity, p.action, resource, fillContext(p.context, place)) === "Allowed").map((resource) => `${p.why}: ${p.action} on ${resource}${show(p.context)}`));
+    const extra = probes.flatMap((p) =>
+        expand(p.resource, place)
+            .filter((resource) => decide(identity, p.action, resource, fillContext(p.context, place)) === "Allowed")
+            .map((resource) => `${p.why}: ${p.action} on ${resource}${show(p.context)}`),
+    );
     for (const e of extra) problems.push(`${who}: grant outside its job: ${e}`);
-    lines.push(`${who}: ${asked - denied.length} of ${asked} requests of its job allowed; ${extra.length} of ${PROBES.length + (job.probes?.length ?? 0)} probes outside its job allowed`);
+    lines.push(
+        `${who}: ${asked - denied.length} of ${asked} requests of its job allowed; ${extra.length} of ${PROBES.length + (job.probes?.length ?? 0)} probes outside its job allowed`,
+    );
 }
 
 interface RbacRule {
@@ -149,8 +161,14 @@ const ROLE_BINDING = "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding";
 function groupRoles(entry: RecordedResource, resources: RecordedResource[]): Association[] {
     const groups = (entry.inputs.kubernetesGroups as string[] | undefined) ?? [];
     const ns = (r: RecordedResource) => String(at(r.inputs, "metadata", "namespace") ?? "");
-    return resources.filter((b) => b.type === ROLE_BINDING
-        && ((b.inputs.subjects as { kind?: string; name?: string }[] | undefined) ?? []).some((s) => s.kind === "Group" && groups.includes(String(s.name))))
+    return resources
+        .filter(
+            (b) =>
+                b.type === ROLE_BINDING &&
+                ((b.inputs.subjects as { kind?: string; name?: string }[] | undefined) ?? []).some(
+                    (s) => s.kind === "Group" && groups.includes(String(s.name)),
+                ),
+        )
         .flatMap((b) => {
             const ref = b.inputs.roleRef as { kind?: string; name?: string } | undefined;
             const role = resources.find((r) => r.type === ROLE && ref?.kind === "Role" && at(r.inputs, "metadata", "name") === ref.name && ns(r) === ns(b));
@@ -167,7 +185,10 @@ function associationsByPrincipal(resources: RecordedResource[]): Map<string, Ass
     for (const r of resources.filter((x) => x.type === ASSOCIATION)) {
         const principal = String(r.inputs.principalArn);
         const scope = r.inputs.accessScope as { type?: string; namespaces?: string[] } | undefined;
-        const association = { policy: String(r.inputs.policyArn ?? "").replace(ACCESS_POLICY_ARN_PREFIX, ""), ...(scope?.type === "namespace" ? { namespaces: scope.namespaces ?? [] } : {}) };
+        const association = {
+            policy: String(r.inputs.policyArn ?? "").replace(ACCESS_POLICY_ARN_PREFIX, ""),
+            ...(scope?.type === "namespace" ? { namespaces: scope.namespaces ?? [] } : {}),
+        };
         out.set(principal, [...(out.get(principal) ?? []), association]);
     }
     return out;
@@ -191,15 +212,21 @@ function can(associations: Association[], verb: Verb, resource: string, namespac
     return associations.some((a) => {
         if (a.rbac) {
             if (!object || namespace === undefined || !a.namespaces?.includes(namespace)) return false;
-            return a.rbac.some((rule) => (rule.apiGroups.includes("*") || rule.apiGroups.includes(object.group))
-                && (rule.resources.includes("*") || rule.resources.includes(object.plural))
-                && (rule.verbs.includes("*") || rule.verbs.includes(verb)));
+            return a.rbac.some(
+                (rule) =>
+                    (rule.apiGroups.includes("*") || rule.apiGroups.includes(object.group)) &&
+                    (rule.resources.includes("*") || rule.resources.includes(object.plural)) &&
+                    (rule.verbs.includes("*") || rule.verbs.includes(verb)),
+            );
         }
         const policy = EKS_ACCESS_POLICIES[a.policy];
         if (!policy) return false;
         if (a.namespaces && (namespace === undefined || resource === "namespaces" || !a.namespaces.includes(namespace))) return false;
-        return policy.rules.some((rule) => (rule.resources.includes("*") || rule.resources.includes(resource))
-            && ((rule.verbs as string[]).includes("*") || (rule.verbs as string[]).includes(verb)));
+        return policy.rules.some(
+            (rule) =>
+                (rule.resources.includes("*") || rule.resources.includes(resource)) &&
+                ((rule.verbs as string[]).includes("*") || (rule.verbs as string[]).includes(verb)),
+        );
     });
 }
 
@@ -207,7 +234,9 @@ function summary(associations: Association[], namespaces: string[]): string {
     const unknown = associations.filter((a) => !a.rbac && !EKS_ACCESS_POLICIES[a.policy]).map((a) => a.policy);
     const clusterWide = (verb: Verb, resource: string) => associations.some((a) => !a.namespaces && can([a], verb, resource));
     const deployments = { group: "apps", plural: "deployments" };
-    const editable = clusterWide("create", "workloads") ? "every namespace" : namespaces.filter((ns) => can(associations, "create", "workloads", ns, deployments)).join(", ") || "none";
+    const editable = clusterWide("create", "workloads")
+        ? "every namespace"
+        : namespaces.filter((ns) => can(associations, "create", "workloads", ns, deployments)).join(", ") || "none";
     return [
         `policies ${associations.map((a) => `${a.policy}${a.namespaces ? ` (namespaces ${a.namespaces.join(", ")})` : " (cluster)"}`).join(", ") || "none"}`,
         `create namespaces: ${can(associations, "create", "namespaces") ? "yes" : "no"}`,
@@ -220,28 +249,35 @@ function summary(associations: Association[], namespaces: string[]): string {
 const KIND_RESOURCE: Record<string, string> = { Namespace: "namespaces", Secret: "secrets", Role: "rbac", RoleBinding: "rbac" };
 
 /** The Kubernetes objects under components of the deployed type: [resource, namespace] each. */
-function deployedObjects(resources: RecordedResource[], componentType: string): { r: RecordedResource; resource: string; namespace?: string; object: ApiResource }[] {
+function deployedObjects(
+    resources: RecordedResource[],
+    componentType: string,
+): { r: RecordedResource; resource: string; namespace?: string; object: ApiResource }[] {
     const byUrn = new Map(resources.map((r) => [r.urn, r]));
     const under = (r: RecordedResource): boolean => {
         for (let p = byUrn.get(r.parent); p; p = byUrn.get(p.parent)) if (p.type === componentType) return true;
         return false;
     };
-    return resources.filter((r) => r.type.startsWith("kubernetes:") && under(r)).map((r) => {
-        const [, groupVersion, kind] = r.type.split(":");
-        const namespace = at(r.inputs, "metadata", "namespace") ?? r.inputs.namespace;
-        const group = groupVersion.split("/")[0];
-        const resource = KIND_RESOURCE[kind] ?? (!namespace ? "*" : WORKLOAD_API_GROUPS.includes(group) || group === "helm.sh" ? "workloads" : "custom");
-        const object = { group: group === "core" ? "" : group, plural: plural(kind) };
-        return { r, resource, namespace: namespace === undefined ? undefined : String(namespace), object };
-    });
+    return resources
+        .filter((r) => r.type.startsWith("kubernetes:") && under(r))
+        .map((r) => {
+            const [, groupVersion, kind] = r.type.split(":");
+            const namespace = at(r.inputs, "metadata", "namespace") ?? r.inputs.namespace;
+            const group = groupVersion.split("/")[0];
+            const resource = KIND_RESOURCE[kind] ?? (!namespace ? "*" : WORKLOAD_API_GROUPS.includes(group) || group === "helm.sh" ? "workloads" : "custom");
+            const object = { group: group === "core" ? "" : group, plural: plural(kind) };
+            return { r, resource, namespace: namespace === undefined ? undefined : String(namespace), object };
+        });
 }
 
 function kubernetes(resources: RecordedResource[], identities: Identity[], lines: string[], problems: string[]): void {
     const associations = associationsByPrincipal(resources);
-    const namespaces = [...new Set([
-        ...resources.filter((r) => r.type === "kubernetes:core/v1:Namespace").map((r) => String(at(r.inputs, "metadata", "name") ?? r.name)),
-        ...[...associations.values()].flat().flatMap((a) => a.namespaces ?? []),
-    ])];
+    const namespaces = [
+        ...new Set([
+            ...resources.filter((r) => r.type === "kubernetes:core/v1:Namespace").map((r) => String(at(r.inputs, "metadata", "name") ?? r.name)),
+            ...[...associations.values()].flat().flatMap((a) => a.namespaces ?? []),
+        ]),
+    ];
     for (const [principal, list] of associations) lines.push(`access entry ${principal}: ${summary(list, namespaces)}`);
     for (const job of JOBS.filter((j) => j.deploys)) {
         for (const identity of identities.filter((i) => matches(job, i))) {
@@ -249,7 +285,9 @@ function kubernetes(resources: RecordedResource[], identities: Identity[], lines
             for (const o of deployedObjects(resources, job.deploys!)) {
                 if (can(granted, "create", o.resource, o.namespace, o.object)) continue;
                 const what = o.resource === "namespaces" ? "create namespaces" : `create ${o.resource} in ${o.namespace ?? "the cluster scope"}`;
-                problems.push(`${label(identity.role)} (${job.name}) cannot ${what}, which ${label(o.r)} needs; its EKS access: ${granted.length ? summary(granted, namespaces) : "no access entry"}`);
+                problems.push(
+                    `${label(identity.role)} (${job.name}) cannot ${what}, which ${label(o.r)} needs; its EKS access: ${granted.length ? summary(granted, namespaces) : "no access entry"}`,
+                );
             }
         }
     }
@@ -275,13 +313,19 @@ function deployBoundary(identities: Identity[], place: Place, lines: string[], p
     for (const identity of identities) {
         const allowed = guarded.filter((g) => identitySide(identity, g.action, g.resource) === "Allowed");
         if (allowed.length === 0) continue;
-        if (matches(deployAgents, identity)) { holders.add(label(identity.role)); continue; }
+        if (matches(deployAgents, identity)) {
+            holders.add(label(identity.role));
+            continue;
+        }
         const who = matches(builds, identity) ? `${label(identity.role)}, which branch and pull-request builds run as,` : label(identity.role);
-        for (const g of allowed) problems.push(`${who} may ${g.action} on ${g.resource}: only the deploy cloud's pods (${deployAgents.serviceAccount}) may deploy or promote`);
+        for (const g of allowed)
+            problems.push(`${who} may ${g.action} on ${g.resource}: only the deploy cloud's pods (${deployAgents.serviceAccount}) may deploy or promote`);
     }
     const buildRoles = identities.filter((i) => matches(builds, i)).map((i) => label(i.role));
-    lines.push(`deploy boundary: ${guarded.length} deployer/promotion grants, held by ${[...holders].join(", ") || "nobody"}; `
-        + `branch and pull-request builds (${builds.serviceAccount}) ${buildRoles.length ? `can assume ${buildRoles.join(", ")}` : "have no IAM role"}`);
+    lines.push(
+        `deploy boundary: ${guarded.length} deployer/promotion grants, held by ${[...holders].join(", ") || "nobody"}; ` +
+            `branch and pull-request builds (${builds.serviceAccount}) ${buildRoles.length ? `can assume ${buildRoles.join(", ")}` : "have no IAM role"}`,
+    );
 }
 
 export const permissions: Check = ({ resources }) => {

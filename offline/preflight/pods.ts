@@ -30,10 +30,19 @@ const DO_NOT_DISRUPT = "karpenter.sh/do-not-disrupt";
 const PDB = "kubernetes:policy/v1:PodDisruptionBudget";
 
 /** Why a pod with these labels and annotations in this namespace holds up a drain, or undefined. */
-function drainBlocker(annotations: Record<string, unknown> | undefined, labels: Record<string, unknown> | undefined, namespace: unknown, resources: RecordedResource[]): string | undefined {
+function drainBlocker(
+    annotations: Record<string, unknown> | undefined,
+    labels: Record<string, unknown> | undefined,
+    namespace: unknown,
+    resources: RecordedResource[],
+): string | undefined {
     if (String(annotations?.[DO_NOT_DISRUPT]) === "true") return `${DO_NOT_DISRUPT}: "true"`;
-    const pdb = resources.find((r) => r.type === PDB && at(r.inputs, "metadata", "namespace") === namespace
-        && Object.entries((at(r.inputs, "spec", "selector", "matchLabels") ?? {}) as Record<string, unknown>).every(([k, v]) => labels?.[k] === v));
+    const pdb = resources.find(
+        (r) =>
+            r.type === PDB &&
+            at(r.inputs, "metadata", "namespace") === namespace &&
+            Object.entries((at(r.inputs, "spec", "selector", "matchLabels") ?? {}) as Record<string, unknown>).every(([k, v]) => labels?.[k] === v),
+    );
     return pdb ? `PodDisruptionBudget ${pdb.name}` : undefined;
 }
 
@@ -54,7 +63,14 @@ export function placementOf(spec: any): Placement {
     return {
         nodeSelector: { ...(spec?.nodeSelector as Record<string, string> | undefined) },
         tolerations: [...((spec?.tolerations as Toleration[] | undefined) ?? [])],
-        ...(terms ? { nodeAffinity: terms.map((t) => [...(t?.matchExpressions ?? []), ...(t?.matchFields ?? []).map((f: Requirement) => ({ ...f, key: `field:${f.key}` }))]) } : {}),
+        ...(terms
+            ? {
+                  nodeAffinity: terms.map((t) => [
+                      ...(t?.matchExpressions ?? []),
+                      ...(t?.matchFields ?? []).map((f: Requirement) => ({ ...f, key: `field:${f.key}` })),
+                  ]),
+              }
+            : {}),
         ...(antiAffinity.some((a) => a?.topologyKey === "kubernetes.io/hostname") ? { onePerNode: true } : {}),
     };
 }
@@ -89,8 +105,9 @@ export const JNLP_DEFAULT_REQUESTS = { cpu: "100m", memory: "256Mi" } as const;
  */
 export function jenkinsAgentPods(release: RecordedResource): PodDemand[] {
     const clouds = (at(release.inputs, "values", "additionalClouds") ?? {}) as Record<string, unknown>;
-    const templates = [at(release.inputs, "values"), ...Object.values(clouds)]
-        .flatMap((cloud) => Object.values((at(cloud, "agent", "podTemplates") ?? {}) as Record<string, string>));
+    const templates = [at(release.inputs, "values"), ...Object.values(clouds)].flatMap((cloud) =>
+        Object.values((at(cloud, "agent", "podTemplates") ?? {}) as Record<string, string>),
+    );
     const seen = new Set<string>();
     return templates.flatMap(podTemplatePods).filter((pod) => !seen.has(pod.name) && seen.add(pod.name));
 }
@@ -122,7 +139,11 @@ function podTemplatePod(t: any): PodDemand {
     placement.nodeSelector = { ...placement.nodeSelector, ...nodeSelectorOf(t?.nodeSelector) };
     // An agent pod exists only while a build runs: none in steady state, one per template at the peak.
     const pod = demand(`Jenkins agent pod template ${t?.name ?? "?"}`, requests, { steady: 0, peak: 1 }, placement);
-    const annotations = Object.assign({}, ...raw.map((p) => p?.metadata?.annotations ?? {}), Object.fromEntries((t?.annotations ?? []).map((a: any) => [a.key, a.value])));
+    const annotations = Object.assign(
+        {},
+        ...raw.map((p) => p?.metadata?.annotations ?? {}),
+        Object.fromEntries((t?.annotations ?? []).map((a: any) => [a.key, a.value])),
+    );
     const blocksDrain = drainBlocker(annotations, undefined, undefined, []);
     return blocksDrain ? { ...pod, blocksDrain } : pod;
 }
@@ -130,7 +151,11 @@ function podTemplatePod(t: any): PodDemand {
 /** The plugin's nodeSelector is a "key=value,key=value" string (PodTemplate.getNodeSelector). */
 function nodeSelectorOf(value: unknown): Record<string, string> {
     if (!value) return {};
-    return Object.fromEntries(String(value).split(",").map((kv) => kv.split("=").map((s) => s.trim()) as [string, string]));
+    return Object.fromEntries(
+        String(value)
+            .split(",")
+            .map((kv) => kv.split("=").map((s) => s.trim()) as [string, string]),
+    );
 }
 
 /**
@@ -154,34 +179,76 @@ interface ChartPod {
 export const CHART_PODS: Record<string, ChartPod[]> = {
     // kubernetes-sigs/metrics-server tag metrics-server-helm-chart-3.13.0 charts/metrics-server/values.yaml:
     // replicas 1, resources.requests 100m / 200Mi.
-    "metrics-server": [{ pod: "metrics-server", requests: ["resources", "requests"], replicas: ["replicas"], defaultReplicas: 1, defaultRequests: { cpu: "100m", memory: "200Mi" } }],
+    "metrics-server": [
+        {
+            pod: "metrics-server",
+            requests: ["resources", "requests"],
+            replicas: ["replicas"],
+            defaultReplicas: 1,
+            defaultRequests: { cpu: "100m", memory: "200Mi" },
+        },
+    ],
     // jenkinsci/helm-charts jenkins-5.9.53 charts/jenkins/values.yaml: controller.resources.requests 50m / 256Mi.
     jenkins: [{ pod: "controller", requests: ["controller", "resources", "requests"], defaultReplicas: 1, defaultRequests: { cpu: "50m", memory: "256Mi" } }],
     // aws/eks-charts 3.5.0 stable/aws-load-balancer-controller/values.yaml: replicaCount 2, resources {}.
     "aws-load-balancer-controller": [{ pod: "controller", requests: ["resources", "requests"], replicas: ["replicaCount"], defaultReplicas: 2 }],
     // prometheus-community/helm-charts kube-prometheus-stack-88.5.3 values.yaml: every resources {} by default.
     "kube-prometheus-stack": [
-        { pod: "prometheus", requests: ["prometheus", "prometheusSpec", "resources", "requests"], replicas: ["prometheus", "prometheusSpec", "replicas"], defaultReplicas: 1, enabled: ["prometheus", "enabled"] },
-        { pod: "alertmanager", requests: ["alertmanager", "alertmanagerSpec", "resources", "requests"], replicas: ["alertmanager", "alertmanagerSpec", "replicas"], defaultReplicas: 1, enabled: ["alertmanager", "enabled"] },
-        { pod: "grafana", requests: ["grafana", "resources", "requests"], replicas: ["grafana", "replicas"], defaultReplicas: 1, enabled: ["grafana", "enabled"] },
+        {
+            pod: "prometheus",
+            requests: ["prometheus", "prometheusSpec", "resources", "requests"],
+            replicas: ["prometheus", "prometheusSpec", "replicas"],
+            defaultReplicas: 1,
+            enabled: ["prometheus", "enabled"],
+        },
+        {
+            pod: "alertmanager",
+            requests: ["alertmanager", "alertmanagerSpec", "resources", "requests"],
+            replicas: ["alertmanager", "alertmanagerSpec", "replicas"],
+            defaultReplicas: 1,
+            enabled: ["alertmanager", "enabled"],
+        },
+        {
+            pod: "grafana",
+            requests: ["grafana", "resources", "requests"],
+            replicas: ["grafana", "replicas"],
+            defaultReplicas: 1,
+            enabled: ["grafana", "enabled"],
+        },
         { pod: "operator", requests: ["prometheusOperator", "resources", "requests"], defaultReplicas: 1, enabled: ["prometheusOperator", "enabled"] },
-        { pod: "kube-state-metrics", requests: ["kube-state-metrics", "resources", "requests"], replicas: ["kube-state-metrics", "replicas"], defaultReplicas: 1, enabled: ["kubeStateMetrics", "enabled"] },
+        {
+            pod: "kube-state-metrics",
+            requests: ["kube-state-metrics", "resources", "requests"],
+            replicas: ["kube-state-metrics", "replicas"],
+            defaultReplicas: 1,
+            enabled: ["kubeStateMetrics", "enabled"],
+        },
     ],
     // aws/karpenter-provider-aws charts/karpenter/values.yaml @ c88abbba (1.14.1): replicas 2, controller.resources {},
     // nodeSelector kubernetes.io/os linux, never on a Karpenter node (karpenter.sh/nodepool DoesNotExist), one per
     // node (podAntiAffinity on kubernetes.io/hostname), tolerates CriticalAddonsOnly; templates/deployment.yaml
     // renders them from .Values at the top level.
-    karpenter: [{
-        pod: "controller", requests: ["controller", "resources", "requests"], replicas: ["replicas"], defaultReplicas: 2, placement: [],
-        defaultPlacement: {
-            nodeSelector: { "kubernetes.io/os": "linux" },
-            affinity: {
-                nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: "karpenter.sh/nodepool", operator: "DoesNotExist" }] }] } },
-                podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: "kubernetes.io/hostname" }] },
+    karpenter: [
+        {
+            pod: "controller",
+            requests: ["controller", "resources", "requests"],
+            replicas: ["replicas"],
+            defaultReplicas: 2,
+            placement: [],
+            defaultPlacement: {
+                nodeSelector: { "kubernetes.io/os": "linux" },
+                affinity: {
+                    nodeAffinity: {
+                        requiredDuringSchedulingIgnoredDuringExecution: {
+                            nodeSelectorTerms: [{ matchExpressions: [{ key: "karpenter.sh/nodepool", operator: "DoesNotExist" }] }],
+                        },
+                    },
+                    podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: "kubernetes.io/hostname" }] },
+                },
+                tolerations: [{ key: "CriticalAddonsOnly", operator: "Exists" }],
             },
-            tolerations: [{ key: "CriticalAddonsOnly", operator: "Exists" }],
         },
-    }],
+    ],
 };
 
 /** Helm's coalescing of a release's values over the chart's: maps merge key by key, anything else replaces. */
@@ -199,7 +266,7 @@ function chartPods(release: RecordedResource): PodDemand[] {
             const requests = (at(values, ...p.requests) as Requests) ?? p.defaultRequests;
             const replicas = Number((p.replicas && at(values, ...p.replicas)) ?? p.defaultReplicas);
             const base = p.placement ?? p.requests.slice(0, -2);
-            const spec = helmMerge(p.defaultPlacement ?? {}, base.length ? at(values, ...base) ?? {} : values);
+            const spec = helmMerge(p.defaultPlacement ?? {}, base.length ? (at(values, ...base) ?? {}) : values);
             return demand(`${chartOf(release)} ${p.pod} (release ${release.name})`, [requests], { steady: replicas, peak: replicas }, placementOf(spec));
         });
 }
@@ -214,18 +281,20 @@ function podSpecRequests(spec: any): Requests[] {
     const inits = sum(spec?.initContainers);
     const total = (rs: Requests[], key: "cpu" | "memory") => rs.reduce((s, r) => s + (key === "cpu" ? millicores(r?.cpu) : mebibytes(r?.memory)), 0);
     const maxInit = (key: "cpu" | "memory") => Math.max(0, ...inits.map((r) => total([r], key)));
-    return [{
-        cpu: `${Math.max(total(containers, "cpu"), maxInit("cpu"))}m`,
-        memory: `${Math.max(total(containers, "memory"), maxInit("memory"))}Mi`,
-    }];
+    return [
+        {
+            cpu: `${Math.max(total(containers, "cpu"), maxInit("cpu"))}m`,
+            memory: `${Math.max(total(containers, "memory"), maxInit("memory"))}Mi`,
+        },
+    ];
 }
 
 function workloadPods(workload: RecordedResource, resources: RecordedResource[]): PodDemand {
     const name = at(workload.inputs, "metadata", "name");
     const namespace = at(workload.inputs, "metadata", "namespace");
-    const hpa = resources.find((r) => r.type === HPA
-        && at(r.inputs, "spec", "scaleTargetRef", "name") === name
-        && at(r.inputs, "metadata", "namespace") === namespace);
+    const hpa = resources.find(
+        (r) => r.type === HPA && at(r.inputs, "spec", "scaleTargetRef", "name") === name && at(r.inputs, "metadata", "namespace") === namespace,
+    );
     const replicas = Number(at(workload.inputs, "spec", "replicas") ?? 1);
     const spec = at(workload.inputs, "spec", "template", "spec") as any;
     const scaled = hpa

@@ -4,7 +4,7 @@ const DECIMAL: Record<string, number> = { "": 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12
 
 function parse(value: unknown): number {
     const m = /^\s*([0-9.]+)\s*([A-Za-z]*)\s*$/.exec(String(value));
-    const factor = m ? BINARY[m[2]] ?? DECIMAL[m[2]] : undefined;
+    const factor = m ? (BINARY[m[2]] ?? DECIMAL[m[2]]) : undefined;
     if (!m || factor === undefined || Number.isNaN(Number(m[1]))) throw new Error(`"${value}" is not a Kubernetes quantity`);
     return Number(m[1]) * factor;
 }

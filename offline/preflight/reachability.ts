@@ -52,7 +52,8 @@ export function unreachable(deployer: Deployer, cluster: RecordedResource): stri
     }
     if (deployer.cidrs.length === 0) return `${deployer.name} has no known source addresses, so nothing shows it can reach ${label(cluster)}'s public endpoint`;
     const outside = deployer.cidrs.filter((c) => !allowed.some((a) => within(c, a)));
-    if (outside.length) return `${deployer.name} leaves from ${outside.join(", ")}, which ${label(cluster)}'s public endpoint does not admit (publicAccessCidrs ${allowed.join(", ")})`;
+    if (outside.length)
+        return `${deployer.name} leaves from ${outside.join(", ")}, which ${label(cluster)}'s public endpoint does not admit (publicAccessCidrs ${allowed.join(", ")})`;
     return undefined;
 }
 

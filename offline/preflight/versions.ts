@@ -19,15 +19,25 @@ export const UPGRADE_WARNING_DAYS = 30;
 function kubernetes(cluster: RecordedResource, date: Date, lines: string[], problems: string[]): void {
     const version = String(cluster.inputs.version ?? "");
     const support = EKS_VERSIONS[version];
-    if (!version) { problems.push(`${label(cluster)}: no Kubernetes version pinned; EKS would pick its default and upgrades would follow it`); return; }
-    if (!support) { problems.push(`${label(cluster)}: Kubernetes ${version} is not an EKS version in offline/data/eks-versions.ts`); return; }
+    if (!version) {
+        problems.push(`${label(cluster)}: no Kubernetes version pinned; EKS would pick its default and upgrades would follow it`);
+        return;
+    }
+    if (!support) {
+        problems.push(`${label(cluster)}: Kubernetes ${version} is not an EKS version in offline/data/eks-versions.ts`);
+        return;
+    }
     const days = Math.floor((Date.parse(support.endOfStandardSupport) - date.getTime()) / DAY);
     const approx = support.approximate ? " (approximate)" : "";
     if (days < 0) {
-        problems.push(`${label(cluster)}: Kubernetes ${version} left standard support on ${support.endOfStandardSupport}${approx}; extended support costs extra until ${support.endOfExtendedSupport}: upgrade`);
+        problems.push(
+            `${label(cluster)}: Kubernetes ${version} left standard support on ${support.endOfStandardSupport}${approx}; extended support costs extra until ${support.endOfExtendedSupport}: upgrade`,
+        );
     } else if (days < UPGRADE_WARNING_DAYS) {
-        problems.push(`${label(cluster)}: Kubernetes ${version} leaves standard support on ${support.endOfStandardSupport}${approx} (${days} days): `
-            + "EKS then upgrades the control plane on its own (upgradePolicy STANDARD), ahead of the add-ons and nodes; upgrade now (README \"Upgrades\")");
+        problems.push(
+            `${label(cluster)}: Kubernetes ${version} leaves standard support on ${support.endOfStandardSupport}${approx} (${days} days): ` +
+                'EKS then upgrades the control plane on its own (upgradePolicy STANDARD), ahead of the add-ons and nodes; upgrade now (README "Upgrades")',
+        );
     } else {
         lines.push(`Kubernetes ${version}: standard support until ${support.endOfStandardSupport}${approx} (${days} days)`);
     }
@@ -55,7 +65,8 @@ function chart(r: RecordedResource, lines: string[], problems: string[]): void {
     const known = CHART_RELEASES[name];
     if (!version) problems.push(`${label(r)}: chart ${name} has no pinned version; Helm would install the newest`);
     else if (!known) problems.push(`${label(r)}: chart ${name} is not in offline/data/releases.ts`);
-    else if (!known.versions.includes(version)) problems.push(`${label(r)}: chart ${name} ${version} is not a known release (known: ${known.versions.join(", ")})`);
+    else if (!known.versions.includes(version))
+        problems.push(`${label(r)}: chart ${name} ${version} is not a known release (known: ${known.versions.join(", ")})`);
     else if (!known.repos.includes(repo)) problems.push(`${label(r)}: chart ${name} is published at ${known.repos.join(" or ")}, not ${repo}`);
     else lines.push(`chart ${name} ${version} from ${repo}: known release`);
 }
@@ -69,10 +80,13 @@ function plugins(r: RecordedResource, lines: string[], problems: string[]): void
         const [id, version] = pin.split(":");
         const releases = JENKINS_PLUGIN_RELEASES[id];
         if (!version || version === "latest") problems.push(`${label(r)}: Jenkins plugin ${id} is not pinned to a version`);
-        else if (!releases && CHART_PINNED_PLUGINS[id] !== version) problems.push(`${label(r)}: no release data for Jenkins plugin ${id} in offline/data/jenkins-plugins.ts; add it with its source`);
+        else if (!releases && CHART_PINNED_PLUGINS[id] !== version)
+            problems.push(`${label(r)}: no release data for Jenkins plugin ${id} in offline/data/jenkins-plugins.ts; add it with its source`);
         else if (CHART_PINNED_PLUGINS[id] !== version && !(version in releases.versions)) {
             unknown.push(pin);
-            problems.push(`${label(r)}: Jenkins plugin ${pin} was never released (${id} releases since 2024 in ${releases.repo}: newest ${Object.keys(releases.versions)[0]})`);
+            problems.push(
+                `${label(r)}: Jenkins plugin ${pin} was never released (${id} releases since 2024 in ${releases.repo}: newest ${Object.keys(releases.versions)[0]})`,
+            );
         }
     }
     lines.push(`Jenkins plugins: ${pins.length - unknown.length} of ${pins.length} pinned to known releases`);

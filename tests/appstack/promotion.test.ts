@@ -39,11 +39,21 @@ describe("promotion reaches prod's API", () => {
         // The plans' ARNs carry the mocks' account; the stack files name the real one, where both stacks live.
         const allowed: string[] = [];
         for (const i of identitiesOf(dev.resources)) {
-            const result = await runSimulation({
-                request: { principal: `arn:aws:iam::${accountOfArn(target)}:role/${i.name}`, action: "sts:AssumeRole", resource: { resource: target, accountId: accountOfArn(target)! }, contextVariables: {} },
-                identityPolicies: i.policies.map((p) => ({ name: p.name, policy: p.policy as unknown as Record<string, unknown> })),
-                serviceControlPolicies: [], resourceControlPolicies: [], resourcePolicy: trust,
-            }, {});
+            const result = await runSimulation(
+                {
+                    request: {
+                        principal: `arn:aws:iam::${accountOfArn(target)}:role/${i.name}`,
+                        action: "sts:AssumeRole",
+                        resource: { resource: target, accountId: accountOfArn(target)! },
+                        contextVariables: {},
+                    },
+                    identityPolicies: i.policies.map((p) => ({ name: p.name, policy: p.policy as unknown as Record<string, unknown> })),
+                    serviceControlPolicies: [],
+                    resourceControlPolicies: [],
+                    resourcePolicy: trust,
+                },
+                {},
+            );
             assert.notStrictEqual(result.resultType, "error", JSON.stringify(result));
             if ((result as { overallResult: string }).overallResult === "Allowed") allowed.push(i.name);
         }
@@ -51,19 +61,29 @@ describe("promotion reaches prod's API", () => {
     });
 
     it("config refuses a promoted-to stack whose API the pipeline could not reach", () => {
-        assert.match(problemsOf(rawConfig("prod", { "cicd:pipelineEgressCidrs": undefined }), "prod").join("\n"), /cicd:pipelineEgressCidrs: is empty, so the promoting pipeline cannot reach/);
-        assert.match(problemsOf(rawConfig("prod", { "cluster:publicAccessCidrs": "[]" }), "prod").join("\n"), /cluster:publicAccessCidrs: is empty \(private endpoint only\)/);
+        assert.match(
+            problemsOf(rawConfig("prod", { "cicd:pipelineEgressCidrs": undefined }), "prod").join("\n"),
+            /cicd:pipelineEgressCidrs: is empty, so the promoting pipeline cannot reach/,
+        );
+        assert.match(
+            problemsOf(rawConfig("prod", { "cluster:publicAccessCidrs": "[]" }), "prod").join("\n"),
+            /cluster:publicAccessCidrs: is empty \(private endpoint only\)/,
+        );
         assert.match(problemsOf(rawConfig("prod", { "cicd:pipelineEgressCidrs": '["10.0.0.0/8"]' }), "prod").join("\n"), /cicd:pipelineEgressCidrs/);
         assert.deepStrictEqual(problemsOf(rawConfig("dev"), "dev"), [], "dev runs the pipeline itself, inside its VPC");
     });
 
     it("config requires who may approve a promotion, as names the input step's comma-separated submitter keeps whole", () => {
-        const promoting = (approvers?: string) => rawConfig("dev", {
-            "cicd:promoteTo": readStackConfig("dev").values["cicd:promoteTo"],
-            ...(approvers === undefined ? {} : { "cicd:promoteApprovers": approvers }),
-        });
+        const promoting = (approvers?: string) =>
+            rawConfig("dev", {
+                "cicd:promoteTo": readStackConfig("dev").values["cicd:promoteTo"],
+                ...(approvers === undefined ? {} : { "cicd:promoteApprovers": approvers }),
+            });
         assert.match(problemsOf(promoting(), "dev").join("\n"), /cicd:promoteApprovers: is required with cicd:promoteTo/);
-        assert.match(problemsOf(promoting('["release-managers,admin"]'), "dev").join("\n"), /cicd:promoteApprovers: "release-managers,admin" is not a Jenkins user id or group name/);
+        assert.match(
+            problemsOf(promoting('["release-managers,admin"]'), "dev").join("\n"),
+            /cicd:promoteApprovers: "release-managers,admin" is not a Jenkins user id or group name/,
+        );
         assert.match(problemsOf(promoting('["a b"]'), "dev").join("\n"), /cicd:promoteApprovers/);
         assert.deepStrictEqual(problemsOf(promoting('["admin", "release-managers"]'), "dev"), []);
     });
@@ -71,7 +91,10 @@ describe("promotion reaches prod's API", () => {
     it("config takes KMS keys for the app's secrets and the state bucket only as key ARNs", () => {
         const key = "arn:aws:kms:ap-northeast-2:111122223333:key/11111111-2222-3333-4444-555555555555";
         assert.deepStrictEqual(problemsOf(rawConfig("dev", { "cicd:appSecretsKeyArn": key, "cicd:stateKeyArn": key }), "dev"), []);
-        const problems = problemsOf(rawConfig("dev", { "cicd:appSecretsKeyArn": "arn:aws:kms:ap-northeast-2:111122223333:alias/app", "cicd:stateKeyArn": "key" }), "dev");
+        const problems = problemsOf(
+            rawConfig("dev", { "cicd:appSecretsKeyArn": "arn:aws:kms:ap-northeast-2:111122223333:alias/app", "cicd:stateKeyArn": "key" }),
+            "dev",
+        );
         assert.strictEqual(problems.length, 2, problems.join("\n"));
     });
 });

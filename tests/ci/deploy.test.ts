@@ -10,7 +10,10 @@ import { PROJECT_DIR } from "../../offline/plan";
 class FakeWorkspace implements DeployWorkspace {
     readonly calls: string[] = [];
     readonly policyPacks: (string[] | undefined)[] = [];
-    constructor(private readonly failAt?: string, private readonly upResult = "succeeded") {}
+    constructor(
+        private readonly failAt?: string,
+        private readonly upResult = "succeeded",
+    ) {}
 
     private stack(): DeployStack {
         const step = async (name: string, onOutput?: (s: string) => void) => {
@@ -21,9 +24,20 @@ class FakeWorkspace implements DeployWorkspace {
         return {
             setConfig: async (key, v) => step(`setConfig ${key}=${v.value}`),
             refresh: async (o) => step("refresh", o.onOutput),
-            preview: async (o) => { this.policyPacks.push(o.policyPacks); await step("preview", o.onOutput); return { changeSummary: { update: 1, same: 40 } }; },
-            up: async (o) => { this.policyPacks.push(o.policyPacks); await step("up", o.onOutput); return { summary: { result: this.upResult } }; },
-            destroy: async (o) => { await step("destroy", o.onOutput); return { summary: { result: "succeeded" } }; },
+            preview: async (o) => {
+                this.policyPacks.push(o.policyPacks);
+                await step("preview", o.onOutput);
+                return { changeSummary: { update: 1, same: 40 } };
+            },
+            up: async (o) => {
+                this.policyPacks.push(o.policyPacks);
+                await step("up", o.onOutput);
+                return { summary: { result: this.upResult } };
+            },
+            destroy: async (o) => {
+                await step("destroy", o.onOutput);
+                return { summary: { result: "succeeded" } };
+            },
             outputs: async () => ({ appUrl: { value: "https://app.dev.example.com", secret: false }, kubeconfig: { value: "{...}", secret: true } }),
         };
     }
@@ -49,8 +63,15 @@ async function deploy(argv: string[], ws = new FakeWorkspace()) {
 describe("deploy program (Automation API)", () => {
     describe("arguments", () => {
         it("parses a deploy and its flags", () => {
-            assert.deepStrictEqual(parseArgs(["--stack", "dev", "--image-tag=3f2a9c1", "--refresh"]),
-                { stack: "dev", layer: "app", imageTag: "3f2a9c1", refresh: true, previewOnly: false, destroy: false, yesDestroyProd: false });
+            assert.deepStrictEqual(parseArgs(["--stack", "dev", "--image-tag=3f2a9c1", "--refresh"]), {
+                stack: "dev",
+                layer: "app",
+                imageTag: "3f2a9c1",
+                refresh: true,
+                previewOnly: false,
+                destroy: false,
+                yesDestroyProd: false,
+            });
             assert.strictEqual(parseArgs(["--stack", "dev", "--layer", "platform"]).layer, "platform");
         });
 
@@ -72,7 +93,11 @@ describe("deploy program (Automation API)", () => {
                 [["--stack", "dev", "--layer", "platform", "--image-tag", "abc"], /--image-tag goes with the app layer/],
                 [["--stack", "dev", "--layer", "everything"], /--layer is app or platform/],
             ] as [string[], RegExp][]) {
-                assert.throws(() => parseArgs(argv), (e: Error) => e instanceof UsageError && why.test(e.message), `${argv.join(" ")}`);
+                assert.throws(
+                    () => parseArgs(argv),
+                    (e: Error) => e instanceof UsageError && why.test(e.message),
+                    `${argv.join(" ")}`,
+                );
             }
             assert.doesNotThrow(() => parseArgs(["--stack", "acme/eks-platform/dev", "--layer", "platform"]));
         });
@@ -109,14 +134,20 @@ describe("deploy program (Automation API)", () => {
             const dirs: string[] = [];
             const ws = new FakeWorkspace();
             const original = ws.selectOrCreate.bind(ws);
-            ws.selectOrCreate = async (stack: string, dir?: string) => { dirs.push(dir!); return original(stack); };
+            ws.selectOrCreate = async (stack: string, dir?: string) => {
+                dirs.push(dir!);
+                return original(stack);
+            };
             const out: string[] = [];
             assert.strictEqual(await run(["--stack", "prod", "--image-tag", "3f2a9c1"], ws, PROJECT_DIR, { out: (t) => out.push(t), err: () => undefined }), 0);
             assert.deepStrictEqual(dirs, [path.join(PROJECT_DIR, "appstack")]);
             const dir = fs.mkdtempSync(path.join(os.tmpdir(), "deploy-app-"));
             try {
                 fs.mkdirSync(path.join(dir, "appstack"));
-                fs.writeFileSync(path.join(dir, "appstack", "Pulumi.dev.yaml"), "config:\n  app:platformStack: organization/eks-platform/dev\n  dns:domain: x.example.com\n");
+                fs.writeFileSync(
+                    path.join(dir, "appstack", "Pulumi.dev.yaml"),
+                    "config:\n  app:platformStack: organization/eks-platform/dev\n  dns:domain: x.example.com\n",
+                );
                 const bad = new FakeWorkspace();
                 const err: string[] = [];
                 assert.strictEqual(await run(["--stack", "dev", "--image-tag", "3f2a9c1"], bad, dir, { out: () => undefined, err: (t) => err.push(t) }), 2);
@@ -179,8 +210,12 @@ describe("deploy program (Automation API)", () => {
             fs.symlinkSync(process.execPath, path.join(nodeOnly, "node"));
         });
         after(() => fs.rmSync(nodeOnly, { recursive: true, force: true }));
-        const deployCli = (args: string[], env: NodeJS.ProcessEnv = process.env) => spawnSync(process.execPath,
-            [require.resolve("ts-node/dist/bin"), "--transpile-only", path.join(PROJECT_DIR, "ci/deploy.ts"), ...args], { encoding: "utf8", timeout: 60000, env });
+        const deployCli = (args: string[], env: NodeJS.ProcessEnv = process.env) =>
+            spawnSync(process.execPath, [require.resolve("ts-node/dist/bin"), "--transpile-only", path.join(PROJECT_DIR, "ci/deploy.ts"), ...args], {
+                encoding: "utf8",
+                timeout: 60000,
+                env,
+            });
 
         it("--help prints the usage and exits 0", () => {
             const r = deployCli(["--help"]);
@@ -220,7 +255,11 @@ describe("deploy program (Automation API)", () => {
     });
 
     it("the CLI itself exits 2 with the usage on bad arguments (no Pulumi CLI needed)", () => {
-        const r = spawnSync(process.execPath, [require.resolve("ts-node/dist/bin"), "--transpile-only", path.join(PROJECT_DIR, "ci/deploy.ts"), "--image-tag", "abc"], { encoding: "utf8", timeout: 60000 });
+        const r = spawnSync(
+            process.execPath,
+            [require.resolve("ts-node/dist/bin"), "--transpile-only", path.join(PROJECT_DIR, "ci/deploy.ts"), "--image-tag", "abc"],
+            { encoding: "utf8", timeout: 60000 },
+        );
         assert.strictEqual(r.status, 2);
         assert.match(r.stderr, /--stack is required/);
         assert.match(r.stderr, /usage: deploy --stack/);

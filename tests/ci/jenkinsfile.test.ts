@@ -7,19 +7,55 @@ import { AGENT_IMAGES, agentPodTemplate, JENKINS, PipelineEnv, pipelineJobScript
 import { PROJECT_DIR } from "../../offline/plan";
 
 /** A pipeline file without its comments: the Jenkinsfile (branches, deploy job), the promotion job's, the shared steps. */
-const codeOf = (file: string) => fs.readFileSync(path.join(PROJECT_DIR, file), "utf8").split("\n").filter((l) => !l.trim().startsWith("//")).join("\n");
+const codeOf = (file: string) =>
+    fs
+        .readFileSync(path.join(PROJECT_DIR, file), "utf8")
+        .split("\n")
+        .filter((l) => !l.trim().startsWith("//"))
+        .join("\n");
 const code = codeOf("Jenkinsfile");
 const promote = codeOf(JENKINS.promoteScript);
 const shared = codeOf("ci/pipeline.groovy");
 
 /** Every key the CiCd component can set; a full object so the compiler lists them all. */
 const PROVIDED: Record<keyof PipelineEnv, true> = {
-    AWS_REGION: true, ECR_REPOSITORY_URL: true, DEPLOY_ROLE_ARN: true, PULUMI_BACKEND_URL: true, PLATFORM_STACK: true, APP_STACK: true, APP_URL: true, DEPLOY_JOB: true, DEPLOY_BRANCH: true,
-    PROMOTE_STACK: true, PROMOTE_DEPLOY_ROLE_ARN: true, PROMOTE_REPOSITORY_URL: true, PROMOTE_APP_URL: true, PROMOTE_JOB: true, PROMOTE_APPROVERS: true, PULUMI_PASSPHRASE_CREDENTIAL: true,
+    AWS_REGION: true,
+    ECR_REPOSITORY_URL: true,
+    DEPLOY_ROLE_ARN: true,
+    PULUMI_BACKEND_URL: true,
+    PLATFORM_STACK: true,
+    APP_STACK: true,
+    APP_URL: true,
+    DEPLOY_JOB: true,
+    DEPLOY_BRANCH: true,
+    PROMOTE_STACK: true,
+    PROMOTE_DEPLOY_ROLE_ARN: true,
+    PROMOTE_REPOSITORY_URL: true,
+    PROMOTE_APP_URL: true,
+    PROMOTE_JOB: true,
+    PROMOTE_APPROVERS: true,
+    PULUMI_PASSPHRASE_CREDENTIAL: true,
 };
 /** Set by Jenkins, by the EKS pod identity webhook (IRSA), by the promotion job's parameter, or by the pipeline itself. */
-const BUILTIN = new Set(["JOB_NAME", "IMAGE_EXISTS", "WORKSPACE", "GIT_COMMIT", "IMAGE_TAG", "SOURCE_COMMIT", "PROMOTE_COMMIT", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONFIG_FILE",
-    "AWS_PROFILE", "PROMOTE_SUBJECT", "PULUMI_CONFIG_PASSPHRASE", "PULUMI_PASSPHRASE_USER", "CI", "PULUMI_SKIP_UPDATE_CHECK", "CONF"]);
+const BUILTIN = new Set([
+    "JOB_NAME",
+    "IMAGE_EXISTS",
+    "WORKSPACE",
+    "GIT_COMMIT",
+    "IMAGE_TAG",
+    "SOURCE_COMMIT",
+    "PROMOTE_COMMIT",
+    "AWS_ROLE_ARN",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_CONFIG_FILE",
+    "AWS_PROFILE",
+    "PROMOTE_SUBJECT",
+    "PULUMI_CONFIG_PASSPHRASE",
+    "PULUMI_PASSPHRASE_USER",
+    "CI",
+    "PULUMI_SKIP_UPDATE_CHECK",
+    "CONF",
+]);
 
 /** Each stage's block: its text, and its head (what precedes its steps or nested stages). */
 function stageBlocks(text = code): Record<string, { text: string; head: string }> {
@@ -59,8 +95,11 @@ function containerAt(text: string, index: number, defaultContainer: string): str
 }
 
 /** Each `sh` step of a text: where it is and its script (the string literal it runs). */
-const shSteps = (text: string) => [...text.matchAll(/\bsh[ (](?:returnStdout: true, script: )?('''[\s\S]*?'''|'[^'\n]*'|"(?:[^"\\\n]|\\.)*")/g)]
-    .map((m) => ({ index: m.index!, script: m[1] }));
+const shSteps = (text: string) =>
+    [...text.matchAll(/\bsh[ (](?:returnStdout: true, script: )?('''[\s\S]*?'''|'[^'\n]*'|"(?:[^"\\\n]|\\.)*")/g)].map((m) => ({
+        index: m.index!,
+        script: m[1],
+    }));
 
 /**
  * Which agent images have git: jenkins/inbound-agent does (jenkinsci/docker-agent installs it in the agent image the
@@ -77,9 +116,29 @@ describe("Jenkinsfile", () => {
     it("has the documented stages in order: the deploy job's, then the promotion job's", () => {
         const stages = (text: string) => [...text.matchAll(/stage\('([^']+)'\)/g)].map((m) => m[1]);
         assert.deepStrictEqual(stages(code), [
-            "CI", "Install", "Type-check", "Unit tests", "Plan", "Deploy dev", "Check out the commit", "Check image", "Build and push image", "Deploy app", "Smoke test dev", "Request promotion",
+            "CI",
+            "Install",
+            "Type-check",
+            "Unit tests",
+            "Plan",
+            "Deploy dev",
+            "Check out the commit",
+            "Check image",
+            "Build and push image",
+            "Deploy app",
+            "Smoke test dev",
+            "Request promotion",
         ]);
-        assert.deepStrictEqual(stages(promote), ["Approve prod", "Verify the commit", "Approve", "Promote", "Check out the commit", "Copy image", "Deploy prod", "Smoke test prod"]);
+        assert.deepStrictEqual(stages(promote), [
+            "Approve prod",
+            "Verify the commit",
+            "Approve",
+            "Promote",
+            "Check out the commit",
+            "Copy image",
+            "Deploy prod",
+            "Smoke test prod",
+        ]);
     });
 
     it("sets no concurrent builds per branch and a build discarder", () => {
@@ -91,14 +150,20 @@ describe("Jenkinsfile", () => {
     it("no build of the job that disables concurrent builds waits for a person; the approval is in the promotion job, which does not", () => {
         assert.doesNotMatch(code, /\binput\b/);
         assert.doesNotMatch(pipelineOptions(promote), /disableConcurrentBuilds/);
-        assert.match(stageBlocks()["Request promotion"].text, /build job: "\/\$\{env\.PROMOTE_JOB\}", wait: false, parameters: \[string\(name: 'PROMOTE_COMMIT', value: env\.SOURCE_COMMIT\)\]/);
+        assert.match(
+            stageBlocks()["Request promotion"].text,
+            /build job: "\/\$\{env\.PROMOTE_JOB\}", wait: false, parameters: \[string\(name: 'PROMOTE_COMMIT', value: env\.SOURCE_COMMIT\)\]/,
+        );
         assert.doesNotMatch(stageBlocks()["Request promotion"].head, /agent/);
     });
 
     it("approving a newer promotion supersedes an older one still waiting: milestones before and after the input", () => {
         const steps = stageBlocks(promote)["Approve prod"].text;
         const order = ["milestone(ordinal: 1)", "input message:", "milestone(ordinal: 2)"].map((s) => steps.indexOf(s));
-        assert.ok(order.every((i, k) => i > 0 && (k === 0 || i > order[k - 1])), `milestone, input, milestone: ${order}`);
+        assert.ok(
+            order.every((i, k) => i > 0 && (k === 0 || i > order[k - 1])),
+            `milestone, input, milestone: ${order}`,
+        );
         assert.ok(promote.indexOf("milestone(ordinal: 2)") < promote.indexOf("stage('Promote')"), "nothing deploys before the second milestone");
     });
 
@@ -115,7 +180,10 @@ describe("Jenkinsfile", () => {
         assert.match(code, /archiveArtifacts artifacts: 'plan\/\*'/);
         // Every stack file, platform and app, is planned (no stack list to keep in step with the files).
         assert.match(code, /for f in Pulumi\.\*\.yaml; do s=\$\{f#Pulumi\.\}; npm run plan -- \$\{s%\.yaml\} --quiet \|\| exit 1; done/);
-        assert.match(code, /for f in appstack\/Pulumi\.\*\.yaml; do s=\$\{f#appstack\/Pulumi\.\}; npm run plan -- \$\{s%\.yaml\} --quiet --layer app --config app:imageTag=\$IMAGE_TAG \|\| exit 1; done/);
+        assert.match(
+            code,
+            /for f in appstack\/Pulumi\.\*\.yaml; do s=\$\{f#appstack\/Pulumi\.\}; npm run plan -- \$\{s%\.yaml\} --quiet --layer app --config app:imageTag=\$IMAGE_TAG \|\| exit 1; done/,
+        );
     });
 
     it("reads only environment that Jenkins' configuration or the platform provides", () => {
@@ -135,7 +203,8 @@ describe("Jenkinsfile", () => {
             const template = agent[3] === JENKINS.agentLabel ? build : agent[3] === JENKINS.deployTemplate ? deploy : undefined;
             assert.ok(template, `${name} asks for an unknown pod template ${agent[3]}`);
             if (agent[3] === JENKINS.deployTemplate) assert.strictEqual(agent[2], JENKINS.deployCloud, `${name} must ask for the deploy cloud`);
-            for (const [, c] of block.text.matchAll(/container\('([a-z]+)'\)/g)) assert.ok(template.includes(c), `${name}: container ${c} is not in ${agent[3]}`);
+            for (const [, c] of block.text.matchAll(/container\('([a-z]+)'\)/g))
+                assert.ok(template.includes(c), `${name}: container ${c} is not in ${agent[3]}`);
         }
         assert.ok(!/container\('(kaniko|pulumi|crane)'\)/.test(stageBlocks()["CI"].text), "the CI stage runs for every branch: no deploy tools there");
     });
@@ -158,7 +227,10 @@ describe("Jenkinsfile", () => {
     it("deploys and promotes only in the deploy folder's jobs, decided before any pod is asked for; no branch name is hard-coded", () => {
         assert.doesNotMatch(code + promote, /branch '/);
         const when = (block: { head: string }) => /when \{ ([^\n]*) \}(\n|$)/.exec(block.head)?.[1];
-        for (const [blocks, names, condition] of [[stageBlocks(), ["Deploy dev", "Request promotion"], /deploys\(\)/], [stageBlocks(promote), ["Approve prod", "Promote"], /promotes\(\)/]] as const) {
+        for (const [blocks, names, condition] of [
+            [stageBlocks(), ["Deploy dev", "Request promotion"], /deploys\(\)/],
+            [stageBlocks(promote), ["Approve prod", "Promote"], /promotes\(\)/],
+        ] as const) {
             for (const name of names) {
                 assert.ok(when(blocks[name]), `${name} has no when`);
                 assert.match(when(blocks[name])!, /^beforeAgent true; /, `${name} would start a pod only to skip it`);
@@ -166,7 +238,10 @@ describe("Jenkinsfile", () => {
             }
         }
         assert.match(code, /def deploys\(\) \{\n\s+return env\.DEPLOY_JOB\?\.trim\(\) && env\.JOB_NAME == env\.DEPLOY_JOB\n\}/);
-        assert.match(promote, /def promotes\(\) \{\n\s+return env\.PROMOTE_JOB\?\.trim\(\) && env\.JOB_NAME == env\.PROMOTE_JOB && env\.PROMOTE_STACK\?\.trim\(\)\n\}/);
+        assert.match(
+            promote,
+            /def promotes\(\) \{\n\s+return env\.PROMOTE_JOB\?\.trim\(\) && env\.JOB_NAME == env\.PROMOTE_JOB && env\.PROMOTE_STACK\?\.trim\(\)\n\}/,
+        );
         assert.strictEqual(JENKINS.deployJob, `${JENKINS.deployFolder}/eks-platform`);
         assert.ok(JENKINS.promoteJob.startsWith(`${JENKINS.deployFolder}/`), "the promotion job must be in the deploy folder, with its cloud and credentials");
         assert.doesNotMatch(stageBlocks()["CI"].head, /when/, "every branch is tested and planned");
@@ -174,7 +249,10 @@ describe("Jenkinsfile", () => {
 
     it("skips the image build when the commit's tag already exists (tags are IMMUTABLE), and copies to prod only once", () => {
         const blocks = stageBlocks();
-        assert.match(blocks["Check image"].text, /aws ecr describe-images --repository-name "\$\{ECR_REPOSITORY_URL#\*\/\}" --image-ids imageTag="\$IMAGE_TAG"/);
+        assert.match(
+            blocks["Check image"].text,
+            /aws ecr describe-images --repository-name "\$\{ECR_REPOSITORY_URL#\*\/\}" --image-ids imageTag="\$IMAGE_TAG"/,
+        );
         assert.match(blocks["Check image"].text, /ImageNotFoundException/, "only a missing image may mean build; other errors fail");
         assert.match(blocks["Build and push image"].head, /when \{ expression \{ env\.IMAGE_EXISTS != 'true' \} \}/);
         assert.match(stageBlocks(promote)["Copy image"].text, /crane digest "\$PROMOTE_REPOSITORY_URL:\$IMAGE_TAG" \|\| crane copy/);
@@ -191,16 +269,26 @@ describe("Jenkinsfile", () => {
     it("deploys prod only after an approval, with the image tag of the commit dev deployed, from that commit's code", () => {
         assert.match(stageBlocks()["Install"].text, /env\.SOURCE_COMMIT = env\.GIT_COMMIT\n\s+env\.IMAGE_TAG = env\.GIT_COMMIT\.substring\(0, 12\)/);
         assert.match(stageBlocks(promote)["Verify the commit"].text, /env\.IMAGE_TAG = params\.PROMOTE_COMMIT\.substring\(0, 12\)/);
-        assert.match(stageBlocks(promote)["Deploy prod"].text, /ci\.pulumiAs\('promote', 'npm run deploy -- --stack \$PROMOTE_STACK --image-tag \$IMAGE_TAG'\)/);
+        assert.match(
+            stageBlocks(promote)["Deploy prod"].text,
+            /ci\.pulumiAs\('promote', 'npm run deploy -- --stack \$PROMOTE_STACK --image-tag \$IMAGE_TAG'\)/,
+        );
         assert.match(stageBlocks()["Deploy app"].text, /ci\.pulumiAs\('deploy', 'npm run deploy -- --stack \$APP_STACK --image-tag \$IMAGE_TAG'\)/);
         for (const text of [code, promote]) assert.match(text, /ci = load 'ci\/pipeline\.groovy'/);
-        assert.match(shared, /withCredentials\(\[usernamePassword\(credentialsId: env\.PULUMI_PASSPHRASE_CREDENTIAL, usernameVariable: '\w+', passwordVariable: 'PULUMI_CONFIG_PASSPHRASE'\)\]\)/);
+        assert.match(
+            shared,
+            /withCredentials\(\[usernamePassword\(credentialsId: env\.PULUMI_PASSPHRASE_CREDENTIAL, usernameVariable: '\w+', passwordVariable: 'PULUMI_CONFIG_PASSPHRASE'\)\]\)/,
+        );
     });
 
     // A3: git in node:22-bookworm-slim fails ("git: not found"); the implicit checkout is jnlp's
     // (kubernetes-plugin KubernetesDeclarativeAgentScript checks out before entering the default container).
     it("runs every git command in a container that has git (jnlp), not the stage's default container", () => {
-        for (const [file, text] of [["Jenkinsfile", code], [JENKINS.promoteScript, promote], ["ci/pipeline.groovy", shared]] as const) {
+        for (const [file, text] of [
+            ["Jenkinsfile", code],
+            [JENKINS.promoteScript, promote],
+            ["ci/pipeline.groovy", shared],
+        ] as const) {
             for (const step of shSteps(text).filter((s) => /(^|[\s;'"])git /.test(s.script))) {
                 const where = containerAt(text, step.index, "node") as keyof typeof AGENT_IMAGES;
                 assert.ok(HAS_GIT[where], `${file}: ${step.script.slice(0, 60)} runs in ${where}, which has no git`);
@@ -219,7 +307,10 @@ describe("Jenkinsfile", () => {
         assert.match(kaniko.script, /--destination=\$ECR_REPOSITORY_URL:\$IMAGE_TAG --label org\.opencontainers\.image\.revision=\$SOURCE_COMMIT/);
         assert.strictEqual(firstSteps("Promote", promote)[0].script, `'git checkout --detach "$PROMOTE_COMMIT"'`);
         // Nothing loaded or run from the workspace before the checkout: ci/pipeline.groovy is the commit's own.
-        for (const [stage, text] of [["Deploy dev", code], ["Promote", promote]] as const) {
+        for (const [stage, text] of [
+            ["Deploy dev", code],
+            ["Promote", promote],
+        ] as const) {
             const block = stageBlocks(text)[stage].text;
             assert.ok(block.indexOf("git checkout --detach") < block.indexOf("load 'ci/pipeline.groovy'"), `${stage} loads the branch head's steps`);
         }
@@ -229,21 +320,41 @@ describe("Jenkinsfile", () => {
     it("asks for approval only of a commit the deploy job requested, on the deploy branch, whose dev image was built from it", () => {
         const verify = stageBlocks(promote)["Verify the commit"].text;
         const approve = stageBlocks(promote)["Approve"].text;
-        const at = (pattern: RegExp) => { const m = pattern.exec(verify); assert.ok(m, String(pattern)); return m!.index; };
+        const at = (pattern: RegExp) => {
+            const m = pattern.exec(verify);
+            assert.ok(m, String(pattern));
+            return m!.index;
+        };
         const order = [
             at(/if \(!\(params\.PROMOTE_COMMIT ==~ \/\[0-9a-f\]\{40\}\/\)\) error\(/),
-            at(/currentBuild\.getBuildCauses\('hudson\.model\.Cause\$UpstreamCause'\)\n\s+if \(upstream\.size\(\) != 1 \|\| upstream\[0\]\.upstreamProject != env\.DEPLOY_JOB\) \{\n\s+error\(/),
+            at(
+                /currentBuild\.getBuildCauses\('hudson\.model\.Cause\$UpstreamCause'\)\n\s+if \(upstream\.size\(\) != 1 \|\| upstream\[0\]\.upstreamProject != env\.DEPLOY_JOB\) \{\n\s+error\(/,
+            ),
             at(/sh 'git merge-base --is-ancestor "\$PROMOTE_COMMIT" "refs\/remotes\/origin\/\$DEPLOY_BRANCH"'/),
-            at(/crane config "\$ECR_REPOSITORY_URL:\$IMAGE_TAG"[^\n]*\n\s+grep -q "\\\\"org\.opencontainers\.image\.revision\\\\":\\\\"\$PROMOTE_COMMIT\\\\"" \.image-config \|\| \{[^}]*exit 1; \}/),
+            at(
+                /crane config "\$ECR_REPOSITORY_URL:\$IMAGE_TAG"[^\n]*\n\s+grep -q "\\\\"org\.opencontainers\.image\.revision\\\\":\\\\"\$PROMOTE_COMMIT\\\\"" \.image-config \|\| \{[^}]*exit 1; \}/,
+            ),
         ];
-        assert.deepStrictEqual([...order].sort((a, b) => a - b), order, "checks out of order");
+        assert.deepStrictEqual(
+            [...order].sort((a, b) => a - b),
+            order,
+            "checks out of order",
+        );
         assert.strictEqual(containerAt(verify, order[2], "node"), "jnlp");
-        assert.match(approve, /input message: "Deploy \$\{params\.PROMOTE_COMMIT\} \\"\$\{env\.PROMOTE_SUBJECT\}\\" to \$\{env\.PROMOTE_STACK\}\?"/, "the approver sees the full commit and its subject");
+        assert.match(
+            approve,
+            /input message: "Deploy \$\{params\.PROMOTE_COMMIT\} \\"\$\{env\.PROMOTE_SUBJECT\}\\" to \$\{env\.PROMOTE_STACK\}\?"/,
+            "the approver sees the full commit and its subject",
+        );
         assert.match(verify, /env\.PROMOTE_SUBJECT = sh\(returnStdout: true, script: 'git log -1 --format=%s "\$PROMOTE_COMMIT"'\)/);
         // The jobs fetch the deploy branch alone: the git plugin's default refspec fetches every branch head.
         const dsl: string = YAML.parse(pipelineJobScript({ gitRepoUrl: "https://example.com/r.git", gitBranch: "release/1" })).jobs[0].script;
         const jobs = dsl.slice(dsl.indexOf("pipelineJob("));
-        assert.strictEqual([...jobs.matchAll(/refspec\('\+refs\/heads\/release\/1:refs\/remotes\/origin\/release\/1'\)/g)].length, 2, "deploy and promote jobs");
+        assert.strictEqual(
+            [...jobs.matchAll(/refspec\('\+refs\/heads\/release\/1:refs\/remotes\/origin\/release\/1'\)/g)].length,
+            2,
+            "deploy and promote jobs",
+        );
     });
 
     // A4: pipeline-milestone-step MilestoneStepExecution.Listener.onCompleted cancels older builds whose last milestone

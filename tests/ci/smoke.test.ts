@@ -11,8 +11,13 @@ describe("smoke test", () => {
         // Unhealthy twice (ALB still registering), then healthy.
         server = http.createServer((req, res) => {
             calls++;
-            if (req.url === "/healthz" && calls > 2) { res.writeHead(200, { "content-type": "application/json" }); res.end('{"status":"ok"}'); return; }
-            res.writeHead(503); res.end("not yet");
+            if (req.url === "/healthz" && calls > 2) {
+                res.writeHead(200, { "content-type": "application/json" });
+                res.end('{"status":"ok"}');
+                return;
+            }
+            res.writeHead(503);
+            res.end("not yet");
         });
         await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
         url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -16,7 +16,10 @@ function problemsOf(raw: Record<string, string>, stack = "dev"): string[] {
 
 function assertRejected(raw: Record<string, string>, key: string, why: RegExp, stack = "dev"): void {
     const problems = problemsOf(raw, stack);
-    assert.ok(problems.some((p) => p.startsWith(key) && why.test(p)), `no problem for ${key} matching ${why} in:\n${problems.join("\n")}`);
+    assert.ok(
+        problems.some((p) => p.startsWith(key) && why.test(p)),
+        `no problem for ${key} matching ${why} in:\n${problems.join("\n")}`,
+    );
 }
 
 describe("config", () => {
@@ -41,8 +44,16 @@ describe("config", () => {
             it(`${env}'s node group defaults are the system group its stack file sets (Karpenter runs the rest)`, () => {
                 const stackFile = readStackConfig(env).values;
                 const defaults = parseConfig(rawConfig(env), "eks-platform", env).cluster.nodeGroup;
-                const committed = parseConfig(rawConfig(env, Object.fromEntries(Object.entries(stackFile).filter(([k]) =>
-                    /^cluster:(instanceTypes|capacityType|minSize|desiredSize|maxSize|diskSizeGiB)$/.test(k)))), "eks-platform", env).cluster.nodeGroup;
+                const committed = parseConfig(
+                    rawConfig(
+                        env,
+                        Object.fromEntries(
+                            Object.entries(stackFile).filter(([k]) => /^cluster:(instanceTypes|capacityType|minSize|desiredSize|maxSize|diskSizeGiB)$/.test(k)),
+                        ),
+                    ),
+                    "eks-platform",
+                    env,
+                ).cluster.nodeGroup;
                 assert.deepStrictEqual(defaults, committed);
             });
         }
@@ -53,11 +64,17 @@ describe("config", () => {
         });
 
         it("parses structured values the way Pulumi passes them (JSON strings)", () => {
-            const c = parseConfig(rawConfig("dev", {
-                "cluster:instanceTypes": '["m6i.large"]',
-                "cluster:minSize": "2", "cluster:desiredSize": "2", "cluster:maxSize": "5",
-                "platform:tags": '{"Team":"core"}',
-            }), "eks-platform", "dev");
+            const c = parseConfig(
+                rawConfig("dev", {
+                    "cluster:instanceTypes": '["m6i.large"]',
+                    "cluster:minSize": "2",
+                    "cluster:desiredSize": "2",
+                    "cluster:maxSize": "5",
+                    "platform:tags": '{"Team":"core"}',
+                }),
+                "eks-platform",
+                "dev",
+            );
             assert.deepStrictEqual(c.cluster.nodeGroup.instanceTypes, ["m6i.large"]);
             assert.strictEqual(c.cluster.nodeGroup.maxSize, 5);
             assert.strictEqual(c.tags.Team, "core");
@@ -87,8 +104,16 @@ describe("config", () => {
         });
 
         it("rejects node group sizes that are not min <= desired <= max", () => {
-            assertRejected(rawConfig("dev", { "cluster:minSize": "3", "cluster:desiredSize": "2", "cluster:maxSize": "1" }), "cluster:minSize/desiredSize/maxSize", /3 \/ 2 \/ 1/);
-            assertRejected(rawConfig("dev", { "cluster:desiredSize": "9", "cluster:maxSize": "4" }), "cluster:minSize/desiredSize/maxSize", /min <= desired <= max/);
+            assertRejected(
+                rawConfig("dev", { "cluster:minSize": "3", "cluster:desiredSize": "2", "cluster:maxSize": "1" }),
+                "cluster:minSize/desiredSize/maxSize",
+                /3 \/ 2 \/ 1/,
+            );
+            assertRejected(
+                rawConfig("dev", { "cluster:desiredSize": "9", "cluster:maxSize": "4" }),
+                "cluster:minSize/desiredSize/maxSize",
+                /min <= desired <= max/,
+            );
         });
 
         it("rejects empty or malformed instance types", () => {
@@ -99,7 +124,11 @@ describe("config", () => {
 
         it("rejects an unknown environment", () => {
             // staging is a profile now (config/profiles.ts); the message lists them.
-            assertRejected(rawConfig("dev", { "platform:environment": "test" }), "platform:environment", /unknown environment "test": set it to one of dev, staging, prod/);
+            assertRejected(
+                rawConfig("dev", { "platform:environment": "test" }),
+                "platform:environment",
+                /unknown environment "test": set it to one of dev, staging, prod/,
+            );
             assertRejected(rawConfig("dev", { "platform:environment": undefined }), "platform:environment", /unknown environment "qa"/, "qa");
         });
 
@@ -132,7 +161,10 @@ describe("config", () => {
             const prod = parseConfig(rawConfig("prod"), "eks-platform", "prod");
             // Jenkins' settings are one optional group: present exactly where Jenkins runs.
             assert.strictEqual(prod.cicd.jenkins, undefined);
-            assert.strictEqual(parseConfig(rawConfig("dev"), "eks-platform", "dev").cicd.jenkins?.gitRepoUrl, "https://github.com/example-org/eks-platform.git");
+            assert.strictEqual(
+                parseConfig(rawConfig("dev"), "eks-platform", "dev").cicd.jenkins?.gitRepoUrl,
+                "https://github.com/example-org/eks-platform.git",
+            );
         });
 
         it("refuses the image tag latest and bad replica bounds", () => {
@@ -147,13 +179,16 @@ describe("config", () => {
 
         it("names every bad key in one message", () => {
             const raw = rawConfig("prod", { "network:vpcCidr": "nope", "network:azCount": "2", "cluster:instanceTypes": "[]", "dns:domain": "x" });
-            assert.throws(() => parseConfig(raw, "eks-platform", "prod"), (err: Error) => {
-                for (const key of ["network:vpcCidr", "network:azCount", "cluster:instanceTypes", "dns:domain"]) {
-                    assert.ok(err.message.includes(key), `message does not name ${key}:\n${err.message}`);
-                }
-                assert.match(err.message, /invalid configuration for stack "prod"/);
-                return true;
-            });
+            assert.throws(
+                () => parseConfig(raw, "eks-platform", "prod"),
+                (err: Error) => {
+                    for (const key of ["network:vpcCidr", "network:azCount", "cluster:instanceTypes", "dns:domain"]) {
+                        assert.ok(err.message.includes(key), `message does not name ${key}:\n${err.message}`);
+                    }
+                    assert.match(err.message, /invalid configuration for stack "prod"/);
+                    return true;
+                },
+            );
         });
     });
 });
@@ -164,9 +199,17 @@ describe("config: network (what awsx and AWS accept)", () => {
 
     it("refuses, under network:vpcCidr/azCount, what awsx, EC2 or the ALB would refuse, with their reason", () => {
         const both = "network:vpcCidr/azCount";
-        assertRejected(dev({ "network:vpcCidr": "10.0.0.0/22", "network:azCount": "2" }), both, /public subnets would be \/28: an Application Load Balancer needs subnets of at least \/27/);
+        assertRejected(
+            dev({ "network:vpcCidr": "10.0.0.0/22", "network:azCount": "2" }),
+            both,
+            /public subnets would be \/28: an Application Load Balancer needs subnets of at least \/27/,
+        );
         assertRejected(dev({ "network:vpcCidr": "10.0.0.0/23", "network:azCount": "2" }), both, /InvalidSubnet\.Range: The CIDR '10\.0\.0\.0\/29' is invalid/);
-        assertRejected(dev({ "aws:region": "us-east-1", "network:vpcCidr": "10.0.0.0/26", "network:azCount": "6" }), both, /awsx refuses public \/33 \+ private \/30 subnets in 6 AZs: Invalid mask for ip4: 33/);
+        assertRejected(
+            dev({ "aws:region": "us-east-1", "network:vpcCidr": "10.0.0.0/26", "network:azCount": "6" }),
+            both,
+            /awsx refuses public \/33 \+ private \/30 subnets in 6 AZs: Invalid mask for ip4: 33/,
+        );
         assertRejected(dev({ "aws:region": "us-east-1", "network:vpcCidr": "10.0.0.0/21", "network:azCount": "5" }), both, /Application Load Balancer/);
         assertRejected(dev({ "network:vpcCidr": "10.0.0.0/15" }), "network:vpcCidr", /InvalidVpc\.Range: The CIDR '10\.0\.0\.0\/15' is invalid/);
         assertRejected(dev({ "network:vpcCidr": "010.0.0.0/16" }), "network:vpcCidr", /must be written as 10\.0\.0\.0\/16/);
@@ -185,14 +228,26 @@ describe("config: network (what awsx and AWS accept)", () => {
                 const cidr = `10.0.0.0/${prefix}`;
                 const raw = dev({ "aws:region": "us-east-1", "network:vpcCidr": cidr, "network:azCount": String(azs) });
                 let refused: string[] = [];
-                try { parseConfig(raw, "eks-platform", "dev"); } catch (err) { refused = [...(err as ConfigError).problems]; }
-                assert.deepStrictEqual(refused, networkProblems(cidr, azs).map((p) => `network:vpcCidr/azCount: ${p}`), `${cidr} x ${azs}`);
+                try {
+                    parseConfig(raw, "eks-platform", "dev");
+                } catch (err) {
+                    refused = [...(err as ConfigError).problems];
+                }
+                assert.deepStrictEqual(
+                    refused,
+                    networkProblems(cidr, azs).map((p) => `network:vpcCidr/azCount: ${p}`),
+                    `${cidr} x ${azs}`,
+                );
             }
         }
     });
 
     it("refuses more AZs than the region has, naming the region's AZs and the table's source", () => {
-        assertRejected(dev({ "network:azCount": "5" }), "network:azCount", /ap-northeast-2 has 4 AZs \(ap-northeast-2a, ap-northeast-2b, ap-northeast-2c, ap-northeast-2d; components\/network\/region-azs\.ts/);
+        assertRejected(
+            dev({ "network:azCount": "5" }),
+            "network:azCount",
+            /ap-northeast-2 has 4 AZs \(ap-northeast-2a, ap-northeast-2b, ap-northeast-2c, ap-northeast-2d; components\/network\/region-azs\.ts/,
+        );
         // prod's default of 3 AZs does not fit us-west-1
         assertRejected(rawConfig("prod", { "aws:region": "us-west-1" }), "network:azCount", /us-west-1 has 2 AZs .*fewer than 3/, "prod");
         accepts(dev({ "network:azCount": "4" }));
@@ -202,7 +257,10 @@ describe("config: network (what awsx and AWS accept)", () => {
         const log = require("@pulumi/pulumi/log") as { warn: (msg: string) => Promise<void> };
         const original = log.warn;
         const warned: string[] = [];
-        log.warn = (msg: string) => { warned.push(msg); return Promise.resolve(); };
+        log.warn = (msg: string) => {
+            warned.push(msg);
+            return Promise.resolve();
+        };
         try {
             accepts(dev({ "aws:region": "mx-central-1", "network:azCount": "6" }));
         } finally {
@@ -214,7 +272,11 @@ describe("config: network (what awsx and AWS accept)", () => {
 
     it("refuses a VPC CIDR outside the RFC 1918 private ranges", () => {
         for (const cidr of ["172.32.0.0/16", "100.64.0.0/16", "11.0.0.0/16", "192.169.0.0/16"]) {
-            assertRejected(dev({ "network:vpcCidr": cidr }), "network:vpcCidr", /is not inside an RFC 1918 private range \(10\.0\.0\.0\/8, 172\.16\.0\.0\/12, 192\.168\.0\.0\/16\)/);
+            assertRejected(
+                dev({ "network:vpcCidr": cidr }),
+                "network:vpcCidr",
+                /is not inside an RFC 1918 private range \(10\.0\.0\.0\/8, 172\.16\.0\.0\/12, 192\.168\.0\.0\/16\)/,
+            );
         }
         for (const cidr of ["10.255.0.0/16", "172.16.0.0/16", "172.31.0.0/16", "192.168.0.0/16"]) accepts(dev({ "network:vpcCidr": cidr }));
     });
@@ -222,33 +284,50 @@ describe("config: network (what awsx and AWS accept)", () => {
 
 describe("config hardening: inputs AWS or Pulumi would reject later, or silently misread", () => {
     const tags = (t: Record<string, string>) => rawConfig("dev", { "platform:tags": JSON.stringify(t) });
-    const promotion = (p: Partial<Record<"stack" | "deployRoleArn" | "repositoryUrl" | "appUrl", string>>) => rawConfig("dev", {
-        "cicd:promoteApprovers": '["admin"]',
-        "cicd:promoteTo": JSON.stringify({
-            stack: "prod",
-            deployRoleArn: "arn:aws:iam::111122223333:role/eks-platform-prod-deploy",
-            repositoryUrl: "111122223333.dkr.ecr.ap-northeast-2.amazonaws.com/eks-platform-prod/app",
-            appUrl: "https://app.platform.example.com",
-            ...p,
-        }),
-    });
+    const promotion = (p: Partial<Record<"stack" | "deployRoleArn" | "repositoryUrl" | "appUrl", string>>) =>
+        rawConfig("dev", {
+            "cicd:promoteApprovers": '["admin"]',
+            "cicd:promoteTo": JSON.stringify({
+                stack: "prod",
+                deployRoleArn: "arn:aws:iam::111122223333:role/eks-platform-prod-deploy",
+                repositoryUrl: "111122223333.dkr.ecr.ap-northeast-2.amazonaws.com/eks-platform-prod/app",
+                appUrl: "https://app.platform.example.com",
+                ...p,
+            }),
+        });
 
     it("refuses an STS assumed-role ARN as admin principal or trusted deployer: access entries and trust policies take the role", () => {
         const session = "arn:aws:sts::111122223333:assumed-role/PlatformAdmin/alice";
-        assertRejected(rawConfig("dev", { "cluster:adminPrincipalArns": JSON.stringify([session]) }), "cluster:adminPrincipalArns", /STS session.*arn:aws:iam::111122223333:role\/PlatformAdmin/);
+        assertRejected(
+            rawConfig("dev", { "cluster:adminPrincipalArns": JSON.stringify([session]) }),
+            "cluster:adminPrincipalArns",
+            /STS session.*arn:aws:iam::111122223333:role\/PlatformAdmin/,
+        );
         assertRejected(rawConfig("prod", { "cicd:trustedDeployerArns": JSON.stringify([session]) }), "cicd:trustedDeployerArns", /STS session/, "prod");
     });
 
     it("refuses a principal from another partition than the stack's region", () => {
-        assertRejected(rawConfig("dev", { "cluster:adminPrincipalArns": '["arn:aws-cn:iam::111122223333:role/PlatformAdmin"]' }), "cluster:adminPrincipalArns", /partition aws-cn.*region is in aws/);
-        const cn = parseConfig(rawConfig("dev", { "aws:region": "cn-north-1", "cluster:adminPrincipalArns": '["arn:aws-cn:iam::111122223333:role/PlatformAdmin"]' }), "eks-platform", "dev");
+        assertRejected(
+            rawConfig("dev", { "cluster:adminPrincipalArns": '["arn:aws-cn:iam::111122223333:role/PlatformAdmin"]' }),
+            "cluster:adminPrincipalArns",
+            /partition aws-cn.*region is in aws/,
+        );
+        const cn = parseConfig(
+            rawConfig("dev", { "aws:region": "cn-north-1", "cluster:adminPrincipalArns": '["arn:aws-cn:iam::111122223333:role/PlatformAdmin"]' }),
+            "eks-platform",
+            "dev",
+        );
         assert.deepStrictEqual(cn.cluster.adminPrincipalArns, ["arn:aws-cn:iam::111122223333:role/PlatformAdmin"]);
     });
 
     // With matrix-auth every logged-in user is in "authenticated": as a submitter it lets anyone approve a promotion.
     it("refuses Jenkins' built-in groups as promotion approvers", () => {
         for (const group of ["authenticated", "Anonymous"]) {
-            assertRejected(rawConfig("dev", { "cicd:promoteApprovers": JSON.stringify([group]) }), "cicd:promoteApprovers", /is a built-in group \(every user or none\)/);
+            assertRejected(
+                rawConfig("dev", { "cicd:promoteApprovers": JSON.stringify([group]) }),
+                "cicd:promoteApprovers",
+                /is a built-in group \(every user or none\)/,
+            );
         }
     });
 
@@ -292,10 +371,20 @@ describe("config hardening: inputs AWS or Pulumi would reject later, or silently
         assertRejected(rawConfig("dev", { "aws:assumeRole": '{"roleArn":"x"}' }), "aws:assumeRole", /not a setting of the AWS provider.*assumeRoles/);
         assertRejected(rawConfig("dev", { "aws:defaultTags": '{"tags":{"a":"b"}}' }), "aws:defaultTags", /platform:tags/);
         assertRejected(rawConfig("dev", { "aws:maxRetries": "many" }), "aws:maxRetries", /a whole number/);
-        const c = parseConfig(rawConfig("dev", {
-            "aws:profile": "platform", "aws:allowedAccountIds": '["111122223333"]', "aws:assumeRoles": '[{"roleArn":"arn:aws:iam::111122223333:role/deploy"}]',
-        }), "eks-platform", "dev");
-        assert.deepStrictEqual(c.awsProvider, { profile: "platform", allowedAccountIds: ["111122223333"], assumeRoles: [{ roleArn: "arn:aws:iam::111122223333:role/deploy" }] });
+        const c = parseConfig(
+            rawConfig("dev", {
+                "aws:profile": "platform",
+                "aws:allowedAccountIds": '["111122223333"]',
+                "aws:assumeRoles": '[{"roleArn":"arn:aws:iam::111122223333:role/deploy"}]',
+            }),
+            "eks-platform",
+            "dev",
+        );
+        assert.deepStrictEqual(c.awsProvider, {
+            profile: "platform",
+            allowedAccountIds: ["111122223333"],
+            assumeRoles: [{ roleArn: "arn:aws:iam::111122223333:role/deploy" }],
+        });
     });
 
     it("aws: settings in the stack file reach the explicit AWS provider, which reads no stack config itself (pulumi/pulumi-aws#1307)", async () => {
@@ -334,7 +423,8 @@ describe("config hardening: inputs AWS or Pulumi would reject later, or silently
         for (const raw of ["0d", "0h", "12h", "366d", "2y", "53w"]) {
             assertRejected(rawConfig("dev", { "observability:retention": raw }), "observability:retention", /outside 1d\.\.365d/);
         }
-        for (const ok of ["24h", "1d", "52w", "1y", "365d"]) assert.doesNotThrow(() => parseConfig(rawConfig("dev", { "observability:retention": ok }), "eks-platform", "dev"), ok);
+        for (const ok of ["24h", "1d", "52w", "1y", "365d"])
+            assert.doesNotThrow(() => parseConfig(rawConfig("dev", { "observability:retention": ok }), "eks-platform", "dev"), ok);
     });
 
     it("checks the promotion target's stack name with the deploy CLI's rule", () => {
@@ -345,9 +435,21 @@ describe("config hardening: inputs AWS or Pulumi would reject later, or silently
 
     it("checks the promotion target's repository URL is an ECR repository of the stack's partition", () => {
         assertRejected(promotion({ repositoryUrl: "docker.io/library/app" }), "cicd:promoteTo.repositoryUrl", /not an ECR repository URL/);
-        assertRejected(promotion({ repositoryUrl: "111122223333.dkr.ecr.ap-northeast-2.amazonaws.com/App" }), "cicd:promoteTo.repositoryUrl", /not an ECR repository URL/);
-        assertRejected(promotion({ repositoryUrl: "111122223333.dkr.ecr.cn-north-1.amazonaws.com/app" }), "cicd:promoteTo.repositoryUrl", /not an ECR repository URL/);
-        assertRejected(promotion({ repositoryUrl: "111122223333.dkr.ecr.cn-north-1.amazonaws.com.cn/app" }), "cicd:promoteTo.repositoryUrl", /partition aws-cn/);
+        assertRejected(
+            promotion({ repositoryUrl: "111122223333.dkr.ecr.ap-northeast-2.amazonaws.com/App" }),
+            "cicd:promoteTo.repositoryUrl",
+            /not an ECR repository URL/,
+        );
+        assertRejected(
+            promotion({ repositoryUrl: "111122223333.dkr.ecr.cn-north-1.amazonaws.com/app" }),
+            "cicd:promoteTo.repositoryUrl",
+            /not an ECR repository URL/,
+        );
+        assertRejected(
+            promotion({ repositoryUrl: "111122223333.dkr.ecr.cn-north-1.amazonaws.com.cn/app" }),
+            "cicd:promoteTo.repositoryUrl",
+            /partition aws-cn/,
+        );
         assertRejected(promotion({ deployRoleArn: "arn:aws:iam::111122223333:user/deployer" }), "cicd:promoteTo.deployRoleArn", /not an IAM role ARN/);
     });
 
@@ -360,32 +462,66 @@ describe("config hardening: inputs AWS or Pulumi would reject later, or silently
 
 describe("config: the cluster's version and admins (issue 10 items 3 and 7)", () => {
     it("refuses a Kubernetes minor that has no pinned add-on builds, naming where to add them", () => {
-        assert.throws(() => parseConfig(rawConfig("dev", { "cluster:version": "1.36" }), "eks-platform", "dev"),
-            /cluster:version: "1\.36" has no pinned EKS add-on builds \(components\/cluster\/addons\.ts lists 1\.33, 1\.34, 1\.35\)/);
+        assert.throws(
+            () => parseConfig(rawConfig("dev", { "cluster:version": "1.36" }), "eks-platform", "dev"),
+            /cluster:version: "1\.36" has no pinned EKS add-on builds \(components\/cluster\/addons\.ts lists 1\.33, 1\.34, 1\.35\)/,
+        );
         assert.doesNotThrow(() => parseConfig(rawConfig("dev", { "cluster:version": "1.34" }), "eks-platform", "dev"));
     });
 
     it("refuses a cluster with no admin principal: with no bootstrap entry nobody could administer it", () => {
-        assert.throws(() => parseConfig(rawConfig("dev", { "cluster:adminPrincipalArns": "[]" }), "eks-platform", "dev"),
-            /cluster:adminPrincipalArns: is empty: list the IAM role or user you run `pulumi up` as/);
+        assert.throws(
+            () => parseConfig(rawConfig("dev", { "cluster:adminPrincipalArns": "[]" }), "eks-platform", "dev"),
+            /cluster:adminPrincipalArns: is empty: list the IAM role or user you run `pulumi up` as/,
+        );
     });
 
     describe("Day 2 settings", () => {
         it("prod refuses a stack whose alerts would reach nobody", () => {
-            assertRejected(rawConfig("prod", { "observability:alertSlackChannel": undefined }), "observability:alertSlackChannel/alertEmailTo", /prod needs somewhere to send alerts/, "prod");
-            const email = { "observability:alertSlackChannel": undefined, "observability:alertEmailTo": "oncall@example.com", "observability:alertEmailFrom": "am@example.com", "observability:smtpSmarthost": "smtp.example.com:587" };
-            assert.deepStrictEqual(parseConfig(rawConfig("prod", email), "eks-platform", "prod").observability.alerts.email, { to: "oncall@example.com", from: "am@example.com", smarthost: "smtp.example.com:587", username: undefined });
+            assertRejected(
+                rawConfig("prod", { "observability:alertSlackChannel": undefined }),
+                "observability:alertSlackChannel/alertEmailTo",
+                /prod needs somewhere to send alerts/,
+                "prod",
+            );
+            const email = {
+                "observability:alertSlackChannel": undefined,
+                "observability:alertEmailTo": "oncall@example.com",
+                "observability:alertEmailFrom": "am@example.com",
+                "observability:smtpSmarthost": "smtp.example.com:587",
+            };
+            assert.deepStrictEqual(parseConfig(rawConfig("prod", email), "eks-platform", "prod").observability.alerts.email, {
+                to: "oncall@example.com",
+                from: "am@example.com",
+                smarthost: "smtp.example.com:587",
+                username: undefined,
+            });
         });
 
         it("names the missing email settings and a smarthost without a port", () => {
-            assertRejected(rawConfig("dev", { "observability:alertEmailTo": "oncall@example.com" }), "observability:smtpSmarthost", /is required with observability:alertEmailTo/);
-            assertRejected(rawConfig("dev", { "observability:alertEmailTo": "a@b.c", "observability:alertEmailFrom": "d@e.f", "observability:smtpSmarthost": "smtp.example.com" }), "observability:smtpSmarthost", /not host:port/);
+            assertRejected(
+                rawConfig("dev", { "observability:alertEmailTo": "oncall@example.com" }),
+                "observability:smtpSmarthost",
+                /is required with observability:alertEmailTo/,
+            );
+            assertRejected(
+                rawConfig("dev", {
+                    "observability:alertEmailTo": "a@b.c",
+                    "observability:alertEmailFrom": "d@e.f",
+                    "observability:smtpSmarthost": "smtp.example.com",
+                }),
+                "observability:smtpSmarthost",
+                /not host:port/,
+            );
         });
 
         it("takes log retention only as CloudWatch Logs accepts it, and per-environment defaults", () => {
             assertRejected(rawConfig("dev", { "cluster:logRetentionDays": "10" }), "cluster:logRetentionDays", /not a retention CloudWatch Logs accepts/);
             const [dev, prod] = (["dev", "prod"] as const).map((e) => parseConfig(rawConfig(e), "eks-platform", e));
-            assert.deepStrictEqual([dev.cluster.logRetentionDays, prod.cluster.logRetentionDays, dev.backup.retentionDays, prod.backup.retentionDays], [14, 90, 7, 35]);
+            assert.deepStrictEqual(
+                [dev.cluster.logRetentionDays, prod.cluster.logRetentionDays, dev.backup.retentionDays, prod.backup.retentionDays],
+                [14, 90, 7, 35],
+            );
         });
     });
 });

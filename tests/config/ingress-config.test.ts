@@ -30,12 +30,18 @@ describe("config: ingress:adminCidrs (issue 14: admin hosts restricted)", () => 
     for (const [what, value, why] of cases) {
         it(`refuses ${what}, naming the key`, () => {
             const problems = problemsOf(rawConfig("dev", { "ingress:adminCidrs": value }));
-            assert.ok(problems.some((p) => why.test(p)), `no problem matching ${why} in:\n${problems.join("\n")}`);
+            assert.ok(
+                problems.some((p) => why.test(p)),
+                `no problem matching ${why} in:\n${problems.join("\n")}`,
+            );
         });
     }
 
     it("knows no other ingress key", () => {
         const problems = problemsOf(rawConfig("dev", { "ingress:adminCidr": '["203.0.113.0/24"]' }));
-        assert.ok(problems.some((p) => /^ingress:adminCidr: is not a setting this program reads \(known ingress keys: adminCidrs\)/.test(p)), problems.join("\n"));
+        assert.ok(
+            problems.some((p) => /^ingress:adminCidr: is not a setting this program reads \(known ingress keys: adminCidrs\)/.test(p)),
+            problems.join("\n"),
+        );
     });
 });

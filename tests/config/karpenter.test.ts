@@ -4,15 +4,29 @@ import { rawConfig } from "../helpers/harness";
 
 const parse = (env: "dev" | "prod", overrides: Record<string, string | undefined> = {}) => parseConfig(rawConfig(env, overrides), "eks-platform", env);
 const problemsOf = (env: "dev" | "prod", overrides: Record<string, string | undefined>) => {
-    try { parse(env, overrides); return ""; } catch (e) { return (e as Error).message; }
+    try {
+        parse(env, overrides);
+        return "";
+    } catch (e) {
+        return (e as Error).message;
+    }
 };
 
 describe("config: Karpenter pools (karpenter:general, karpenter:ci)", () => {
     it("dev has general (spot and on-demand) and ci (spot) by default; prod general on-demand and no ci", () => {
         const dev = parse("dev").karpenter.pools;
-        assert.deepStrictEqual(dev.map((p) => [p.name, p.capacityTypes]), [["general", ["spot", "on-demand"]], ["ci", ["spot"]]]);
+        assert.deepStrictEqual(
+            dev.map((p) => [p.name, p.capacityTypes]),
+            [
+                ["general", ["spot", "on-demand"]],
+                ["ci", ["spot"]],
+            ],
+        );
         const prod = parse("prod").karpenter.pools;
-        assert.deepStrictEqual(prod.map((p) => [p.name, p.capacityTypes]), [["general", ["on-demand"]]]);
+        assert.deepStrictEqual(
+            prod.map((p) => [p.name, p.capacityTypes]),
+            [["general", ["on-demand"]]],
+        );
     });
 
     it("merges a pool's fields over the environment's defaults", () => {
@@ -34,7 +48,10 @@ describe("config: Karpenter pools (karpenter:general, karpenter:ci)", () => {
     });
 
     it("refuses limits that cannot hold the expected nodes, and mixed architectures", () => {
-        assert.match(problemsOf("dev", { "karpenter:general": JSON.stringify({ instanceTypes: ["m6i.xlarge"], cpuLimit: 6, expectedNodes: 2 }) }), /karpenter:general\.cpuLimit: 6 vCPU cannot hold 2 node\(s\) of up to 4 vCPU/);
+        assert.match(
+            problemsOf("dev", { "karpenter:general": JSON.stringify({ instanceTypes: ["m6i.xlarge"], cpuLimit: 6, expectedNodes: 2 }) }),
+            /karpenter:general\.cpuLimit: 6 vCPU cannot hold 2 node\(s\) of up to 4 vCPU/,
+        );
         assert.match(problemsOf("dev", { "karpenter:general": JSON.stringify({ instanceTypes: ["m6i.large", "m7g.large"] }) }), /mixes architectures/);
     });
 

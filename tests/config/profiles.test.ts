@@ -30,18 +30,23 @@ const promotedTo = (environment: string, overrides: Record<string, string | unde
 
 describe("config: environment profiles", () => {
     it("refuses what a profile's guardrail forbids, naming the key, the value and the rule", () => {
-        assert.deepStrictEqual(problemsOf(promotedTo("staging", { "network:natStrategy": "single" }), "staging"),
-            ["network:natStrategy: \"single\" breaks profile staging's guardrail natPerAz (onePerAz): a single NAT makes one AZ's outage take every node offline"]);
+        assert.deepStrictEqual(problemsOf(promotedTo("staging", { "network:natStrategy": "single" }), "staging"), [
+            "network:natStrategy: \"single\" breaks profile staging's guardrail natPerAz (onePerAz): a single NAT makes one AZ's outage take every node offline",
+        ]);
         // New with profiles: prod's nodes are on-demand only (spot capacity can be reclaimed all at once).
-        assert.deepStrictEqual(problemsOf(promotedTo("prod", { "cluster:capacityType": "SPOT" }), "prod"),
-            ["cluster:capacityType: prod's system node group runs Karpenter and CoreDNS: it must be ON_DEMAND (\"SPOT\" breaks profile prod's guardrail spotAllowed false: spot nodes can all be reclaimed at once)"]);
+        assert.deepStrictEqual(problemsOf(promotedTo("prod", { "cluster:capacityType": "SPOT" }), "prod"), [
+            "cluster:capacityType: prod's system node group runs Karpenter and CoreDNS: it must be ON_DEMAND (\"SPOT\" breaks profile prod's guardrail spotAllowed false: spot nodes can all be reclaimed at once)",
+        ]);
         assert.deepStrictEqual(problemsOf(promotedTo("staging", { "cluster:capacityType": "SPOT" }), "staging"), []);
     });
 
     it("takes defaults and guardrails from the profile the stack file names, whatever the stack is called", () => {
         const c = parseConfig(promotedTo("prod"), "eks-platform", "prod-eu");
         assert.strictEqual(c.profile, PROFILES.prod);
-        assert.deepStrictEqual([c.network.azCount, c.network.natStrategy, c.cluster.nodeGroup.capacityType, c.tags.Environment], [3, "onePerAz", "ON_DEMAND", "prod"]);
+        assert.deepStrictEqual(
+            [c.network.azCount, c.network.natStrategy, c.cluster.nodeGroup.capacityType, c.tags.Environment],
+            [3, "onePerAz", "ON_DEMAND", "prod"],
+        );
         const staging = parseConfig(promotedTo("staging"), "eks-platform", "staging");
         assert.deepStrictEqual([staging.cluster.nodeGroup.maxSize, staging.observability.retention, staging.cicd.jenkins], [3, "15d", undefined]);
     });
@@ -49,18 +54,27 @@ describe("config: environment profiles", () => {
     it("reports a setting restated with its profile's default, and warns while parsing", () => {
         const raw = rawConfig("dev", { "network:natStrategy": "single", "cluster:capacityType": "SPOT", "cluster:version": "1.35", "cluster:maxSize": "4" });
         const found = restatedDefaults(raw, "dev");
-        assert.deepStrictEqual(found.map((f) => f.split(":").slice(0, 2).join(":")), ["network:natStrategy", "cluster:version", "cluster:capacityType"]);
+        assert.deepStrictEqual(
+            found.map((f) => f.split(":").slice(0, 2).join(":")),
+            ["network:natStrategy", "cluster:version", "cluster:capacityType"],
+        );
         assert.match(found[0], /network:natStrategy: restates profile dev's default "single": remove it/);
         const log = require("@pulumi/pulumi/log") as { warn: (msg: string) => Promise<void> };
         const original = log.warn;
         const warned: string[] = [];
-        log.warn = (msg: string) => { warned.push(msg); return Promise.resolve(); };
+        log.warn = (msg: string) => {
+            warned.push(msg);
+            return Promise.resolve();
+        };
         try {
             parseConfig(raw, "eks-platform", "dev");
         } finally {
             log.warn = original;
         }
-        assert.deepStrictEqual(warned.filter((w) => /restates/.test(w)), found);
+        assert.deepStrictEqual(
+            warned.filter((w) => /restates/.test(w)),
+            found,
+        );
     });
 
     it("every committed stack file states only what differs from its profile", () => {
@@ -68,8 +82,21 @@ describe("config: environment profiles", () => {
     });
 
     it("an upgrade is checked from the default version when the stack file states none", () => {
-        const res = spawnSync(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", path.join(PROJECT_DIR, "scripts/plan.ts"),
-            "prod", "--config", "cluster:version=1.33", "--out", fs.mkdtempSync(path.join(os.tmpdir(), "plan-")), "--quiet"], { cwd: PROJECT_DIR, encoding: "utf8", timeout: 60000 });
+        const res = spawnSync(
+            process.execPath,
+            [
+                require.resolve("ts-node/dist/bin.js"),
+                "--transpile-only",
+                path.join(PROJECT_DIR, "scripts/plan.ts"),
+                "prod",
+                "--config",
+                "cluster:version=1.33",
+                "--out",
+                fs.mkdtempSync(path.join(os.tmpdir(), "plan-")),
+                "--quiet",
+            ],
+            { cwd: PROJECT_DIR, encoding: "utf8", timeout: 60000 },
+        );
         assert.strictEqual(res.status, 1, res.stdout);
         assert.match(res.stderr, /cluster:version: 1\.35 -> 1\.33 is a downgrade/);
     });
@@ -81,7 +108,9 @@ describe("config: environment profiles", () => {
         const settings = parseConfig(config.values, "eks-platform", "staging");
         assert.strictEqual(settings.profile, PROFILES.staging);
         assert.deepStrictEqual(checkPolicies(plan, policyPackConfig(settings.profile.guardrails)), []);
-        const problems = runPreflight({ resources: plan.resources, date: new Date(), deployers: deployersOf(settings) }).flatMap((r) => r.problems.map((p) => `${r.check}: ${p}`));
+        const problems = runPreflight({ resources: plan.resources, date: new Date(), deployers: deployersOf(settings) }).flatMap((r) =>
+            r.problems.map((p) => `${r.check}: ${p}`),
+        );
         assert.deepStrictEqual(problems, []);
         const natGateways = plan.resources.filter((r) => r.type === "awsx:ec2:Vpc").map((r) => r.inputs.natGateways);
         assert.deepStrictEqual(JSON.parse(JSON.stringify(natGateways)), [{ strategy: "OnePerAz" }]);
@@ -90,7 +119,12 @@ describe("config: environment profiles", () => {
 
 describe("config: one schema", () => {
     it("knows exactly the schema's keys, so a key added there is read and documented", () => {
-        assert.deepStrictEqual(Object.entries(KNOWN_KEYS).flatMap(([ns, names]) => names.map((n) => `${ns}:${n}`)).sort(), Object.keys(SCHEMA).sort());
+        assert.deepStrictEqual(
+            Object.entries(KNOWN_KEYS)
+                .flatMap(([ns, names]) => names.map((n) => `${ns}:${n}`))
+                .sort(),
+            Object.keys(SCHEMA).sort(),
+        );
     });
 
     it("README.md's configuration table is the one the schema generates (run `npm run docs` to update it)", () => {

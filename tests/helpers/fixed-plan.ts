@@ -1,16 +1,28 @@
 /** A small, hand-written plan: the shape `npm run plan` records, with numbers chosen to check arithmetic by hand. */
 import { RecordedResource } from "../../offline/recorder";
 
-const urn = (type: string, name: string, parentType?: string) =>
-    `urn:pulumi:t::p::${parentType ? `${parentType}$` : ""}${type}::${name}`;
+const urn = (type: string, name: string, parentType?: string) => `urn:pulumi:t::p::${parentType ? `${parentType}$` : ""}${type}::${name}`;
 
-function res(type: string, name: string, inputs: Record<string, unknown>, parent?: { type: string; name: string }, dependencies: string[] = []): RecordedResource {
+function res(
+    type: string,
+    name: string,
+    inputs: Record<string, unknown>,
+    parent?: { type: string; name: string },
+    dependencies: string[] = [],
+): RecordedResource {
     return {
         urn: urn(type, name, parent?.type),
-        type, name,
+        type,
+        name,
         parent: parent ? urn(parent.type, parent.name) : "",
-        dependencies, provider: "", providers: {}, custom: !type.startsWith("platform:"), remote: false, protect: false,
-        inputs, outputs: {},
+        dependencies,
+        provider: "",
+        providers: {},
+        custom: !type.startsWith("platform:"),
+        remote: false,
+        protect: false,
+        inputs,
+        outputs: {},
     };
 }
 
@@ -31,14 +43,31 @@ export const FIXED_PLAN: RecordedResource[] = [
     res(ing.type, ing.name, {}),
     lbc,
     res("aws:acm/certificate:Certificate", "cert", {}, ing),
-    res("kubernetes:networking.k8s.io/v1:Ingress", "a", { metadata: { annotations: { "alb.ingress.kubernetes.io/group.name": "g", "alb.ingress.kubernetes.io/scheme": "internet-facing" } } }, ing, [lbc.urn]),
-    res("kubernetes:networking.k8s.io/v1:Ingress", "b", { metadata: { annotations: { "alb.ingress.kubernetes.io/group.name": "g", "alb.ingress.kubernetes.io/scheme": "internet-facing" } } }, ing, [lbc.urn]),
+    res(
+        "kubernetes:networking.k8s.io/v1:Ingress",
+        "a",
+        { metadata: { annotations: { "alb.ingress.kubernetes.io/group.name": "g", "alb.ingress.kubernetes.io/scheme": "internet-facing" } } },
+        ing,
+        [lbc.urn],
+    ),
+    res(
+        "kubernetes:networking.k8s.io/v1:Ingress",
+        "b",
+        { metadata: { annotations: { "alb.ingress.kubernetes.io/group.name": "g", "alb.ingress.kubernetes.io/scheme": "internet-facing" } } },
+        ing,
+        [lbc.urn],
+    ),
     res("kubernetes:helm.sh/v3:Release", "jenkins", { chart: "jenkins", values: { persistence: { enabled: true, size: "50Gi" } } }, ing),
-    res("kubernetes:helm.sh/v3:Release", "kps", {
-        chart: "kube-prometheus-stack",
-        values: {
-            prometheus: { prometheusSpec: { storageSpec: { volumeClaimTemplate: { spec: { resources: { requests: { storage: "200Gi" } } } } } } },
-            grafana: { persistence: { enabled: false, size: "10Gi" } },
+    res(
+        "kubernetes:helm.sh/v3:Release",
+        "kps",
+        {
+            chart: "kube-prometheus-stack",
+            values: {
+                prometheus: { prometheusSpec: { storageSpec: { volumeClaimTemplate: { spec: { resources: { requests: { storage: "200Gi" } } } } } } },
+                grafana: { persistence: { enabled: false, size: "10Gi" } },
+            },
         },
-    }, ing),
+        ing,
+    ),
 ];

@@ -47,13 +47,22 @@ export function all(records: RecordedResource[], type: string): RecordedResource
 
 export function one(records: RecordedResource[], type: string, nameIncludes = ""): RecordedResource {
     const found = records.filter((r) => r.type === type && r.name.includes(nameIncludes));
-    assert.strictEqual(found.length, 1, `expected one ${type}${nameIncludes ? ` named *${nameIncludes}*` : ""}, found ${found.map((r) => r.name).join(", ") || "none"}`);
+    assert.strictEqual(
+        found.length,
+        1,
+        `expected one ${type}${nameIncludes ? ` named *${nameIncludes}*` : ""}, found ${found.map((r) => r.name).join(", ") || "none"}`,
+    );
     return found[0];
 }
 
 /** The value an Output resolves to under mocks. */
 export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
-    return new Promise((resolve) => output.apply((v) => { resolve(v); return v; }));
+    return new Promise((resolve) =>
+        output.apply((v) => {
+            resolve(v);
+            return v;
+        }),
+    );
 }
 
 /** Parsed JSON input (IAM documents arrive as strings). */
@@ -74,11 +83,11 @@ export function rawConfig(env: "dev" | "prod", overrides: Record<string, string 
         ...(env === "dev"
             ? { "cicd:gitRepoUrl": "https://github.com/example-org/eks-platform.git" }
             : {
-                "cicd:trustedDeployerArns": '["arn:aws:iam::111122223333:role/eks-platform-dev-jenkins-deploy"]',
-                "cicd:pipelineEgressCidrs": '["198.51.100.7/32"]',
-                "cluster:publicAccessCidrs": '["203.0.113.0/24"]',
-                "observability:alertSlackChannel": "#platform-alerts",
-            }),
+                  "cicd:trustedDeployerArns": '["arn:aws:iam::111122223333:role/eks-platform-dev-jenkins-deploy"]',
+                  "cicd:pipelineEgressCidrs": '["198.51.100.7/32"]',
+                  "cluster:publicAccessCidrs": '["203.0.113.0/24"]',
+                  "observability:alertSlackChannel": "#platform-alerts",
+              }),
     };
     const merged: Record<string, string | undefined> = { ...base, ...overrides };
     return Object.fromEntries(Object.entries(merged).filter((e): e is [string, string] => e[1] !== undefined));

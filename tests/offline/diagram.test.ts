@@ -27,12 +27,21 @@ function rowsOf(text: string): string[][] {
     let depth = 0;
     for (const l of lines) {
         const sub = /^subgraph (\w+)\[/.exec(l);
-        if (sub) { if (depth === 0) nodes.push(sub[1]); depth++; continue; }
-        if (l === "end") { depth--; continue; }
+        if (sub) {
+            if (depth === 0) nodes.push(sub[1]);
+            depth++;
+            continue;
+        }
+        if (l === "end") {
+            depth--;
+            continue;
+        }
         const node = /^(\w+)[[(]/.exec(l);
         if (node && depth === 0) nodes.push(node[1]);
     }
-    const edges = lines.map((l) => /^(\w+) (?:-->|~~~) (\w+)$/.exec(l)).filter((m): m is RegExpExecArray => !!m && nodes.includes(m[1]) && nodes.includes(m[2]))
+    const edges = lines
+        .map((l) => /^(\w+) (?:-->|~~~) (\w+)$/.exec(l))
+        .filter((m): m is RegExpExecArray => !!m && nodes.includes(m[1]) && nodes.includes(m[2]))
         .map((m): [string, string] => [m[1], m[2]]);
     return layered(nodes, edges, Infinity).rows;
 }
@@ -49,7 +58,10 @@ describe("architecture diagrams", () => {
 
     it("boxes each component with its key resources, stacked, and counts the rest", () => {
         const titles = lines.filter((l) => l.trim().startsWith("subgraph")).map((l) => /\["(.*)"\]/.exec(l)![1]);
-        assert.deepStrictEqual(titles.map((t) => t.replace(/ \(.*/, "")), ["Network net", "Cluster cl", "Ingress ing"]);
+        assert.deepStrictEqual(
+            titles.map((t) => t.replace(/ \(.*/, "")),
+            ["Network net", "Cluster cl", "Ingress ing"],
+        );
         const cluster = text.slice(text.indexOf('"Cluster cl'), text.indexOf("end", text.indexOf('"Cluster cl')));
         for (const label of ["Cluster<br/>eks", "ManagedNodeGroup<br/>ng"]) assert.ok(cluster.includes(label), label);
         assert.ok(!cluster.includes("Vpc"));
@@ -66,7 +78,10 @@ describe("architecture diagrams", () => {
     it("wraps a row wider than the budget with invisible links", () => {
         const nodes = Array.from({ length: 10 }, (_, i) => `n${i}`);
         const { rows, invisible } = layered(nodes, [], 4);
-        assert.deepStrictEqual(rows.map((r) => r.length), [4, 4, 2]);
+        assert.deepStrictEqual(
+            rows.map((r) => r.length),
+            [4, 4, 2],
+        );
         assert.strictEqual(invisible.length, 8, "each link moves one node one row down");
     });
 
@@ -82,13 +97,24 @@ describe("architecture diagrams", () => {
             const parse = await mermaidParser();
             const plan = await planFor(stack);
             const all = diagrams(plan.resources, stack);
-            assert.deepStrictEqual(all.map((d) => d.name).sort(), ["backup", "cicd", "cluster", "containerlogs", "ingress", "karpenter", "network", "observability", "overview", "registry"]);
+            assert.deepStrictEqual(all.map((d) => d.name).sort(), [
+                "backup",
+                "cicd",
+                "cluster",
+                "containerlogs",
+                "ingress",
+                "karpenter",
+                "network",
+                "observability",
+                "overview",
+                "registry",
+            ]);
             for (const d of all) {
                 await parse(d.text);
                 const widest = Math.max(...rowsOf(d.text).map((r) => r.length));
                 assert.ok(widest <= WIDTH_BUDGET, `${d.name}: ${widest} nodes in one row`);
             }
-            await assert.rejects(() => parse("```mermaid\nflowchart TD\n  a[\"unclosed\n```\n"), "the parser refuses what is not mermaid");
+            await assert.rejects(() => parse('```mermaid\nflowchart TD\n  a["unclosed\n```\n'), "the parser refuses what is not mermaid");
         });
     }
 });

@@ -9,20 +9,25 @@ import { FIXED_PLAN } from "../helpers/fixed-plan";
 
 describe("offline plan internals", () => {
     let dir: string;
-    before(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), "stack-")); });
+    before(() => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "stack-"));
+    });
     after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
     it("reads a stack file the way the CLI hands config over: strings, JSON for structures, placeholders for secrets", () => {
-        fs.writeFileSync(path.join(dir, "Pulumi.qa.yaml"), [
-            "config:",
-            "  aws:region: ap-northeast-2",
-            "  network:azCount: 3",
-            "  cluster:instanceTypes: [m6i.large]",
-            "  platform:tags: {Team: core}",
-            "  observability:grafanaAdminPassword:",
-            "    secure: v1:AAAABBBBCCCC",
-            "  plainKey: x",
-        ].join("\n"));
+        fs.writeFileSync(
+            path.join(dir, "Pulumi.qa.yaml"),
+            [
+                "config:",
+                "  aws:region: ap-northeast-2",
+                "  network:azCount: 3",
+                "  cluster:instanceTypes: [m6i.large]",
+                "  platform:tags: {Team: core}",
+                "  observability:grafanaAdminPassword:",
+                "    secure: v1:AAAABBBBCCCC",
+                "  plainKey: x",
+            ].join("\n"),
+        );
         const c = readStackConfig("qa", dir);
         assert.strictEqual(c.values["network:azCount"], "3");
         assert.strictEqual(c.values["cluster:instanceTypes"], '["m6i.large"]');
@@ -54,11 +59,17 @@ describe("offline plan internals", () => {
 describe("plan CLI: every bad input refused with one clear message", function () {
     this.timeout(90000);
     let dir: string;
-    before(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-cli-")); });
+    before(() => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "plan-cli-"));
+    });
     after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-    const planCli = (args: string[]) => spawnSync(process.execPath, [require.resolve("ts-node/dist/bin"), "--transpile-only", path.join(PROJECT_DIR, "scripts/plan.ts"), ...args],
-        { cwd: PROJECT_DIR, encoding: "utf8", timeout: 80000 });
+    const planCli = (args: string[]) =>
+        spawnSync(process.execPath, [require.resolve("ts-node/dist/bin"), "--transpile-only", path.join(PROJECT_DIR, "scripts/plan.ts"), ...args], {
+            cwd: PROJECT_DIR,
+            encoding: "utf8",
+            timeout: 80000,
+        });
     /** A failure the user can act on: the expected exit code and message on stderr, and no stack trace. */
     const assertRefused = (res: ReturnType<typeof planCli>, status: number, message: RegExp) => {
         assert.strictEqual(res.status, status, `stdout: ${res.stdout}\nstderr: ${res.stderr}`);
@@ -137,7 +148,10 @@ describe("plan CLI: every bad input refused with one clear message", function ()
         assert.match(fs.readFileSync(path.join(out, "useast.md"), "utf8"), /no cost estimate/);
         assert.strictEqual(JSON.parse(fs.readFileSync(path.join(out, "useast.json"), "utf8")).stack, "useast");
         assert.deepStrictEqual(fs.readdirSync(out).sort(), ["useast", "useast.json", "useast.md"], "no temporary files left");
-        assert.ok(fs.readdirSync(path.join(out, "useast")).every((f) => /^[a-z-]+\.md$/.test(f)), "one diagram per component, no temporary files");
+        assert.ok(
+            fs.readdirSync(path.join(out, "useast")).every((f) => /^[a-z-]+\.md$/.test(f)),
+            "one diagram per component, no temporary files",
+        );
     });
 
     it("plans an instance type the price table lacks, marking the estimate partial", () => {

@@ -15,14 +15,32 @@ function plan(dir: string, from: string, to: string) {
     const dev = fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8");
     // The committed file takes the schema's default version; the fixture states the one running now.
     fs.writeFileSync(file, dev.replace("config:\n", `config:\n  cluster:version: "${from}"\n`));
-    const run = spawnSync(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", path.join(PROJECT_DIR, "scripts/plan.ts"),
-        "--stack-file", file, "--config", `cluster:version=${to}`, "--config", "app:imageTag=3f2a9c1", "--out", dir, "--quiet"], { cwd: PROJECT_DIR, encoding: "utf8" });
+    const run = spawnSync(
+        process.execPath,
+        [
+            require.resolve("ts-node/dist/bin.js"),
+            "--transpile-only",
+            path.join(PROJECT_DIR, "scripts/plan.ts"),
+            "--stack-file",
+            file,
+            "--config",
+            `cluster:version=${to}`,
+            "--config",
+            "app:imageTag=3f2a9c1",
+            "--out",
+            dir,
+            "--quiet",
+        ],
+        { cwd: PROJECT_DIR, encoding: "utf8" },
+    );
     return { status: run.status, output: `${run.stdout}${run.stderr}` };
 }
 
 describe("upgrades", () => {
     let dir: string;
-    before(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), "upgrade-")); });
+    before(() => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "upgrade-"));
+    });
     after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
     it("config refuses a jump of two minors or a downgrade, and allows the next minor", () => {

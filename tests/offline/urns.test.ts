@@ -20,7 +20,11 @@ describe("URN guard", () => {
             const baseline: string[] = JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, `tests/fixtures/urns/${stack}.json`), "utf8"));
             const plan = await planFor(stack);
             const missing = missingUrns(baseline, plan.resources, stack, plan.project);
-            assert.deepStrictEqual(missing, [], `these resources would be replaced (add an alias, or re-run npm run urns:baseline if that is meant):\n  ${missing.join("\n  ")}`);
+            assert.deepStrictEqual(
+                missing,
+                [],
+                `these resources would be replaced (add an alias, or re-run npm run urns:baseline if that is meant):\n  ${missing.join("\n  ")}`,
+            );
         });
     }
 
@@ -40,10 +44,13 @@ describe("URN guard", () => {
         const baseline = before.map((r) => engineUrns(before, "test", "eks-platform").of(r));
         const moved = await record(() => new Box("platform:x:Leaf", "l", { parent: new Box("platform:x:New", "p") }));
         assert.deepStrictEqual(missingUrns(baseline, moved, "test", "eks-platform"), baseline);
-        const aliased = await record(() => new Box("platform:x:Leaf", "l", {
-            parent: new Box("platform:x:New", "p", { aliases: [{ type: "platform:x:Old" }] }),
-            aliases: [{ parent: pulumi.createUrn("p", "platform:x:Old") }],
-        }));
+        const aliased = await record(
+            () =>
+                new Box("platform:x:Leaf", "l", {
+                    parent: new Box("platform:x:New", "p", { aliases: [{ type: "platform:x:Old" }] }),
+                    aliases: [{ parent: pulumi.createUrn("p", "platform:x:Old") }],
+                }),
+        );
         assert.deepStrictEqual(missingUrns(baseline, aliased, "test", "eks-platform"), []);
     });
 });

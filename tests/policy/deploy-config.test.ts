@@ -23,9 +23,18 @@ class Recording implements DeployWorkspace {
         return {
             setConfig: async () => undefined,
             refresh: async () => undefined,
-            preview: async (o) => { note(o); return {}; },
-            up: async (o) => { note(o); return { summary: { result: "succeeded" } }; },
-            destroy: async () => { this.calls.push("destroy"); return { summary: { result: "succeeded" } }; },
+            preview: async (o) => {
+                note(o);
+                return {};
+            },
+            up: async (o) => {
+                note(o);
+                return { summary: { result: "succeeded" } };
+            },
+            destroy: async () => {
+                this.calls.push("destroy");
+                return { summary: { result: "succeeded" } };
+            },
             outputs: async () => ({}),
         };
     }
@@ -41,7 +50,10 @@ describe("deploy: the policy pack gets the stack's profile as its config", () =>
         it(`passes ${stack}'s guardrails to the platform's preview and update`, async () => {
             const ws = new Recording();
             assert.strictEqual(await run(["--stack", stack, "--layer", "platform"], ws, PROJECT_DIR, quiet), 0);
-            assert.deepStrictEqual(ws.given.map((g) => g.configs), [[policyPackConfig(PROFILES[stack].guardrails)], [policyPackConfig(PROFILES[stack].guardrails)]]);
+            assert.deepStrictEqual(
+                ws.given.map((g) => g.configs),
+                [[policyPackConfig(PROFILES[stack].guardrails)], [policyPackConfig(PROFILES[stack].guardrails)]],
+            );
         });
     }
 
@@ -55,7 +67,10 @@ describe("deploy: the policy pack gets the stack's profile as its config", () =>
             ws.selectOrCreate = async () => {
                 const s = await original();
                 const preview = s.preview;
-                s.preview = async (o) => { files = o.policyPackConfigs ?? []; return preview(o); };
+                s.preview = async (o) => {
+                    files = o.policyPackConfigs ?? [];
+                    return preview(o);
+                };
                 return s;
             };
             assert.strictEqual(await run(["--stack", "prod-eu", "--layer", "platform"], ws, dir, quiet), 0);
@@ -64,7 +79,10 @@ describe("deploy: the policy pack gets the stack's profile as its config", () =>
             assert.ok(!fs.existsSync(files[0]), "the config file outlives the deploy");
             // deletionProtection, not the name "prod", is what refuses a destroy.
             const err: string[] = [];
-            assert.strictEqual(await run(["--stack", "prod-eu", "--layer", "platform", "--destroy"], ws, dir, { out: () => undefined, err: (t) => err.push(t) }), 2);
+            assert.strictEqual(
+                await run(["--stack", "prod-eu", "--layer", "platform", "--destroy"], ws, dir, { out: () => undefined, err: (t) => err.push(t) }),
+                2,
+            );
             assert.match(err.join(""), /refusing to destroy prod-eu: it is a prod stack; add --yes-destroy-prod .*deletionProtection/);
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });

@@ -22,21 +22,52 @@ const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
 const FAILING: Record<string, { stack: "dev" | "prod"; mutate: Mutate; message: RegExp }> = {
     "eks-nodes-in-private-subnets": {
         stack: "dev",
-        mutate: (t) => { const vpc = first(t, "awsx:ec2:Vpc"); first(t, "eks:index:ManagedNodeGroup").props.subnetIds = [vpc.props.publicSubnetIds[0]]; },
+        mutate: (t) => {
+            const vpc = first(t, "awsx:ec2:Vpc");
+            first(t, "eks:index:ManagedNodeGroup").props.subnetIds = [vpc.props.publicSubnetIds[0]];
+        },
         message: /not private: subnet-/,
     },
-    "imdsv2-required": { stack: "dev", mutate: (t) => { first(t, "aws:ec2/launchTemplate:LaunchTemplate").props.metadataOptions.httpTokens = "optional"; }, message: /httpTokens must be "required"/ },
-    "eks-secrets-encrypted": { stack: "dev", mutate: (t) => { delete first(t, "eks:index:Cluster").props.encryptionConfigKeyArn; }, message: /encryptionConfigKeyArn is not set/ },
-    "eks-public-endpoint-restricted-in-prod": { stack: "prod", mutate: (t) => { first(t, "eks:index:Cluster").props.publicAccessCidrs = ["0.0.0.0/0"]; }, message: /open to 0\.0\.0\.0\/0/ },
-    "ecr-scan-on-push-immutable-tags": { stack: "dev", mutate: (t) => { first(t, "aws:ecr/repository:Repository").props.imageTagMutability = "MUTABLE"; }, message: /not IMMUTABLE/ },
+    "imdsv2-required": {
+        stack: "dev",
+        mutate: (t) => {
+            first(t, "aws:ec2/launchTemplate:LaunchTemplate").props.metadataOptions.httpTokens = "optional";
+        },
+        message: /httpTokens must be "required"/,
+    },
+    "eks-secrets-encrypted": {
+        stack: "dev",
+        mutate: (t) => {
+            delete first(t, "eks:index:Cluster").props.encryptionConfigKeyArn;
+        },
+        message: /encryptionConfigKeyArn is not set/,
+    },
+    "eks-public-endpoint-restricted-in-prod": {
+        stack: "prod",
+        mutate: (t) => {
+            first(t, "eks:index:Cluster").props.publicAccessCidrs = ["0.0.0.0/0"];
+        },
+        message: /open to 0\.0\.0\.0\/0/,
+    },
+    "ecr-scan-on-push-immutable-tags": {
+        stack: "dev",
+        mutate: (t) => {
+            first(t, "aws:ecr/repository:Repository").props.imageTagMutability = "MUTABLE";
+        },
+        message: /not IMMUTABLE/,
+    },
     "ingress-https-only": {
         stack: "dev",
-        mutate: (t) => { delete first(t, INGRESS, "jenkins").props.metadata.annotations["alb.ingress.kubernetes.io/backend-protocol-version"]; },
+        mutate: (t) => {
+            delete first(t, INGRESS, "jenkins").props.metadata.annotations["alb.ingress.kubernetes.io/backend-protocol-version"];
+        },
         message: /no explicit backend-protocol-version/,
     },
     "no-plaintext-secrets-in-helm-values": {
         stack: "dev",
-        mutate: (t) => { first(t, "kubernetes:helm.sh/v3:Release", "jenkins").props.values.controller.admin.password = "hunter2"; },
+        mutate: (t) => {
+            first(t, "kubernetes:helm.sh/v3:Release", "jenkins").props.values.controller.admin.password = "hunter2";
+        },
         message: /credential in values at controller\.admin\.password/,
     },
     "irsa-trust-pins-sub-and-aud": {
@@ -50,11 +81,26 @@ const FAILING: Record<string, { stack: "dev" | "prod"; mutate: Mutate; message: 
         },
         message: /does not pin :aud/,
     },
-    "storage-classes-encrypted": { stack: "dev", mutate: (t) => { first(t, "kubernetes:storage.k8s.io/v1:StorageClass").props.parameters.encrypted = "false"; }, message: /encrypted is not "true"/ },
-    "prod-stateful-resources-protected": { stack: "prod", mutate: (t) => { first(t, "aws:kms/key:Key").protect = false; }, message: /not protected from deletion/ },
+    "storage-classes-encrypted": {
+        stack: "dev",
+        mutate: (t) => {
+            first(t, "kubernetes:storage.k8s.io/v1:StorageClass").props.parameters.encrypted = "false";
+        },
+        message: /encrypted is not "true"/,
+    },
+    "prod-stateful-resources-protected": {
+        stack: "prod",
+        mutate: (t) => {
+            first(t, "aws:kms/key:Key").protect = false;
+        },
+        message: /not protected from deletion/,
+    },
     "ingress-depends-on-lb-controller": {
         stack: "prod",
-        mutate: (t) => { const ing = first(t, INGRESS, "grafana"); ing.dependencies = ing.dependencies.filter((d) => !d.endsWith("-lbc")); },
+        mutate: (t) => {
+            const ing = first(t, INGRESS, "grafana");
+            ing.dependencies = ing.dependencies.filter((d) => !d.endsWith("-lbc"));
+        },
         message: /does not depend on the aws-load-balancer-controller/,
     },
     // Jenkins put back on the shared ALB, as before issue 14.
@@ -69,27 +115,37 @@ const FAILING: Record<string, { stack: "dev" | "prod"; mutate: Mutate; message: 
     },
     "imds-hop-limit-1": {
         stack: "prod",
-        mutate: (t) => { first(t, "aws:ec2/launchTemplate:LaunchTemplate").props.metadataOptions.httpPutResponseHopLimit = 2; },
+        mutate: (t) => {
+            first(t, "aws:ec2/launchTemplate:LaunchTemplate").props.metadataOptions.httpPutResponseHopLimit = 2;
+        },
         message: /httpPutResponseHopLimit is 2, not 1/,
     },
     "workload-namespaces-default-deny-ingress": {
         stack: "dev",
-        mutate: (t) => { t.splice(t.indexOf(first(t, NETWORK_POLICY, "jenkins-default-deny-ingress")), 1); },
+        mutate: (t) => {
+            t.splice(t.indexOf(first(t, NETWORK_POLICY, "jenkins-default-deny-ingress")), 1);
+        },
         message: /namespace jenkins runs workloads but has no default-deny ingress NetworkPolicy/,
     },
     "karpenter-nodepools-limited": {
         stack: "dev",
-        mutate: (t) => { delete first(t, "kubernetes:karpenter.sh/v1:NodePool").props.spec.limits.memory; },
+        mutate: (t) => {
+            delete first(t, "kubernetes:karpenter.sh/v1:NodePool").props.spec.limits.memory;
+        },
         message: /NodePool general has no spec\.limits\.memory/,
     },
     "spot-only-where-allowed": {
         stack: "prod",
-        mutate: (t) => { first(t, "kubernetes:karpenter.sh/v1:NodePool").props.spec.template.spec.requirements[1].values = ["spot", "on-demand"]; },
+        mutate: (t) => {
+            first(t, "kubernetes:karpenter.sh/v1:NodePool").props.spec.template.spec.requirements[1].values = ["spot", "on-demand"];
+        },
         message: /NodePool general may launch spot, but its config does not allow spot/,
     },
     "karpenter-nodeclass-imdsv2-hop-limit-1": {
         stack: "dev",
-        mutate: (t) => { first(t, "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass").props.spec.metadataOptions.httpPutResponseHopLimit = 2; },
+        mutate: (t) => {
+            first(t, "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass").props.spec.metadataOptions.httpPutResponseHopLimit = 2;
+        },
         message: /httpPutResponseHopLimit is 2, not 1/,
     },
 };
@@ -116,9 +172,13 @@ describe("policies", () => {
     }
 
     it("applies prod-only rules only to prod", async () => {
-        const open: Mutate = (t) => { first(t, "eks:index:Cluster").props.publicAccessCidrs = ["0.0.0.0/0"]; };
+        const open: Mutate = (t) => {
+            first(t, "eks:index:Cluster").props.publicAccessCidrs = ["0.0.0.0/0"];
+        };
         assert.deepStrictEqual(await findings("dev", "eks-public-endpoint-restricted-in-prod", open), []);
-        const unprotected: Mutate = (t) => { first(t, "aws:ecr/repository:Repository").protect = false; };
+        const unprotected: Mutate = (t) => {
+            first(t, "aws:ecr/repository:Repository").protect = false;
+        };
         assert.deepStrictEqual(await findings("dev", "prod-stateful-resources-protected", unprotected), []);
     });
 
@@ -127,11 +187,17 @@ describe("policies", () => {
         first(targets, "aws:ecr/repository:Repository").protect = false;
         // dev's plan (Environment tag dev) judged with prod's guardrails is judged as prod...
         const asProd = evaluatePolicies(targets, policyPackConfig(PROFILES.prod.guardrails)).filter((v) => v.policy === "prod-stateful-resources-protected");
-        assert.ok(asProd.some((v) => /aws:ecr\/repository:Repository/.test(v.urn) && /not protected/.test(v.message)), JSON.stringify(asProd));
+        assert.ok(
+            asProd.some((v) => /aws:ecr\/repository:Repository/.test(v.urn) && /not protected/.test(v.message)),
+            JSON.stringify(asProd),
+        );
         // ...and a stack relabelled prod by its tags alone is not.
         const provider = first(targets, "pulumi:providers:aws");
         provider.props.defaultTags = JSON.stringify({ tags: { Environment: "prod" } });
-        assert.deepStrictEqual(evaluatePolicies(targets, policyPackConfig(PROFILES.dev.guardrails)).filter((v) => v.policy === "prod-stateful-resources-protected"), []);
+        assert.deepStrictEqual(
+            evaluatePolicies(targets, policyPackConfig(PROFILES.dev.guardrails)).filter((v) => v.policy === "prod-stateful-resources-protected"),
+            [],
+        );
     });
 
     it("gives each rule exactly the guardrails it declares, as CrossGuard config per policy name", () => {
@@ -143,20 +209,28 @@ describe("policies", () => {
     });
 
     it("refuses a spot system node group where the profile does not allow spot, whatever the environment is called", async () => {
-        const spot: Mutate = (t) => { first(t, "eks:index:ManagedNodeGroup").props.capacityType = "SPOT"; };
+        const spot: Mutate = (t) => {
+            first(t, "eks:index:ManagedNodeGroup").props.capacityType = "SPOT";
+        };
         assert.match((await findings("prod", "spot-only-where-allowed", spot)).map((v) => v.message).join("\n"), /capacityType must be ON_DEMAND, not SPOT/);
         assert.deepStrictEqual(await findings("dev", "spot-only-where-allowed", spot), []);
     });
 
     it("treats an unrestricted public endpoint (no CIDRs) as open in prod", async () => {
-        const found = await findings("prod", "eks-public-endpoint-restricted-in-prod", (t) => { first(t, "eks:index:Cluster").props.publicAccessCidrs = undefined; });
+        const found = await findings("prod", "eks-public-endpoint-restricted-in-prod", (t) => {
+            first(t, "eks:index:Cluster").props.publicAccessCidrs = undefined;
+        });
         assert.match(found[0].message, /no CIDR limit/);
     });
 
     it("a weak TLS policy and a redacted secret in values are violations too", async () => {
-        const weak = await findings("dev", "ingress-https-only", (t) => { first(t, INGRESS, "grafana").props.metadata.annotations["alb.ingress.kubernetes.io/ssl-policy"] = "ELBSecurityPolicy-2016-08"; });
+        const weak = await findings("dev", "ingress-https-only", (t) => {
+            first(t, INGRESS, "grafana").props.metadata.annotations["alb.ingress.kubernetes.io/ssl-policy"] = "ELBSecurityPolicy-2016-08";
+        });
         assert.match(weak[0].message, /ELBSecurityPolicy-2016-08 is not TLS 1\.2\+/);
-        const leaked = await findings("dev", "no-plaintext-secrets-in-helm-values", (t) => { first(t, "kubernetes:helm.sh/v3:Release", "kps").props.values.grafana.adminPassword = "[secret]"; });
+        const leaked = await findings("dev", "no-plaintext-secrets-in-helm-values", (t) => {
+            first(t, "kubernetes:helm.sh/v3:Release", "kps").props.values.grafana.adminPassword = "[secret]";
+        });
         assert.match(leaked[0].message, /grafana\.adminPassword/);
     });
 
@@ -169,7 +243,9 @@ describe("policies", () => {
             first(t, NETWORK_POLICY, "monitoring-default-deny-ingress").props.spec.ingress = [{}];
         });
         assert.match(allowing[0].message, /namespace monitoring runs workloads/);
-        const unset = await findings("dev", "imds-hop-limit-1", (t) => { delete first(t, "aws:ec2/launchTemplate:LaunchTemplate").props.metadataOptions.httpPutResponseHopLimit; });
+        const unset = await findings("dev", "imds-hop-limit-1", (t) => {
+            delete first(t, "aws:ec2/launchTemplate:LaunchTemplate").props.metadataOptions.httpPutResponseHopLimit;
+        });
         assert.match(unset[0].message, /is unset/);
     });
 
@@ -179,7 +255,16 @@ describe("policies", () => {
             const targets: PolicyTarget[] = JSON.parse(JSON.stringify(policyTargets((await planFor("prod")).resources)));
             mutate(targets);
             const byUrn = new Map<string, any>();
-            for (const t of targets) byUrn.set(t.urn, { urn: t.urn, type: t.type, name: t.name, props: t.props, opts: { protect: t.protect }, dependencies: [], propertyDependencies: {} });
+            for (const t of targets)
+                byUrn.set(t.urn, {
+                    urn: t.urn,
+                    type: t.type,
+                    name: t.name,
+                    props: t.props,
+                    opts: { protect: t.protect },
+                    dependencies: [],
+                    propertyDependencies: {},
+                });
             for (const t of targets) byUrn.get(t.urn).dependencies = t.dependencies.map((d) => byUrn.get(d)).filter(Boolean);
             return [...byUrn.values()];
         }
@@ -192,13 +277,21 @@ describe("policies", () => {
 
         it("reports each rule's violations through CrossGuard, mandatory", async () => {
             assert.strictEqual(policies.length, RULES.length);
-            const resources = await crossGuardResources((t) => { first(t, "aws:kms/key:Key").protect = false; });
+            const resources = await crossGuardResources((t) => {
+                first(t, "aws:kms/key:Key").protect = false;
+            });
             const reported: { policy: string; message: string; urn?: string }[] = [];
             for (const p of policies) {
                 assert.strictEqual(p.enforcementLevel, "mandatory");
-                await p.validateStack({ resources, stackTags: new Map(), getConfig: () => policyPackConfig(PROFILES.prod.guardrails)[p.name] ?? {} } as any, (message, urn) => reported.push({ policy: p.name, message, urn }));
+                await p.validateStack(
+                    { resources, stackTags: new Map(), getConfig: () => policyPackConfig(PROFILES.prod.guardrails)[p.name] ?? {} } as any,
+                    (message, urn) => reported.push({ policy: p.name, message, urn }),
+                );
             }
-            assert.deepStrictEqual(reported.map((r) => r.policy), ["prod-stateful-resources-protected"]);
+            assert.deepStrictEqual(
+                reported.map((r) => r.policy),
+                ["prod-stateful-resources-protected"],
+            );
             assert.match(reported[0].urn!, /aws:kms\/key:Key/);
         });
 

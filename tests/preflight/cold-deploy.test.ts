@@ -5,8 +5,14 @@ import { named, platform, res, TODAY } from "./fixtures";
 describe("preflight: cold deploy", () => {
     it("follows the longest chain: control plane, nodes, add-on, controller, Jenkins", () => {
         const path = criticalPath(platform());
-        assert.deepStrictEqual(path.map((s) => s.resource.name), ["eks-eksCluster", "nodes", "coredns", "lbc", "jenkins"]);
-        assert.deepStrictEqual(path.map((s) => s.end), [10, 14, 16, 18, 23]);
+        assert.deepStrictEqual(
+            path.map((s) => s.resource.name),
+            ["eks-eksCluster", "nodes", "coredns", "lbc", "jenkins"],
+        );
+        assert.deepStrictEqual(
+            path.map((s) => s.end),
+            [10, 14, 16, 18, 23],
+        );
     });
 
     it("prints the path with what each step waits on, and never fails the plan", () => {
@@ -25,7 +31,14 @@ describe("preflight: cold deploy", () => {
     it("an add-on a remote component creates starts after the component's own work, and the component ends after it", () => {
         const resources = platform();
         const cluster = named(resources, "eks");
-        resources.push(res("aws:eks/addon:Addon", "eks-coredns", { addonName: "coredns" }, { parent: cluster, modeled: true, dependsOn: [named(resources, "eks-eksCluster")] }));
+        resources.push(
+            res(
+                "aws:eks/addon:Addon",
+                "eks-coredns",
+                { addonName: "coredns" },
+                { parent: cluster, modeled: true, dependsOn: [named(resources, "eks-eksCluster")] },
+            ),
+        );
         named(resources, "jenkins").dependencies.push(cluster.urn);
         const path = criticalPath(resources);
         const step = path.find((s) => s.resource.name === "eks-coredns");

@@ -94,6 +94,9 @@ describe("preflight data tables match ../shared/reference", () => {
         }
         const karpenter = read(referenceFile(this, "karpenter", "charts", "karpenter", "Chart.yaml"));
         assert.ok(CHART_RELEASES.karpenter.versions.includes(karpenter.version));
-        assert.deepStrictEqual(JENKINS_CONTROLLER_TAGS.map((t) => `docker.io/jenkins/jenkins:${t}`), [ref.charts.jenkins.controllerImage]);
+        assert.deepStrictEqual(
+            JENKINS_CONTROLLER_TAGS.map((t) => `docker.io/jenkins/jenkins:${t}`),
+            [ref.charts.jenkins.controllerImage],
+        );
     });
 });

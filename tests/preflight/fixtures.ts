@@ -17,14 +17,17 @@ export function res(type: string, name: string, inputs: Record<string, unknown>,
     const component = type.startsWith("platform:");
     return {
         urn: urnOf(type, name),
-        type, name,
+        type,
+        name,
         parent: opts.parent?.urn ?? "",
         dependencies: (opts.dependsOn ?? []).map((d) => d.urn),
-        provider: "", providers: {},
+        provider: "",
+        providers: {},
         custom: !component && !type.startsWith("eks:index:Cluster"),
         remote: type === "eks:index:Cluster" || type === "eks:index:ManagedNodeGroup",
         protect: false,
-        inputs, outputs: {},
+        inputs,
+        outputs: {},
         ...(opts.modeled ? { modeled: true } : {}),
     };
 }
@@ -55,35 +58,77 @@ export function platform(o: PlatformOptions = {}): RecordedResource[] {
         instanceTypes: o.instanceTypes ?? ["t3.xlarge"],
         scalingConfig: { minSize: o.minSize ?? 2, desiredSize: o.minSize ?? 2, maxSize: o.maxSize ?? 4 },
     });
-    const coredns = res("aws:eks/addon:Addon", "coredns", { addonName: "coredns", addonVersion: "corednsVersion" in o ? o.corednsVersion : "v1.14.3-eksbuild.11" }, { dependsOn: [nodes, cluster] });
-    const ebsCsi = res("aws:eks/addon:Addon", "ebs-csi", { addonName: "aws-ebs-csi-driver", addonVersion: "v1.57.1-eksbuild.1" }, { dependsOn: [nodes, cluster] });
-    const lbc = res("kubernetes:helm.sh/v3:Release", "lbc", {
-        chart: "aws-load-balancer-controller", version: "3.5.0", repositoryOpts: { repo: "https://aws.github.io/eks-charts" }, namespace: "kube-system", values: {},
-    }, { dependsOn: [nodes, coredns] });
-    const jenkinsNs = res("kubernetes:core/v1:Namespace", "jenkins-ns", { metadata: { name: "jenkins" } }, { dependsOn: [ebsCsi] });
-    const jenkins = res("kubernetes:helm.sh/v3:Release", "jenkins", {
-        chart: "jenkins", version: "5.9.53", repositoryOpts: { repo: "https://charts.jenkins.io" }, namespace: "jenkins",
-        values: {
-            controller: {
-                image: { tag: "2.568.2-jdk21" },
-                installPlugins: o.plugins ?? GOOD_PLUGINS,
-                resources: { requests: { cpu: "500m", memory: "2Gi" } },
-            },
-            agent: { podTemplates: { ci: o.agent ?? podTemplate("ci", [{ name: "node", resourceRequestCpu: "1", resourceRequestMemory: "2Gi" }]) } },
-            persistence: { enabled: true, size: "20Gi" },
+    const coredns = res(
+        "aws:eks/addon:Addon",
+        "coredns",
+        { addonName: "coredns", addonVersion: "corednsVersion" in o ? o.corednsVersion : "v1.14.3-eksbuild.11" },
+        { dependsOn: [nodes, cluster] },
+    );
+    const ebsCsi = res(
+        "aws:eks/addon:Addon",
+        "ebs-csi",
+        { addonName: "aws-ebs-csi-driver", addonVersion: "v1.57.1-eksbuild.1" },
+        { dependsOn: [nodes, cluster] },
+    );
+    const lbc = res(
+        "kubernetes:helm.sh/v3:Release",
+        "lbc",
+        {
+            chart: "aws-load-balancer-controller",
+            version: "3.5.0",
+            repositoryOpts: { repo: "https://aws.github.io/eks-charts" },
+            namespace: "kube-system",
+            values: {},
         },
-    }, { dependsOn: [jenkinsNs, lbc, ebsCsi] });
+        { dependsOn: [nodes, coredns] },
+    );
+    const jenkinsNs = res("kubernetes:core/v1:Namespace", "jenkins-ns", { metadata: { name: "jenkins" } }, { dependsOn: [ebsCsi] });
+    const jenkins = res(
+        "kubernetes:helm.sh/v3:Release",
+        "jenkins",
+        {
+            chart: "jenkins",
+            version: "5.9.53",
+            repositoryOpts: { repo: "https://charts.jenkins.io" },
+            namespace: "jenkins",
+            values: {
+                controller: {
+                    image: { tag: "2.568.2-jdk21" },
+                    installPlugins: o.plugins ?? GOOD_PLUGINS,
+                    resources: { requests: { cpu: "500m", memory: "2Gi" } },
+                },
+                agent: { podTemplates: { ci: o.agent ?? podTemplate("ci", [{ name: "node", resourceRequestCpu: "1", resourceRequestMemory: "2Gi" }]) } },
+                persistence: { enabled: true, size: "20Gi" },
+            },
+        },
+        { dependsOn: [jenkinsNs, lbc, ebsCsi] },
+    );
     const app = res("platform:app:WebApp", "app", {}, { dependsOn: [nodes, coredns] });
-    const deployment = res("kubernetes:apps/v1:Deployment", "app-deploy", {
-        metadata: { name: "app", namespace: "app" },
-        spec: { template: { spec: { containers: [{ name: "app", resources: { requests: { cpu: "250m", memory: "256Mi" } } }] } } },
-    }, { parent: app });
-    const hpa = res("kubernetes:autoscaling/v2:HorizontalPodAutoscaler", "app-hpa", {
-        metadata: { name: "app", namespace: "app" },
-        spec: { minReplicas: 2, maxReplicas: o.hpaMax ?? 4, scaleTargetRef: { kind: "Deployment", name: "app" } },
-    }, { parent: app, dependsOn: [deployment] });
+    const deployment = res(
+        "kubernetes:apps/v1:Deployment",
+        "app-deploy",
+        {
+            metadata: { name: "app", namespace: "app" },
+            spec: { template: { spec: { containers: [{ name: "app", resources: { requests: { cpu: "250m", memory: "256Mi" } } }] } } },
+        },
+        { parent: app },
+    );
+    const hpa = res(
+        "kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
+        "app-hpa",
+        {
+            metadata: { name: "app", namespace: "app" },
+            spec: { minReplicas: 2, maxReplicas: o.hpaMax ?? 4, scaleTargetRef: { kind: "Deployment", name: "app" } },
+        },
+        { parent: app, dependsOn: [deployment] },
+    );
     const service = res("kubernetes:core/v1:Service", "app-svc", { metadata: { name: "app", namespace: "app" } }, { parent: app, dependsOn: [lbc] });
-    const ingress = res("kubernetes:networking.k8s.io/v1:Ingress", "app-ingress", { metadata: { name: "app", namespace: "app" } }, { parent: app, dependsOn: [lbc, service] });
+    const ingress = res(
+        "kubernetes:networking.k8s.io/v1:Ingress",
+        "app-ingress",
+        { metadata: { name: "app", namespace: "app" } },
+        { parent: app, dependsOn: [lbc, service] },
+    );
     // What the remote components create, as offline/models records it: they carry the time.
     const controlPlane = res("aws:eks/cluster:Cluster", "eks-eksCluster", { version: o.version ?? "1.35" }, { parent: cluster, modeled: true });
     const nodeGroup = res("aws:eks/nodeGroup:NodeGroup", "nodes", {}, { parent: nodes, modeled: true, dependsOn: [cluster] });
@@ -151,8 +196,21 @@ export const CI_PLACEMENT = {
  * t3.xlarge|t3a.xlarge|m6i.xlarge|m6a.xlarge spot 16 vCPU/64Gi expecting 0, tainted platform/pool=ci.
  */
 export const DEV_POOLS: Record<"general" | "ci", PoolOptions> = {
-    general: { instanceTypes: ["t3.large", "t3a.large", "m6i.large", "m6a.large"], capacityTypes: ["spot", "on-demand"], cpu: "16", memory: "64Gi", expectedNodes: 2 },
-    ci: { instanceTypes: ["t3.xlarge", "t3a.xlarge", "m6i.xlarge", "m6a.xlarge"], capacityTypes: ["spot"], cpu: "16", memory: "64Gi", expectedNodes: 0, taints: [CI_TAINT] },
+    general: {
+        instanceTypes: ["t3.large", "t3a.large", "m6i.large", "m6a.large"],
+        capacityTypes: ["spot", "on-demand"],
+        cpu: "16",
+        memory: "64Gi",
+        expectedNodes: 2,
+    },
+    ci: {
+        instanceTypes: ["t3.xlarge", "t3a.xlarge", "m6i.xlarge", "m6a.xlarge"],
+        capacityTypes: ["spot"],
+        cpu: "16",
+        memory: "64Gi",
+        expectedNodes: 0,
+        taints: [CI_TAINT],
+    },
 };
 
 /** Prod's pools from the same source: general on-demand m6i|m6a|m7i.xlarge 48 vCPU/192Gi expecting 3; ci as dev's on m6i|m6a.xlarge. */
@@ -164,7 +222,10 @@ export const PROD_POOLS: Record<"general" | "ci", PoolOptions> = {
 /** The Karpenter controller's release as its chart's values leave it: 2 replicas, one per node, never on its own nodes. */
 export function karpenterRelease(values: Record<string, unknown> = { controller: { resources: { requests: { cpu: "1", memory: "1Gi" } } } }): RecordedResource {
     return res("kubernetes:helm.sh/v3:Release", "karpenter", {
-        chart: "oci://public.ecr.aws/karpenter/karpenter", version: "1.14.1", namespace: "kube-system", values,
+        chart: "oci://public.ecr.aws/karpenter/karpenter",
+        version: "1.14.1",
+        namespace: "kube-system",
+        values,
     });
 }
 
@@ -199,12 +260,22 @@ export interface SystemGroup {
  * Karpenter branch is merged; after it, `npm run plan` prints the same figures from the real records.
  */
 export function withKarpenter(resources: RecordedResource[], system: SystemGroup, pools: Record<string, PoolOptions>, diskSizeGiB: number): RecordedResource[] {
-    const shrunk = resources.map((r) => r.type !== "eks:index:ManagedNodeGroup" ? r : {
-        ...r,
-        inputs: { ...r.inputs, instanceTypes: system.instanceTypes, capacityType: system.capacityType, scalingConfig: { minSize: system.size, desiredSize: system.size, maxSize: system.size } },
-    });
+    const shrunk = resources.map((r) =>
+        r.type !== "eks:index:ManagedNodeGroup"
+            ? r
+            : {
+                  ...r,
+                  inputs: {
+                      ...r.inputs,
+                      instanceTypes: system.instanceTypes,
+                      capacityType: system.capacityType,
+                      scalingConfig: { minSize: system.size, desiredSize: system.size, maxSize: system.size },
+                  },
+              },
+    );
     const nodeClass = res("kubernetes:karpenter.k8s.aws/v1:EC2NodeClass", "node-class", {
-        metadata: { name: "default" }, spec: { blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { volumeSize: `${diskSizeGiB}Gi` } }] },
+        metadata: { name: "default" },
+        spec: { blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { volumeSize: `${diskSizeGiB}Gi` } }] },
     });
     return [...shrunk, karpenterRelease(), nodeClass, ...Object.entries(pools).map(([name, p]) => nodePool(name, p))];
 }

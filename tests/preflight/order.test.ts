@@ -30,7 +30,10 @@ describe("preflight: order", () => {
 
     it("children wait for what their component was told to depend on (the Deployment inherits the WebApp's dependsOn)", () => {
         assert.deepStrictEqual(named(platform(), "app-deploy").dependencies, []);
-        assert.deepStrictEqual(run(platform()).filter((p) => /app-deploy/.test(p)), []);
+        assert.deepStrictEqual(
+            run(platform()).filter((p) => /app-deploy/.test(p)),
+            [],
+        );
         const problems = run(rewired("app", [])).join("\n");
         assert.match(problems, /Deployment app-deploy does not wait for nodes \(ManagedNodeGroup nodes\)/);
     });
@@ -48,10 +51,20 @@ describe("preflight: order", () => {
         const resources = platform().filter((r) => r.name !== "coredns");
         const cluster = named(resources, "eks");
         const nodes = named(resources, "nodes");
-        resources.push(res("aws:eks/addon:Addon", "eks-coredns", { addonName: "coredns", addonVersion: "v1.14.3-eksbuild.11" }, { parent: cluster, modeled: true, dependsOn: [nodes] }));
+        resources.push(
+            res(
+                "aws:eks/addon:Addon",
+                "eks-coredns",
+                { addonName: "coredns", addonVersion: "v1.14.3-eksbuild.11" },
+                { parent: cluster, modeled: true, dependsOn: [nodes] },
+            ),
+        );
         for (const name of ["lbc", "app"]) named(resources, name).dependencies.push(cluster.urn);
         assert.ok(new DeployGraph(resources).waitsFor(named(resources, "lbc")).has(named(resources, "eks-coredns").urn));
-        assert.deepStrictEqual(run(resources).filter((p) => /DNS/.test(p)), []);
+        assert.deepStrictEqual(
+            run(resources).filter((p) => /DNS/.test(p)),
+            [],
+        );
     });
 
     it("fails a volume user that does not wait for the EBS CSI driver", () => {
@@ -66,10 +79,14 @@ describe("preflight: order", () => {
         const resources = platform();
         resources.push(res("karpenter.sh/v1:NodePool", "pool", {}, { dependsOn: [named(resources, "nodes")] }));
         const rule: OrderRule = {
-            name: "Karpenter controller", because: "the NodePool CRD comes with the chart",
+            name: "Karpenter controller",
+            because: "the NodePool CRD comes with the chart",
             needs: [{ types: ["karpenter.sh/v1:NodePool"] }],
             providedBy: [{ types: ["kubernetes:helm.sh/v3:Release"], where: (r) => r.inputs.chart === "karpenter" }],
         };
-        assert.match(orderProblems(resources, [...ORDER_RULES, rule]).problems.join("\n"), /Karpenter controller: nothing in the plan provides it, but NodePool pool need it/);
+        assert.match(
+            orderProblems(resources, [...ORDER_RULES, rule]).problems.join("\n"),
+            /Karpenter controller: nothing in the plan provides it, but NodePool pool need it/,
+        );
     });
 });

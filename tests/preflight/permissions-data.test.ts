@@ -32,9 +32,11 @@ describe("preflight: permissions data", function () {
     });
 
     it("asks the load balancer controller for every action of the upstream iam_policy.json (v3.5.0)", function () {
-        const upstream = JSON.parse(fs.readFileSync(referenceFile(this, "aws-load-balancer-controller", "iam_policy.json"), "utf8")) as { Statement: { Action: string | string[] }[] };
+        const upstream = JSON.parse(fs.readFileSync(referenceFile(this, "aws-load-balancer-controller", "iam_policy.json"), "utf8")) as {
+            Statement: { Action: string | string[] }[];
+        };
         const asked = new Set(actions());
-        const missing = upstream.Statement.flatMap((s) => Array.isArray(s.Action) ? s.Action : [s.Action]).filter((a) => !asked.has(a));
+        const missing = upstream.Statement.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])).filter((a) => !asked.has(a));
         assert.deepStrictEqual(missing, []);
     });
 });

@@ -22,9 +22,14 @@ function role(name: string, trust: PolicyDocument, tags?: Record<string, string>
 }
 
 const irsa = (name: string, namespace: string, sa: string) => role(name, irsaTrustPolicy(OIDC, ISSUER, namespace, sa));
-const inline = (name: string, roleName: string, policy: PolicyDocument) => res("aws:iam/rolePolicy:RolePolicy", name, { role: roleName, policy: JSON.stringify(policy) });
-const attach = (name: string, roleName: string, policyArn: string) => res("aws:iam/rolePolicyAttachment:RolePolicyAttachment", name, { role: roleName, policyArn });
-const allow = (Action: string[], Resource: string | string[]): PolicyDocument => ({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action, Resource }] });
+const inline = (name: string, roleName: string, policy: PolicyDocument) =>
+    res("aws:iam/rolePolicy:RolePolicy", name, { role: roleName, policy: JSON.stringify(policy) });
+const attach = (name: string, roleName: string, policyArn: string) =>
+    res("aws:iam/rolePolicyAttachment:RolePolicyAttachment", name, { role: roleName, policyArn });
+const allow = (Action: string[], Resource: string | string[]): PolicyDocument => ({
+    Version: "2012-10-17",
+    Statement: [{ Effect: "Allow", Action, Resource }],
+});
 
 function lbc(policy: PolicyDocument = lbcPolicy(), roleName = "p-dev-lbc"): RecordedResource[] {
     const p = res("aws:iam/policy:Policy", "p-dev-lbc", { policy: JSON.stringify(policy) });
@@ -36,7 +41,9 @@ function access(principalArn: string, policy: string, namespaces?: string[]): Re
     return [
         res("aws:eks/accessEntry:AccessEntry", `${policy}-entry`, { principalArn, type: "STANDARD" }),
         res("aws:eks/accessPolicyAssociation:AccessPolicyAssociation", `${policy}-${namespaces?.join("-") ?? "cluster"}`, {
-            principalArn, policyArn: `${POLICY_PREFIX}${policy}`, accessScope: namespaces ? { type: "namespace", namespaces } : { type: "cluster" },
+            principalArn,
+            policyArn: `${POLICY_PREFIX}${policy}`,
+            accessScope: namespaces ? { type: "namespace", namespaces } : { type: "cluster" },
         }),
     ];
 }
@@ -46,10 +53,14 @@ function identities(o: { lbcPolicy?: PolicyDocument; deployerAccess?: RecordedRe
     const cluster = res("eks:index:Cluster", "eks", { name: "p-dev", version: "1.35" });
     const repo = res("aws:ecr/repository:Repository", "app", { name: "p-dev/app" });
     repo.outputs = { arn: REPO };
-    const deployer = role("p-dev-deploy", { Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: [`arn:aws:iam::${ACCOUNT}:role/p-dev-jenkins-deploy`] }, Action: "sts:AssumeRole" }] });
+    const deployer = role("p-dev-deploy", {
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Principal: { AWS: [`arn:aws:iam::${ACCOUNT}:role/p-dev-jenkins-deploy`] }, Action: "sts:AssumeRole" }],
+    });
     const app = res("platform:app:WebApp", "app", {});
     return [
-        cluster, repo,
+        cluster,
+        repo,
         ...lbc(o.lbcPolicy),
         irsa("p-dev-ebs-csi", "kube-system", "ebs-csi-controller-sa"),
         attach("ebs-csi", "p-dev-ebs-csi", "arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy"),
@@ -60,7 +71,19 @@ function identities(o: { lbcPolicy?: PolicyDocument; deployerAccess?: RecordedRe
             Version: "2012-10-17",
             Statement: [
                 { Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
-                { Effect: "Allow", Action: ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:CompleteLayerUpload", "ecr:GetDownloadUrlForLayer", "ecr:InitiateLayerUpload", "ecr:PutImage", "ecr:UploadLayerPart"], Resource: REPO },
+                {
+                    Effect: "Allow",
+                    Action: [
+                        "ecr:BatchCheckLayerAvailability",
+                        "ecr:BatchGetImage",
+                        "ecr:CompleteLayerUpload",
+                        "ecr:GetDownloadUrlForLayer",
+                        "ecr:InitiateLayerUpload",
+                        "ecr:PutImage",
+                        "ecr:UploadLayerPart",
+                    ],
+                    Resource: REPO,
+                },
                 { Effect: "Allow", Action: "sts:AssumeRole", Resource: DEPLOY },
             ],
         }),
@@ -83,16 +106,43 @@ const run = (resources: RecordedResource[]) => permissions({ resources, date: TO
 
 const PROMOTE_DEPLOYER = "arn:aws:iam::111122223333:role/eks-platform-prod-deploy";
 const PROMOTE_REPO = "arn:aws:ecr:ap-northeast-2:111122223333:repository/eks-platform-prod/app";
-const ECR_PUSH = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:CompleteLayerUpload", "ecr:GetDownloadUrlForLayer", "ecr:InitiateLayerUpload", "ecr:PutImage", "ecr:UploadLayerPart"];
+const ECR_PUSH = [
+    "ecr:BatchCheckLayerAvailability",
+    "ecr:BatchGetImage",
+    "ecr:CompleteLayerUpload",
+    "ecr:GetDownloadUrlForLayer",
+    "ecr:InitiateLayerUpload",
+    "ecr:PutImage",
+    "ecr:UploadLayerPart",
+];
 
 /** Jenkins as components/jenkins.ts configures it when it promotes to prod: the target's deployer and repository in its jobs' environment. */
-const promotingJenkins = () => res("kubernetes:helm.sh/v3:Release", "p-dev-jenkins", {
-    chart: "jenkins",
-    values: { controller: { JCasC: { configScripts: { "platform-env": pipelineEnvScript({
-        AWS_REGION: "ap-northeast-2", ECR_REPOSITORY_URL: "x", DEPLOY_ROLE_ARN: DEPLOY, PULUMI_BACKEND_URL: "s3://b", PLATFORM_STACK: "dev", APP_STACK: "dev", APP_URL: "https://a", DEPLOY_JOB: "deploy/x", DEPLOY_BRANCH: "main",
-        PROMOTE_STACK: "prod", PROMOTE_DEPLOY_ROLE_ARN: PROMOTE_DEPLOYER, PROMOTE_REPOSITORY_URL: "111122223333.dkr.ecr.ap-northeast-2.amazonaws.com/eks-platform-prod/app",
-    }) } } } },
-});
+const promotingJenkins = () =>
+    res("kubernetes:helm.sh/v3:Release", "p-dev-jenkins", {
+        chart: "jenkins",
+        values: {
+            controller: {
+                JCasC: {
+                    configScripts: {
+                        "platform-env": pipelineEnvScript({
+                            AWS_REGION: "ap-northeast-2",
+                            ECR_REPOSITORY_URL: "x",
+                            DEPLOY_ROLE_ARN: DEPLOY,
+                            PULUMI_BACKEND_URL: "s3://b",
+                            PLATFORM_STACK: "dev",
+                            APP_STACK: "dev",
+                            APP_URL: "https://a",
+                            DEPLOY_JOB: "deploy/x",
+                            DEPLOY_BRANCH: "main",
+                            PROMOTE_STACK: "prod",
+                            PROMOTE_DEPLOY_ROLE_ARN: PROMOTE_DEPLOYER,
+                            PROMOTE_REPOSITORY_URL: "111122223333.dkr.ecr.ap-northeast-2.amazonaws.com/eks-platform-prod/app",
+                        }),
+                    },
+                },
+            },
+        },
+    });
 
 describe("preflight: permissions", function () {
     this.timeout(60000);
@@ -111,12 +161,17 @@ describe("preflight: permissions", function () {
     it("fails a load balancer controller policy without elasticloadbalancing:AddTags or ec2:DescribeAvailabilityZones (upstream iam_policy.json v3.5.0 needs both)", () => {
         const policy = lbcPolicy();
         for (const s of policy.Statement) {
-            s.Action = (Array.isArray(s.Action) ? s.Action : [s.Action]).filter((a) => a !== "elasticloadbalancing:AddTags" && a !== "ec2:DescribeAvailabilityZones");
+            s.Action = (Array.isArray(s.Action) ? s.Action : [s.Action]).filter(
+                (a) => a !== "elasticloadbalancing:AddTags" && a !== "ec2:DescribeAvailabilityZones",
+            );
         }
         const problems = run(identities({ lbcPolicy: policy })).problems.join("\n");
         assert.match(problems, /Role p-dev-lbc \(load balancer controller\): its job needs ec2:DescribeAvailabilityZones on \*/);
         // The controller tags the target groups it creates: the request carries the create action and cluster tag the statement's conditions ask for.
-        assert.match(problems, /its job needs elasticloadbalancing:AddTags on arn:aws:elasticloadbalancing:ap-northeast-2:123456789012:targetgroup\/x\/x with elasticloadbalancing:CreateAction="CreateTargetGroup", aws:RequestTag\/elbv2\.k8s\.aws\/cluster="x"/);
+        assert.match(
+            problems,
+            /its job needs elasticloadbalancing:AddTags on arn:aws:elasticloadbalancing:ap-northeast-2:123456789012:targetgroup\/x\/x with elasticloadbalancing:CreateAction="CreateTargetGroup", aws:RequestTag\/elbv2\.k8s\.aws\/cluster="x"/,
+        );
     });
 
     it("finds a renamed role by the service account its trust policy admits", () => {
@@ -149,7 +204,10 @@ describe("preflight: permissions", function () {
     it("fails a deployer without namespace rights whose app creates a namespace; cluster admin may", () => {
         const problems = run(identities({ appNamespace: true })).problems;
         assert.strictEqual(problems.length, 1, problems.join("\n"));
-        assert.match(problems[0], /^Role p-dev-deploy \(deployer\) cannot create namespaces, which Namespace app-ns needs; its EKS access: policies AmazonEKSAdminViewPolicy \(cluster\), AmazonEKSEditPolicy \(namespaces app\); create namespaces: no/);
+        assert.match(
+            problems[0],
+            /^Role p-dev-deploy \(deployer\) cannot create namespaces, which Namespace app-ns needs; its EKS access: policies AmazonEKSAdminViewPolicy \(cluster\), AmazonEKSEditPolicy \(namespaces app\); create namespaces: no/,
+        );
         assert.deepStrictEqual(run(identities({ appNamespace: true, deployerAccess: access(DEPLOY, "AmazonEKSClusterAdminPolicy") })).problems, []);
     });
 
@@ -175,31 +233,57 @@ describe("preflight: permissions", function () {
         ];
         const ok = run(identities({ deployerAccess: grouped(["get", "list", "watch", "create", "patch", "delete"]), appNamespace: false }));
         assert.deepStrictEqual(ok.problems, []);
-        assert.ok(ok.lines.some((l) => l.startsWith(`access entry ${DEPLOY}: policies Role app-deployer (namespaces app); create namespaces: no; read secrets cluster-wide: no; edit in: app`)), ok.lines.join("\n"));
+        assert.ok(
+            ok.lines.some((l) =>
+                l.startsWith(
+                    `access entry ${DEPLOY}: policies Role app-deployer (namespaces app); create namespaces: no; read secrets cluster-wide: no; edit in: app`,
+                ),
+            ),
+            ok.lines.join("\n"),
+        );
         const readOnly = run(identities({ deployerAccess: grouped(["get", "list", "watch"]), appNamespace: false })).problems;
         assert.match(readOnly.join("\n"), /Role p-dev-deploy \(deployer\) cannot create workloads in app, which Deployment app-deploy needs/);
     });
 
     it("honours namespace scope: edit in another namespace does not let the deployer apply the app's Deployment", () => {
         const problems = run(identities({ deployerAccess: access(DEPLOY, "AmazonEKSEditPolicy", ["other"]) })).problems;
-        assert.deepStrictEqual(problems.map((p) => p.replace(/;.*/, "")), ["Role p-dev-deploy (deployer) cannot create workloads in app, which Deployment app-deploy needs"]);
+        assert.deepStrictEqual(
+            problems.map((p) => p.replace(/;.*/, "")),
+            ["Role p-dev-deploy (deployer) cannot create workloads in app, which Deployment app-deploy needs"],
+        );
     });
 
     it("applies the deployer's job to a role tagged platform/identity=deployer (issue 11's app deployer) and checks custom resources", () => {
         const resources = identities();
         const app = resources.find((r) => r.type === "platform:app:WebApp")!;
         const tagged = role("app-pipeline", { Version: "2012-10-17", Statement: [] }, { "platform/identity": "deployer" });
-        resources.push(tagged, ...access(tagged.outputs.arn as string, "AmazonEKSEditPolicy", ["app"]),
-            res("kubernetes:monitoring.coreos.com/v1:ServiceMonitor", "app-monitor", { metadata: { name: "app", namespace: "app" } }, { parent: app }));
+        resources.push(
+            tagged,
+            ...access(tagged.outputs.arn as string, "AmazonEKSEditPolicy", ["app"]),
+            res("kubernetes:monitoring.coreos.com/v1:ServiceMonitor", "app-monitor", { metadata: { name: "app", namespace: "app" } }, { parent: app }),
+        );
         const problems = run(resources).problems.join("\n");
-        assert.match(problems, /Role p-dev-jenkins-deploy \(Jenkins deploy agents\): its job needs sts:AssumeRole on arn:aws:iam::123456789012:role\/app-pipeline/);
+        assert.match(
+            problems,
+            /Role p-dev-jenkins-deploy \(Jenkins deploy agents\): its job needs sts:AssumeRole on arn:aws:iam::123456789012:role\/app-pipeline/,
+        );
         assert.match(problems, /Role app-pipeline \(deployer\) cannot create custom in app, which ServiceMonitor app-monitor needs/);
     });
 
     it("reports for each access entry whether it can create namespaces, read secrets cluster-wide and where it can edit", () => {
         const lines = run([...identities(), ...access("arn:aws:iam::111122223333:role/Viewer", "AmazonEKSViewPolicy")]).lines;
-        assert.ok(lines.includes(`access entry ${DEPLOY}: policies AmazonEKSAdminViewPolicy (cluster), AmazonEKSEditPolicy (namespaces app); create namespaces: no; read secrets cluster-wide: yes; edit in: app`), lines.join("\n"));
-        assert.ok(lines.includes("access entry arn:aws:iam::111122223333:role/Viewer: policies AmazonEKSViewPolicy (cluster); create namespaces: no; read secrets cluster-wide: no; edit in: none"), lines.join("\n"));
+        assert.ok(
+            lines.includes(
+                `access entry ${DEPLOY}: policies AmazonEKSAdminViewPolicy (cluster), AmazonEKSEditPolicy (namespaces app); create namespaces: no; read secrets cluster-wide: yes; edit in: app`,
+            ),
+            lines.join("\n"),
+        );
+        assert.ok(
+            lines.includes(
+                "access entry arn:aws:iam::111122223333:role/Viewer: policies AmazonEKSViewPolicy (cluster); create namespaces: no; read secrets cluster-wide: no; edit in: none",
+            ),
+            lines.join("\n"),
+        );
     });
 
     it("fails a role with an attached policy whose document is neither in the plan nor an AWS managed policy", () => {
@@ -211,25 +295,58 @@ describe("preflight: permissions", function () {
     describe("the promotion path", () => {
         it("the deploy pods' role must be allowed to assume the promoted-to deployer and push into its repository", () => {
             const problems = run([...identities(), promotingJenkins()]).problems.join("\n");
-            assert.match(problems, new RegExp(`Role p-dev-jenkins-deploy \\(Jenkins deploy agents\\): its job needs sts:AssumeRole on ${PROMOTE_DEPLOYER} \\(promote`));
-            assert.match(problems, new RegExp(`Role p-dev-jenkins-deploy \\(Jenkins deploy agents\\): its job needs ecr:PutImage on ${PROMOTE_REPO} \\(promote`));
-            const granted = [...identities(), promotingJenkins(), inline("promote", "p-dev-jenkins-deploy", {
-                Version: "2012-10-17",
-                Statement: [{ Effect: "Allow", Action: "sts:AssumeRole", Resource: PROMOTE_DEPLOYER }, { Effect: "Allow", Action: ECR_PUSH, Resource: PROMOTE_REPO }],
-            })];
+            assert.match(
+                problems,
+                new RegExp(`Role p-dev-jenkins-deploy \\(Jenkins deploy agents\\): its job needs sts:AssumeRole on ${PROMOTE_DEPLOYER} \\(promote`),
+            );
+            assert.match(
+                problems,
+                new RegExp(`Role p-dev-jenkins-deploy \\(Jenkins deploy agents\\): its job needs ecr:PutImage on ${PROMOTE_REPO} \\(promote`),
+            );
+            const granted = [
+                ...identities(),
+                promotingJenkins(),
+                inline("promote", "p-dev-jenkins-deploy", {
+                    Version: "2012-10-17",
+                    Statement: [
+                        { Effect: "Allow", Action: "sts:AssumeRole", Resource: PROMOTE_DEPLOYER },
+                        { Effect: "Allow", Action: ECR_PUSH, Resource: PROMOTE_REPO },
+                    ],
+                }),
+            ];
             const result = run(granted);
             assert.deepStrictEqual(result.problems, []);
             assert.match(result.lines.join("\n"), /Role p-dev-jenkins-deploy \(Jenkins deploy agents\): 17 of 17 requests/);
-            assert.match(result.lines.join("\n"), /deploy boundary: 3 deployer\/promotion grants, held by Role p-dev-jenkins-deploy; branch and pull-request builds \(jenkins-builds\/jenkins-agent\) have no IAM role/);
+            assert.match(
+                result.lines.join("\n"),
+                /deploy boundary: 3 deployer\/promotion grants, held by Role p-dev-jenkins-deploy; branch and pull-request builds \(jenkins-builds\/jenkins-agent\) have no IAM role/,
+            );
         });
 
         it("fails any other identity that may assume a deployer or push into the promoted-to repository: a role branch builds run as, the nodes' role", () => {
             const builds = irsa("p-dev-builds", "jenkins-builds", "jenkins-agent");
-            const node = role("p-dev-node", { Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }] });
-            const problems = run([...identities(), promotingJenkins(), builds, inline("builds", "p-dev-builds", allow(["sts:AssumeRole"], "*")),
-                node, inline("node", "p-dev-node", allow(["ecr:PutImage"], PROMOTE_REPO))]).problems.join("\n");
-            assert.match(problems, new RegExp(`Role p-dev-builds, which branch and pull-request builds run as, may sts:AssumeRole on ${PROMOTE_DEPLOYER}: only the deploy cloud's pods`));
-            assert.match(problems, /Role p-dev-builds, which branch and pull-request builds run as, may sts:AssumeRole on arn:aws:iam::123456789012:role\/p-dev-deploy/);
+            const node = role("p-dev-node", {
+                Version: "2012-10-17",
+                Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
+            });
+            const problems = run([
+                ...identities(),
+                promotingJenkins(),
+                builds,
+                inline("builds", "p-dev-builds", allow(["sts:AssumeRole"], "*")),
+                node,
+                inline("node", "p-dev-node", allow(["ecr:PutImage"], PROMOTE_REPO)),
+            ]).problems.join("\n");
+            assert.match(
+                problems,
+                new RegExp(
+                    `Role p-dev-builds, which branch and pull-request builds run as, may sts:AssumeRole on ${PROMOTE_DEPLOYER}: only the deploy cloud's pods`,
+                ),
+            );
+            assert.match(
+                problems,
+                /Role p-dev-builds, which branch and pull-request builds run as, may sts:AssumeRole on arn:aws:iam::123456789012:role\/p-dev-deploy/,
+            );
             assert.match(problems, new RegExp(`Role p-dev-node may ecr:PutImage on ${PROMOTE_REPO}`));
         });
     });
@@ -240,11 +357,19 @@ describe("preflight: permissions", function () {
             const result = run(plan.resources);
             // Known, reported to the CI helper (issue 11): the app's first deploy creates Namespace app as the deploy
             // role, whose access (AdminView + Edit in app) cannot create namespaces.
-            assert.deepStrictEqual(result.problems.filter((p) => !/\(deployer\) cannot create namespaces, which Namespace \S*app-ns needs/.test(p)), []);
-            assert.match(result.lines.join("\n"), new RegExp(`Role eks-platform-${stack}-lbc \\(load balancer controller\\): (\\d+) of \\1 requests of its job allowed; 0 of`));
+            assert.deepStrictEqual(
+                result.problems.filter((p) => !/\(deployer\) cannot create namespaces, which Namespace \S*app-ns needs/.test(p)),
+                [],
+            );
+            assert.match(
+                result.lines.join("\n"),
+                new RegExp(`Role eks-platform-${stack}-lbc \\(load balancer controller\\): (\\d+) of \\1 requests of its job allowed; 0 of`),
+            );
             // dev promotes to prod: its deploy pods alone may assume both deployers and push to prod's repository.
-            const boundary = stack === "dev" ? /deploy boundary: 3 deployer\/promotion grants, held by Role eks-platform-dev-jenkins-deploy; branch and pull-request builds \(jenkins-builds\/jenkins-agent\) have no IAM role/
-                : /deploy boundary: 1 deployer\/promotion grants, held by nobody;/;
+            const boundary =
+                stack === "dev"
+                    ? /deploy boundary: 3 deployer\/promotion grants, held by Role eks-platform-dev-jenkins-deploy; branch and pull-request builds \(jenkins-builds\/jenkins-agent\) have no IAM role/
+                    : /deploy boundary: 1 deployer\/promotion grants, held by nobody;/;
             assert.match(result.lines.join("\n"), boundary);
         });
     }
@@ -253,7 +378,10 @@ describe("preflight: permissions", function () {
         it("checks the committed stack's controller role against its job: launch, terminate, interruption queue, discovery", async () => {
             const plan = await planFor("dev");
             const lines = run(plan.resources).lines.join("\n");
-            assert.match(lines, /Role eks-platform-dev-karpenter \(Karpenter controller\): (\d+) of \1 requests of its job allowed; 0 of \d+ probes outside its job allowed/);
+            assert.match(
+                lines,
+                /Role eks-platform-dev-karpenter \(Karpenter controller\): (\d+) of \1 requests of its job allowed; 0 of \d+ probes outside its job allowed/,
+            );
             assert.doesNotMatch(lines, /Role eks-platform-dev-karpenter: no job/);
         });
 
@@ -264,7 +392,10 @@ describe("preflight: permissions", function () {
                 assert.match(lines, new RegExp(`Role ${role} \\(worker node\\): (\\d+) of \\1 requests of its job allowed; 0 of`));
             }
             const widened = [...plan.resources, inline("node-extra", "eks-platform-dev-karpenter-node", allow(["ec2:TerminateInstances"], "*"))];
-            assert.match(run(widened).problems.join("\n"), /eks-platform-dev-karpenter-node \(worker node\): grant outside its job: can terminate any instance/);
+            assert.match(
+                run(widened).problems.join("\n"),
+                /eks-platform-dev-karpenter-node \(worker node\): grant outside its job: can terminate any instance/,
+            );
         });
 
         it("reports a controller that may terminate any instance or pass any role, and one that cannot read its queue", async () => {
@@ -274,13 +405,18 @@ describe("preflight: permissions", function () {
                 const doc = JSON.parse(String(r.inputs.policy));
                 for (const st of doc.Statement) {
                     // Upstream's AllowScopedDeletion and AllowPassingInstanceRole, unscoped.
-                    if (st.Sid === "AllowScopedDeletion" || st.Sid === "AllowPassingInstanceRole") { delete st.Condition; st.Resource = "*"; }
+                    if (st.Sid === "AllowScopedDeletion" || st.Sid === "AllowPassingInstanceRole") {
+                        delete st.Condition;
+                        st.Resource = "*";
+                    }
                     // The queue the controller does not read (settings.interruptionQueue names the cluster's).
                     if (st.Sid === "AllowInterruptionQueueActions") st.Resource = String(st.Resource).replace(/:[^:]+$/, ":another-queue");
                 }
                 return { ...r, inputs: { ...r.inputs, policy: JSON.stringify(doc) } };
             });
-            const problems = run(broadened).problems.filter((p) => p.includes("(Karpenter controller)")).join("\n");
+            const problems = run(broadened)
+                .problems.filter((p) => p.includes("(Karpenter controller)"))
+                .join("\n");
             assert.match(problems, /grant outside its job: can terminate another cluster's Karpenter node/);
             assert.match(problems, /grant outside its job: can terminate a node of this cluster that no NodePool launched/);
             assert.match(problems, /grant outside its job: can give an instance a role other than the node role/);

@@ -13,8 +13,14 @@ describe("preflight: versions", () => {
 
     it("fails Kubernetes 1.34 from 30 days before standard support ends on 2026-12-02, when EKS would upgrade it itself", () => {
         const at134 = (date: string) => run(platform({ version: "1.34", corednsVersion: "v1.13.2-eksbuild.19" }), new Date(date));
-        assert.deepStrictEqual(at134("2026-11-01T00:00:00Z").filter((p) => /standard support/.test(p)), []);
-        assert.match(at134("2026-11-03T00:00:00Z").join("\n"), /Kubernetes 1\.34 leaves standard support on 2026-12-02 \(29 days\): EKS then upgrades the control plane on its own/);
+        assert.deepStrictEqual(
+            at134("2026-11-01T00:00:00Z").filter((p) => /standard support/.test(p)),
+            [],
+        );
+        assert.match(
+            at134("2026-11-03T00:00:00Z").join("\n"),
+            /Kubernetes 1\.34 leaves standard support on 2026-12-02 \(29 days\): EKS then upgrades the control plane on its own/,
+        );
         assert.match(at134("2026-12-01T00:00:00Z").join("\n"), /leaves standard support on 2026-12-02 \(1 days\)/);
         const late = run(platform({ version: "1.34", corednsVersion: "v1.13.2-eksbuild.19" }), new Date("2026-12-03T00:00:00Z"));
         assert.match(late.join("\n"), /Kubernetes 1\.34 left standard support on 2026-12-02/);
@@ -26,13 +32,18 @@ describe("preflight: versions", () => {
 
     it("fails an add-on version that is not a release for the cluster's minor", () => {
         // v1.13.2-eksbuild.19 is the newest coredns for 1.33/1.34 (eksctl assets), not a 1.35 build.
-        assert.match(run(platform({ corednsVersion: "v1.13.2-eksbuild.19" })).join("\n"), /coredns v1\.13\.2-eksbuild\.19 is not a known release for Kubernetes 1\.35/);
+        assert.match(
+            run(platform({ corednsVersion: "v1.13.2-eksbuild.19" })).join("\n"),
+            /coredns v1\.13\.2-eksbuild\.19 is not a known release for Kubernetes 1\.35/,
+        );
     });
 
     it("checks add-ons a remote component creates (modeled children) the same way; an unresolved lookup is floating", () => {
         const resources = platform();
         const cluster = named(resources, "eks");
-        resources.push(res("aws:eks/addon:Addon", "eks-kube-proxy", { addonName: "kube-proxy", addonVersion: "[unknown]" }, { parent: cluster, modeled: true }));
+        resources.push(
+            res("aws:eks/addon:Addon", "eks-kube-proxy", { addonName: "kube-proxy", addonVersion: "[unknown]" }, { parent: cluster, modeled: true }),
+        );
         assert.match(run(resources).join("\n"), /Addon eks-kube-proxy: add-on kube-proxy has no pinned addonVersion/);
     });
 
