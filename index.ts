@@ -59,20 +59,6 @@ const cluster = new Cluster(
     { providers: [awsProvider], dependsOn: [network] },
 );
 
-const containerLogs = new ContainerLogs(
-    name,
-    {
-        clusterName: config.cluster.name,
-        version: config.cluster.version,
-        region: config.region,
-        oidc: cluster.oidc,
-        retentionDays: config.cluster.logRetentionDays,
-        logsKeyArn: cluster.logsKey.arn,
-        cluster: cluster.handle,
-    },
-    { providers: [awsProvider] },
-);
-
 new Backup(
     name,
     {
@@ -107,6 +93,20 @@ const ingress = new Ingress(
         adminCidrs: [...config.ingress.adminCidrs],
         trafficSources: trafficSourcesOf(config.network.vpcCidr, config.network.azCount),
         resourceTags: { ...config.tags, ManagedBy: "aws-load-balancer-controller" },
+    },
+    { providers: [awsProvider] },
+);
+
+const containerLogs = new ContainerLogs(
+    name,
+    {
+        clusterName: config.cluster.name,
+        version: config.cluster.version,
+        region: config.region,
+        oidc: cluster.oidc,
+        retentionDays: config.cluster.logRetentionDays,
+        logsKeyArn: cluster.logsKey.arn,
+        cluster: ingress.cluster,
     },
     { providers: [awsProvider] },
 );

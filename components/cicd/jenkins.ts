@@ -278,6 +278,13 @@ export function pipelineJobScript(p: PipelineSettings): string {
         ...(p.deployGitCredentialsId ? [`            credentials(${q(p.deployGitCredentialsId)})`] : []),
         `          }`,
         `          branch(${q(`refs/heads/${p.gitBranch}`)})`,
+        // Without honorRefspec the first clone of a fresh agent's workspace fetches every branch head anyway
+        // (git plugin GitSCM.retrieveChanges clones before the refspec applies; CloneOption.decorateCloneCommand).
+        `          extensions {`,
+        `            cloneOptions {`,
+        `              honorRefspec(true)`,
+        `            }`,
+        `          }`,
         `        }`,
         `      }`,
         `      scriptPath(${q(scriptPath)})`,

@@ -86,7 +86,9 @@ export class ContainerLogs extends pulumi.ComponentResource {
                 resolveConflictsOnUpdate: "OVERWRITE",
                 tags: args.tags,
             },
-            { parent: this, dependsOn: [...groups, policy, ...args.cluster.ready(["nodes"])] },
+            // Its Services (the operator's webhook) are admitted by the LB controller's webhook, which fails closed while
+            // the controller has no endpoint (aws-load-balancer-controller chart webhook.yaml failurePolicy: Fail).
+            { parent: this, dependsOn: [...groups, policy, ...args.cluster.ready(["nodes", "webhook"])] },
         );
 
         this.registerOutputs({ logGroupNames: this.logGroupNames, roleArn: this.roleArn });

@@ -3,7 +3,7 @@ import { ContainerLogs, CLOUDWATCH_AGENT_SERVICE_ACCOUNT } from ".";
 import { ADDON_VERSIONS } from "../cluster/addons";
 import { DeployGraph } from "../../offline/preflight/graph";
 import { ACCOUNT_ID } from "../../offline/mocks";
-import { all, buildBase, json, one, record, RecordedResource, REGION } from "../../tests/helpers/harness";
+import { all, buildGateway, json, one, record, RecordedResource, REGION } from "../../tests/helpers/harness";
 
 const CLUSTER = "eks-platform-test";
 
@@ -11,7 +11,7 @@ describe("Logs", () => {
     let records: RecordedResource[];
     before(async () => {
         records = await record(() => {
-            const { cluster } = buildBase();
+            const { cluster, ingress } = buildGateway();
             new ContainerLogs("logs", {
                 clusterName: CLUSTER,
                 version: "1.35",
@@ -19,7 +19,7 @@ describe("Logs", () => {
                 oidc: cluster.oidc,
                 retentionDays: 30,
                 logsKeyArn: cluster.logsKey.arn,
-                cluster: cluster.handle,
+                cluster: ingress.cluster,
             });
         });
     });
@@ -91,6 +91,11 @@ describe("Logs", () => {
                 assert.ok(graph.waitsFor(addon()).has(group.urn), `${g} is created after the add-on, which would make it first`);
             }
             assert.ok(graph.waitsFor(addon()).has(one(records, "eks:index:ManagedNodeGroup").urn), "its pods need nodes");
+        });
+
+        it("waits for the LB controller, whose fail-closed Service webhook would refuse the operator's Services during its install", () => {
+            const lbc = all(records, "kubernetes:helm.sh/v3:Release").find((r) => r.inputs.chart === "aws-load-balancer-controller")!;
+            assert.ok(new DeployGraph(records).waitsFor(addon()).has(lbc.urn));
         });
     });
 });

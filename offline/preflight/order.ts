@@ -174,7 +174,8 @@ export const ORDER_RULES: OrderRule[] = [
     {
         name: "load balancer controller webhook",
         because: "the controller's webhooks (mservice.elbv2.k8s.aws, vingress.elbv2.k8s.aws) must answer before Services and Ingresses are admitted",
-        needs: [{ types: [SERVICE, INGRESS] }, { types: [HELM_RELEASE], where: chartIn(SERVICE_CHARTS) }],
+        // The CloudWatch observability add-on creates Services too (its operator's webhook Service), unordered otherwise.
+        needs: [{ types: [SERVICE, INGRESS] }, { types: [HELM_RELEASE], where: chartIn(SERVICE_CHARTS) }, addonNamed("amazon-cloudwatch-observability")],
         providedBy: [{ types: [HELM_RELEASE], where: chartIn(["aws-load-balancer-controller"]) }],
     },
     {

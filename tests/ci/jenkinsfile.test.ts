@@ -355,6 +355,10 @@ describe("Jenkinsfile", () => {
             2,
             "deploy and promote jobs",
         );
+        // GitSCM's first clone ignores the refspec unless CloneOption.honorRefspec is set (git plugin CloneOption.java).
+        for (const job of jobs.split(/\n(?=pipelineJob\()/)) {
+            assert.match(job, /git \{[\s\S]*refspec\([\s\S]*extensions \{\s*cloneOptions \{\s*honorRefspec\(true\)/, "the first clone honours the refspec");
+        }
     });
 
     // A4: pipeline-milestone-step MilestoneStepExecution.Listener.onCompleted cancels older builds whose last milestone
