@@ -1,7 +1,7 @@
 /**
  * The README's configuration table, generated from config/schema.ts and config/profiles.ts:
  *   npm run docs        rewrites the table between the markers in README.md
- * tests/config/docs.test.ts fails when README.md differs from what this generates.
+ * tests/config/profiles.test.ts fails when README.md differs from what this generates.
  */
 import * as fs from "fs";
 import * as path from "path";

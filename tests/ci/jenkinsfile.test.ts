@@ -141,6 +141,13 @@ describe("Jenkinsfile", () => {
         ]);
     });
 
+    it("runs the same lint as npm test (eslint and prettier) on every branch, before the unit tests", () => {
+        const pkg = JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, "package.json"), "utf8"));
+        assert.match(pkg.scripts.test, /npm run lint/);
+        const lint = code.indexOf("npm run lint");
+        assert.ok(lint > 0 && lint < code.indexOf("stage('Unit tests')"), "the CI stage lints before the unit tests");
+    });
+
     it("sets no concurrent builds per branch and a build discarder", () => {
         for (const option of [/disableConcurrentBuilds\(/, /buildDiscarder\(logRotator\(/]) assert.match(pipelineOptions(code), option);
     });
