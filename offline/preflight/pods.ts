@@ -1,6 +1,6 @@
 /** The pods the plan defines, with what each requests: what the scheduler sees when the deploy runs. */
 import * as YAML from "yaml";
-import { SYSTEM_DAEMONSETS, SYSTEM_DEPLOYMENTS, SystemDeployment, SystemPod } from "../data/system-pods";
+import { SYSTEM_DAEMONSETS, SYSTEM_DEPLOYMENTS, SystemDaemonSet, SystemDeployment, SystemPod } from "../data/system-pods";
 import { RecordedResource } from "../recorder";
 import { ADDON, at, chartOf, HELM_RELEASE } from "./check";
 import type { Requirement } from "./nodes";
@@ -326,9 +326,30 @@ function systemDeploymentPod(p: SystemDeployment, resources: RecordedResource[])
     return demand(p.what, [p], { steady: p.replicas, peak: p.replicas }, placementOf(spec));
 }
 
+/** The charts' DaemonSets, once per planned release of their chart that leaves them enabled, with its requests. */
+function chartDaemonSets(resources: RecordedResource[]): SystemDaemonSet[] {
+    const releases = resources.filter((r) => r.type === HELM_RELEASE);
+    return SYSTEM_DAEMONSETS.filter((d) => d.chart).flatMap((d) =>
+        releases
+            .filter((r) => chartOf(r) === d.chart)
+            .map((r) => at(r.inputs, "values") ?? {})
+            .filter((values) => !d.enabledAt || at(values, ...d.enabledAt) !== false)
+            .map((values) => {
+                const requests = d.requestsAt && (at(values, ...d.requestsAt) as Requests);
+                return { ...d, cpu: String(requests?.cpu ?? d.cpu), memory: String(requests?.memory ?? d.memory) };
+            }),
+    );
+}
+
 /** What the DaemonSets take from every node before any other pod lands. */
 export function perNodeOverhead(resources: RecordedResource[]): { cpuMilli: number; memoryMiB: number; pods: number; names: string[] } {
-    const ds = present(SYSTEM_DAEMONSETS, resources);
+    const ds = [
+        ...present(
+            SYSTEM_DAEMONSETS.filter((d) => !d.chart),
+            resources,
+        ),
+        ...chartDaemonSets(resources),
+    ];
     return {
         cpuMilli: ds.reduce((s, d) => s + millicores(d.cpu), 0),
         memoryMiB: ds.reduce((s, d) => s + mebibytes(d.memory), 0),
