@@ -1,6 +1,7 @@
 import * as assert from "assert";
 import { componentDetail, diagrams, layered, overview, WIDTH_BUDGET } from "../../offline/diagram";
 import { FIXED_PLAN } from "../helpers/fixed-plan";
+import { committedStacks } from "../helpers/stacks";
 import { planFor } from "../helpers/plans";
 
 // mermaid is an ES module; ts-node compiles import() to require(), which cannot load it.
@@ -92,7 +93,7 @@ describe("architecture diagrams", () => {
         assert.match(detail, /x0\(\["Network net"\]\) *\n|x0\(\["Network net"\]\)/);
     });
 
-    for (const stack of ["dev", "prod"] as const) {
+    for (const stack of committedStacks()) {
         it(`${stack}: the overview and every component's diagram parse with mermaid and keep to ${WIDTH_BUDGET} nodes a row`, async () => {
             const parse = await mermaidParser();
             const plan = await planFor(stack);

@@ -6,12 +6,13 @@ import * as path from "path";
 import { PROJECT_DIR } from "../../offline/plan";
 import { runPreflight } from "../../offline/preflight";
 import { planFor } from "../helpers/plans";
+import { committedStacks } from "../helpers/stacks";
 
 describe("preflight on the committed stacks", function () {
     this.timeout(120000);
 
     it("passes the app layer on each platform: its deployer's Role may apply every object of the app", () => {
-        for (const stack of ["dev", "prod"]) {
+        for (const stack of committedStacks()) {
             const out = fs.mkdtempSync(path.join(os.tmpdir(), "preflight-app-"));
             try {
                 const res = spawnSync(
