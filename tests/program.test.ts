@@ -1,25 +1,16 @@
 /** The whole program (index.ts) evaluated per stack, the way `npm run plan` does it. */
 import * as assert from "assert";
 import { RULES } from "../policy/rules";
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { evaluate, PLACEHOLDER_SECRET, Plan, PROJECT_DIR, readStackConfig } from "../offline/plan";
 import { DeployGraph } from "../offline/preflight/graph";
 import { RecordedResource } from "./helpers/harness";
-import { planFor } from "./helpers/plans";
+import { planFor, runPlanCli } from "./helpers/plans";
 
 function byType(plan: Plan, type: string): RecordedResource[] {
     return plan.resources.filter((r) => r.type === type);
-}
-
-function runPlanCli(args: string[], cwd = PROJECT_DIR) {
-    return spawnSync(process.execPath, [require.resolve("ts-node/dist/bin"), "--transpile-only", path.join(PROJECT_DIR, "scripts/plan.ts"), ...args], {
-        cwd,
-        encoding: "utf8",
-        timeout: 60000,
-    });
 }
 
 /** Succeeded, or failed only on preflight findings (tests/preflight covers those; the committed stacks still have some). */

@@ -1,6 +1,6 @@
 /** Environments as profiles (config/profiles.ts) and the one schema (config/schema.ts). */
 import * as assert from "assert";
-import { spawnSync } from "child_process";
+import { runPlanCli } from "../helpers/plans";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -8,7 +8,7 @@ import { ConfigError, parseConfig, restatedDefaults } from "../../config";
 import { README, withTable } from "../../config/docs";
 import { PROFILES } from "../../config/profiles";
 import { KNOWN_KEYS, SCHEMA } from "../../config/schema";
-import { checkPolicies, evaluate, listStacks, PROJECT_DIR, readStackConfig } from "../../offline/plan";
+import { checkPolicies, evaluate, listStacks, readStackConfig } from "../../offline/plan";
 import { runPreflight } from "../../offline/preflight";
 import { deployersOf } from "../../offline/preflight/reachability";
 import { policyPackConfig } from "../../policy/rules";
@@ -82,21 +82,7 @@ describe("config: environment profiles", () => {
     });
 
     it("an upgrade is checked from the default version when the stack file states none", () => {
-        const res = spawnSync(
-            process.execPath,
-            [
-                require.resolve("ts-node/dist/bin.js"),
-                "--transpile-only",
-                path.join(PROJECT_DIR, "scripts/plan.ts"),
-                "prod",
-                "--config",
-                "cluster:version=1.33",
-                "--out",
-                fs.mkdtempSync(path.join(os.tmpdir(), "plan-")),
-                "--quiet",
-            ],
-            { cwd: PROJECT_DIR, encoding: "utf8", timeout: 60000 },
-        );
+        const res = runPlanCli(["prod", "--config", "cluster:version=1.33", "--out", fs.mkdtempSync(path.join(os.tmpdir(), "plan-")), "--quiet"]);
         assert.strictEqual(res.status, 1, res.stdout);
         assert.match(res.stderr, /cluster:version: 1\.35 -> 1\.33 is a downgrade/);
     });

@@ -1,5 +1,7 @@
 /** The committed stacks evaluated once per test run, as `npm run plan` evaluates them. */
-import { evaluate, Plan, readStackConfig } from "../../offline/plan";
+import { spawnSync, SpawnSyncReturns } from "child_process";
+import * as path from "path";
+import { evaluate, Plan, PROJECT_DIR, readStackConfig } from "../../offline/plan";
 
 export const planCache = new Map<string, Plan>();
 
@@ -14,4 +16,13 @@ export async function planFor(stack: string): Promise<Plan> {
         planCache.set(stack, await evaluate(stack, config));
     }
     return planCache.get(stack)!;
+}
+
+/** `npm run plan` as a user runs it: the real CLI in a child process, from the project directory (timeout 0: none). */
+export function runPlanCli(args: string[], { cwd = PROJECT_DIR, timeout = 60000 }: { cwd?: string; timeout?: number } = {}): SpawnSyncReturns<string> {
+    return spawnSync(process.execPath, [require.resolve("ts-node/dist/bin"), "--transpile-only", path.join(PROJECT_DIR, "scripts/plan.ts"), ...args], {
+        cwd,
+        encoding: "utf8",
+        timeout,
+    });
 }

@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { spawnSync } from "child_process";
+import { runPlanCli } from "../helpers/plans";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -64,12 +64,7 @@ describe("plan CLI: every bad input refused with one clear message", function ()
     });
     after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-    const planCli = (args: string[]) =>
-        spawnSync(process.execPath, [require.resolve("ts-node/dist/bin"), "--transpile-only", path.join(PROJECT_DIR, "scripts/plan.ts"), ...args], {
-            cwd: PROJECT_DIR,
-            encoding: "utf8",
-            timeout: 80000,
-        });
+    const planCli = (args: string[]) => runPlanCli(args, { timeout: 80000 });
     /** A failure the user can act on: the expected exit code and message on stderr, and no stack trace. */
     const assertRefused = (res: ReturnType<typeof planCli>, status: number, message: RegExp) => {
         assert.strictEqual(res.status, status, `stdout: ${res.stdout}\nstderr: ${res.stderr}`);

@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { spawnSync } from "child_process";
+import { runPlanCli } from "../helpers/plans";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -15,24 +15,9 @@ function plan(dir: string, from: string, to: string) {
     const dev = fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8");
     // The committed file takes the schema's default version; the fixture states the one running now.
     fs.writeFileSync(file, dev.replace("config:\n", `config:\n  cluster:version: "${from}"\n`));
-    const run = spawnSync(
-        process.execPath,
-        [
-            require.resolve("ts-node/dist/bin.js"),
-            "--transpile-only",
-            path.join(PROJECT_DIR, "scripts/plan.ts"),
-            "--stack-file",
-            file,
-            "--config",
-            `cluster:version=${to}`,
-            "--config",
-            "app:imageTag=3f2a9c1",
-            "--out",
-            dir,
-            "--quiet",
-        ],
-        { cwd: PROJECT_DIR, encoding: "utf8" },
-    );
+    const run = runPlanCli(["--stack-file", file, "--config", `cluster:version=${to}`, "--config", "app:imageTag=3f2a9c1", "--out", dir, "--quiet"], {
+        timeout: 0,
+    });
     return { status: run.status, output: `${run.stdout}${run.stderr}` };
 }
 

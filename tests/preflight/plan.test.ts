@@ -1,11 +1,10 @@
 import * as assert from "assert";
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { PROJECT_DIR } from "../../offline/plan";
 import { runPreflight } from "../../offline/preflight";
-import { planFor } from "../helpers/plans";
+import { planFor, runPlanCli } from "../helpers/plans";
 import { committedStacks } from "../helpers/stacks";
 
 describe("preflight on the committed stacks", function () {
@@ -15,23 +14,7 @@ describe("preflight on the committed stacks", function () {
         for (const stack of committedStacks()) {
             const out = fs.mkdtempSync(path.join(os.tmpdir(), "preflight-app-"));
             try {
-                const res = spawnSync(
-                    process.execPath,
-                    [
-                        require.resolve("ts-node/dist/bin"),
-                        "--transpile-only",
-                        path.join(PROJECT_DIR, "scripts/plan.ts"),
-                        stack,
-                        "--layer",
-                        "app",
-                        "--config",
-                        "app:imageTag=3f2a9c1",
-                        "--out",
-                        out,
-                        "--quiet",
-                    ],
-                    { cwd: PROJECT_DIR, encoding: "utf8", timeout: 90000 },
-                );
+                const res = runPlanCli([stack, "--layer", "app", "--config", "app:imageTag=3f2a9c1", "--out", out, "--quiet"], { timeout: 90000 });
                 assert.strictEqual(res.status, 0, `${stack}: ${res.stderr}`);
                 assert.match(res.stdout, /permissions: passed/);
                 // Issue 11: the offline plan covers the app stacks with policies and cost too.
@@ -74,20 +57,7 @@ describe("preflight on the committed stacks", function () {
             // The committed file takes its version from the schema's default (stack files state only what differs).
             assert.doesNotMatch(stack, /cluster:version/);
             fs.writeFileSync(path.join(dir, "Pulumi.prod.yaml"), stack.replace("config:\n", 'config:\n  cluster:version: "1.33"\n'));
-            const res = spawnSync(
-                process.execPath,
-                [
-                    require.resolve("ts-node/dist/bin"),
-                    "--transpile-only",
-                    path.join(PROJECT_DIR, "scripts/plan.ts"),
-                    "--stack-file",
-                    path.join(dir, "Pulumi.prod.yaml"),
-                    "--out",
-                    dir,
-                    "--quiet",
-                ],
-                { cwd: PROJECT_DIR, encoding: "utf8", timeout: 60000 },
-            );
+            const res = runPlanCli(["--stack-file", path.join(dir, "Pulumi.prod.yaml"), "--out", dir, "--quiet"]);
             assert.strictEqual(res.status, 1, res.stderr);
             assert.match(res.stdout, /\npreflight:\n {2}capacity: /);
             assert.match(res.stdout, /critical path of a cold `pulumi up`/);
