@@ -4,13 +4,12 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import * as pulumi from "@pulumi/pulumi";
 import { parseAppConfig } from "../config/app";
 import { shortStackNameProblem } from "../config/checks";
 import { readStackFile, StackFileError } from "../config/stack-file";
-import { Plan, projectName } from "../offline/plan";
+import { Plan, projectName, resolveOutput } from "../offline/plan";
 import { forgetParameters, publishParameters } from "../offline/mocks";
-import { installMocks, RecordedResource, REDACTED } from "../offline/recorder";
+import { installMocks, RecordedResource } from "../offline/recorder";
 
 export const APP_DIR = __dirname;
 export const APP_PROGRAM = path.join(APP_DIR, "index.ts");
@@ -18,17 +17,6 @@ export const APP_PROGRAM = path.join(APP_DIR, "index.ts");
 /** How a DIY backend names a stack, as app:platformStack does (it has no organizations: always "organization"). */
 export function qualifiedStackName(project: string, stack: string): string {
     return `organization/${project}/${stack}`;
-}
-
-async function resolved(value: unknown): Promise<unknown> {
-    if (!pulumi.Output.isInstance(value)) return value;
-    if (await pulumi.isSecret(value)) return REDACTED;
-    return new Promise((resolve) =>
-        value.apply((v) => {
-            resolve(v);
-            return v;
-        }),
-    );
 }
 
 /** Reads appstack/Pulumi.<stack>.yaml the way the CLI hands it to the program (no secrets: the app stack has none). */
@@ -73,7 +61,7 @@ export async function evaluateApp(stack: string, values: Record<string, string>,
         }
         if (failures.length > 0) throw failures[0];
         const outputs: Record<string, unknown> = {};
-        for (const [key, value] of Object.entries(exported)) outputs[key] = await resolved(value);
+        for (const [key, value] of Object.entries(exported)) outputs[key] = await resolveOutput(value);
         await recorder.settle();
         return { project, stack, resources: [...recorder.records], outputs, placeholders: [] };
     } finally {

@@ -78,7 +78,8 @@ export function listStacks(dir = PROJECT_DIR): string[] {
         .filter((s): s is string => !!s);
 }
 
-async function resolveOutput(value: unknown): Promise<unknown> {
+/** A stack output as the plan records it: its value once known, secrets redacted. */
+export async function resolveOutput(value: unknown): Promise<unknown> {
     if (!pulumi.Output.isInstance(value)) return value;
     if (await pulumi.isSecret(value)) return REDACTED;
     return new Promise((resolve) =>
