@@ -41,7 +41,8 @@ export interface Job {
     source: string;
 }
 
-const ECR_PUSH = [
+/** The requests of a push to an ECR repository (docker/crane: layer upload, then the manifest). */
+export const ECR_PUSH = [
     "ecr:BatchCheckLayerAvailability",
     "ecr:BatchGetImage",
     "ecr:CompleteLayerUpload",

@@ -3,6 +3,7 @@ import { PolicyDocument } from "../../components/shared/iam";
 import { irsaTrustPolicy } from "../../components/shared/irsa";
 import { lbcPolicy } from "../../components/ingress/lbc";
 import { pipelineEnvScript } from "../../components/cicd/jenkins";
+import { ECR_PUSH } from "../../offline/data/identity-jobs";
 import { permissions } from "../../offline/preflight/permissions";
 import { RecordedResource } from "../../offline/recorder";
 import { planFor } from "../helpers/plans";
@@ -73,15 +74,7 @@ function identities(o: { lbcPolicy?: PolicyDocument; deployerAccess?: RecordedRe
                 { Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
                 {
                     Effect: "Allow",
-                    Action: [
-                        "ecr:BatchCheckLayerAvailability",
-                        "ecr:BatchGetImage",
-                        "ecr:CompleteLayerUpload",
-                        "ecr:GetDownloadUrlForLayer",
-                        "ecr:InitiateLayerUpload",
-                        "ecr:PutImage",
-                        "ecr:UploadLayerPart",
-                    ],
+                    Action: ECR_PUSH,
                     Resource: REPO,
                 },
                 { Effect: "Allow", Action: "sts:AssumeRole", Resource: DEPLOY },
@@ -106,15 +99,6 @@ const run = (resources: RecordedResource[]) => permissions({ resources, date: TO
 
 const PROMOTE_DEPLOYER = "arn:aws:iam::111122223333:role/eks-platform-prod-deploy";
 const PROMOTE_REPO = "arn:aws:ecr:ap-northeast-2:111122223333:repository/eks-platform-prod/app";
-const ECR_PUSH = [
-    "ecr:BatchCheckLayerAvailability",
-    "ecr:BatchGetImage",
-    "ecr:CompleteLayerUpload",
-    "ecr:GetDownloadUrlForLayer",
-    "ecr:InitiateLayerUpload",
-    "ecr:PutImage",
-    "ecr:UploadLayerPart",
-];
 
 /** Jenkins as components/jenkins.ts configures it when it promotes to prod: the target's deployer and repository in its jobs' environment. */
 const promotingJenkins = () =>
