@@ -7,6 +7,19 @@
 import { AGENT_DRAIN } from "./karpenter";
 import type { ProfileDefaults } from "./schema";
 
+/** The ci pool of staging and prod, where Jenkins runs only if a stack turns it on: spot, empty between builds. */
+const PROD_LIKE_CI_POOL = {
+    instanceTypes: ["m6i.xlarge", "m6a.xlarge"],
+    spot: true,
+    cpuLimit: 16,
+    memoryLimitGi: 64,
+    expectedNodes: 0,
+    disruptionBudget: "100%",
+    consolidateAfter: "1m",
+    expireAfter: "720h",
+    terminationGracePeriod: AGENT_DRAIN,
+};
+
 /** What an environment must hold to, whatever its stack file says. */
 export interface Guardrails {
     /** Fewest AZs a stack may span. */
@@ -134,17 +147,7 @@ export const PROFILES = {
                 terminationGracePeriod: "15m",
             },
             // Used only where a stack of this profile runs Jenkins (cicd:jenkins true).
-            "karpenter:ci": {
-                instanceTypes: ["m6i.xlarge", "m6a.xlarge"],
-                spot: true,
-                cpuLimit: 16,
-                memoryLimitGi: 64,
-                expectedNodes: 0,
-                disruptionBudget: "100%",
-                consolidateAfter: "1m",
-                expireAfter: "720h",
-                terminationGracePeriod: AGENT_DRAIN,
-            },
+            "karpenter:ci": PROD_LIKE_CI_POOL,
             "backup:retentionDays": 14,
         },
         guardrails: {
@@ -193,17 +196,7 @@ export const PROFILES = {
                 terminationGracePeriod: "15m",
             },
             // Used only where a stack of this profile runs Jenkins (cicd:jenkins true).
-            "karpenter:ci": {
-                instanceTypes: ["m6i.xlarge", "m6a.xlarge"],
-                spot: true,
-                cpuLimit: 16,
-                memoryLimitGi: 64,
-                expectedNodes: 0,
-                disruptionBudget: "100%",
-                consolidateAfter: "1m",
-                expireAfter: "720h",
-                terminationGracePeriod: AGENT_DRAIN,
-            },
+            "karpenter:ci": PROD_LIKE_CI_POOL,
             "backup:retentionDays": 35,
         },
         guardrails: {
