@@ -12,7 +12,7 @@ import { checkPolicies, evaluate, listStacks, readStackConfig } from "../../offl
 import { runPreflight } from "../../offline/preflight";
 import { deployersOf } from "../../offline/preflight/reachability";
 import { policyPackConfig } from "../../policy/rules";
-import { rawConfig } from "../helpers/harness";
+import { captureWarnings, rawConfig } from "../helpers/harness";
 
 function problemsOf(raw: Record<string, string>, stack: string): string[] {
     try {
@@ -59,18 +59,7 @@ describe("config: environment profiles", () => {
             ["network:natStrategy", "cluster:version", "cluster:capacityType"],
         );
         assert.match(found[0], /network:natStrategy: restates profile dev's default "single": remove it/);
-        const log = require("@pulumi/pulumi/log") as { warn: (msg: string) => Promise<void> };
-        const original = log.warn;
-        const warned: string[] = [];
-        log.warn = (msg: string) => {
-            warned.push(msg);
-            return Promise.resolve();
-        };
-        try {
-            parseConfig(raw, "eks-platform", "dev");
-        } finally {
-            log.warn = original;
-        }
+        const warned = captureWarnings(() => parseConfig(raw, "eks-platform", "dev"));
         assert.deepStrictEqual(
             warned.filter((w) => /restates/.test(w)),
             found,

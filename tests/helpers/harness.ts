@@ -145,3 +145,20 @@ export function buildGateway(): { network: Network; cluster: Cluster; ingress: I
     });
     return { ...base, ingress };
 }
+
+/** The messages `fn` logs through pulumi.log.warn (config's warnings), instead of printing them. */
+export function captureWarnings(fn: () => void): string[] {
+    const log = require("@pulumi/pulumi/log") as { warn: (msg: string) => Promise<void> };
+    const original = log.warn;
+    const warned: string[] = [];
+    log.warn = (msg: string) => {
+        warned.push(msg);
+        return Promise.resolve();
+    };
+    try {
+        fn();
+    } finally {
+        log.warn = original;
+    }
+    return warned;
+}
