@@ -133,7 +133,7 @@ const registry = new Registry(
     name,
     {
         repositoryName: `${name}/app`,
-        keepImages: config.app.keepImages,
+        keepImages: config.registry.keepImages,
         // A repository that is not protected is disposable with its stack, images and all.
         forceDelete: !config.profile.guardrails.deletionProtection,
         protect: config.profile.guardrails.deletionProtection,
@@ -235,9 +235,8 @@ const kubeCluster = pulumi
     .unsecret(cluster.kubeconfig)
     .apply((k) => JSON.parse(k).clusters[0].cluster as { server: string; "certificate-authority-data": string });
 export const appPlatform = pulumi.output({
+    // The app stack refuses a platform of another environment than its own profile's.
     environment: config.environment,
-    // The app stack holds its own replicas to the platform profile's guardrail, not to an environment's name.
-    guardrails: { minReplicas: config.profile.guardrails.minReplicas },
     region: config.region,
     tags: { ...config.tags },
     clusterName: cluster.clusterName,

@@ -14,9 +14,8 @@ import { AppConfig, loadAppConfig } from "../config/app";
 
 /** The platform's `appPlatform` output, as index.ts exports it and writes it to its SSM parameter. */
 export interface AppPlatform {
+    /** The platform's profile: the app stack's must be the same (its guardrails and defaults are the environment's). */
     environment: string;
-    /** The platform profile's guardrails the app stack is held to (config/profiles.ts). */
-    guardrails: { minReplicas: number };
     region: string;
     tags: Record<string, string>;
     clusterName: string;
@@ -42,11 +41,10 @@ export function appPlatformProblems(p: Partial<AppPlatform> | undefined, config:
     if (!g || !g.groupName || !g.domain || !g.hostedZoneId || !g.certificateArn || !Array.isArray(g.hostnames))
         problems.push(`${APP_PLATFORM_OUTPUT}.gateway is incomplete`);
     if (config.region && p.region && config.region !== p.region) problems.push(`aws:region ${config.region} is not the platform's region ${p.region}`);
-    const minReplicas = p.guardrails?.minReplicas;
-    if (typeof minReplicas !== "number") problems.push(`${APP_PLATFORM_OUTPUT}.guardrails is missing`);
-    else if (config.minReplicas < minReplicas) {
+    if (typeof p.environment === "string" && p.environment !== config.profile.name) {
         problems.push(
-            `app:minReplicas: ${p.environment} needs at least ${minReplicas} replicas so a node or AZ loss is not an outage (its profile's guardrail minReplicas)`,
+            `the platform is a ${p.environment} environment and this app stack's profile is ${config.profile.name}: ` +
+                `an app stack runs on a platform of its own environment (set platform:environment in the app stack file, or app:platformStack)`,
         );
     }
     return problems;

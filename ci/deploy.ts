@@ -12,10 +12,8 @@ import * as path from "path";
 import { parseArgs as parseCommandLine } from "util";
 import { parseAppConfig } from "../config/app";
 import { imageTagProblem, stackNameProblem } from "../config/checks";
-import { ConfigError } from "../config/problems";
-import { UsageError } from "../config/problems";
-import { environmentOf, Profile, PROFILE_NAMES, profileNamed } from "../config/profiles";
-import { readStackFile, StackFileError } from "../config/stack-file";
+import { ConfigError, Problems, UsageError } from "../config/problems";
+import { Profile, resolveProfile, shortStackName } from "../config/profiles";
 import { policyPackConfig } from "../policy/rules";
 
 export { UsageError } from "../config/problems";
@@ -105,39 +103,39 @@ export function checkImageTag(tag: string): void {
     if (problem) throw new UsageError(problem);
 }
 
-export function shortStackName(stack: string): string {
-    return stack.split("/").pop()!;
-}
-
 /** Where a layer's Pulumi.yaml and stack files are. */
 export function layerDir(layer: Layer, projectDir: string): string {
     return layer === "app" ? path.join(projectDir, "appstack") : projectDir;
 }
 
-/** The stack file's settings; a missing or malformed file is the caller's mistake (exit 2). */
-export function stackSettings(stack: string, dir: string): Record<string, unknown> {
-    const file = path.join(dir, `Pulumi.${shortStackName(stack)}.yaml`);
-    if (!fs.existsSync(file)) {
-        throw new UsageError(`no stack file Pulumi.${shortStackName(stack)}.yaml in ${dir}: a stack without its config would fail validation`);
-    }
-    try {
-        return readStackFile(file);
-    } catch (err) {
-        if (err instanceof StackFileError) throw new UsageError(err.message);
-        throw err;
-    }
+/** A stack without its committed file would be created without config, and fail validation: the caller's mistake (exit 2). */
+function checkStackFile(stack: string, dir: string): void {
+    const file = `Pulumi.${shortStackName(stack)}.yaml`;
+    if (!fs.existsSync(path.join(dir, file))) throw new UsageError(`no stack file ${file} in ${dir}: a stack without its config would fail validation`);
+}
+
+/** The stack's config as the engine will hand it to the program ("namespace:key" -> string; structured values as JSON). */
+async function configOf(stack: DeployStack): Promise<Record<string, string>> {
+    return Object.fromEntries(Object.entries(await stack.getAllConfig()).map(([key, v]) => [key, v.value]));
 }
 
 /**
- * The profile of a platform stack, resolved by config/ as the program resolves it. An app stack belongs to the platform
- * stack of its name, so both layers take that stack's profile.
+ * The stack's profile, resolved by config/ from the selected stack's config (the same rule as the program's), and for an
+ * app deploy the whole app config checked with the tag it will get. A config problem is the caller's to fix (exit 2).
  */
-export function profileOf(stack: string, projectDir: string): Profile {
-    const file = path.join(projectDir, `Pulumi.${shortStackName(stack)}.yaml`);
-    const name = environmentOf(fs.existsSync(file) ? stackSettings(stack, projectDir) : {}, stack);
-    const profile = profileNamed(name);
-    if (!profile) throw new UsageError(`platform:environment: unknown environment "${name}": set it to one of ${PROFILE_NAMES.join(", ")}`);
-    return profile;
+function profileOf(options: DeployOptions, raw: Record<string, string>): Profile {
+    try {
+        if (options.layer === "app" && !options.destroy) {
+            return parseAppConfig({ ...raw, ...(options.imageTag ? { "app:imageTag": options.imageTag } : {}) }, shortStackName(options.stack)).profile;
+        }
+        const problems = new Problems();
+        const profile = resolveProfile(problems, raw, options.stack);
+        problems.throwIfAny(options.stack);
+        return profile;
+    } catch (err) {
+        if (err instanceof ConfigError) throw new UsageError(err.message);
+        throw err;
+    }
 }
 
 /** The policy pack's config for this profile, as the file `--policy-pack-config` (policyPackConfigs) takes. */
@@ -147,19 +145,10 @@ function writePolicyConfig(profile: Profile): string {
     return file;
 }
 
-/** The app stack's config as the update will see it, checked before any stack is touched. */
-function checkAppStack(options: DeployOptions, dir: string): void {
-    const values = Object.fromEntries(Object.entries(stackSettings(options.stack, dir)).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
-    try {
-        parseAppConfig({ ...values, ...(options.imageTag ? { "app:imageTag": options.imageTag } : {}) }, shortStackName(options.stack));
-    } catch (err) {
-        if (err instanceof ConfigError) throw new UsageError(err.message);
-        throw err;
-    }
-}
-
 /** The part of a Pulumi stack this program uses, so tests can stand in for the CLI. */
 export interface DeployStack {
+    /** `pulumi config --show-secrets --json`: every key with its value as a string. */
+    getAllConfig(): Promise<Record<string, { value: string; secret?: boolean }>>;
     setConfig(key: string, value: { value: string; secret?: boolean }): Promise<void>;
     refresh(opts: { onOutput: (out: string) => void }): Promise<unknown>;
     preview(opts: {
@@ -199,19 +188,11 @@ export async function run(argv: string[], workspace: DeployWorkspace, projectDir
         return 0;
     }
     let options: DeployOptions;
-    let profile: Profile;
     let dir: string;
     try {
         options = parseArgs(argv);
         dir = layerDir(options.layer, projectDir);
-        stackSettings(options.stack, dir);
-        profile = profileOf(options.stack, projectDir);
-        if (options.layer === "app" && !options.destroy) checkAppStack(options, dir);
-        if (options.destroy && profile.guardrails.deletionProtection && !options.yesDestroyProd) {
-            throw new UsageError(
-                `refusing to destroy ${options.stack}: it is a ${profile.name} stack; add --yes-destroy-prod if you mean it (profile ${profile.name} sets deletionProtection)`,
-            );
-        }
+        checkStackFile(options.stack, dir);
     } catch (err) {
         if (err instanceof UsageError) {
             io.err(`deploy: ${err.message}\n`);
@@ -231,19 +212,33 @@ export async function run(argv: string[], workspace: DeployWorkspace, projectDir
     // rules judge one stack at a time, and the app's Ingress waits for the platform's load balancer controller only
     // through the platform's namespace: the offline plan of both layers (npm run plan -- <stack> --layer app) checks it.
     const policyPacks = options.layer === "platform" ? [path.join(projectDir, "policy")] : [];
-    // The pack's rules take the stack's profile from this config, never from tags: its schema requires it.
-    const policyPackConfigs = options.layer === "platform" && !options.destroy ? [writePolicyConfig(profile)] : [];
+    const policyPackConfigs: string[] = [];
     let step = "selecting the stack";
     try {
+        const stack = options.destroy ? await workspace.select(options.stack, dir) : await workspace.selectOrCreate(options.stack, dir);
+        step = "reading the stack's config";
+        let profile: Profile;
+        try {
+            profile = profileOf(options, await configOf(stack));
+            if (options.destroy && profile.guardrails.deletionProtection && !options.yesDestroyProd) {
+                throw new UsageError(
+                    `refusing to destroy ${options.stack}: it is a ${profile.name} stack; add --yes-destroy-prod if you mean it (profile ${profile.name} sets deletionProtection)`,
+                );
+            }
+        } catch (err) {
+            if (!(err instanceof UsageError)) throw err;
+            io.err(`deploy: ${err.message}\n`);
+            return 2;
+        }
         if (options.destroy) {
-            const stack = await workspace.select(options.stack, dir);
             step = "destroy";
             io.out(`destroying the ${options.layer} stack ${options.stack} (${profile.name})\n`);
             await stack.destroy({ onOutput: stream });
             io.out(`destroyed ${options.stack}\n`);
             return 0;
         }
-        const stack = await workspace.selectOrCreate(options.stack, dir);
+        // The pack's rules take the stack's profile from this config, never from tags: its schema requires it.
+        if (options.layer === "platform") policyPackConfigs.push(writePolicyConfig(profile));
         if (options.imageTag) {
             step = "setting app:imageTag";
             await stack.setConfig("app:imageTag", { value: options.imageTag });

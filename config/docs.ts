@@ -1,11 +1,12 @@
 /**
- * The README's configuration table, generated from config/schema.ts and config/profiles.ts:
+ * The README's configuration tables, generated from config/schema.ts, config/app.ts and config/profiles.ts:
  *   npm run docs        rewrites the table between the markers in README.md
  * tests/config/profiles.test.ts fails when README.md differs from what this generates.
  */
 import * as fs from "fs";
 import * as path from "path";
 import { PROFILE_NAMES, PROFILES } from "./profiles";
+import { APP_SCHEMA } from "./app";
 import { ProfileDefaults, SCHEMA, SecretSpec, Spec } from "./schema";
 
 export const README = path.resolve(__dirname, "..", "README.md");
@@ -30,10 +31,12 @@ function defaults(key: string, spec: Spec<unknown> | SecretSpec): string[] {
     }
 }
 
-export function configTable(): string {
+/** One row per key of `schema`, a column per profile. */
+export function configTable(schema: Readonly<Record<string, Spec<unknown> | SecretSpec>> = SCHEMA): string {
     const head = ["key", ...PROFILE_NAMES, "meaning"];
-    const rows = [["`aws:region`", ...PROFILE_NAMES.map(() => "required"), "the stack's region, e.g. `ap-northeast-2`"]];
-    for (const [key, spec] of Object.entries(SCHEMA) as [string, Spec<unknown> | SecretSpec][]) {
+    // The platform reads aws:region itself (config/index.ts); the app stack declares it in its schema.
+    const rows = "aws:region" in schema ? [] : [["`aws:region`", ...PROFILE_NAMES.map(() => "required"), "the stack's region, e.g. `ap-northeast-2`"]];
+    for (const [key, spec] of Object.entries(schema)) {
         rows.push([`\`${key}\``, ...defaults(key, spec), spec.description]);
     }
     return [head, head.map(() => "---"), ...rows].map((r) => `| ${r.map(cell).join(" | ")} |`).join("\n");
@@ -54,7 +57,8 @@ export function withTable(readme: string): string {
     const begin = readme.indexOf(BEGIN);
     const end = readme.indexOf(END);
     if (begin < 0 || end < begin) throw new Error(`README.md has no ${BEGIN} ... ${END} section`);
-    return `${readme.slice(0, begin + BEGIN.length)}\n${guardrailsTable()}\n\n${configTable()}\n${readme.slice(end)}`;
+    const app = `The app stack's keys (\`appstack/Pulumi.<stack>.yaml\`, declared in \`config/app.ts\`):`;
+    return `${readme.slice(0, begin + BEGIN.length)}\n${guardrailsTable()}\n\n${configTable()}\n\n${app}\n\n${configTable(APP_SCHEMA)}\n${readme.slice(end)}`;
 }
 
 if (require.main === module) {

@@ -1,14 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Problems } from "./problems";
 import { checkArn, checkEcrRepositoryUrl, checkHttpsUrl, parseCidr, Partition, partitionOf, REGION, stackNameProblem } from "./checks";
-import { environmentOf, Profile, PROFILE_NAMES, profileNamed, PROFILES } from "./profiles";
+import { environmentOf, Profile, profileNamed, resolveProfile } from "./profiles";
+import { APP_CONFIG_KEYS } from "./app";
 import { AwsProviderSettings, awsProviderSettings } from "./provider";
 import { checkNodeClassTags, KarpenterSettings, parseKarpenter } from "./karpenter";
-import { KNOWN_KEYS, ProfileDefaults, Promotion, readValues, SCHEMA, SecretSpec, Settings, Spec } from "./schema";
+import { Frozen, grouped, Grouped, knownKeys, merged, Merged, pick, ProfileDefaults, Promotion, readValues, restated, SCHEMA, Settings, without } from "./schema";
 
 export { ConfigError } from "./problems";
 export { Guardrails, Profile, PROFILES } from "./profiles";
-export { KNOWN_KEYS, LOG_RETENTION_DAYS, SECRET_KEYS, SUPPORTED_KUBERNETES_VERSIONS } from "./schema";
+export { knownKeys, LOG_RETENTION_DAYS, SECRET_KEYS, SUPPORTED_KUBERNETES_VERSIONS } from "./schema";
 
 // The Network component's pure checks: what EC2, awsx and the ALB accept, and the AZs each region has.
 import { regionAzNames, REGION_AZS_SOURCE } from "../components/network/region-azs";
@@ -17,106 +18,77 @@ import { networkProblems, privateRangeProblem, vpcCidrProblem } from "../compone
 export type NatStrategy = Settings["network:natStrategy"];
 export type CapacityType = Settings["cluster:capacityType"];
 
-export interface NodeGroupSettings {
-    readonly instanceTypes: readonly string[];
-    readonly capacityType: CapacityType;
-    readonly minSize: number;
-    readonly desiredSize: number;
-    readonly maxSize: number;
-    readonly diskSizeGiB: number;
-}
+/** The system node group's settings, one sub-object because the Cluster component takes them as one. */
+const NODE_GROUP_KEYS = [
+    "cluster:instanceTypes",
+    "cluster:capacityType",
+    "cluster:minSize",
+    "cluster:desiredSize",
+    "cluster:maxSize",
+    "cluster:diskSizeGiB",
+] as const;
+export type NodeGroupSettings = Grouped<Pick<Settings, (typeof NODE_GROUP_KEYS)[number]>>["cluster"];
 
-/** The validated stack config: config/schema.ts's settings, arranged as the program wires them. */
-export interface PlatformConfig {
-    readonly project: string;
-    readonly stack: string;
-    /** The profile's name (platform:environment): also the Environment tag. */
-    readonly environment: string;
-    /** Defaults and guardrails of the stack's environment; branch on these, never on the environment's name. */
-    readonly profile: Profile;
-    readonly region: string;
-    /** The stack's other `aws:` keys, for the program's explicit AWS provider (which reads no stack config itself). */
-    readonly awsProvider: AwsProviderSettings;
-    /** Tags every AWS resource carries (through the provider's default tags). */
-    readonly tags: Readonly<Record<string, string>>;
-    readonly network: {
-        readonly vpcCidr: string;
-        readonly azCount: number;
-        readonly natStrategy: NatStrategy;
-    };
-    readonly cluster: {
-        /** Derived from project and stack so that Network can tag subnets before the cluster exists. */
-        readonly name: string;
-        readonly version: string;
-        readonly nodeGroup: NodeGroupSettings;
-        /** Empty means the public API endpoint is off and the cluster is reached only from inside the VPC. */
-        readonly publicAccessCidrs: readonly string[];
-        readonly adminPrincipalArns: readonly string[];
-        readonly logTypes: readonly string[];
-        /** Days CloudWatch keeps the control-plane and container logs. */
-        readonly logRetentionDays: number;
-    };
-    readonly dns: {
-        readonly domain: string;
-        readonly hostedZoneId: string;
-    };
-    readonly ingress: {
-        /** Source CIDRs of the admin ALB (Jenkins, Grafana); the app's ALB stays open to everyone. */
-        readonly adminCidrs: readonly string[];
-    };
-    readonly app: {
-        /** Unset until the pipeline's first build: the app workload is then not deployed (its registry is). */
-        readonly imageTag?: string;
-        readonly minReplicas: number;
-        readonly maxReplicas: number;
-        readonly logLevel: string;
-        /** How many images the registry keeps. */
-        readonly keepImages: number;
-    };
-    readonly cicd: {
-        /** Present where Jenkins runs in this stack (dev); other stacks are only deployed to, by promotion. */
-        readonly jenkins?: Readonly<{
-            gitRepoUrl: string;
-            gitBranch: string;
-            storageSize: string;
-            promoteTo?: Readonly<Promotion>;
-            /** Jenkins user ids or groups who may approve a promotion to promoteTo (the `input` step's submitter). */
-            promoteApprovers: readonly string[];
-        }>;
-        readonly stateBackendUrl: string;
-        readonly trustedDeployerArns: readonly string[];
-        /** The app stack's awskms:// secrets-provider key; its deployer may Encrypt and Decrypt with it. */
-        readonly appSecretsKeyArn?: string;
-        /** The state bucket's SSE-KMS key, if it has one; the app deployer may Decrypt and GenerateDataKey with it. */
-        readonly stateKeyArn?: string;
-        /** Where the promoting pipeline reaches this cluster's API from (dev's NAT addresses); added to the public endpoint's CIDRs. */
-        readonly pipelineEgressCidrs: readonly string[];
-    };
-    readonly observability: {
-        readonly retention: string;
-        readonly prometheusStorage: string;
-        readonly alertmanagerStorage: string;
-        readonly grafanaStorage: string;
-        /** App 5xx ratio that alerts (0..1). */
-        readonly errorRatio: number;
-        /** App p99 latency in seconds that alerts. */
-        readonly p99Seconds: number;
-        readonly alerts: AlertReceiverSettings;
-    };
-    readonly backup: {
-        /** Days AWS Backup keeps each daily recovery point. */
-        readonly retentionDays: number;
-    };
-    readonly karpenter: KarpenterSettings;
-}
+/** Where Jenkins runs in this stack (dev); other stacks are only deployed to, by promotion. */
+const JENKINS_KEYS = ["cicd:jenkins", "cicd:gitRepoUrl", "cicd:gitBranch", "cicd:storageSize", "cicd:promoteTo", "cicd:promoteApprovers"] as const;
+export type JenkinsSettings = Frozen<{
+    gitRepoUrl: string;
+    gitBranch: string;
+    storageSize: string;
+    promoteTo?: Promotion;
+    /** Jenkins user ids or groups who may approve a promotion to promoteTo (the `input` step's submitter). */
+    promoteApprovers: string[];
+}>;
 
 /** Where Alertmanager sends alerts; the webhook URLs and SMTP password are secrets (PlatformSecrets). */
+const ALERT_KEYS = [
+    "observability:alertSlackChannel",
+    "observability:alertEmailTo",
+    "observability:alertEmailFrom",
+    "observability:smtpSmarthost",
+    "observability:smtpUsername",
+    "observability:heartbeat",
+] as const;
 export interface AlertReceiverSettings {
     readonly slackChannel?: string;
     readonly email?: Readonly<{ to: string; from: string; smarthost: string; username?: string }>;
     /** Send the always-firing Watchdog to observability:heartbeatUrl (a dead man's switch service). */
     readonly heartbeat: boolean;
 }
+
+/** Settings that reach PlatformConfig only through a composite part (Composite) rather than as themselves. */
+const CONSUMED = ["platform:environment", "platform:tags", ...NODE_GROUP_KEYS, ...JENKINS_KEYS, ...ALERT_KEYS, "karpenter:general", "karpenter:ci"] as const;
+type Consumed = (typeof CONSUMED)[number];
+
+/** The parts of PlatformConfig that are more than one setting as it was parsed; each is built beside its checks. */
+interface Composite {
+    project: string;
+    stack: string;
+    /** The profile's name (platform:environment): also the Environment tag. */
+    environment: string;
+    /** Defaults and guardrails of the stack's environment; branch on these, never on the environment's name. */
+    profile: Profile;
+    region: string;
+    /** The stack's other `aws:` keys, for the program's explicit AWS provider (which reads no stack config itself). */
+    awsProvider: AwsProviderSettings;
+    /** Tags every AWS resource carries (through the provider's default tags). */
+    tags: Readonly<Record<string, string>>;
+    cluster: {
+        /** Derived from project and stack so that Network can tag subnets before the cluster exists. */
+        name: string;
+        nodeGroup: NodeGroupSettings;
+    };
+    dns: { domain: string };
+    cicd: { jenkins?: JenkinsSettings };
+    observability: { alerts: AlertReceiverSettings };
+    karpenter: KarpenterSettings;
+}
+
+/**
+ * The validated stack config: every setting of config/schema.ts grouped by namespace (`"ns:key"` is `config.ns.key`),
+ * with the composite parts laid over them. A plain key added to SCHEMA reaches it with no other edit.
+ */
+export type PlatformConfig = Merged<Grouped<Omit<Settings, Consumed>>, Composite>;
 
 /** The broadest source CIDR the admin ALB accepts: a /8 is already sixteen million addresses. */
 export const MIN_ADMIN_PREFIX = 8;
@@ -134,26 +106,37 @@ export function versionJumpProblem(from: string, to: string): string | undefined
     return undefined;
 }
 
-// Namespaces outside KNOWN_KEYS that a stack file may use, and why the others are refused.
+// Namespaces outside knownKeys() that a stack file may use, and why the others are refused.
 const PULUMI_KEYS = ["disable-default-providers"];
 const KUBERNETES_REFUSED = "is not read: every Kubernetes resource goes through the cluster's own provider, and an explicit provider reads no stack config";
+
+/** Keys this program no longer reads, and where their setting went. */
+const MOVED: Readonly<Record<string, string>> = {
+    "app:keepImages": "moved to registry:keepImages: how many images the registry keeps is the platform's setting",
+};
 
 export type RawConfig = Readonly<Record<string, string | undefined>>;
 
 /** Known keys with the same name in another namespace, for "did you mean". */
-function lookalikes(name: string): string[] {
-    return Object.entries(KNOWN_KEYS)
+function lookalikes(known: Record<string, readonly string[]>, name: string): string[] {
+    return Object.entries(known)
         .filter(([, keys]) => keys.includes(name))
         .map(([ns]) => `${ns}:${name}`);
 }
 
 function checkKeyNames(problems: Problems, raw: RawConfig, project: string): void {
+    const knownByNamespace = knownKeys();
     for (const key of Object.keys(raw)) {
         const at = key.indexOf(":");
         const [ns, name] = at < 0 ? [project, key] : [key.slice(0, at), key.slice(at + 1)];
-        const known = KNOWN_KEYS[ns];
-        const hint = lookalikes(name).length > 0 ? `; did you mean ${lookalikes(name).join(" or ")}?` : "";
-        if (known) {
+        const known = knownByNamespace[ns];
+        const similar = lookalikes(knownByNamespace, name);
+        const hint = similar.length > 0 ? `; did you mean ${similar.join(" or ")}?` : "";
+        if (key in MOVED) {
+            problems.add(key, MOVED[key]);
+        } else if (ns === "app") {
+            problems.add(key, `is the app stack's setting: set it in appstack/Pulumi.<stack>.yaml (the app stack's keys: ${APP_CONFIG_KEYS.join(", ")})`);
+        } else if (known) {
             if (!known.includes(name)) problems.add(key, `is not a setting this program reads (known ${ns} keys: ${known.join(", ")})`);
         } else if (ns === "aws") {
             continue; // awsProviderSettings knows the provider's keys
@@ -167,22 +150,9 @@ function checkKeyNames(problems: Problems, raw: RawConfig, project: string): voi
                 `is not a setting this program reads: a key without a namespace belongs to the project (${project}:) and the program reads none${hint}`,
             );
         } else {
-            problems.add(key, `"${ns}" is not a namespace this program reads (${[...Object.keys(KNOWN_KEYS), "aws", "pulumi"].join(", ")})${hint}`);
+            problems.add(key, `"${ns}" is not a namespace this program reads (${[...Object.keys(knownByNamespace), "aws", "pulumi"].join(", ")})${hint}`);
         }
     }
-}
-
-/** A stack's profile, or a problem under platform:environment naming the known ones. */
-function resolveProfile(problems: Problems, raw: RawConfig, stack: string): Profile {
-    const name = environmentOf(raw, stack);
-    const profile = profileNamed(name);
-    if (!profile) {
-        problems.add(
-            "platform:environment",
-            `unknown environment "${name}": set it to one of ${PROFILE_NAMES.join(", ")} (the profiles in config/profiles.ts; it defaults to the stack name)`,
-        );
-    }
-    return profile ?? PROFILES.dev;
 }
 
 /** Each setting's value: the stack file's, else the profile's or the fixed default; problems name the key. */
@@ -190,26 +160,11 @@ function readSettings(problems: Problems, raw: RawConfig, profile: Profile, part
     return readValues(SCHEMA, problems, raw, partition, (key) => profile.defaults[key as keyof ProfileDefaults]) as Settings;
 }
 
-/**
- * Settings the stack file restates with the value its profile (or the schema) already gives: a stack file states
- * only what differs, so that a profile's change reaches every stack that did not choose otherwise.
- */
+/** Settings the stack file restates with the value its profile (or the schema) already gives. */
 export function restatedDefaults(raw: RawConfig, stack: string): string[] {
     const profile = profileNamed(environmentOf(raw, stack));
     if (!profile) return [];
-    const found: string[] = [];
-    for (const [key, spec] of Object.entries(SCHEMA) as [string, Spec<unknown> | SecretSpec][]) {
-        const given = raw[key];
-        if (given === undefined || (spec.kind !== "fixed" && spec.kind !== "profile")) continue;
-        const fallback = spec.kind === "fixed" ? spec.default : profile.defaults[key as keyof ProfileDefaults];
-        const parsed = spec.parse(given, { problems: new Problems(), key, partition: partitionOf(raw["aws:region"] ?? "") });
-        if (parsed !== undefined && JSON.stringify(parsed) === JSON.stringify(fallback)) {
-            found.push(
-                `${key}: restates ${spec.kind === "fixed" ? "the default" : `profile ${profile.name}'s default`} ${JSON.stringify(fallback)}: remove it (stack files state only what differs from their profile)`,
-            );
-        }
-    }
-    return found;
+    return restated(SCHEMA, raw, partitionOf(raw["aws:region"] ?? ""), { name: profile.name, default: (key) => profile.defaults[key as keyof ProfileDefaults] });
 }
 
 /** A value a profile's guardrail refuses, named by key, value and rule. */
@@ -231,13 +186,14 @@ export function parseConfig(raw: RawConfig, project: string, stack: string): Pla
     const profile = resolveProfile(problems, raw, stack);
     const rules = profile.guardrails;
 
-    const region = raw["aws:region"]?.trim() ? raw["aws:region"] : undefined;
+    // Empty only when the problem below has been reported, and parseConfig throws.
+    const region = raw["aws:region"]?.trim() ? raw["aws:region"] : "";
     if (!region) {
         problems.add("aws:region", "is required (pulumi config set aws:region ap-northeast-2)");
     } else if (!REGION.test(region)) {
         problems.add("aws:region", `"${region}" is not an AWS region name`);
     }
-    const partition = partitionOf(region ?? "");
+    const partition = partitionOf(region);
     const awsProvider = awsProviderSettings(problems, raw);
     const s = readSettings(problems, raw, profile, partition);
 
@@ -317,22 +273,7 @@ export function parseConfig(raw: RawConfig, project: string, stack: string): Pla
         }
     }
 
-    const { "app:minReplicas": minReplicas, "app:maxReplicas": maxReplicas } = s;
-    if (minReplicas > maxReplicas) problems.add("app:minReplicas/maxReplicas", `min ${minReplicas} is above max ${maxReplicas}`);
-    if (minReplicas < rules.minReplicas) {
-        guardrail(
-            problems,
-            profile,
-            "app:minReplicas",
-            minReplicas,
-            `minReplicas ${rules.minReplicas}`,
-            `at least ${rules.minReplicas} replicas so a node or AZ loss is not an outage`,
-        );
-    }
-
     const jenkins = s["cicd:jenkins"];
-    const gitRepoUrl = s["cicd:gitRepoUrl"];
-    if (jenkins && !gitRepoUrl) problems.add("cicd:gitRepoUrl", "is required where Jenkins runs: the repository its pipeline builds");
     const trustedDeployerArns = s["cicd:trustedDeployerArns"];
     if (!jenkins && trustedDeployerArns.length === 0) {
         problems.add(
@@ -370,56 +311,46 @@ export function parseConfig(raw: RawConfig, project: string, stack: string): Pla
 
     const alerts = alertReceivers(problems, s, profile);
     const karpenter = parseKarpenter(problems, s, profile.defaults, jenkins, raw["karpenter:ci"] !== undefined);
-    checkNodeClassTags(problems, "platform:tags", s["platform:tags"] ?? {});
+    const jenkinsSettings = jenkinsOf(problems, s);
+    const extraTags = s["platform:tags"] ?? {};
+    checkNodeClassTags(problems, "platform:tags", extraTags);
 
     problems.throwIfAny(stack);
     // A warning, not a refusal: restating pins a value against a later change of the profile, which may be meant.
-    for (const restated of restatedDefaults(raw, stack)) pulumi.log.warn(restated);
+    for (const warning of restatedDefaults(raw, stack)) pulumi.log.warn(warning);
 
-    const extraTags = s["platform:tags"] ?? {};
-    return deepFreeze<PlatformConfig>({
+    const composite: Composite = {
         project,
         stack,
         environment: profile.name,
         profile,
-        region: region!,
+        region,
         awsProvider,
         tags: { ...extraTags, Project: project, Environment: profile.name, Stack: stack, ManagedBy: "pulumi" },
-        network: { vpcCidr, azCount, natStrategy },
-        cluster: {
-            name: `${project}-${stack}`,
-            version: s["cluster:version"],
-            nodeGroup: { instanceTypes: s["cluster:instanceTypes"], capacityType, minSize, desiredSize, maxSize, diskSizeGiB: s["cluster:diskSizeGiB"] },
-            publicAccessCidrs,
-            adminPrincipalArns,
-            logTypes: s["cluster:logTypes"],
-            logRetentionDays: s["cluster:logRetentionDays"],
-        },
-        dns: { domain: s["dns:domain"].toLowerCase(), hostedZoneId: s["dns:hostedZoneId"] },
-        ingress: { adminCidrs },
-        app: { imageTag: s["app:imageTag"], minReplicas, maxReplicas, logLevel: s["app:logLevel"], keepImages: s["app:keepImages"] },
-        cicd: {
-            jenkins: jenkins
-                ? { gitRepoUrl: gitRepoUrl!, gitBranch: s["cicd:gitBranch"], storageSize: s["cicd:storageSize"], promoteTo, promoteApprovers }
-                : undefined,
-            stateBackendUrl: s["cicd:stateBackendUrl"],
-            trustedDeployerArns,
-            appSecretsKeyArn: s["cicd:appSecretsKeyArn"],
-            stateKeyArn: s["cicd:stateKeyArn"],
-            pipelineEgressCidrs,
-        },
-        observability: {
-            retention: s["observability:retention"],
-            prometheusStorage: s["observability:prometheusStorage"],
-            alertmanagerStorage: s["observability:alertmanagerStorage"],
-            grafanaStorage: s["observability:grafanaStorage"],
-            errorRatio: s["observability:errorRatio"],
-            p99Seconds: s["observability:p99Seconds"],
-            alerts,
-        },
-        backup: { retentionDays: s["backup:retentionDays"] },
+        cluster: { name: `${project}-${stack}`, nodeGroup: grouped(pick(s, NODE_GROUP_KEYS)).cluster },
+        dns: { domain: s["dns:domain"].toLowerCase() },
+        cicd: { jenkins: jenkinsSettings },
+        observability: { alerts },
         karpenter,
-    });
+    };
+    return deepFreeze(merged(grouped(without(s, CONSUMED)), composite));
+}
+
+/** The Jenkins group where it runs: its repository is required there. */
+function jenkinsOf(problems: Problems, s: Settings): JenkinsSettings | undefined {
+    const gitRepoUrl = s["cicd:gitRepoUrl"];
+    if (!s["cicd:jenkins"]) return undefined;
+    if (!gitRepoUrl) {
+        problems.add("cicd:gitRepoUrl", "is required where Jenkins runs: the repository its pipeline builds");
+        return undefined;
+    }
+    return {
+        gitRepoUrl,
+        gitBranch: s["cicd:gitBranch"],
+        storageSize: s["cicd:storageSize"],
+        promoteTo: s["cicd:promoteTo"],
+        promoteApprovers: s["cicd:promoteApprovers"],
+    };
 }
 
 function alertReceivers(problems: Problems, s: Settings, profile: Profile): AlertReceiverSettings {
@@ -512,7 +443,8 @@ export function loadSecrets(config: PlatformConfig): PlatformSecrets {
         config.cicd.jenkins && jenkinsAdminPassword
             ? { adminPassword: jenkinsAdminPassword, gitToken, gitReadToken, pulumiPassphrase: cicd.getSecret("pulumiPassphrase") }
             : undefined;
-    return { grafanaAdminPassword: grafanaAdminPassword!, alertSecrets, jenkins };
+    // Unset, its problem was reported above and loadSecrets threw: the empty output is never used.
+    return { grafanaAdminPassword: grafanaAdminPassword ?? pulumi.output(""), alertSecrets, jenkins };
 }
 
 function deepFreeze<T>(o: T): T {

@@ -5,6 +5,7 @@
  * Adding an environment of an existing kind is one stack file; a new kind of environment is one entry here.
  */
 import { AGENT_DRAIN } from "./karpenter";
+import { Problems } from "./problems";
 import type { ProfileDefaults } from "./schema";
 
 /** The ci pool of staging and prod, where Jenkins runs only if a stack turns it on: spot, empty between builds. */
@@ -26,7 +27,7 @@ export interface Guardrails {
     readonly minAzs: number;
     /** A NAT gateway in every AZ, so one AZ's outage does not cut every node off. */
     readonly natPerAz: boolean;
-    /** Fewest app replicas (app:minReplicas), so a node or AZ loss is not an outage. */
+    /** Fewest app replicas (the app stack's app:minReplicas), so a node or AZ loss is not an outage. */
     readonly minReplicas: number;
     /** Fewest nodes the node group may scale to (cluster:minSize, cluster:desiredSize). */
     readonly minNodes: number;
@@ -221,8 +222,29 @@ export function profileNamed(name: string): Profile | undefined {
     return Object.prototype.hasOwnProperty.call(PROFILES, name) ? PROFILES[name as ProfileName] : undefined;
 }
 
+/** A stack's own name, without the org/project of a fully qualified one. */
+export function shortStackName(stack: string): string {
+    return stack.slice(stack.lastIndexOf("/") + 1);
+}
+
 /** The environment (profile name) a stack's raw config asks for. */
 export function environmentOf(raw: Readonly<Record<string, unknown>>, stack: string): string {
     const named = raw["platform:environment"];
-    return typeof named === "string" && named.trim() !== "" ? named : stack.split("/").pop()!;
+    return typeof named === "string" && named.trim() !== "" ? named : shortStackName(stack);
+}
+
+/**
+ * The profile of a stack, platform or app, from its config as the program is given it: the one rule every reader
+ * (config/index.ts, config/app.ts, ci/deploy.ts) resolves it by. An unknown name is a problem under platform:environment.
+ */
+export function resolveProfile(problems: Problems, raw: Readonly<Record<string, unknown>>, stack: string): Profile {
+    const name = environmentOf(raw, stack);
+    const profile = profileNamed(name);
+    if (!profile) {
+        problems.add(
+            "platform:environment",
+            `unknown environment "${name}": set it to one of ${PROFILE_NAMES.join(", ")} (the profiles in config/profiles.ts; it defaults to the stack name)`,
+        );
+    }
+    return profile ?? PROFILES.dev;
 }

@@ -3,7 +3,8 @@
  * required or secret, and what it means. Validation (config/index.ts), the known-keys list, the typed settings and the
  * README's configuration table (`npm run docs`) are all derived from SCHEMA.
  */
-import { checkDomain, checkHostedZoneId, checkRetention, checkTags, imageTagProblem, parseJson } from "./checks";
+import { checkDomain, checkHostedZoneId, checkRetention, checkTags, parseJson } from "./checks";
+import type { APP_SCHEMA } from "./app";
 import { Problems } from "./problems";
 import { ADDON_VERSIONS } from "../components/cluster/addons";
 import { KARPENTER_KEYS } from "./karpenter";
@@ -53,10 +54,14 @@ export const SUPPORTED_KUBERNETES_VERSIONS = ["1.32", "1.33", "1.34", "1.35", "1
 /** The retention periods CloudWatch Logs accepts (PutRetentionPolicy retentionInDays). */
 export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 export const CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
-export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
+
+/** How a stack, platform or app, names its profile (config/profiles.ts). */
+export const ENVIRONMENT_KEY = {
+    "platform:environment": optional("The environment's profile (config/profiles.ts): its defaults and guardrails. Defaults to the stack's name.", text()),
+};
 
 const PLATFORM_KEYS = {
-    "platform:environment": optional("The environment's profile (config/profiles.ts): its defaults and guardrails. Defaults to the stack's name.", text()),
+    ...ENVIRONMENT_KEY,
     "platform:tags": optional(
         "Extra tags on every AWS resource (Project, Environment, Stack, ManagedBy, Name and SubnetType are the program's); at most 42; keys 1–128, values up to 256 characters of letters, digits, spaces and `_ . : / = + - @`; no `aws:` prefix.",
         (raw, at) => {
@@ -139,15 +144,7 @@ const PLATFORM_KEYS = {
         cidrs(0),
         'the networks (office, VPN) that may reach jenkins. and grafana., e.g. ["203.0.113.0/24"]',
     ),
-    "app:imageTag": optional("The app image to deploy; unset until the pipeline's first build (the app stack, appstack/, deploys it).", (raw, at) => {
-        const problem = imageTagProblem(raw);
-        if (problem) at.problems.add(at.key, problem);
-        return raw;
-    }),
-    "app:minReplicas": perProfile("Fewest app replicas.", int(1, 100)),
-    "app:maxReplicas": perProfile("Most app replicas.", int(1, 500)),
-    "app:logLevel": fixed("debug, info, warn or error.", oneOf(...LOG_LEVELS), "info"),
-    "app:keepImages": fixed("How many images the registry keeps.", int(1, 1000), 30),
+    "registry:keepImages": fixed("How many images the app's registry keeps.", int(1, 1000), 30),
     "cicd:jenkins": perProfile("Run Jenkins in this stack; a stack without it is deployed to by another stack's pipeline.", bool),
     "cicd:gitRepoUrl": optional(
         "The repository Jenkins builds (https:// or ssh); required where Jenkins runs.",
@@ -247,17 +244,23 @@ export type KeyName = keyof typeof SCHEMA;
 /** Every non-secret setting, typed as its parser returns it. */
 export type Settings = Values<typeof SCHEMA>;
 
-type ProfileKey = { [K in KeyName]: (typeof SCHEMA)[K] extends { kind: "profile" } ? K : never }[KeyName];
-/** What a profile must give a value for: every per-profile key, typed as its parser returns it. */
-export type ProfileDefaults = { readonly [K in ProfileKey]: Settings[K] extends readonly (infer E)[] ? readonly E[] : Settings[K] };
+/** Both programs' keys: the platform's and the app stack's (config/app.ts), which share the profiles. */
+type BothSchemas = typeof SCHEMA & typeof APP_SCHEMA;
+type ProfileKey = { [K in keyof BothSchemas]: BothSchemas[K] extends { kind: "profile" } ? K : never }[keyof BothSchemas];
+/** What a profile must give a value for: every per-profile key of either program, typed as its parser returns it. */
+export type ProfileDefaults = {
+    readonly [K in ProfileKey]: Values<BothSchemas>[K] extends readonly (infer E)[] ? readonly E[] : Values<BothSchemas>[K];
+};
 
 export const SECRET_KEYS: readonly string[] = Object.entries(SCHEMA)
     .filter(([, s]) => s.kind === "secret" && s.placeholder)
     .map(([k]) => k);
 
 /** Every key this program reads, by namespace, so that a typo in a stack file is an error rather than an ignored setting. */
-export const KNOWN_KEYS: Record<string, readonly string[]> = Object.keys(SCHEMA).reduce<Record<string, string[]>>((known, key) => {
-    const [ns, name] = key.split(":");
-    (known[ns] ??= []).push(name);
-    return known;
-}, {});
+export function knownKeys(): Record<string, readonly string[]> {
+    return Object.keys(SCHEMA).reduce<Record<string, string[]>>((known, key) => {
+        const [ns, name] = key.split(":");
+        (known[ns] ??= []).push(name);
+        return known;
+    }, {});
+}

@@ -123,6 +123,88 @@ export function readValues(
         else if (spec.kind === "fixed") values[key] = spec.default;
         else if (spec.kind === "profile") values[key] = profileDefault(key);
         else if (spec.kind === "required" && given === undefined) problems.add(key, `is required: ${spec.why}`);
+        // An unset key is still listed, so that its namespace exists in the grouped settings.
+        if (!(key in values)) values[key] = undefined;
     }
     return values;
+}
+
+/**
+ * Settings `raw` restates with the value its profile (or the schema) already gives: a stack file states only what
+ * differs, so that a profile's change reaches every stack that did not choose otherwise.
+ */
+export function restated(
+    schema: Readonly<Record<string, Spec<unknown> | SecretSpec>>,
+    raw: Readonly<Record<string, string | undefined>>,
+    partition: Partition,
+    profile: { name: string; default: (key: string) => unknown },
+): string[] {
+    const found: string[] = [];
+    for (const [key, spec] of Object.entries(schema)) {
+        const given = raw[key];
+        if (given === undefined || (spec.kind !== "fixed" && spec.kind !== "profile")) continue;
+        const fallback = spec.kind === "fixed" ? spec.default : profile.default(key);
+        const parsed = spec.parse(given, { problems: new Problems(), key, partition });
+        if (parsed !== undefined && JSON.stringify(parsed) === JSON.stringify(fallback)) {
+            found.push(
+                `${key}: restates ${spec.kind === "fixed" ? "the default" : `profile ${profile.name}'s default`} ${JSON.stringify(fallback)}: remove it (stack files state only what differs from their profile)`,
+            );
+        }
+    }
+    return found;
+}
+
+type Namespace<K> = K extends `${infer NS}:${string}` ? NS : never;
+type Flat<T> = { [K in keyof T]: T[K] };
+type InNamespace<V, NS extends string> = Flat<
+    { readonly [K in keyof V as K extends `${NS}:${infer Name}` ? (undefined extends V[K] ? never : Name) : never]: Frozen<V[K]> } & {
+        readonly [K in keyof V as K extends `${NS}:${infer Name}` ? (undefined extends V[K] ? Name : never) : never]?: Frozen<Exclude<V[K], undefined>>;
+    }
+>;
+
+/** Deeply read-only, as deepFreeze leaves it. */
+export type Frozen<T> = T extends readonly (infer E)[] ? readonly Frozen<E>[] : T extends object ? { readonly [K in keyof T]: Frozen<T[K]> } : T;
+
+/** Settings by namespace: `{ "ns:key": T }` becomes `{ ns: { key: T } }`, an unset optional setting an absent property. */
+export type Grouped<V> = { readonly [NS in Namespace<keyof V>]: InNamespace<V, NS> };
+
+/** The settings `values` (each "ns:key") grouped by namespace; every listed key's namespace exists. */
+export function grouped<V extends Record<string, unknown>>(values: V): Grouped<V> {
+    const groups: Record<string, Record<string, unknown>> = {};
+    for (const [key, value] of Object.entries(values)) {
+        const at = key.indexOf(":");
+        const group = (groups[key.slice(0, at)] ??= {});
+        if (value !== undefined) group[key.slice(at + 1)] = value;
+    }
+    return groups as Grouped<V>;
+}
+
+/** `base` with each of `parts` laid over it: a part that is an object (a namespace) replaces only the names it has. */
+export type Merged<B, P> = Flat<
+    { readonly [K in Exclude<keyof B, keyof P>]: B[K] } & {
+        readonly [K in keyof P]: K extends keyof B ? Flat<Omit<B[K], keyof P[K]> & P[K]> : P[K];
+    }
+>;
+
+const isGroup = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+export function merged<B extends object, P extends object>(base: B, parts: P): Merged<B, P> {
+    const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+    for (const [key, part] of Object.entries(parts)) {
+        const under = out[key];
+        out[key] = isGroup(under) && isGroup(part) ? { ...under, ...part } : part;
+    }
+    return out as Merged<B, P>;
+}
+
+/** Only `keys` of `values`. */
+export function pick<V extends object, K extends keyof V>(values: V, keys: readonly K[]): Pick<V, K> {
+    return Object.fromEntries(keys.map((k) => [k, values[k]])) as Pick<V, K>;
+}
+
+/** `values` without `keys`: the settings a composite part consumes. */
+export function without<V extends object, K extends keyof V>(values: V, keys: readonly K[]): Omit<V, K> {
+    const out = { ...values };
+    for (const key of keys) delete out[key];
+    return out;
 }

@@ -4,7 +4,11 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { DeployStack, DeployWorkspace, findOnPath, parseArgs, run, UsageError } from "../../ci/deploy";
-import { PROJECT_DIR } from "../../offline/plan";
+import { parseConfig } from "../../config";
+import { parseAppConfig } from "../../config/app";
+import { PROJECT_DIR, readStackConfig } from "../../offline/plan";
+import { policyPackConfig } from "../../policy/rules";
+import { stackFileConfig } from "./stack-config";
 
 /** Stands in for the Pulumi CLI: records the calls in order and fails where told to. */
 class FakeWorkspace implements DeployWorkspace {
@@ -15,17 +19,24 @@ class FakeWorkspace implements DeployWorkspace {
         private readonly upResult = "succeeded",
     ) {}
 
-    private stack(): DeployStack {
+    /** What getAllConfig returns, by stack; otherwise the stack file's config, as the CLI loads it. */
+    readonly config = new Map<string, Record<string, { value: string; secret: boolean }>>();
+    /** The policy pack configs each preview and up was given, read while the files exist. */
+    readonly policyConfigs: unknown[][] = [];
+
+    private stack(name: string, dir: string): DeployStack {
         const step = async (name: string, onOutput?: (s: string) => void) => {
             this.calls.push(name);
             onOutput?.(`${name} output\n`);
             if (this.failAt === name) throw new Error(`${name} exploded: code: 255`);
         };
         return {
+            getAllConfig: async () => this.config.get(name) ?? stackFileConfig(name, dir),
             setConfig: async (key, v) => step(`setConfig ${key}=${v.value}`),
             refresh: async (o) => step("refresh", o.onOutput),
             preview: async (o) => {
                 this.policyPacks.push(o.policyPacks);
+                this.policyConfigs.push((o.policyPackConfigs ?? []).map((f) => JSON.parse(fs.readFileSync(f, "utf8"))));
                 await step("preview", o.onOutput);
                 return { changeSummary: { update: 1, same: 40 } };
             },
@@ -42,14 +53,14 @@ class FakeWorkspace implements DeployWorkspace {
         };
     }
 
-    async selectOrCreate(stack: string): Promise<DeployStack> {
+    async selectOrCreate(stack: string, dir: string): Promise<DeployStack> {
         this.calls.push(`selectOrCreate ${stack}`);
-        return this.stack();
+        return this.stack(stack, dir);
     }
 
-    async select(stack: string): Promise<DeployStack> {
+    async select(stack: string, dir: string): Promise<DeployStack> {
         this.calls.push(`select ${stack}`);
-        return this.stack();
+        return this.stack(stack, dir);
     }
 }
 
@@ -130,13 +141,13 @@ describe("deploy program (Automation API)", () => {
             assert.deepStrictEqual(r.policyPacks, [[path.join(PROJECT_DIR, "policy")], [path.join(PROJECT_DIR, "policy")]]);
         });
 
-        it("deploys the app layer from appstack/, and refuses its config before touching the stack", async () => {
+        it("deploys the app layer from appstack/, and refuses its config before changing the stack", async () => {
             const dirs: string[] = [];
             const ws = new FakeWorkspace();
             const original = ws.selectOrCreate.bind(ws);
-            ws.selectOrCreate = async (stack: string, dir?: string) => {
-                dirs.push(dir!);
-                return original(stack);
+            ws.selectOrCreate = async (stack: string, dir: string) => {
+                dirs.push(dir);
+                return original(stack, dir);
             };
             const out: string[] = [];
             assert.strictEqual(await run(["--stack", "prod", "--image-tag", "3f2a9c1"], ws, PROJECT_DIR, { out: (t) => out.push(t), err: () => undefined }), 0);
@@ -152,7 +163,7 @@ describe("deploy program (Automation API)", () => {
                 const err: string[] = [];
                 assert.strictEqual(await run(["--stack", "dev", "--image-tag", "3f2a9c1"], bad, dir, { out: () => undefined, err: (t) => err.push(t) }), 2);
                 assert.match(err.join(""), /dns:domain: is not an app stack setting/);
-                assert.deepStrictEqual(bad.calls, []);
+                assert.deepStrictEqual(bad.calls, ["selectOrCreate dev"], "no tag set, no preview");
             } finally {
                 fs.rmSync(dir, { recursive: true, force: true });
             }
@@ -197,7 +208,7 @@ describe("deploy program (Automation API)", () => {
             const refused = await deploy(["--stack", "prod", "--destroy"]);
             assert.strictEqual(refused.code, 2);
             assert.match(refused.err, /refusing to destroy prod: it is a prod stack; add --yes-destroy-prod/);
-            assert.deepStrictEqual(refused.calls, []);
+            assert.deepStrictEqual(refused.calls, ["select prod"], "selected to read its config, never destroyed");
             const allowed = await deploy(["--stack", "prod", "--destroy", "--yes-destroy-prod"]);
             assert.deepStrictEqual([allowed.code, allowed.calls], [0, ["select prod", "destroy"]]);
         });
@@ -239,16 +250,55 @@ describe("deploy program (Automation API)", () => {
         });
     });
 
-    it("refuses a malformed stack file with exit 2, naming its line and column, before touching the stack", async () => {
+    describe("the profile is the one config/ resolves from the stack's config, not from the stack's name", () => {
+        /** A stack named dev whose config (as the Automation API returns it) says prod. */
+        const devNamedProd = () => {
+            const ws = new FakeWorkspace();
+            ws.config.set("dev", Object.fromEntries(Object.entries(readStackConfig("prod").values).map(([k, v]) => [k, { value: v, secret: false }])));
+            return ws;
+        };
+
+        it("platform: the policy pack gets the guardrails of the profile parseConfig resolves, and a destroy is refused", async () => {
+            const resolved = parseConfig(readStackConfig("prod").values, "eks-platform", "dev").profile;
+            assert.strictEqual(resolved.name, "prod");
+            const ws = devNamedProd();
+            const r = await deploy(["--stack", "dev", "--layer", "platform", "--preview-only"], ws);
+            assert.strictEqual(r.code, 0, r.err);
+            assert.deepStrictEqual(ws.policyConfigs, [[policyPackConfig(resolved.guardrails)]]);
+            const destroy = await deploy(["--stack", "dev", "--layer", "platform", "--destroy"], devNamedProd());
+            assert.strictEqual(destroy.code, 2);
+            assert.match(destroy.err, /refusing to destroy dev: it is a prod stack/);
+        });
+
+        it("app: the app stack's own config decides its profile, its defaults and its guardrail", async () => {
+            const appConfig = { "aws:region": "ap-northeast-2", "app:platformStack": "organization/eks-platform/prod", "platform:environment": "prod" };
+            const resolved = parseAppConfig({ ...appConfig, "app:imageTag": "3f2a9c1" }, "dev");
+            assert.deepStrictEqual([resolved.profile.name, resolved.minReplicas], ["prod", 3]);
+            const asCli = (values: Record<string, string>) => {
+                const ws = new FakeWorkspace();
+                ws.config.set("dev", Object.fromEntries(Object.entries(values).map(([k, v]) => [k, { value: v, secret: false }])));
+                return ws;
+            };
+            const destroy = await deploy(["--stack", "dev", "--destroy"], asCli(appConfig));
+            assert.strictEqual(destroy.code, 2);
+            assert.match(destroy.err, /refusing to destroy dev: it is a prod stack/);
+            const tooFew = await deploy(["--stack", "dev", "--image-tag", "3f2a9c1"], asCli({ ...appConfig, "app:minReplicas": "1" }));
+            assert.strictEqual(tooFew.code, 2);
+            assert.match(tooFew.err, /app:minReplicas: 1 breaks profile prod's guardrail minReplicas 2/);
+            assert.deepStrictEqual(tooFew.calls, ["selectOrCreate dev"]);
+        });
+    });
+
+    it("a stack file the CLI cannot load fails the deploy (exit 1) naming its line and column, before anything changes", async () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "deploy-stack-"));
         try {
             fs.writeFileSync(path.join(dir, "Pulumi.dev.yaml"), "config:\n  platform:environment: [dev\n");
             const ws = new FakeWorkspace();
             const err: string[] = [];
             const code = await run(["--stack", "dev", "--layer", "platform"], ws, dir, { out: () => undefined, err: (t) => err.push(t) });
-            assert.strictEqual(code, 2);
-            assert.match(err.join(""), /Pulumi\.dev\.yaml:\d+:\d+: /);
-            assert.deepStrictEqual(ws.calls, []);
+            assert.strictEqual(code, 1);
+            assert.match(err.join(""), /reading the stack's config of dev failed: .*Pulumi\.dev\.yaml:\d+:\d+: /);
+            assert.deepStrictEqual(ws.calls, ["selectOrCreate dev"]);
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }

@@ -167,10 +167,12 @@ describe("config", () => {
             );
         });
 
-        it("refuses the image tag latest and bad replica bounds", () => {
-            assertRejected(rawConfig("dev", { "app:imageTag": "latest" }), "app:imageTag", /immutable/);
-            assertRejected(rawConfig("dev", { "app:minReplicas": "5", "app:maxReplicas": "2" }), "app:minReplicas/maxReplicas", /above max/);
-            assertRejected(rawConfig("prod", { "app:minReplicas": "1" }), "app:minReplicas", /at least 2/, "prod");
+        it("refuses the app stack's keys, saying where they belong, and app:keepImages, saying where it moved", () => {
+            for (const key of ["app:imageTag", "app:minReplicas", "app:maxReplicas", "app:logLevel"]) {
+                assertRejected(rawConfig("dev", { [key]: "3" }), key, /is the app stack's setting: set it in appstack\/Pulumi\.<stack>\.yaml/);
+            }
+            assertRejected(rawConfig("dev", { "app:keepImages": "10" }), "app:keepImages", /moved to registry:keepImages/);
+            assert.strictEqual(parseConfig(rawConfig("dev", { "registry:keepImages": "10" }), "eks-platform", "dev").registry.keepImages, 10);
         });
 
         it("rejects a misspelt key instead of ignoring it", () => {

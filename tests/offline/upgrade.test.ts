@@ -15,7 +15,7 @@ function plan(dir: string, from: string, to: string) {
     const dev = fs.readFileSync(path.join(PROJECT_DIR, "Pulumi.dev.yaml"), "utf8");
     // The committed file takes the schema's default version; the fixture states the one running now.
     fs.writeFileSync(file, dev.replace("config:\n", `config:\n  cluster:version: "${from}"\n`));
-    const run = runPlanCli(["--stack-file", file, "--config", `cluster:version=${to}`, "--config", "app:imageTag=3f2a9c1", "--out", dir, "--quiet"], {
+    const run = runPlanCli(["--stack-file", file, "--config", `cluster:version=${to}`, "--out", dir, "--quiet"], {
         timeout: 0,
     });
     return { status: run.status, output: `${run.stdout}${run.stderr}` };

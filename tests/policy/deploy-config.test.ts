@@ -10,6 +10,7 @@ import * as path from "path";
 import { DeployStack, DeployWorkspace, run } from "../../ci/deploy";
 import { PROFILES } from "../../config/profiles";
 import { PROJECT_DIR } from "../../offline/plan";
+import { stackFileConfig } from "../ci/stack-config";
 import { policyPackConfig } from "../../policy/rules";
 
 /** Records what each preview and up was given, reading the config files while they exist. */
@@ -17,10 +18,11 @@ class Recording implements DeployWorkspace {
     readonly given: { policyPacks?: string[]; configs: unknown[] }[] = [];
     readonly calls: string[] = [];
 
-    private stack(): DeployStack {
+    private stack(name: string, dir: string): DeployStack {
         const note = (o: { policyPacks?: string[]; policyPackConfigs?: string[] }) =>
             this.given.push({ policyPacks: o.policyPacks, configs: (o.policyPackConfigs ?? []).map((f) => JSON.parse(fs.readFileSync(f, "utf8"))) });
         return {
+            getAllConfig: async () => stackFileConfig(name, dir),
             setConfig: async () => undefined,
             refresh: async () => undefined,
             preview: async (o) => {
@@ -39,8 +41,8 @@ class Recording implements DeployWorkspace {
         };
     }
 
-    selectOrCreate = async () => this.stack();
-    select = async () => this.stack();
+    selectOrCreate = async (name: string, dir: string) => this.stack(name, dir);
+    select = async (name: string, dir: string) => this.stack(name, dir);
 }
 
 const quiet = { out: () => undefined, err: () => undefined };
@@ -64,8 +66,8 @@ describe("deploy: the policy pack gets the stack's profile as its config", () =>
             const ws = new Recording();
             let files: string[] = [];
             const original = ws.selectOrCreate;
-            ws.selectOrCreate = async () => {
-                const s = await original();
+            ws.selectOrCreate = async (name, stackDir) => {
+                const s = await original(name, stackDir);
                 const preview = s.preview;
                 s.preview = async (o) => {
                     files = o.policyPackConfigs ?? [];
