@@ -5,7 +5,22 @@ import { environmentOf, Profile, profileNamed, resolveProfile } from "./profiles
 import { APP_CONFIG_KEYS } from "./app";
 import { AwsProviderSettings, awsProviderSettings } from "./provider";
 import { checkNodeClassTags, KarpenterSettings, parseKarpenter } from "./karpenter";
-import { Frozen, grouped, Grouped, knownKeys, merged, Merged, pick, ProfileDefaults, Promotion, readValues, restated, SCHEMA, Settings, without } from "./schema";
+import {
+    Frozen,
+    grouped,
+    Grouped,
+    knownKeys,
+    merged,
+    Merged,
+    pick,
+    ProfileDefaults,
+    Promotion,
+    readValues,
+    restated,
+    SCHEMA,
+    Settings,
+    without,
+} from "./schema";
 
 export { ConfigError } from "./problems";
 export { Guardrails, Profile, PROFILES } from "./profiles";
@@ -164,7 +179,10 @@ function readSettings(problems: Problems, raw: RawConfig, profile: Profile, part
 export function restatedDefaults(raw: RawConfig, stack: string): string[] {
     const profile = profileNamed(environmentOf(raw, stack));
     if (!profile) return [];
-    return restated(SCHEMA, raw, partitionOf(raw["aws:region"] ?? ""), { name: profile.name, default: (key) => profile.defaults[key as keyof ProfileDefaults] });
+    return restated(SCHEMA, raw, partitionOf(raw["aws:region"] ?? ""), {
+        name: profile.name,
+        default: (key) => profile.defaults[key as keyof ProfileDefaults],
+    });
 }
 
 /** A value a profile's guardrail refuses, named by key, value and rule. */

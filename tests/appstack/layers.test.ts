@@ -169,11 +169,26 @@ describe("layers: the app stack", () => {
         );
     });
 
-    it("refuses fewer than two replicas on a prod platform", async () => {
+    it("refuses fewer replicas than its profile's guardrail (two in prod)", async () => {
         const platform = await planFor("prod");
         await assert.rejects(
             evaluateApp("prod", readAppStackConfig("prod", { "app:imageTag": IMAGE_TAG, "app:minReplicas": "1" }), platform),
-            /prod needs at least 2 replicas/,
+            /app:minReplicas: 1 breaks profile prod's guardrail minReplicas 2/,
+        );
+    });
+
+    it("takes its replicas from its profile: prod's HPA runs 3 to 12 with no replica setting in its file", async () => {
+        const { app } = await appPlanFor("prod");
+        const hpa = byType(app, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler")[0];
+        assert.deepStrictEqual([(hpa.inputs.spec as any).minReplicas, (hpa.inputs.spec as any).maxReplicas], [3, 12]);
+    });
+
+    it("refuses a platform of another environment than its profile's, which the handoff names", async () => {
+        const prod = await planFor("prod");
+        assert.strictEqual((prod.outputs[APP_PLATFORM_OUTPUT] as { environment: string }).environment, "prod");
+        await assert.rejects(
+            evaluateApp("dev", readAppStackConfig("dev", { "app:imageTag": IMAGE_TAG, "app:platformStack": "organization/eks-platform/prod" }), prod),
+            /cannot run on organization\/eks-platform\/prod:\n {2}- the platform is a prod environment and this app stack's profile is dev/,
         );
     });
 });
