@@ -4,6 +4,7 @@ import { readAppStackConfig } from "../../appstack/plan";
 import { APP_SCHEMA, parseAppConfig, restatedAppDefaults } from "../../config/app";
 import { ConfigError } from "../../config/problems";
 import { PROFILES } from "../../config/profiles";
+import { SCHEMA } from "../../config/schema";
 import { captureWarnings } from "../helpers/harness";
 import { IMAGE_TAG } from "../helpers/plans";
 
@@ -70,8 +71,7 @@ describe("config: the app stack", () => {
         assert.strictEqual(parseAppConfig(readAppStackConfig("dev", { "app:imageTag": IMAGE_TAG }), "dev").logLevel, "debug");
     });
 
-    it("declares each app key once: the platform's schema has none of them", async () => {
-        const { SCHEMA } = await import("../../config/schema");
+    it("declares each app key once: the platform's schema has none of them", () => {
         const appKeys = Object.keys(APP_SCHEMA).filter((k) => k.startsWith("app:"));
         assert.deepStrictEqual(
             appKeys.filter((k) => k in SCHEMA),
