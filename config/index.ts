@@ -1,10 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Problems } from "./problems";
-import { checkArn, checkEcrRepositoryUrl, checkHttpsUrl, parseCidr, Partition, partitionOf, REGION, stackNameProblem } from "./checks";
+import { parseCidr, Partition, partitionOf, REGION } from "./checks";
 import { environmentOf, Profile, PROFILE_NAMES, profileNamed, PROFILES } from "./profiles";
 import { AwsProviderSettings, awsProviderSettings } from "./provider";
 import { checkNodeClassTags, KarpenterSettings, parseKarpenter } from "./karpenter";
-import { KNOWN_KEYS, ProfileDefaults, Promotion, readValues, SCHEMA, SecretSpec, Settings, Spec } from "./schema";
+import { parsePromotions, PromotionStage } from "./promotion";
+import { KNOWN_KEYS, ProfileDefaults, readValues, SCHEMA, SecretSpec, Settings, Spec } from "./schema";
 
 export { ConfigError } from "./problems";
 export { Guardrails, Profile, PROFILES } from "./profiles";
@@ -79,9 +80,8 @@ export interface PlatformConfig {
             gitRepoUrl: string;
             gitBranch: string;
             storageSize: string;
-            promoteTo?: Readonly<Promotion>;
-            /** Jenkins user ids or groups who may approve a promotion to promoteTo (the `input` step's submitter). */
-            promoteApprovers: readonly string[];
+            /** The stages the pipeline promotes its image through after this stack, in order (config/promotion.ts). */
+            promotions: readonly Readonly<PromotionStage>[];
         }>;
         readonly stateBackendUrl: string;
         readonly trustedDeployerArns: readonly string[];
@@ -340,21 +340,8 @@ export function parseConfig(raw: RawConfig, project: string, stack: string): Pla
             "is empty and this stack runs no Jenkins: list the Jenkins agent role that promotes to it (the dev stack's jenkinsAgentRoleArn output)",
         );
     }
-    const promoteTo = s["cicd:promoteTo"];
-    if (promoteTo) {
-        const stackProblem = stackNameProblem(promoteTo.stack);
-        if (stackProblem) problems.add("cicd:promoteTo.stack", stackProblem);
-        checkArn(problems, "cicd:promoteTo.deployRoleArn", promoteTo.deployRoleArn, partition, ["role"]);
-        checkEcrRepositoryUrl(problems, "cicd:promoteTo.repositoryUrl", promoteTo.repositoryUrl, partition);
-        checkHttpsUrl(problems, "cicd:promoteTo.appUrl", promoteTo.appUrl);
-    }
     const pipelineEgressCidrs = s["cicd:pipelineEgressCidrs"];
-    const promoteApprovers = s["cicd:promoteApprovers"];
-    if (promoteTo && jenkins && promoteApprovers.length === 0)
-        problems.add(
-            "cicd:promoteApprovers",
-            "is required with cicd:promoteTo: the Jenkins users or groups who may approve a promotion (otherwise anyone who may build the job could)",
-        );
+    const promotions = parsePromotions(problems, s["cicd:promoteTo"], s["cicd:promoteApprovers"], stack, jenkins, partition);
     // A stack promoted to from another stack's Jenkins is reached through its public endpoint, from that stack's NAT addresses.
     if (!jenkins && publicAccessCidrs.length === 0) {
         problems.add(
@@ -399,9 +386,7 @@ export function parseConfig(raw: RawConfig, project: string, stack: string): Pla
         ingress: { adminCidrs },
         app: { imageTag: s["app:imageTag"], minReplicas, maxReplicas, logLevel: s["app:logLevel"], keepImages: s["app:keepImages"] },
         cicd: {
-            jenkins: jenkins
-                ? { gitRepoUrl: gitRepoUrl!, gitBranch: s["cicd:gitBranch"], storageSize: s["cicd:storageSize"], promoteTo, promoteApprovers }
-                : undefined,
+            jenkins: jenkins ? { gitRepoUrl: gitRepoUrl!, gitBranch: s["cicd:gitBranch"], storageSize: s["cicd:storageSize"], promotions } : undefined,
             stateBackendUrl: s["cicd:stateBackendUrl"],
             trustedDeployerArns,
             appSecretsKeyArn: s["cicd:appSecretsKeyArn"],
