@@ -178,8 +178,7 @@ const cicd = new CiCd(
                       pulumiPassphrase: secrets.jenkins.pulumiPassphrase,
                       storageSize: config.cicd.jenkins.storageSize,
                       appUrl: `https://${appHost}`,
-                      promoteTo: config.cicd.jenkins.promoteTo,
-                      promoteApprovers: [...config.cicd.jenkins.promoteApprovers],
+                      promotions: config.cicd.jenkins.promotions.map((p) => ({ ...p, approvers: [...p.approvers] })),
                   }
                 : undefined,
         // Jenkins, its agents and the app's namespace run on Karpenter's pools: created after them, deleted before them.

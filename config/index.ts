@@ -1,10 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Problems } from "./problems";
-import { checkArn, checkEcrRepositoryUrl, checkHttpsUrl, parseCidr, Partition, partitionOf, REGION, stackNameProblem } from "./checks";
+import { parseCidr, Partition, partitionOf, REGION } from "./checks";
 import { environmentOf, Profile, profileNamed, resolveProfile } from "./profiles";
 import { APP_CONFIG_KEYS } from "./app";
 import { AwsProviderSettings, awsProviderSettings } from "./provider";
 import { checkNodeClassTags, KarpenterSettings, parseKarpenter } from "./karpenter";
+import { parsePromotions, PromotionStage } from "./promotion";
 import {
     Frozen,
     grouped,
@@ -14,7 +15,6 @@ import {
     Merged,
     pick,
     ProfileDefaults,
-    Promotion,
     readValues,
     restated,
     SCHEMA,
@@ -50,9 +50,8 @@ export type JenkinsSettings = Frozen<{
     gitRepoUrl: string;
     gitBranch: string;
     storageSize: string;
-    promoteTo?: Promotion;
-    /** Jenkins user ids or groups who may approve a promotion to promoteTo (the `input` step's submitter). */
-    promoteApprovers: string[];
+    /** The stages the pipeline promotes its image through after this stack, in order (config/promotion.ts). */
+    promotions: PromotionStage[];
 }>;
 
 /** Where Alertmanager sends alerts; the webhook URLs and SMTP password are secrets (PlatformSecrets). */
@@ -299,21 +298,8 @@ export function parseConfig(raw: RawConfig, project: string, stack: string): Pla
             "is empty and this stack runs no Jenkins: list the Jenkins agent role that promotes to it (the dev stack's jenkinsAgentRoleArn output)",
         );
     }
-    const promoteTo = s["cicd:promoteTo"];
-    if (promoteTo) {
-        const stackProblem = stackNameProblem(promoteTo.stack);
-        if (stackProblem) problems.add("cicd:promoteTo.stack", stackProblem);
-        checkArn(problems, "cicd:promoteTo.deployRoleArn", promoteTo.deployRoleArn, partition, ["role"]);
-        checkEcrRepositoryUrl(problems, "cicd:promoteTo.repositoryUrl", promoteTo.repositoryUrl, partition);
-        checkHttpsUrl(problems, "cicd:promoteTo.appUrl", promoteTo.appUrl);
-    }
     const pipelineEgressCidrs = s["cicd:pipelineEgressCidrs"];
-    const promoteApprovers = s["cicd:promoteApprovers"];
-    if (promoteTo && jenkins && promoteApprovers.length === 0)
-        problems.add(
-            "cicd:promoteApprovers",
-            "is required with cicd:promoteTo: the Jenkins users or groups who may approve a promotion (otherwise anyone who may build the job could)",
-        );
+    const promotions = parsePromotions(problems, s["cicd:promoteTo"], s["cicd:promoteApprovers"], stack, jenkins, partition);
     // A stack promoted to from another stack's Jenkins is reached through its public endpoint, from that stack's NAT addresses.
     if (!jenkins && publicAccessCidrs.length === 0) {
         problems.add(
@@ -329,7 +315,7 @@ export function parseConfig(raw: RawConfig, project: string, stack: string): Pla
 
     const alerts = alertReceivers(problems, s, profile);
     const karpenter = parseKarpenter(problems, s, profile.defaults, jenkins, raw["karpenter:ci"] !== undefined);
-    const jenkinsSettings = jenkinsOf(problems, s);
+    const jenkinsSettings = jenkinsOf(problems, s, promotions);
     const extraTags = s["platform:tags"] ?? {};
     checkNodeClassTags(problems, "platform:tags", extraTags);
 
@@ -355,7 +341,7 @@ export function parseConfig(raw: RawConfig, project: string, stack: string): Pla
 }
 
 /** The Jenkins group where it runs: its repository is required there. */
-function jenkinsOf(problems: Problems, s: Settings): JenkinsSettings | undefined {
+function jenkinsOf(problems: Problems, s: Settings, promotions: PromotionStage[]): JenkinsSettings | undefined {
     const gitRepoUrl = s["cicd:gitRepoUrl"];
     if (!s["cicd:jenkins"]) return undefined;
     if (!gitRepoUrl) {
@@ -366,8 +352,7 @@ function jenkinsOf(problems: Problems, s: Settings): JenkinsSettings | undefined
         gitRepoUrl,
         gitBranch: s["cicd:gitBranch"],
         storageSize: s["cicd:storageSize"],
-        promoteTo: s["cicd:promoteTo"],
-        promoteApprovers: s["cicd:promoteApprovers"],
+        promotions,
     };
 }
 

@@ -8,6 +8,7 @@ import type { APP_SCHEMA } from "./app";
 import { Problems } from "./problems";
 import { ADDON_VERSIONS } from "../components/cluster/addons";
 import { KARPENTER_KEYS } from "./karpenter";
+import { PROMOTION_KEYS } from "./promotion";
 import {
     arns,
     bool,
@@ -39,15 +40,6 @@ const kmsKeyArn: Parser<string> = (raw, at) => {
     }
     return raw;
 };
-
-export interface Promotion {
-    stack: string;
-    deployRoleArn: string;
-    repositoryUrl: string;
-    appUrl: string;
-}
-const isPromotion = (v: unknown): v is Promotion =>
-    isStringMap(v) && ["stack", "deployRoleArn", "repositoryUrl", "appUrl"].every((k) => typeof v[k] === "string");
 
 /** Kubernetes versions EKS supports (standard or extended) as of 2026-08; see shared/reference/eks/versions.yaml. */
 export const SUPPORTED_KUBERNETES_VERSIONS = ["1.32", "1.33", "1.34", "1.35", "1.36"] as const;
@@ -166,22 +158,6 @@ const PLATFORM_KEYS = {
         arns("a JSON list of IAM role ARNs"),
         [] as string[],
     ),
-    "cicd:promoteTo": optional(
-        "`{stack, deployRoleArn, repositoryUrl, appUrl}` of the stack the pipeline promotes to (its outputs); only where Jenkins runs.",
-        (raw, at) =>
-            parseJson<Promotion>(at.problems, at.key, raw, isPromotion, "an object {stack, deployRoleArn, repositoryUrl, appUrl} (the target stack's outputs)"),
-    ),
-    "cicd:promoteApprovers": fixed(
-        "Jenkins user ids or groups who may approve a promotion to cicd:promoteTo (the `input` step's submitter); required with promoteTo.",
-        // The input step's submitter is a comma-separated list: a comma or space inside a name would split or break it.
-        list("a JSON list of Jenkins user ids or groups", (at, a) => {
-            if (!/^[A-Za-z0-9][A-Za-z0-9._@-]*$/.test(a)) at.problems.add(at.key, `"${a}" is not a Jenkins user id or group name (letters, digits, . _ @ -)`);
-            // Jenkins' built-in groups: every logged-in user, or nobody.
-            if (["authenticated", "anonymous"].includes(a.toLowerCase()))
-                at.problems.add(at.key, `"${a}" is a built-in group (every user or none), not an approver`);
-        }),
-        [] as string[],
-    ),
     "cicd:appSecretsKeyArn": optional("The app stack's awskms:// secrets-provider key; its deployer may Encrypt and Decrypt with it.", kmsKeyArn),
     "cicd:stateKeyArn": optional("The state bucket's SSE-KMS key; the app deployer may Decrypt and GenerateDataKey with it.", kmsKeyArn),
     "cicd:pipelineEgressCidrs": fixed(
@@ -238,6 +214,7 @@ function checkEmail(p: Problems, key: string, v: string): void {
 export const SCHEMA = {
     ...PLATFORM_KEYS,
     ...KARPENTER_KEYS,
+    ...PROMOTION_KEYS,
 } satisfies Record<string, Spec<any> | SecretSpec>;
 
 export type KeyName = keyof typeof SCHEMA;

@@ -14,6 +14,9 @@ import {
     pipelineJobScript,
     stateBucketOf,
     promoteApprovers,
+    promotionJobName,
+    promotionStages,
+    PromotionTarget,
 } from "./jenkins";
 import {
     agentPodRequests,
@@ -45,6 +48,30 @@ const APP_PLACE = {
     stack: "dev",
     platformParameterName: "/eks-platform/dev/app-platform",
 };
+
+/** Two stages after dev: staging, which the team approves, then prod, which release managers alone approve. */
+const STAGES: PromotionTarget[] = [
+    {
+        stack: "staging",
+        deployRoleArn: "arn:aws:iam::111122223333:role/eks-platform-staging-deploy",
+        repositoryUrl: "111122223333.dkr.ecr.ap-northeast-2.amazonaws.com/eks-platform-staging/app",
+        appUrl: "https://app.staging.example.com",
+        approvers: ["developers", "release-managers"],
+    },
+    {
+        stack: "prod",
+        deployRoleArn: "arn:aws:iam::444455556666:role/eks-platform-prod-deploy",
+        repositoryUrl: "444455556666.dkr.ecr.ap-northeast-2.amazonaws.com/eks-platform-prod/app",
+        appUrl: "https://app.example.com",
+        approvers: ["release-managers"],
+    },
+];
+
+/** The global environment JCasC gives every job, by key. */
+const globalEnv = (values: any): Record<string, string> =>
+    Object.fromEntries(
+        YAML.parse(values.controller.JCasC.configScripts["platform-env"]).jenkins.globalNodeProperties[0].envVars.env.map((e: any) => [e.key, e.value]),
+    );
 
 function jenkinsSettings(overrides: Partial<JenkinsSettings> = {}): JenkinsSettings {
     return {
@@ -235,16 +262,22 @@ describe("CiCd", () => {
 
         // Under the chart's loggedInUsersCanDoAnything every user administers, and InputStepExecution.canSettle lets an
         // administrator approve whatever the submitter list says.
-        it("only the admin administers: a user outside the approvers cannot settle the promotion, and nobody else may build or replay", () => {
-            const env = YAML.parse(values().controller.JCasC.configScripts["platform-env"]).jenkins.globalNodeProperties[0].envVars.env;
-            const approvers = env.find((e: any) => e.key === "PROMOTE_APPROVERS")?.value ?? "release-managers";
-            assert.ok(!canSettleInput(values(), "alice", ["developers"], approvers), "a developer approves prod");
-            assert.ok(canSettleInput(values(), "bob", ["release-managers"], "release-managers"), "an approver by group");
-            assert.ok(canSettleInput(values(), JENKINS.adminUser, [], approvers), "the admin");
+        it("only the admin administers: a user outside a stage's approvers cannot settle its promotion, and nobody else may build or replay", async () => {
+            const staged = one(
+                (await build(() => ({ jenkins: jenkinsSettings({ promotions: STAGES }) }))).records,
+                "kubernetes:helm.sh/v3:Release",
+                "ci-jenkins",
+            ).inputs.values as any;
+            const env = globalEnv(staged);
+            const approvers = (job: string) => env[`PROMOTE_${[1, 2].find((n) => env[`PROMOTE_${n}_JOB`] === job)}_APPROVERS`];
+            assert.ok(canSettleInput(staged, "alice", ["developers"], approvers(promotionJobName("staging"))), "the team approves staging");
+            assert.ok(!canSettleInput(staged, "alice", ["developers"], approvers(promotionJobName("prod"))), "a developer approves prod");
+            assert.ok(canSettleInput(staged, "bob", ["release-managers"], approvers(promotionJobName("prod"))), "an approver by group");
+            assert.ok(canSettleInput(staged, JENKINS.adminUser, [], approvers(promotionJobName("prod"))), "the admin");
             for (const permission of ["Job/Build", "Run/Replay", "Job/Configure", "Overall/Administer"]) {
-                assert.ok(!hasPermission(values(), "alice", ["release-managers"], permission), permission);
+                assert.ok(!hasPermission(staged, "alice", ["release-managers"], permission), permission);
             }
-            assert.ok(hasPermission(values(), "alice", [], "Job/Read"), "everyone may see the builds they are asked to approve");
+            assert.ok(hasPermission(staged, "alice", [], "Job/Read"), "everyone may see the builds they are asked to approve");
         });
 
         it("refuses a built-in group as approver: it is every user", () => {
@@ -372,7 +405,7 @@ describe("CiCd", () => {
                     item,
                 );
             }
-            for (const item of [JENKINS.deployJob, JENKINS.promoteJob]) {
+            for (const item of [JENKINS.deployJob, promotionJobName("prod")]) {
                 assert.deepStrictEqual(credentialsVisibleTo(v, item).sort(), ["git-credentials", "pulumi-passphrase"], item);
             }
             const job = v.controller.JCasC.configScripts["platform-job"];
@@ -418,6 +451,50 @@ describe("CiCd", () => {
             );
         });
 
+        it("defines one promotion job per stage in the deploy folder, each with the commit parameter, and its variables in the global environment", async () => {
+            const v = one((await build(() => ({ jenkins: jenkinsSettings({ promotions: STAGES }) }))).records, "kubernetes:helm.sh/v3:Release", "ci-jenkins")
+                .inputs.values as any;
+            const dsl: string = YAML.parse(v.controller.JCasC.configScripts["platform-job"]).jobs[0].script;
+            const jobs = [...dsl.matchAll(/pipelineJob\('([^']+)'\) \{\n\s+parameters \{ stringParam\('PROMOTE_COMMIT'/g)].map((m) => m[1]);
+            assert.deepStrictEqual(jobs, ["deploy/promote-staging", "deploy/promote-prod"]);
+            // The deploy folder alone may use the deploy cloud and holds the deploy credentials.
+            for (const job of jobs) assert.ok(job.startsWith(`${JENKINS.deployFolder}/`), job);
+            const env = globalEnv(v);
+            assert.strictEqual(env.PROMOTE_JOB, "deploy/promote-staging", "the deploy job starts the first stage");
+            assert.deepStrictEqual(Object.fromEntries(Object.entries(env).filter(([k]) => /^PROMOTE_\d/.test(k))), {
+                PROMOTE_1_JOB: "deploy/promote-staging",
+                PROMOTE_1_STACK: "staging",
+                PROMOTE_1_APPROVERS: "developers,release-managers",
+                PROMOTE_1_DEPLOY_ROLE_ARN: STAGES[0].deployRoleArn,
+                PROMOTE_1_REPOSITORY_URL: STAGES[0].repositoryUrl,
+                PROMOTE_1_APP_URL: STAGES[0].appUrl,
+                PROMOTE_1_SOURCE_REPOSITORY_URL: REPO_URL,
+                PROMOTE_1_UPSTREAM_JOB: JENKINS.deployJob,
+                PROMOTE_1_NEXT_JOB: "deploy/promote-prod",
+                PROMOTE_2_JOB: "deploy/promote-prod",
+                PROMOTE_2_STACK: "prod",
+                PROMOTE_2_APPROVERS: "release-managers",
+                PROMOTE_2_DEPLOY_ROLE_ARN: STAGES[1].deployRoleArn,
+                PROMOTE_2_REPOSITORY_URL: STAGES[1].repositoryUrl,
+                PROMOTE_2_APP_URL: STAGES[1].appUrl,
+                PROMOTE_2_SOURCE_REPOSITORY_URL: STAGES[0].repositoryUrl,
+                PROMOTE_2_UPSTREAM_JOB: "deploy/promote-staging",
+            });
+            assert.ok(
+                !/pipelineJob\('deploy\/promote/.test(YAML.parse(values().controller.JCasC.configScripts["platform-job"]).jobs[0].script),
+                "no stage, no job",
+            );
+        });
+
+        it("refuses stages that would share a job, and stages without approvers", () => {
+            assert.throws(
+                () => promotionStages([STAGES[1], { ...STAGES[0], stack: "acme/eks-platform/prod" }], JENKINS.deployJob, REPO_URL),
+                /share the job deploy\/promote-prod/,
+            );
+            assert.throws(() => promotionStages([{ ...STAGES[0], approvers: [] }], JENKINS.deployJob, REPO_URL), /at least one approver/);
+            assert.throws(() => promotionJobName("a/b/.."), /cannot name a Jenkins job/);
+        });
+
         it("parses the state backend bucket and rejects non-S3 backends", () => {
             assert.deepStrictEqual(stateBucketOf("s3://my-state/eks-platform?region=ap-northeast-2"), { bucket: "my-state", prefix: "eks-platform" });
             assert.deepStrictEqual(stateBucketOf("s3://my-state"), { bucket: "my-state", prefix: "" });
@@ -432,26 +509,33 @@ describe("CiCd", () => {
             ]);
         });
 
-        // Prod's deployer has no ECR rights, so the pipeline's own identity copies the image into prod's repository.
-        it("lets the deploy pods push the promoted image into the target's repository, and only there", async () => {
-            const promoteTo = {
-                stack: "prod",
-                deployRoleArn: "arn:aws:iam::111122223333:role/eks-platform-prod-deploy",
-                repositoryUrl: "111122223333.dkr.ecr.ap-northeast-2.amazonaws.com/eks-platform-prod/app",
-                appUrl: "https://app.example.com",
-            };
-            const { records: promoting } = await build(() => ({ jenkins: { ...jenkinsSettings(), promoteTo, promoteApprovers: ["admin"] } }));
+        // No stage's deployer has ECR rights, so the pipeline's own identity copies the image from stage to stage.
+        it("lets the deploy pods assume every stage's deployer and copy the image into each stage's repository, and only there", async () => {
+            const { records: promoting } = await build(() => ({ jenkins: jenkinsSettings({ promotions: STAGES }) }));
             const policy = json(one(promoting, "aws:iam/rolePolicy:RolePolicy", "jenkins-deploy").inputs.policy);
             const promote = policy.Statement.find((s: any) => s.Sid === "PromoteAppImages");
-            assert.strictEqual(promote.Resource, "arn:aws:ecr:ap-northeast-2:111122223333:repository/eks-platform-prod/app");
-            assert.ok(promote.Action.includes("ecr:PutImage"));
+            assert.deepStrictEqual(promote.Resource, [
+                "arn:aws:ecr:ap-northeast-2:111122223333:repository/eks-platform-staging/app",
+                "arn:aws:ecr:ap-northeast-2:444455556666:repository/eks-platform-prod/app",
+            ]);
+            // A stage reads the previous stage's image: the pulls are in the same grant.
+            for (const action of ["ecr:PutImage", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]) assert.ok(promote.Action.includes(action), action);
+            const assume = policy.Statement.find((s: any) => s.Sid === "AssumeDeployRole");
+            assert.deepStrictEqual(assume.Resource.slice(1), [STAGES[0].deployRoleArn, STAGES[1].deployRoleArn]);
             assert.strictEqual(
                 agentPolicy(REPO_ARN, []).Statement.some((s) => s.Sid === "PromoteAppImages"),
                 false,
             );
+            // kaniko and crane log in to every stage's registry (another account is another registry host).
+            const docker = one(promoting, "kubernetes:core/v1:ConfigMap", "ci-docker-config").inputs.data as any;
+            assert.deepStrictEqual(Object.keys(JSON.parse(docker["config.json"]).credHelpers).sort(), [
+                "111122223333.dkr.ecr.ap-northeast-2.amazonaws.com",
+                "123456789012.dkr.ecr.ap-northeast-2.amazonaws.com",
+                "444455556666.dkr.ecr.ap-northeast-2.amazonaws.com",
+            ]);
             assert.match(
                 fs.readFileSync(path.join(__dirname, "../../", JENKINS.promoteScript), "utf8"),
-                /ci\.craneLogin\(\['ECR_REPOSITORY_URL', 'PROMOTE_REPOSITORY_URL'\]\)/,
+                /ci\.craneLogin\(\['PROMOTE_SOURCE_REPOSITORY_URL', 'PROMOTE_REPOSITORY_URL'\]\)/,
             );
             // The token is asked of the target repository's region, from its URL (<account>.dkr.ecr.<region>.amazonaws.com).
             assert.match(

@@ -17,7 +17,9 @@ import {
     JENKINS,
     FolderCredential,
     jenkinsValues,
-    promoteApprovers,
+    promotionEnv,
+    promotionStages,
+    PromotionTarget,
     SystemCredential,
     pipelineEnvScript,
     pipelineJobScript,
@@ -59,14 +61,6 @@ export interface AppPlace {
     stateKeyArn?: string;
 }
 
-/** Another stack the pipeline promotes the same image to (dev -> prod). */
-export interface PromotionTarget {
-    stack: string;
-    deployRoleArn: string;
-    repositoryUrl: string;
-    appUrl: string;
-}
-
 export interface JenkinsSettings {
     host: string;
     adminPassword: pulumi.Input<string>;
@@ -80,9 +74,8 @@ export interface JenkinsSettings {
     pulumiPassphrase?: pulumi.Input<string>;
     storageSize: string;
     appUrl: string;
-    promoteTo?: PromotionTarget;
-    /** Jenkins user ids or groups who may approve a promotion (the promotion job's `input` submitter). */
-    promoteApprovers?: string[];
+    /** The stages the pipeline promotes the image through after this stack's deploy, in order. */
+    promotions?: PromotionTarget[];
 }
 
 export interface CiCdArgs {
@@ -224,16 +217,21 @@ export class CiCd extends pulumi.ComponentResource {
         this.deployRoleArn = deployRole.arn;
 
         if (j && pipelineRole) {
-            const assumable = [deployRole.arn, ...(j.promoteTo ? [j.promoteTo.deployRoleArn] : [])];
+            const stages = j.promotions ?? [];
+            const assumable = [deployRole.arn, ...stages.map((t) => t.deployRoleArn)];
             new aws.iam.RolePolicy(
                 `${name}-jenkins-deploy`,
                 {
                     role: pipelineRole.name,
-                    policy: pulumi
-                        .all([args.repositoryArn, ...assumable])
-                        .apply(([repo, ...roles]) =>
-                            JSON.stringify(agentPolicy(repo, roles, j.promoteTo ? ecrRepositoryArnOf(j.promoteTo.repositoryUrl) : undefined)),
+                    policy: pulumi.all([args.repositoryArn, ...assumable]).apply(([repo, ...roles]) =>
+                        JSON.stringify(
+                            agentPolicy(
+                                repo,
+                                roles,
+                                stages.map((t) => ecrRepositoryArnOf(t.repositoryUrl)),
+                            ),
                         ),
+                    ),
                 },
                 { parent: this },
             );
@@ -368,7 +366,7 @@ export class CiCd extends pulumi.ComponentResource {
 
         const registryHosts = pulumi
             .output(args.repositoryUrl)
-            .apply((url) => [url, ...(j.promoteTo ? [j.promoteTo.repositoryUrl] : [])].map((u) => u.split("/")[0]));
+            .apply((url) => [url, ...(j.promotions ?? []).map((t) => t.repositoryUrl)].map((u) => u.split("/")[0]));
         const dockerConfig = new k8s.core.v1.ConfigMap(
             `${name}-docker-config`,
             {
@@ -387,8 +385,9 @@ export class CiCd extends pulumi.ComponentResource {
                 namespace,
                 // First start downloads plugins; give it longer than Helm's default 5 minutes.
                 timeout: 900,
-                values: pulumi.all([deployRole.arn, args.repositoryUrl, args.storageClassName]).apply(([deployRoleArn, repositoryUrl, storageClass]) =>
-                    jenkinsValues({
+                values: pulumi.all([deployRole.arn, args.repositoryUrl, args.storageClassName]).apply(([deployRoleArn, repositoryUrl, storageClass]) => {
+                    const stages = promotionStages(j.promotions ?? [], JENKINS.deployJob, repositoryUrl);
+                    return jenkinsValues({
                         url: `https://${j.host}`,
                         storageClass,
                         storageSize: j.storageSize,
@@ -398,6 +397,7 @@ export class CiCd extends pulumi.ComponentResource {
                             readCredential,
                             deployCredentials,
                             deployGitCredentialsId: j.gitToken ? "git-credentials" : undefined,
+                            promotionJobs: stages.map((stage) => stage.JOB),
                         }),
                         envScript: pipelineEnvScript({
                             AWS_REGION: args.region,
@@ -409,21 +409,16 @@ export class CiCd extends pulumi.ComponentResource {
                             APP_URL: j.appUrl,
                             DEPLOY_JOB: JENKINS.deployJob,
                             DEPLOY_BRANCH: j.gitBranch,
-                            PROMOTE_STACK: j.promoteTo?.stack,
-                            PROMOTE_DEPLOY_ROLE_ARN: j.promoteTo?.deployRoleArn,
-                            PROMOTE_REPOSITORY_URL: j.promoteTo?.repositoryUrl,
-                            PROMOTE_APP_URL: j.promoteTo?.appUrl,
-                            PROMOTE_JOB: j.promoteTo ? JENKINS.promoteJob : undefined,
-                            PROMOTE_APPROVERS: j.promoteTo ? promoteApprovers(j.promoteApprovers) : undefined,
                             PULUMI_PASSPHRASE_CREDENTIAL: j.pulumiPassphrase ? "pulumi-passphrase" : undefined,
+                            ...promotionEnv(stages),
                         }),
                         podTemplate: agentPodTemplate("build", "docker-config"),
                         deployPodTemplate: agentPodTemplate("deploy", "docker-config"),
                         credentialSecrets,
                         credentialsScript: credentialsScript(systemCredentials),
                         authorizationScript: authorizationScript(JENKINS.adminUser),
-                    }),
-                ),
+                    });
+                }),
                 // The chart creates Services, which the load balancer controller's webhook must admit.
             },
             { parent: this, needs: ["storage", "webhook", "pools"], dependsOn: [...secrets, dockerConfig] },

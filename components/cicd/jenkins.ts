@@ -27,8 +27,10 @@ export const JENKINS = {
     /** The folder whose jobs alone may use the deploy cloud; it holds the deploy job, which builds gitBranch only. */
     deployFolder: "deploy",
     deployJob: "deploy/eks-platform",
-    /** Promotion to the next stack: its own job, so a build waiting a day for approval holds no lock dev deploys need. */
-    promoteJob: "deploy/promote",
+    /**
+     * Promotion to each stage after this stack: a job per stage (promotionJobName), so a build waiting a day for
+     * approval holds no lock dev deploys need, and each stage has its own approvers and lock.
+     */
     promoteScript: "Jenkinsfile.promote",
     /**
      * The deploy pod template, reached by name (`inheritFrom`) and given no label: a label would let any job ask for it
@@ -108,16 +110,17 @@ const ECR_PUSH = [
 ];
 
 /** Jenkins agents: push to this stack's repository, and assume the deploy role(s). Nothing else. */
-export function agentPolicy(repositoryArn: string, deployRoleArns: string[], promoteRepositoryArn?: string): PolicyDocument {
+export function agentPolicy(repositoryArn: string, deployRoleArns: string[], promoteRepositoryArns: string[] = []): PolicyDocument {
     return {
         Version: "2012-10-17",
         Statement: [
             // GetAuthorizationToken has no resource-level permissions; the token only works where pushes are allowed.
             { Sid: "EcrLogin", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
             { Sid: "PushAppImages", Effect: "Allow", Action: ECR_PUSH, Resource: repositoryArn },
-            // Promotion copies the tested image into the target's repository as this identity (prod's deployer has no
-            // ECR rights). In another account the target repository's policy must also admit this role.
-            ...(promoteRepositoryArn ? [{ Sid: "PromoteAppImages", Effect: "Allow" as const, Action: ECR_PUSH, Resource: promoteRepositoryArn }] : []),
+            // Promotion copies the tested image into each stage's repository as this identity (no deployer has ECR
+            // rights), reading it from the previous stage's (ECR_PUSH includes the pulls). In another account the
+            // stage repository's policy must also admit this role.
+            ...(promoteRepositoryArns.length ? [{ Sid: "PromoteAppImages", Effect: "Allow" as const, Action: ECR_PUSH, Resource: promoteRepositoryArns }] : []),
             { Sid: "AssumeDeployRole", Effect: "Allow", Action: "sts:AssumeRole", Resource: deployRoleArns },
         ],
     };
@@ -213,6 +216,8 @@ export interface PipelineSettings {
     deployCredentials?: FolderCredential[];
     /** The deploy credential the deploy and promotion jobs clone with; undefined for a public repository. */
     deployGitCredentialsId?: string;
+    /** The promotion jobs, one per stage (promotionJobs), in the deploy folder. */
+    promotionJobs?: string[];
 }
 
 /**
@@ -254,8 +259,9 @@ function folderCredentialsDsl(credentials: FolderCredential[], q: (value: string
  * - the `deploy` folder: the only one allowed the deploy cloud, holding the credentials deploys need.
  * - `deploy/eks-platform`, one pipeline job on `gitBranch` alone: deploys dev, one build at a time (the Jenkinsfile's
  *   disableConcurrentBuilds; no build of it waits for a person).
- * - `deploy/promote`, started by it with the deployed commit: waits for an approval and promotes. Its builds may run
- *   side by side; the newest approved one supersedes older ones waiting (milestones in Jenkinsfile.promote).
+ * - `deploy/promote-<stack>`, one per promotion stage: the first started by the deploy job with the deployed commit,
+ *   each later one by the previous stage's success; each waits for its approval and promotes. Its builds may run side
+ *   by side; the newest approved one supersedes older ones waiting (milestones in Jenkinsfile.promote).
  */
 export function pipelineJobScript(p: PipelineSettings): string {
     checkBranchName(p.gitBranch);
@@ -264,8 +270,9 @@ export function pipelineJobScript(p: PipelineSettings): string {
     // JCasC resolves ${...} in the script before Job DSL runs it, so each Groovy literal is escaped for both.
     const q = (value: string) => jcascLiteral(groovyString(value));
     const [folder, job] = JENKINS.deployJob.split("/");
-    const promote = JENKINS.promoteJob.split("/");
-    if (promote[0] !== folder) throw new Error(`${JENKINS.promoteJob} must be in the deploy folder ${folder}`);
+    for (const promote of p.promotionJobs ?? []) {
+        if (promote.split("/")[0] !== folder) throw new Error(`${promote} must be in the deploy folder ${folder}`);
+    }
     const fromBranch = (scriptPath: string) => [
         `  definition {`,
         `    cpsScm {`,
@@ -318,10 +325,12 @@ export function pipelineJobScript(p: PipelineSettings): string {
         ...fromBranch("Jenkinsfile"),
         `  triggers { scm(${q("H/5 * * * *")}) }`,
         `}`,
-        `pipelineJob(${q(JENKINS.promoteJob)}) {`,
-        `  parameters { stringParam(${q("PROMOTE_COMMIT")}, ${q("")}, ${q("The commit the deploy job built and deployed")}) }`,
-        ...fromBranch(JENKINS.promoteScript),
-        `}`,
+        ...(p.promotionJobs ?? []).flatMap((promote) => [
+            `pipelineJob(${q(promote)}) {`,
+            `  parameters { stringParam(${q("PROMOTE_COMMIT")}, ${q("")}, ${q("The commit the previous stage deployed")}) }`,
+            ...fromBranch(JENKINS.promoteScript),
+            `}`,
+        ]),
     ].join("\n");
     return jcascYaml({ jobs: [{ script: dsl }] });
 }
@@ -339,16 +348,79 @@ export interface PipelineEnv {
     DEPLOY_JOB: string;
     /** The branch the deploy and promotion jobs build (cicd:gitBranch): a promoted commit must be on it. */
     DEPLOY_BRANCH: string;
-    PROMOTE_STACK?: string;
-    PROMOTE_DEPLOY_ROLE_ARN?: string;
-    PROMOTE_REPOSITORY_URL?: string;
-    PROMOTE_APP_URL?: string;
-    /** The promotion job the deploy job starts with the commit it deployed. */
+    /** The first stage's promotion job, which the deploy job starts with the commit it deployed. */
     PROMOTE_JOB?: string;
-    /** Who may approve the promotion: the `input` step's submitter (comma-separated Jenkins user ids or groups). */
-    PROMOTE_APPROVERS?: string;
     /** Set when the stacks use a passphrase secrets provider: the deploy folder's credential holding it (username/password). */
     PULUMI_PASSPHRASE_CREDENTIAL?: string;
+}
+
+/** Another stack the pipeline promotes the same image to, and who may approve that (dev -> staging -> prod). */
+export interface PromotionTarget {
+    stack: string;
+    deployRoleArn: string;
+    repositoryUrl: string;
+    appUrl: string;
+    /** Jenkins user ids or groups who may approve a promotion to it (its job's `input` submitter). */
+    approvers: string[];
+}
+
+/** A stage's job, in the deploy folder (its cloud and credentials), named after the stack it deploys to. */
+export function promotionJobName(stack: string): string {
+    const name = stack.split("/").pop()!;
+    // Jenkins item names (Jenkins.checkGoodName) refuse / and others; a stack's short name never needs them.
+    if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(name)) throw new Error(`promotion stage ${JSON.stringify(stack)}: its name cannot name a Jenkins job`);
+    return `${JENKINS.deployFolder}/promote-${name}`;
+}
+
+/** What one promotion job reads as PROMOTE_<name> (Jenkinsfile.promote). */
+export interface PromotionVariables {
+    JOB: string;
+    STACK: string;
+    APPROVERS: string;
+    DEPLOY_ROLE_ARN: string;
+    REPOSITORY_URL: string;
+    APP_URL: string;
+    /** Where the image is verified and copied from: the previous stage's repository (this stack's for the first). */
+    SOURCE_REPOSITORY_URL: string;
+    /** The one job whose builds may start this one: the deploy job for the first stage, else the previous stage's. */
+    UPSTREAM_JOB: string;
+    /** The next stage's job, which this one starts with the commit once it has deployed it; none for the last. */
+    NEXT_JOB?: string;
+}
+
+/**
+ * Each stage's variables, in order. Each stage copies from the previous stage's repository, not from this stack's:
+ * what reaches prod is the image staging ran (same digest), and it is still there when this stack's repository has
+ * expired it (app:keepImages) while a stage waited for its approval.
+ */
+export function promotionStages(targets: PromotionTarget[], deployJob: string, repositoryUrl: string): PromotionVariables[] {
+    const jobs = targets.map((t) => promotionJobName(t.stack));
+    const twice = jobs.find((job, i) => jobs.indexOf(job) !== i);
+    if (twice) throw new Error(`promotion: two stages would share the job ${twice}; each stack is one stage`);
+    return targets.map((t, i) => ({
+        JOB: jobs[i],
+        STACK: t.stack,
+        APPROVERS: promoteApprovers(t.approvers),
+        DEPLOY_ROLE_ARN: t.deployRoleArn,
+        REPOSITORY_URL: t.repositoryUrl,
+        APP_URL: t.appUrl,
+        SOURCE_REPOSITORY_URL: i === 0 ? repositoryUrl : targets[i - 1].repositoryUrl,
+        UPSTREAM_JOB: i === 0 ? deployJob : jobs[i - 1],
+        NEXT_JOB: jobs[i + 1],
+    }));
+}
+
+/**
+ * The stages in the global environment, as PROMOTE_<n>_<name> (n from 1): a pipeline job has no environment of its
+ * own without another plugin (EnvInject), and a job parameter could be set by whoever starts the build. Each
+ * promotion job finds its n by its JOB_NAME (Jenkinsfile.promote); PROMOTE_JOB is the first stage's job.
+ */
+export function promotionEnv(stages: PromotionVariables[]): Record<string, string> {
+    const env: Record<string, string> = stages.length ? { PROMOTE_JOB: stages[0].JOB } : {};
+    stages.forEach((stage, i) => {
+        for (const [name, value] of Object.entries(stage)) if (value !== undefined) env[`PROMOTE_${i + 1}_${name}`] = value;
+    });
+    return env;
 }
 
 /**
@@ -390,8 +462,8 @@ export function authorizationScript(adminUser: string): string {
     });
 }
 
-/** Values the Jenkinsfile reads, set once as global environment variables. */
-export function pipelineEnvScript(env: PipelineEnv): string {
+/** Values the Jenkinsfile reads, set once as global environment variables (with the stages' promotionEnv). */
+export function pipelineEnvScript(env: PipelineEnv & Record<string, string | undefined>): string {
     const entries = Object.entries(env)
         .filter((e): e is [string, string] => e[1] !== undefined)
         .map(([key, value]) => {

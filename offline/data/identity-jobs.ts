@@ -4,8 +4,8 @@
  * probe finds allowed is a grant outside the job.
  *
  * Resources are ARN templates: {partition} {region} {account} {cluster} {repository} (the app's ECR repository),
- * {deployer} (one need per deployer role in the plan), and {promoteDeployer} / {promoteRepository}, the promoted-to
- * stack's deployer role and repository that the plan's Jenkins is configured with (none where it promotes nowhere). A job whose `upstream` names a policy document takes every
+ * {deployer} (one need per deployer role in the plan), and {promoteDeployer} / {promoteRepository}, each promotion
+ * stage's deployer role and repository that the plan's Jenkins is configured with (none where it promotes nowhere). A job whose `upstream` names a policy document takes every
  * statement of that document as a need: the request the component makes, with the tags the statement's conditions
  * ask for (see `needsOf` in offline/preflight/iam.ts).
  */
@@ -208,12 +208,12 @@ export const JOBS: Job[] = [
             {
                 actions: ["sts:AssumeRole"],
                 resource: "{promoteDeployer}",
-                why: "promote: run the next stack's deploy as its deployer (cicd:promoteTo.deployRoleArn)",
+                why: "promote: run each stage's deploy as its deployer (cicd:promoteTo[].deployRoleArn)",
             },
             {
                 actions: ECR_PUSH,
                 resource: "{promoteRepository}",
-                why: "promote: copy the tested image into the next stack's repository (its deployer has no ECR rights)",
+                why: "promote: copy the tested image from stage to stage's repository (no deployer has ECR rights)",
             },
         ],
         source: "the pipeline: build, push to the app repository, deploy as the deployer, promote (components/cicd/index.ts, Jenkinsfile.promote)",

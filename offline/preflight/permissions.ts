@@ -23,7 +23,7 @@ interface Place {
     cluster: string;
     repositories: string[];
     deployers: string[];
-    /** The promoted-to stack's deployer and repository, from the environment the plan's Jenkins gives its jobs. */
+    /** Every promotion stage's deployer and repository, from the environment the plan's Jenkins gives its jobs. */
     promoteDeployers: string[];
     promoteRepositories: string[];
     /** Roles with an EC2_LINUX access entry: the nodes Karpenter launches. */
@@ -44,6 +44,13 @@ function jenkinsEnv(resources: RecordedResource[]): Record<string, string> {
     return env;
 }
 
+/** One variable of every promotion stage (PROMOTE_<n>_<name>, components/cicd/jenkins.ts promotionEnv), in stage order. */
+function stageValues(env: Record<string, string>, name: string): string[] {
+    const values: string[] = [];
+    for (let n = 1; env[`PROMOTE_${n}_JOB`]; n++) if (env[`PROMOTE_${n}_${name}`]) values.push(env[`PROMOTE_${n}_${name}`]);
+    return values;
+}
+
 function placeOf(resources: RecordedResource[], identities: Identity[]): Place {
     const repositories = resources
         .filter((r) => r.type === ECR_REPOSITORY)
@@ -60,8 +67,8 @@ function placeOf(resources: RecordedResource[], identities: Identity[]): Place {
         cluster: String(cluster?.inputs.name ?? cluster?.name ?? ""),
         repositories,
         deployers: deployerJob ? identities.filter((i) => matches(deployerJob, i)).map((i) => i.arn) : [],
-        promoteDeployers: env.PROMOTE_DEPLOY_ROLE_ARN ? [env.PROMOTE_DEPLOY_ROLE_ARN] : [],
-        promoteRepositories: env.PROMOTE_REPOSITORY_URL ? [ecrRepositoryArnOf(env.PROMOTE_REPOSITORY_URL)] : [],
+        promoteDeployers: stageValues(env, "DEPLOY_ROLE_ARN"),
+        promoteRepositories: stageValues(env, "REPOSITORY_URL").map(ecrRepositoryArnOf),
         nodeRoles: resources.filter((r) => r.type === ACCESS_ENTRY && r.inputs.type === "EC2_LINUX").map((r) => String(r.inputs.principalArn)),
     };
 }
@@ -297,8 +304,8 @@ function kubernetes(resources: RecordedResource[], identities: Identity[], lines
 export const DEPLOY_AGENTS = "Jenkins deploy agents";
 
 /**
- * The deploy boundary: no identity of the plan but the deploy agents' may assume a deployer (this stack's or the
- * promoted-to stack's) or push into the promoted-to repository. Every role is asked, those without a job too (the
+ * The deploy boundary: no identity of the plan but the deploy agents' may assume a deployer (this stack's or any
+ * promotion stage's) or push into a stage's repository. Every role is asked, those without a job too (the
  * nodes' role, which a pod reaching the instance metadata would have), and a role a branch build's service account
  * could assume is named as such.
  */

@@ -266,7 +266,11 @@ describe("a build of an unreviewed branch cannot obtain prod credentials", () =>
             ),
         );
         assert.match(jobs, /pipelineJob\('deploy\/eks-platform'\)[\s\S]*branch\('refs\/heads\/main'\)/);
-        assert.match(jobs, /pipelineJob\('deploy\/promote'\)[\s\S]*branch\('refs\/heads\/main'\)[\s\S]*scriptPath\('Jenkinsfile\.promote'\)/);
+        for (const stage of ["staging", "prod"])
+            assert.match(
+                jobs,
+                new RegExp(`pipelineJob\\('deploy/promote-${stage}'\\)[\\s\\S]*branch\\('refs/heads/main'\\)[\\s\\S]*scriptPath\\('Jenkinsfile\\.promote'\\)`),
+            );
         const multibranch = jobs.slice(0, jobs.indexOf("folder("));
         assert.doesNotMatch(multibranch, /kubernetesFolderProperty/);
         const trust = JSON.parse(

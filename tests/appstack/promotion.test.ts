@@ -1,63 +1,76 @@
-/** Promotion reaches prod: dev's pipeline calls prod's API from dev's NAT addresses, which prod's endpoint must admit. */
+/**
+ * Promotion reaches every stage: dev's pipeline calls each stage's API from dev's NAT addresses, which the stage's
+ * endpoint must admit, and assumes each stage's deployer, which the stage's trust must allow.
+ */
 import * as assert from "assert";
-import { ConfigError, parseConfig } from "../../config";
 import { readStackConfig } from "../../offline/plan";
 import { runSimulation } from "@cloud-copilot/iam-simulate";
 import { accountOfArn, identitiesOf } from "../../offline/preflight/iam";
-import { rawConfig } from "../helpers/harness";
+import { configProblems, rawConfig } from "../helpers/harness";
 import { planFor } from "../helpers/plans";
 
-const problemsOf = (values: Record<string, string>, stack: string): string[] => {
-    try {
-        parseConfig(values, "eks-platform", stack);
-        return [];
-    } catch (err) {
-        if (err instanceof ConfigError) return [...err.problems];
-        throw err;
-    }
+const problemsOf = (raw: Record<string, string>, stack = "dev"): string[] => configProblems(raw, stack);
+
+/** The stages dev's pipeline promotes through, as Pulumi.dev.yaml lists them. */
+const devStages = (): { stack: string; deployRoleArn: string }[] => {
+    const raw = JSON.parse(readStackConfig("dev").values["cicd:promoteTo"]);
+    return Array.isArray(raw) ? raw : [raw];
 };
 
-describe("promotion reaches prod's API", () => {
-    it("prod's public endpoint admits the pipeline's egress addresses besides the admins' CIDRs", async () => {
-        const plan = await planFor("prod");
-        const values = readStackConfig("prod").values;
-        const egress: string[] = JSON.parse(values["cicd:pipelineEgressCidrs"]);
-        const admins: string[] = JSON.parse(values["cluster:publicAccessCidrs"]);
-        assert.ok(egress.length > 0, "Pulumi.prod.yaml lists no pipeline egress");
-        const cluster = plan.resources.find((r) => r.type === "eks:index:Cluster")!;
-        assert.deepStrictEqual(cluster.inputs.publicAccessCidrs, [...admins, ...egress]);
+describe("promotion reaches every stage's API", () => {
+    it("dev promotes to staging, then prod: each a committed stack", () => {
+        assert.deepStrictEqual(
+            devStages().map((s) => s.stack),
+            ["staging", "prod"],
+        );
     });
 
-    // The preflight of one plan sees only dev's side of the promotion; prod's deployer trust is in prod's plan.
-    it("simulated on both plans: dev's deploy pods may assume prod's deployer (dev's policy and prod's trust), no other dev role may", async function () {
-        this.timeout(120000);
-        const [dev, prod] = [await planFor("dev"), await planFor("prod")];
-        const target = JSON.parse(readStackConfig("dev").values["cicd:promoteTo"]).deployRoleArn as string;
-        const deployer = prod.resources.find((r) => r.type === "aws:iam/role:Role" && r.inputs?.name === target.split("/").pop())!;
-        assert.ok(deployer, `prod's plan has no role ${target}`);
-        const trust = JSON.parse(String(deployer.inputs.assumeRolePolicy));
-        // The plans' ARNs carry the mocks' account; the stack files name the real one, where both stacks live.
-        const allowed: string[] = [];
-        for (const i of identitiesOf(dev.resources)) {
-            const result = await runSimulation(
-                {
-                    request: {
-                        principal: `arn:aws:iam::${accountOfArn(target)}:role/${i.name}`,
-                        action: "sts:AssumeRole",
-                        resource: { resource: target, accountId: accountOfArn(target)! },
-                        contextVariables: {},
+    for (const stack of ["staging", "prod"]) {
+        it(`${stack}'s public endpoint admits the pipeline's egress addresses besides the admins' CIDRs`, async function () {
+            this.timeout(120000);
+            const plan = await planFor(stack);
+            const values = readStackConfig(stack).values;
+            const egress: string[] = JSON.parse(values["cicd:pipelineEgressCidrs"]);
+            const admins: string[] = JSON.parse(values["cluster:publicAccessCidrs"]);
+            assert.ok(egress.length > 0, `Pulumi.${stack}.yaml lists no pipeline egress`);
+            const cluster = plan.resources.find((r) => r.type === "eks:index:Cluster")!;
+            assert.deepStrictEqual(cluster.inputs.publicAccessCidrs, [...admins, ...egress]);
+        });
+    }
+
+    // The preflight of one plan sees only dev's side of the promotion; a stage's deployer trust is in its own plan.
+    it("simulated on dev's plan and each stage's: dev's deploy pods may assume every stage's deployer (dev's policy and the stage's trust), no other dev role may", async function () {
+        this.timeout(240000);
+        const dev = await planFor("dev");
+        for (const stage of devStages()) {
+            const target = stage.deployRoleArn;
+            const plan = await planFor(stage.stack);
+            const deployer = plan.resources.find((r) => r.type === "aws:iam/role:Role" && r.inputs?.name === target.split("/").pop())!;
+            assert.ok(deployer, `${stage.stack}'s plan has no role ${target}`);
+            const trust = JSON.parse(String(deployer.inputs.assumeRolePolicy));
+            // The plans' ARNs carry the mocks' account; the stack files name the real one, where the stacks live.
+            const allowed: string[] = [];
+            for (const i of identitiesOf(dev.resources)) {
+                const result = await runSimulation(
+                    {
+                        request: {
+                            principal: `arn:aws:iam::${accountOfArn(target)}:role/${i.name}`,
+                            action: "sts:AssumeRole",
+                            resource: { resource: target, accountId: accountOfArn(target)! },
+                            contextVariables: {},
+                        },
+                        identityPolicies: i.policies.map((p) => ({ name: p.name, policy: p.policy as unknown as Record<string, unknown> })),
+                        serviceControlPolicies: [],
+                        resourceControlPolicies: [],
+                        resourcePolicy: trust,
                     },
-                    identityPolicies: i.policies.map((p) => ({ name: p.name, policy: p.policy as unknown as Record<string, unknown> })),
-                    serviceControlPolicies: [],
-                    resourceControlPolicies: [],
-                    resourcePolicy: trust,
-                },
-                {},
-            );
-            assert.notStrictEqual(result.resultType, "error", JSON.stringify(result));
-            if ((result as { overallResult: string }).overallResult === "Allowed") allowed.push(i.name);
+                    {},
+                );
+                assert.notStrictEqual(result.resultType, "error", JSON.stringify(result));
+                if ((result as { overallResult: string }).overallResult === "Allowed") allowed.push(i.name);
+            }
+            assert.deepStrictEqual(allowed, ["eks-platform-dev-jenkins-deploy"], stage.stack);
         }
-        assert.deepStrictEqual(allowed, ["eks-platform-dev-jenkins-deploy"]);
     });
 
     it("config refuses a promoted-to stack whose API the pipeline could not reach", () => {
@@ -79,7 +92,7 @@ describe("promotion reaches prod's API", () => {
                 "cicd:promoteTo": readStackConfig("dev").values["cicd:promoteTo"],
                 ...(approvers === undefined ? {} : { "cicd:promoteApprovers": approvers }),
             });
-        assert.match(problemsOf(promoting(), "dev").join("\n"), /cicd:promoteApprovers: is required with cicd:promoteTo/);
+        assert.match(problemsOf(promoting(), "dev").join("\n"), /cicd:promoteApprovers: is required for stage staging/);
         assert.match(
             problemsOf(promoting('["release-managers,admin"]'), "dev").join("\n"),
             /cicd:promoteApprovers: "release-managers,admin" is not a Jenkins user id or group name/,

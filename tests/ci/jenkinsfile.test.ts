@@ -3,7 +3,17 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { AGENT_IMAGES, agentPodTemplate, JENKINS, PipelineEnv, pipelineJobScript } from "../../components/cicd/jenkins";
+import {
+    AGENT_IMAGES,
+    agentPodTemplate,
+    JENKINS,
+    PipelineEnv,
+    pipelineJobScript,
+    promotionEnv,
+    promotionJobName,
+    promotionStages,
+    PromotionVariables,
+} from "../../components/cicd/jenkins";
 import { PROJECT_DIR } from "../../offline/plan";
 
 /** A pipeline file without its comments: the Jenkinsfile (branches, deploy job), the promotion job's, the shared steps. */
@@ -28,14 +38,60 @@ const PROVIDED: Record<keyof PipelineEnv, true> = {
     APP_URL: true,
     DEPLOY_JOB: true,
     DEPLOY_BRANCH: true,
-    PROMOTE_STACK: true,
-    PROMOTE_DEPLOY_ROLE_ARN: true,
-    PROMOTE_REPOSITORY_URL: true,
-    PROMOTE_APP_URL: true,
     PROMOTE_JOB: true,
-    PROMOTE_APPROVERS: true,
     PULUMI_PASSPHRASE_CREDENTIAL: true,
 };
+/** Every variable of a promotion stage (PROMOTE_<n>_<name> in the global environment); a full object likewise. */
+const STAGE_VARIABLES: Record<keyof PromotionVariables, true> = {
+    JOB: true,
+    STACK: true,
+    APPROVERS: true,
+    DEPLOY_ROLE_ARN: true,
+    REPOSITORY_URL: true,
+    APP_URL: true,
+    SOURCE_REPOSITORY_URL: true,
+    UPSTREAM_JOB: true,
+    NEXT_JOB: true,
+};
+/** The names Jenkinsfile.promote's adoptStage() copies from PROMOTE_<n>_<name> to PROMOTE_<name>. */
+const adopted = (): string[] => {
+    const m = /def adoptStage\(\) \{[\s\S]*?for \(name in \[([^\]]*)\]\) \{\n\s+env\."PROMOTE_\$\{name\}" = stageValue\(name\) \?: ''\n/.exec(promote);
+    assert.ok(m, "adoptStage() copies its stage's variables");
+    return [...m![1].matchAll(/'([A-Z_]+)'/g)].map((n) => n[1]);
+};
+
+const STAGES = [
+    {
+        stack: "staging",
+        deployRoleArn: "arn:aws:iam::111122223333:role/eks-platform-staging-deploy",
+        repositoryUrl: "111122223333.dkr.ecr.ap-northeast-2.amazonaws.com/eks-platform-staging/app",
+        appUrl: "https://app.staging.example.com",
+        approvers: ["developers"],
+    },
+    {
+        stack: "acme/eks-platform/prod",
+        deployRoleArn: "arn:aws:iam::111122223333:role/eks-platform-prod-deploy",
+        repositoryUrl: "111122223333.dkr.ecr.ap-northeast-2.amazonaws.com/eks-platform-prod/app",
+        appUrl: "https://app.example.com",
+        approvers: ["release-managers"],
+    },
+];
+const DEV_REPOSITORY = "111122223333.dkr.ecr.ap-northeast-2.amazonaws.com/eks-platform-dev/app";
+
+/**
+ * What a build of `job` reads after adoptStage(), given the global environment: Jenkinsfile.promote's stagePrefix()
+ * loop (PROMOTE_1_JOB, PROMOTE_2_JOB, ... until one is unset) replayed; undefined where the job is no stage.
+ */
+function adoptedBy(job: string, env: Record<string, string>): Record<string, string> | undefined {
+    assert.match(
+        promote,
+        /def stagePrefix\(\) \{\n\s+for \(int n = 1; env\."PROMOTE_\$\{n\}_JOB"; n\+\+\) \{\n\s+if \(env\."PROMOTE_\$\{n\}_JOB" == env\.JOB_NAME\) return "PROMOTE_\$\{n\}_"\n/,
+    );
+    for (let n = 1; env[`PROMOTE_${n}_JOB`]; n++) {
+        if (env[`PROMOTE_${n}_JOB`] === job) return Object.fromEntries(adopted().map((name) => [`PROMOTE_${name}`, env[`PROMOTE_${n}_${name}`] ?? ""]));
+    }
+    return undefined;
+}
 /** Set by Jenkins, by the EKS pod identity webhook (IRSA), by the promotion job's parameter, or by the pipeline itself. */
 const BUILTIN = new Set([
     "JOB_NAME",
@@ -130,14 +186,15 @@ describe("Jenkinsfile", () => {
             "Request promotion",
         ]);
         assert.deepStrictEqual(stages(promote), [
-            "Approve prod",
+            "Approve the stage",
             "Verify the commit",
             "Approve",
             "Promote",
             "Check out the commit",
             "Copy image",
-            "Deploy prod",
-            "Smoke test prod",
+            "Deploy the stage",
+            "Smoke test the stage",
+            "Request the next stage",
         ]);
     });
 
@@ -165,7 +222,7 @@ describe("Jenkinsfile", () => {
     });
 
     it("approving a newer promotion supersedes an older one still waiting: milestones before and after the input", () => {
-        const steps = stageBlocks(promote)["Approve prod"].text;
+        const steps = stageBlocks(promote)["Approve the stage"].text;
         const order = ["milestone(ordinal: 1)", "input message:", "milestone(ordinal: 2)"].map((s) => steps.indexOf(s));
         assert.ok(
             order.every((i, k) => i > 0 && (k === 0 || i > order[k - 1])),
@@ -175,7 +232,7 @@ describe("Jenkinsfile", () => {
     });
 
     it("only the configured approvers may approve (input submitter), and an empty list stops the build", () => {
-        const steps = stageBlocks(promote)["Approve prod"].text;
+        const steps = stageBlocks(promote)["Approve the stage"].text;
         assert.match(steps, /input message: [^\n]*, submitter: env\.PROMOTE_APPROVERS\n/);
         assert.match(steps, /if \(!env\.PROMOTE_APPROVERS\?\.trim\(\)\) error\(/);
         assert.match(steps, /if \(!\(params\.PROMOTE_COMMIT ==~ \/\[0-9a-f\]\{40\}\/\)\) error\(/, "the commit parameter reaches a shell: only a commit id");
@@ -196,7 +253,8 @@ describe("Jenkinsfile", () => {
     it("reads only environment that Jenkins' configuration or the platform provides", () => {
         for (const text of [code, promote, shared]) {
             const used = new Set([...text.matchAll(/\$\{?([A-Z][A-Z0-9_]+)/g), ...text.matchAll(/env\.([A-Z][A-Z0-9_]+)/g)].map((m) => m[1]));
-            const unknown = [...used].filter((v) => !BUILTIN.has(v) && !(v in PROVIDED));
+            const stageVariable = (v: string) => v.startsWith("PROMOTE_") && adopted().includes(v.slice("PROMOTE_".length));
+            const unknown = [...used].filter((v) => !BUILTIN.has(v) && !(v in PROVIDED) && !stageVariable(v));
             assert.deepStrictEqual(unknown, []);
         }
     });
@@ -225,7 +283,7 @@ describe("Jenkinsfile", () => {
                 assert.ok(t && Number(t[1]) <= 60, `${name} holds a pod without a timeout of at most 60 minutes`);
             }
         }
-        const approve = stageBlocks(promote)["Approve prod"];
+        const approve = stageBlocks(promote)["Approve the stage"];
         assert.doesNotMatch(approve.head, /agent/);
         assert.match(approve.head, /options \{ timeout\(time: 24, unit: 'HOURS'\) \}/);
         assert.match(approve.text, /input message:/);
@@ -236,7 +294,7 @@ describe("Jenkinsfile", () => {
         const when = (block: { head: string }) => /when \{ ([^\n]*) \}(\n|$)/.exec(block.head)?.[1];
         for (const [blocks, names, condition] of [
             [stageBlocks(), ["Deploy dev", "Request promotion"], /deploys\(\)/],
-            [stageBlocks(promote), ["Approve prod", "Promote"], /promotes\(\)/],
+            [stageBlocks(promote), ["Approve the stage", "Promote", "Request the next stage"], /promotes\(\)/],
         ] as const) {
             for (const name of names) {
                 assert.ok(when(blocks[name]), `${name} has no when`);
@@ -245,12 +303,18 @@ describe("Jenkinsfile", () => {
             }
         }
         assert.match(code, /def deploys\(\) \{\n\s+return env\.DEPLOY_JOB\?\.trim\(\) && env\.JOB_NAME == env\.DEPLOY_JOB\n\}/);
+        assert.match(promote, /def promotes\(\) \{\n\s+return stageValue\('STACK'\)\?\.trim\(\) \? true : false\n\}/);
         assert.match(
             promote,
-            /def promotes\(\) \{\n\s+return env\.PROMOTE_JOB\?\.trim\(\) && env\.JOB_NAME == env\.PROMOTE_JOB && env\.PROMOTE_STACK\?\.trim\(\)\n\}/,
+            /def stageValue\(String name\) \{\n\s+def prefix = stagePrefix\(\)\n\s+return prefix \? env\."\$\{prefix\}\$\{name\}" : null\n\}/,
         );
         assert.strictEqual(JENKINS.deployJob, `${JENKINS.deployFolder}/eks-platform`);
-        assert.ok(JENKINS.promoteJob.startsWith(`${JENKINS.deployFolder}/`), "the promotion job must be in the deploy folder, with its cloud and credentials");
+        for (const stack of ["prod", "acme/eks-platform/prod"])
+            assert.strictEqual(
+                promotionJobName(stack),
+                `${JENKINS.deployFolder}/promote-prod`,
+                "a promotion job is in the deploy folder, with its cloud and credentials",
+            );
         assert.doesNotMatch(stageBlocks()["CI"].head, /when/, "every branch is tested and planned");
     });
 
@@ -262,7 +326,10 @@ describe("Jenkinsfile", () => {
         );
         assert.match(blocks["Check image"].text, /ImageNotFoundException/, "only a missing image may mean build; other errors fail");
         assert.match(blocks["Build and push image"].head, /when \{ expression \{ env\.IMAGE_EXISTS != 'true' \} \}/);
-        assert.match(stageBlocks(promote)["Copy image"].text, /crane digest "\$PROMOTE_REPOSITORY_URL:\$IMAGE_TAG" \|\| crane copy/);
+        assert.match(
+            stageBlocks(promote)["Copy image"].text,
+            /crane digest "\$PROMOTE_REPOSITORY_URL:\$IMAGE_TAG" \|\| crane copy "\$PROMOTE_SOURCE_REPOSITORY_URL:\$IMAGE_TAG" "\$PROMOTE_REPOSITORY_URL:\$IMAGE_TAG"/,
+        );
     });
 
     it("calls only npm scripts the project defines", () => {
@@ -277,7 +344,7 @@ describe("Jenkinsfile", () => {
         assert.match(stageBlocks()["Install"].text, /env\.SOURCE_COMMIT = env\.GIT_COMMIT\n\s+env\.IMAGE_TAG = env\.GIT_COMMIT\.substring\(0, 12\)/);
         assert.match(stageBlocks(promote)["Verify the commit"].text, /env\.IMAGE_TAG = params\.PROMOTE_COMMIT\.substring\(0, 12\)/);
         assert.match(
-            stageBlocks(promote)["Deploy prod"].text,
+            stageBlocks(promote)["Deploy the stage"].text,
             /ci\.pulumiAs\('promote', 'npm run deploy -- --stack \$PROMOTE_STACK --image-tag \$IMAGE_TAG'\)/,
         );
         assert.match(stageBlocks()["Deploy app"].text, /ci\.pulumiAs\('deploy', 'npm run deploy -- --stack \$APP_STACK --image-tag \$IMAGE_TAG'\)/);
@@ -323,8 +390,8 @@ describe("Jenkinsfile", () => {
         }
     });
 
-    // B5: a branch build runs as SYSTEM (no authorize-project) and can `build job: '/deploy/promote'` with its own commit.
-    it("asks for approval only of a commit the deploy job requested, on the deploy branch, whose dev image was built from it", () => {
+    // B5: a branch build runs as SYSTEM (no authorize-project) and can `build job: '/deploy/promote-prod'` with its own commit.
+    it("asks for approval only of a commit its upstream job requested, on the deploy branch, whose image in the previous stage was built from it", () => {
         const verify = stageBlocks(promote)["Verify the commit"].text;
         const approve = stageBlocks(promote)["Approve"].text;
         const at = (pattern: RegExp) => {
@@ -333,13 +400,14 @@ describe("Jenkinsfile", () => {
             return m!.index;
         };
         const order = [
+            at(/script \{\n\s+adoptStage\(\)\n/),
             at(/if \(!\(params\.PROMOTE_COMMIT ==~ \/\[0-9a-f\]\{40\}\/\)\) error\(/),
             at(
-                /currentBuild\.getBuildCauses\('hudson\.model\.Cause\$UpstreamCause'\)\n\s+if \(upstream\.size\(\) != 1 \|\| upstream\[0\]\.upstreamProject != env\.DEPLOY_JOB\) \{\n\s+error\(/,
+                /currentBuild\.getBuildCauses\('hudson\.model\.Cause\$UpstreamCause'\)\n\s+if \(upstream\.size\(\) != 1 \|\| upstream\[0\]\.upstreamProject != env\.PROMOTE_UPSTREAM_JOB\) \{\n\s+error\(/,
             ),
             at(/sh 'git merge-base --is-ancestor "\$PROMOTE_COMMIT" "refs\/remotes\/origin\/\$DEPLOY_BRANCH"'/),
             at(
-                /crane config "\$ECR_REPOSITORY_URL:\$IMAGE_TAG"[^\n]*\n\s+grep -q "\\\\"org\.opencontainers\.image\.revision\\\\":\\\\"\$PROMOTE_COMMIT\\\\"" \.image-config \|\| \{[^}]*exit 1; \}/,
+                /crane config "\$PROMOTE_SOURCE_REPOSITORY_URL:\$IMAGE_TAG"[^\n]*\n\s+grep -q "\\\\"org\.opencontainers\.image\.revision\\\\":\\\\"\$PROMOTE_COMMIT\\\\"" \.image-config \|\| \{[^}]*exit 1; \}/,
             ),
         ];
         assert.deepStrictEqual(
@@ -347,7 +415,8 @@ describe("Jenkinsfile", () => {
             order,
             "checks out of order",
         );
-        assert.strictEqual(containerAt(verify, order[2], "node"), "jnlp");
+        assert.strictEqual(containerAt(verify, order[3], "node"), "jnlp");
+        assert.match(verify, /if \(!env\.PROMOTE_UPSTREAM_JOB\?\.trim\(\)\) error\(/, "an empty upstream would match a build with no upstream job");
         assert.match(
             approve,
             /input message: "Deploy \$\{params\.PROMOTE_COMMIT\} \\"\$\{env\.PROMOTE_SUBJECT\}\\" to \$\{env\.PROMOTE_STACK\}\?"/,
@@ -355,12 +424,18 @@ describe("Jenkinsfile", () => {
         );
         assert.match(verify, /env\.PROMOTE_SUBJECT = sh\(returnStdout: true, script: 'git log -1 --format=%s "\$PROMOTE_COMMIT"'\)/);
         // The jobs fetch the deploy branch alone: the git plugin's default refspec fetches every branch head.
-        const dsl: string = YAML.parse(pipelineJobScript({ gitRepoUrl: "https://example.com/r.git", gitBranch: "release/1" })).jobs[0].script;
+        const dsl: string = YAML.parse(
+            pipelineJobScript({
+                gitRepoUrl: "https://example.com/r.git",
+                gitBranch: "release/1",
+                promotionJobs: ["deploy/promote-staging", "deploy/promote-prod"],
+            }),
+        ).jobs[0].script;
         const jobs = dsl.slice(dsl.indexOf("pipelineJob("));
         assert.strictEqual(
             [...jobs.matchAll(/refspec\('\+refs\/heads\/release\/1:refs\/remotes\/origin\/release\/1'\)/g)].length,
-            2,
-            "deploy and promote jobs",
+            3,
+            "the deploy job and each stage's promotion job",
         );
         // GitSCM's first clone ignores the refspec unless CloneOption.honorRefspec is set (git plugin CloneOption.java).
         for (const job of jobs.split(/\n(?=pipelineJob\()/)) {
@@ -373,9 +448,52 @@ describe("Jenkinsfile", () => {
     // kills the older one mid-`pulumi up`.
     it("promotes one build at a time, newest first, and no later build can cancel the one deploying", () => {
         const head = stageBlocks(promote)["Promote"].head;
-        assert.match(head, /options \{\n\s+lock\(resource: "promote-\$\{env\.PROMOTE_STACK\}", inversePrecedence: true\)\n\s+timeout\(/);
+        // Per stage, from the global environment: nothing adoptStage() sets at run time, which the options may precede.
+        assert.match(head, /options \{\n\s+lock\(resource: "promote-\$\{stageValue\('STACK'\)\}", inversePrecedence: true\)\n\s+timeout\(/);
         const checkout = stageBlocks(promote)["Check out the commit"].text;
         assert.ok(/steps \{\n\s+milestone\(ordinal: 3\)/.test(checkout), "milestone 3 is the first step inside the lock");
         assert.ok(promote.indexOf("milestone(ordinal: 2)") < promote.indexOf("stage('Promote')"));
+    });
+
+    it("adopts exactly its stage's variables, found by its own job name, so no stage runs with another's", () => {
+        assert.deepStrictEqual(
+            adopted().sort(),
+            Object.keys(STAGE_VARIABLES)
+                .filter((k) => k !== "JOB")
+                .sort(),
+        );
+        const env: Record<string, string> = { DEPLOY_JOB: JENKINS.deployJob, ...promotionEnv(promotionStages(STAGES, JENKINS.deployJob, DEV_REPOSITORY)) };
+        // Each job finds its own stage's variables (their values per stage: components/cicd/cicd.test.ts).
+        const stages = promotionStages(STAGES, JENKINS.deployJob, DEV_REPOSITORY);
+        for (const stage of stages) {
+            const own = Object.fromEntries(adopted().map((name) => [`PROMOTE_${name}`, stage[name as keyof PromotionVariables] ?? ""]));
+            assert.deepStrictEqual(adoptedBy(stage.JOB, env), own, stage.JOB);
+        }
+        assert.deepStrictEqual(
+            stages.map((s) => [s.JOB, s.UPSTREAM_JOB, s.NEXT_JOB]),
+            [
+                ["deploy/promote-staging", JENKINS.deployJob, "deploy/promote-prod"],
+                ["deploy/promote-prod", "deploy/promote-staging", undefined],
+            ],
+        );
+        for (const job of [JENKINS.deployJob, "eks-platform/main", "deploy/promote"]) assert.strictEqual(adoptedBy(job, env), undefined, job);
+        // The deploy job starts the first stage (Jenkinsfile "Request promotion").
+        assert.strictEqual(env.PROMOTE_JOB, "deploy/promote-staging");
+    });
+
+    it("starts the next stage only once its own stage deployed and passed its smoke test, with the same commit and no pod", () => {
+        const next = stageBlocks(promote)["Request the next stage"];
+        assert.match(
+            next.head,
+            /when \{ beforeAgent true; allOf \{ expression \{ promotes\(\) \}; expression \{ env\.PROMOTE_NEXT_JOB\?\.trim\(\) \? true : false \} \} \}/,
+        );
+        assert.doesNotMatch(next.head, /agent/);
+        assert.match(
+            next.text,
+            /build job: "\/\$\{env\.PROMOTE_NEXT_JOB\}", wait: false, parameters: \[string\(name: 'PROMOTE_COMMIT', value: params\.PROMOTE_COMMIT\)\]/,
+        );
+        // A top-level stage after Promote: Declarative skips it once any earlier stage failed or was aborted.
+        assert.ok(promote.indexOf("stage('Request the next stage')") > promote.indexOf("stage('Smoke test the stage')"));
+        assert.strictEqual(promote.match(/build job:/g)?.length, 1, "no other stage starts a promotion");
     });
 });

@@ -419,35 +419,35 @@ describe("config hardening: inputs AWS or Pulumi would reject later, or silently
     });
 
     it("checks the promotion target's stack name with the deploy CLI's rule", () => {
-        assertRejected(promotion({ stack: "../prod" }), "cicd:promoteTo.stack", /not a stack name/);
-        assertRejected(promotion({ stack: "a/b" }), "cicd:promoteTo.stack", /not a stack name/);
+        assertRejected(promotion({ stack: "../prod" }), "cicd:promoteTo[0].stack", /not a stack name/);
+        assertRejected(promotion({ stack: "a/b" }), "cicd:promoteTo[0].stack", /not a stack name/);
         assert.doesNotThrow(() => parseConfig(promotion({ stack: "acme/eks-platform/prod" }), "eks-platform", "dev"));
     });
 
     it("checks the promotion target's repository URL is an ECR repository of the stack's partition", () => {
-        assertRejected(promotion({ repositoryUrl: "docker.io/library/app" }), "cicd:promoteTo.repositoryUrl", /not an ECR repository URL/);
+        assertRejected(promotion({ repositoryUrl: "docker.io/library/app" }), "cicd:promoteTo[0].repositoryUrl", /not an ECR repository URL/);
         assertRejected(
             promotion({ repositoryUrl: "111122223333.dkr.ecr.ap-northeast-2.amazonaws.com/App" }),
-            "cicd:promoteTo.repositoryUrl",
+            "cicd:promoteTo[0].repositoryUrl",
             /not an ECR repository URL/,
         );
         assertRejected(
             promotion({ repositoryUrl: "111122223333.dkr.ecr.cn-north-1.amazonaws.com/app" }),
-            "cicd:promoteTo.repositoryUrl",
+            "cicd:promoteTo[0].repositoryUrl",
             /not an ECR repository URL/,
         );
         assertRejected(
             promotion({ repositoryUrl: "111122223333.dkr.ecr.cn-north-1.amazonaws.com.cn/app" }),
-            "cicd:promoteTo.repositoryUrl",
+            "cicd:promoteTo[0].repositoryUrl",
             /partition aws-cn/,
         );
-        assertRejected(promotion({ deployRoleArn: "arn:aws:iam::111122223333:user/deployer" }), "cicd:promoteTo.deployRoleArn", /not an IAM role ARN/);
+        assertRejected(promotion({ deployRoleArn: "arn:aws:iam::111122223333:user/deployer" }), "cicd:promoteTo[0].deployRoleArn", /not an IAM role ARN/);
     });
 
     it("checks the promotion target's app URL is https with a valid host", () => {
-        assertRejected(promotion({ appUrl: "http://app.platform.example.com" }), "cicd:promoteTo.appUrl", /not an https:\/\/ URL/);
-        assertRejected(promotion({ appUrl: "https://app_platform" }), "cicd:promoteTo.appUrl", /not an https:\/\/ URL/);
-        assertRejected(promotion({ appUrl: "https://user:pw@app.platform.example.com" }), "cicd:promoteTo.appUrl", /not an https:\/\/ URL/);
+        assertRejected(promotion({ appUrl: "http://app.platform.example.com" }), "cicd:promoteTo[0].appUrl", /not an https:\/\/ URL/);
+        assertRejected(promotion({ appUrl: "https://app_platform" }), "cicd:promoteTo[0].appUrl", /not an https:\/\/ URL/);
+        assertRejected(promotion({ appUrl: "https://user:pw@app.platform.example.com" }), "cicd:promoteTo[0].appUrl", /not an https:\/\/ URL/);
     });
 });
 

@@ -6,6 +6,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import { ConfigError, parseConfig } from "../../config";
 import { Cluster } from "../../components/cluster";
 import { Ingress } from "../../components/ingress";
 import { Network } from "../../components/network";
@@ -91,6 +92,17 @@ export function rawConfig(env: "dev" | "prod", overrides: Record<string, string 
     };
     const merged: Record<string, string | undefined> = { ...base, ...overrides };
     return Object.fromEntries(Object.entries(merged).filter((e): e is [string, string] => e[1] !== undefined));
+}
+
+/** The problems config reports for a raw stack config; none when it is accepted. */
+export function configProblems(raw: Record<string, string>, stack: string): string[] {
+    try {
+        parseConfig(raw, "eks-platform", stack);
+        return [];
+    } catch (err) {
+        if (err instanceof ConfigError) return [...err.problems];
+        throw err;
+    }
 }
 
 /** Skips the calling test, saying why, when ../shared/reference is not beside the checkout. */

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import { PolicyDocument } from "../../components/shared/iam";
 import { irsaTrustPolicy } from "../../components/shared/irsa";
 import { lbcPolicy } from "../../components/ingress/lbc";
-import { pipelineEnvScript } from "../../components/cicd/jenkins";
+import { pipelineEnvScript, promotionEnv, promotionStages } from "../../components/cicd/jenkins";
 import { ECR_PUSH } from "../../offline/data/identity-jobs";
 import { permissions } from "../../offline/preflight/permissions";
 import { RecordedResource } from "../../offline/recorder";
@@ -99,8 +99,10 @@ const run = (resources: RecordedResource[]) => permissions({ resources, date: TO
 
 const PROMOTE_DEPLOYER = "arn:aws:iam::111122223333:role/eks-platform-prod-deploy";
 const PROMOTE_REPO = "arn:aws:ecr:ap-northeast-2:111122223333:repository/eks-platform-prod/app";
+const STAGING_DEPLOYER = "arn:aws:iam::111122223333:role/eks-platform-staging-deploy";
+const STAGING_REPO = "arn:aws:ecr:ap-northeast-2:111122223333:repository/eks-platform-staging/app";
 
-/** Jenkins as components/jenkins.ts configures it when it promotes to prod: the target's deployer and repository in its jobs' environment. */
+/** Jenkins as components/cicd/jenkins.ts configures it when it promotes to staging, then prod: each stage's deployer and repository in its jobs' environment. */
 const promotingJenkins = () =>
     res("kubernetes:helm.sh/v3:Release", "p-dev-jenkins", {
         chart: "jenkins",
@@ -118,9 +120,28 @@ const promotingJenkins = () =>
                             APP_URL: "https://a",
                             DEPLOY_JOB: "deploy/x",
                             DEPLOY_BRANCH: "main",
-                            PROMOTE_STACK: "prod",
-                            PROMOTE_DEPLOY_ROLE_ARN: PROMOTE_DEPLOYER,
-                            PROMOTE_REPOSITORY_URL: "111122223333.dkr.ecr.ap-northeast-2.amazonaws.com/eks-platform-prod/app",
+                            ...promotionEnv(
+                                promotionStages(
+                                    [
+                                        {
+                                            stack: "staging",
+                                            deployRoleArn: STAGING_DEPLOYER,
+                                            repositoryUrl: "111122223333.dkr.ecr.ap-northeast-2.amazonaws.com/eks-platform-staging/app",
+                                            appUrl: "https://s",
+                                            approvers: ["team"],
+                                        },
+                                        {
+                                            stack: "prod",
+                                            deployRoleArn: PROMOTE_DEPLOYER,
+                                            repositoryUrl: "111122223333.dkr.ecr.ap-northeast-2.amazonaws.com/eks-platform-prod/app",
+                                            appUrl: "https://p",
+                                            approvers: ["leads"],
+                                        },
+                                    ],
+                                    "deploy/x",
+                                    "x",
+                                ),
+                            ),
                         }),
                     },
                 },
@@ -277,37 +298,43 @@ describe("preflight: permissions", function () {
     });
 
     describe("the promotion path", () => {
-        it("the deploy pods' role must be allowed to assume the promoted-to deployer and push into its repository", () => {
+        it("the deploy pods' role must be allowed to assume every stage's deployer and push into every stage's repository", () => {
             const problems = run([...identities(), promotingJenkins()]).problems.join("\n");
-            assert.match(
-                problems,
-                new RegExp(`Role p-dev-jenkins-deploy \\(Jenkins deploy agents\\): its job needs sts:AssumeRole on ${PROMOTE_DEPLOYER} \\(promote`),
-            );
-            assert.match(
-                problems,
-                new RegExp(`Role p-dev-jenkins-deploy \\(Jenkins deploy agents\\): its job needs ecr:PutImage on ${PROMOTE_REPO} \\(promote`),
-            );
-            const granted = [
-                ...identities(),
-                promotingJenkins(),
+            for (const [deployer, repository] of [
+                [STAGING_DEPLOYER, STAGING_REPO],
+                [PROMOTE_DEPLOYER, PROMOTE_REPO],
+            ]) {
+                assert.match(
+                    problems,
+                    new RegExp(`Role p-dev-jenkins-deploy \\(Jenkins deploy agents\\): its job needs sts:AssumeRole on ${deployer} \\(promote`),
+                );
+                assert.match(
+                    problems,
+                    new RegExp(`Role p-dev-jenkins-deploy \\(Jenkins deploy agents\\): its job needs ecr:PutImage on ${repository} \\(promote`),
+                );
+            }
+            const grant = (deployers: string[], repositories: string[]) =>
                 inline("promote", "p-dev-jenkins-deploy", {
                     Version: "2012-10-17",
                     Statement: [
-                        { Effect: "Allow", Action: "sts:AssumeRole", Resource: PROMOTE_DEPLOYER },
-                        { Effect: "Allow", Action: ECR_PUSH, Resource: PROMOTE_REPO },
+                        { Effect: "Allow", Action: "sts:AssumeRole", Resource: deployers },
+                        { Effect: "Allow", Action: ECR_PUSH, Resource: repositories },
                     ],
-                }),
-            ];
-            const result = run(granted);
+                });
+            // The grant of the single-target pipeline: prod alone. Staging, a stage before it, is refused.
+            const prodOnly = run([...identities(), promotingJenkins(), grant([PROMOTE_DEPLOYER], [PROMOTE_REPO])]).problems.join("\n");
+            assert.match(prodOnly, new RegExp(`its job needs sts:AssumeRole on ${STAGING_DEPLOYER}`));
+            assert.doesNotMatch(prodOnly, new RegExp(`its job needs sts:AssumeRole on ${PROMOTE_DEPLOYER}`));
+            const result = run([...identities(), promotingJenkins(), grant([STAGING_DEPLOYER, PROMOTE_DEPLOYER], [STAGING_REPO, PROMOTE_REPO])]);
             assert.deepStrictEqual(result.problems, []);
-            assert.match(result.lines.join("\n"), /Role p-dev-jenkins-deploy \(Jenkins deploy agents\): 17 of 17 requests/);
+            assert.match(result.lines.join("\n"), /Role p-dev-jenkins-deploy \(Jenkins deploy agents\): 25 of 25 requests/);
             assert.match(
                 result.lines.join("\n"),
-                /deploy boundary: 3 deployer\/promotion grants, held by Role p-dev-jenkins-deploy; branch and pull-request builds \(jenkins-builds\/jenkins-agent\) have no IAM role/,
+                /deploy boundary: 5 deployer\/promotion grants, held by Role p-dev-jenkins-deploy; branch and pull-request builds \(jenkins-builds\/jenkins-agent\) have no IAM role/,
             );
         });
 
-        it("fails any other identity that may assume a deployer or push into the promoted-to repository: a role branch builds run as, the nodes' role", () => {
+        it("fails any other identity that may assume a deployer or push into a stage's repository: a role branch builds run as, the nodes' role", () => {
             const builds = irsa("p-dev-builds", "jenkins-builds", "jenkins-agent");
             const node = role("p-dev-node", {
                 Version: "2012-10-17",
@@ -319,7 +346,7 @@ describe("preflight: permissions", function () {
                 builds,
                 inline("builds", "p-dev-builds", allow(["sts:AssumeRole"], "*")),
                 node,
-                inline("node", "p-dev-node", allow(["ecr:PutImage"], PROMOTE_REPO)),
+                inline("node", "p-dev-node", allow(["ecr:PutImage"], STAGING_REPO)),
             ]).problems.join("\n");
             assert.match(
                 problems,
@@ -331,7 +358,7 @@ describe("preflight: permissions", function () {
                 problems,
                 /Role p-dev-builds, which branch and pull-request builds run as, may sts:AssumeRole on arn:aws:iam::123456789012:role\/p-dev-deploy/,
             );
-            assert.match(problems, new RegExp(`Role p-dev-node may ecr:PutImage on ${PROMOTE_REPO}`));
+            assert.match(problems, new RegExp(`Role p-dev-node may ecr:PutImage on ${STAGING_REPO}`));
         });
     });
 
@@ -349,10 +376,10 @@ describe("preflight: permissions", function () {
                 result.lines.join("\n"),
                 new RegExp(`Role eks-platform-${stack}-lbc \\(load balancer controller\\): (\\d+) of \\1 requests of its job allowed; 0 of`),
             );
-            // dev promotes to prod: its deploy pods alone may assume both deployers and push to prod's repository.
+            // dev promotes to staging, then prod: its deploy pods alone may assume the three deployers and push to both stages' repositories.
             const boundary =
                 stack === "dev"
-                    ? /deploy boundary: 3 deployer\/promotion grants, held by Role eks-platform-dev-jenkins-deploy; branch and pull-request builds \(jenkins-builds\/jenkins-agent\) have no IAM role/
+                    ? /deploy boundary: 5 deployer\/promotion grants, held by Role eks-platform-dev-jenkins-deploy; branch and pull-request builds \(jenkins-builds\/jenkins-agent\) have no IAM role/
                     : /deploy boundary: 1 deployer\/promotion grants, held by nobody;/;
             assert.match(result.lines.join("\n"), boundary);
         });
