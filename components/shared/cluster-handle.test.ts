@@ -102,6 +102,8 @@ describe("cluster handle", () => {
         assert.deepStrictEqual(needsOf("kubernetes:apps/v1:DaemonSet", {}), ["nodes", "dns"]);
         assert.deepStrictEqual(needsOf("kubernetes:batch/v1:Job", {}), ["nodes", "dns"]);
         assert.deepStrictEqual(needsOf("kubernetes:apps/v1:StatefulSet", { spec: { volumeClaimTemplates: [{}] } }), ["nodes", "dns", "storage"]);
+        const mounting = { spec: { template: { spec: { volumes: [{ name: "data", persistentVolumeClaim: { claimName: "data" } }] } } } };
+        assert.deepStrictEqual(needsOf("kubernetes:apps/v1:Deployment", mounting), ["nodes", "dns", "storage"]);
         assert.deepStrictEqual(needsOf("kubernetes:core/v1:PersistentVolumeClaim", {}), ["storage"]);
         assert.deepStrictEqual(needsOf("kubernetes:autoscaling/v2:HorizontalPodAutoscaler", {}), ["metrics"]);
         assert.deepStrictEqual(needsOf("kubernetes:karpenter.sh/v1:NodePool", {}), ["karpenter"]);
@@ -134,6 +136,7 @@ describe("cluster handle", () => {
         const cases: [string, any][] = [
             ...Object.keys(KIND_NEEDS).map((type): [string, any] => [type, { metadata: { namespace: "apps" } }]),
             ["kubernetes:apps/v1:StatefulSet", { metadata: { namespace: "apps" }, ...claims }],
+            ["kubernetes:apps/v1:Deployment", { metadata: { namespace: "apps" }, spec: { template: { spec: { volumes: [{ persistentVolumeClaim: {} }] } } } }],
             ...INJECTING_NAMESPACE_LABELS.map((l): [string, any] => [
                 "kubernetes:core/v1:Namespace",
                 { metadata: { name: "apps", labels: { [l]: "enabled" } } },

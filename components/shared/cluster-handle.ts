@@ -75,11 +75,13 @@ export const INJECTING_NAMESPACE_LABELS = [
 /** A value given plainly (not an Output or a Promise), or undefined. */
 const plain = (v: unknown): any => (v === undefined || pulumi.Output.isInstance(v) || v instanceof Promise ? undefined : v);
 
-/** What an object needs by its kind, and by what its args say plainly (claim templates, injection labels). */
+/** What an object needs by its kind, and by what its args say plainly (claims its pods mount, injection labels). */
 export function needsOf(type: string, args: any): Readiness[] {
     const needs = [...(KIND_NEEDS[type] ?? [])];
     const spec = plain(plain(args)?.spec);
-    if ((plain(spec?.volumeClaimTemplates)?.length ?? 0) > 0) needs.push("storage");
+    const volumes: unknown = plain(plain(plain(spec?.template)?.spec)?.volumes);
+    const claimed = Array.isArray(volumes) && volumes.some((v) => plain(v)?.persistentVolumeClaim);
+    if ((plain(spec?.volumeClaimTemplates)?.length ?? 0) > 0 || claimed) needs.push("storage");
     const labels = plain(plain(plain(args)?.metadata)?.labels) ?? {};
     if (type === "kubernetes:core/v1:Namespace" && INJECTING_NAMESPACE_LABELS.some((l) => l in labels)) needs.push("webhook");
     return [...new Set(needs)];
