@@ -127,19 +127,21 @@ export class CiCd extends pulumi.ComponentResource {
             throw new Error("CiCd: nobody could assume the deploy role: enable Jenkins in this stack or list trustedDeployerArns");
         }
 
-        const k8sOpts = args.gateway.cluster.options({ parent: this });
-        const appNamespace = new k8s.core.v1.Namespace(
+        const cluster = args.gateway.cluster;
+        const appNamespace = cluster.object(
+            k8s.core.v1.Namespace,
             `${args.app.namespace}-ns`,
             {
                 metadata: { name: args.app.namespace, labels: appNamespaceLabels() },
-                // After the load balancer controller: destroy deletes the namespace, and the app's Ingress (and ALB) in it,
-                // while the controller still runs to delete the ALB, whichever stack the Ingress belongs to.
+                // Its readiness-gate label puts it after the load balancer controller (KIND_NEEDS): destroy deletes the
+                // namespace, and the app's Ingress (and ALB) in it, while the controller still runs to delete the ALB,
+                // whichever stack the Ingress belongs to.
             },
-            args.gateway.cluster.options({
+            {
                 parent: this,
-                needs: ["webhook", "pools"],
+                needs: ["pools"],
                 aliases: args.app.formerOwner ? [{ parent: pulumi.createUrn(args.app.formerOwner, "platform:app:WebApp") }] : [],
-            }),
+            },
         );
         this.appNamespace = appNamespace.metadata.name;
         // Default-deny ingress for the app's pods, owned here with the namespace: the app's deployer has no RBAC on
@@ -147,7 +149,8 @@ export class CiCd extends pulumi.ComponentResource {
         createNetworkPolicies(
             `${args.app.namespace}-app`,
             defaultDenyWithAllowances(args.app.namespace, appAllowances(args.gateway.trafficSources, args.app.podLabels, args.app.podPort)),
-            { ...k8sOpts, dependsOn: [appNamespace] },
+            cluster,
+            { parent: this, dependsOn: [appNamespace] },
         );
 
         // The app stack's deployer: its Kubernetes rights are a Role in the app namespace for a group only the
@@ -197,22 +200,24 @@ export class CiCd extends pulumi.ComponentResource {
             },
             { parent: this },
         );
-        const role = new k8s.rbac.v1.Role(
+        const role = cluster.object(
+            k8s.rbac.v1.Role,
             `${name}-app-deployer`,
             {
                 metadata: { name: "app-deployer", namespace: this.appNamespace },
                 rules: kubernetesRules(appKubernetesNeeds()),
             },
-            k8sOpts,
+            { parent: this },
         );
-        new k8s.rbac.v1.RoleBinding(
+        cluster.object(
+            k8s.rbac.v1.RoleBinding,
             `${name}-app-deployer`,
             {
                 metadata: { name: "app-deployer", namespace: this.appNamespace },
                 roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
                 subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: APP_DEPLOYER_GROUP }],
             },
-            { ...k8sOpts, dependsOn: [accessEntry] },
+            { parent: this, dependsOn: [accessEntry] },
         );
         this.deployRoleArn = deployRole.arn;
 
@@ -245,14 +250,15 @@ export class CiCd extends pulumi.ComponentResource {
     }
 
     private jenkins(name: string, args: CiCdArgs, j: JenkinsSettings, agentRole: aws.iam.Role, deployRole: aws.iam.Role): k8s.helm.v3.Release {
-        const k8sOpts = args.gateway.cluster.options({ parent: this });
+        const cluster = args.gateway.cluster;
         // The controller is an ALB target: its pods must wait for target registration before the old one goes.
         // Depends on the CSI driver so that destroy deletes the namespace, and with it jenkins_home's claim and volume,
         // while the driver still runs to delete the volume.
-        const ns = new k8s.core.v1.Namespace(
+        const ns = cluster.object(
+            k8s.core.v1.Namespace,
             `${name}-jenkins`,
             { metadata: { name: JENKINS.namespace, labels: { ...READINESS_GATE_LABELS } } },
-            args.gateway.cluster.options({ parent: this, needs: ["storage", "pools"] }),
+            { parent: this, needs: ["storage", "pools"] },
         );
         const namespace = ns.metadata.name;
         createNetworkPolicies(
@@ -264,17 +270,19 @@ export class CiCd extends pulumi.ComponentResource {
                     JENKINS.deployNamespace,
                 ]),
             ),
-            { ...k8sOpts, dependsOn: [ns] },
+            cluster,
+            { parent: this, dependsOn: [ns] },
         );
 
         // Credentials live in Secrets the chart mounts; Helm values (kept in the release) never hold them.
-        const adminSecret = new k8s.core.v1.Secret(
+        const adminSecret = cluster.object(
+            k8s.core.v1.Secret,
             `${name}-jenkins-admin`,
             {
                 metadata: { name: JENKINS.adminSecret, namespace },
                 stringData: adminSecretData(j.adminPassword),
             },
-            k8sOpts,
+            { parent: this },
         );
         const credentialSecrets: { name: string; keyName: string }[] = [];
         const systemCredentials: SystemCredential[] = [];
@@ -282,7 +290,14 @@ export class CiCd extends pulumi.ComponentResource {
         const secrets: pulumi.Resource[] = [adminSecret];
         // A Secret the chart mounts for JCasC, read as ${<secret>-<key>}.
         const mounted = (secretName: string, key: string, value: pulumi.Input<string>) => {
-            secrets.push(new k8s.core.v1.Secret(`${name}-${secretName}`, { metadata: { name: secretName, namespace }, stringData: { [key]: value } }, k8sOpts));
+            secrets.push(
+                cluster.object(
+                    k8s.core.v1.Secret,
+                    `${name}-${secretName}`,
+                    { metadata: { name: secretName, namespace }, stringData: { [key]: value } },
+                    { parent: this },
+                ),
+            );
             credentialSecrets.push({ name: secretName, keyName: key });
             return `${secretName}-${key}`;
         };
@@ -298,17 +313,19 @@ export class CiCd extends pulumi.ComponentResource {
         // unprivileged, which baseline allows.) Agents accept no connections: default-deny ingress.
         const agentNamespace = (resourceName: string, namespaceName: string) => {
             // After the pools: destroy deletes the namespace, and any agent in it, before the pool it runs on.
-            const agentNs = new k8s.core.v1.Namespace(
+            const agentNs = cluster.object(
+                k8s.core.v1.Namespace,
                 resourceName,
                 { metadata: { name: namespaceName, labels: { "pod-security.kubernetes.io/enforce": "baseline" } } },
-                args.gateway.cluster.options({ parent: this, needs: ["pools"] }),
+                { parent: this, needs: ["pools"] },
             );
-            createNetworkPolicies(resourceName, defaultDenyWithAllowances(namespaceName, []), { ...k8sOpts, dependsOn: [agentNs] });
+            createNetworkPolicies(resourceName, defaultDenyWithAllowances(namespaceName, []), cluster, { parent: this, dependsOn: [agentNs] });
             return agentNs;
         };
         const buildNs = agentNamespace(`${name}-jenkins-builds`, JENKINS.buildNamespace);
         const deployNs = agentNamespace(`${name}-jenkins-deploy`, JENKINS.deployNamespace);
-        const deploySa = new k8s.core.v1.ServiceAccount(
+        const deploySa = cluster.object(
+            k8s.core.v1.ServiceAccount,
             `${name}-jenkins-deploy`,
             {
                 metadata: {
@@ -317,17 +334,19 @@ export class CiCd extends pulumi.ComponentResource {
                     annotations: { "eks.amazonaws.com/role-arn": agentRole.arn },
                 },
             },
-            k8sOpts,
+            { parent: this },
         );
         // The deploy cloud's own API identity: it alone may start pods in jenkins-deploy; the controller's may not.
-        const launcher = new k8s.core.v1.ServiceAccount(
+        const launcher = cluster.object(
+            k8s.core.v1.ServiceAccount,
             `${name}-jenkins-deploy-launcher`,
             {
                 metadata: { name: JENKINS.deployLauncherServiceAccount, namespace },
             },
-            k8sOpts,
+            { parent: this },
         );
-        const launcherToken = new k8s.core.v1.Secret(
+        const launcherToken = cluster.object(
+            k8s.core.v1.Secret,
             `${name}-jenkins-deploy-launcher`,
             {
                 metadata: {
@@ -337,9 +356,10 @@ export class CiCd extends pulumi.ComponentResource {
                 },
                 type: "kubernetes.io/service-account-token",
             },
-            { ...k8sOpts, dependsOn: [launcher] },
+            { parent: this, dependsOn: [launcher] },
         );
-        const launchRole = new k8s.rbac.v1.Role(
+        const launchRole = cluster.object(
+            k8s.rbac.v1.Role,
             `${name}-jenkins-deploy-launcher`,
             {
                 metadata: { name: "launch-agents", namespace: deployNs.metadata.name },
@@ -350,16 +370,17 @@ export class CiCd extends pulumi.ComponentResource {
                     { apiGroups: [""], resources: ["pods/log", "events"], verbs: ["get", "list", "watch"] },
                 ],
             },
-            k8sOpts,
+            { parent: this },
         );
-        new k8s.rbac.v1.RoleBinding(
+        cluster.object(
+            k8s.rbac.v1.RoleBinding,
             `${name}-jenkins-deploy-launcher`,
             {
                 metadata: { name: "launch-agents", namespace: deployNs.metadata.name },
                 roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: launchRole.metadata.name },
                 subjects: [{ kind: "ServiceAccount", name: JENKINS.deployLauncherServiceAccount, namespace }],
             },
-            k8sOpts,
+            { parent: this },
         );
         credentialSecrets.push({ name: JENKINS.deployLauncherSecret, keyName: "token" });
         systemCredentials.push({ id: JENKINS.deployLauncherSecret, secretVariable: `${JENKINS.deployLauncherSecret}-token` });
@@ -367,17 +388,18 @@ export class CiCd extends pulumi.ComponentResource {
         const registryHosts = pulumi
             .output(args.repositoryUrl)
             .apply((url) => [url, ...(j.promotions ?? []).map((t) => t.repositoryUrl)].map((u) => u.split("/")[0]));
-        const dockerConfig = new k8s.core.v1.ConfigMap(
+        const dockerConfig = cluster.object(
+            k8s.core.v1.ConfigMap,
             `${name}-docker-config`,
             {
                 metadata: { name: "docker-config", namespace: deployNs.metadata.name },
                 data: { "config.json": registryHosts.apply((hosts) => ecrDockerConfig([...new Set(hosts)])) },
             },
-            k8sOpts,
+            { parent: this },
         );
         secrets.push(launcherToken, buildNs, deploySa);
 
-        const release = args.gateway.cluster.release(
+        const release = cluster.release(
             `${name}-jenkins`,
             JENKINS,
             {

@@ -457,7 +457,8 @@ export class Cluster extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        const storageClass = new k8s.storage.v1.StorageClass(
+        const storageClass = booting.object(
+            k8s.storage.v1.StorageClass,
             `${name}-gp3`,
             {
                 metadata: {
@@ -471,7 +472,7 @@ export class Cluster extends pulumi.ComponentResource {
                 allowVolumeExpansion: true,
                 reclaimPolicy: args.retainData ? "Retain" : "Delete",
             },
-            booting.options({ parent: this, dependsOn: [ebsCsi] }),
+            { parent: this, dependsOn: [ebsCsi] },
         );
 
         this.storageClassName = storageClass.metadata.name;

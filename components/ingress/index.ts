@@ -288,7 +288,8 @@ export function checkExposeArgs(
  */
 export function exposeService(name: string, gateway: IngressGateway, args: ExposeArgs, parent: pulumi.Resource): Exposed {
     checkExposeArgs(gateway, args);
-    const ingress = new k8s.networking.v1.Ingress(
+    const ingress = gateway.cluster.object(
+        k8s.networking.v1.Ingress,
         name,
         {
             metadata: {
@@ -315,7 +316,7 @@ export function exposeService(name: string, gateway: IngressGateway, args: Expos
                 ],
             },
         },
-        gateway.cluster.options({ parent, needs: ["webhook"], dependsOn: args.dependsOn }),
+        { parent, dependsOn: args.dependsOn },
     );
 
     const albHostname = ingress.status.loadBalancer.ingress.apply((lbs) => {

@@ -10,10 +10,10 @@
  * - ingress only: egress stays open, so no DNS rule is needed (a DNS rule matters only once egress is denied).
  */
 import * as k8s from "@pulumi/kubernetes";
-import * as pulumi from "@pulumi/pulumi";
 import { JENKINS_SCRAPE_TARGET } from "../cicd/jenkins";
 import { KPS } from "../observability/monitoring";
 import { awsxSubnetLayout, networkSubnetSpecs } from "../network/vpc-layout";
+import { ClusterHandle, ObjectOptions } from "../shared/cluster-handle";
 
 type Labels = Record<string, string>;
 
@@ -156,9 +156,14 @@ export function appAllowances(sources: TrafficSources, pods: Labels, port: numbe
     ];
 }
 
-/** Registers the manifests, in the namespace they name, after `opts.dependsOn` (the Namespace). */
-export function createNetworkPolicies(name: string, manifests: NetworkPolicyManifest[], opts: pulumi.CustomResourceOptions): k8s.networking.v1.NetworkPolicy[] {
-    return manifests.map((m) => new k8s.networking.v1.NetworkPolicy(`${name}-${m.metadata.name}`, { metadata: m.metadata, spec: m.spec }, opts));
+/** Registers the manifests, in the namespace they name, after `o.dependsOn` (the Namespace). */
+export function createNetworkPolicies(
+    name: string,
+    manifests: NetworkPolicyManifest[],
+    cluster: ClusterHandle,
+    o: ObjectOptions,
+): k8s.networking.v1.NetworkPolicy[] {
+    return manifests.map((m) => cluster.object(k8s.networking.v1.NetworkPolicy, `${name}-${m.metadata.name}`, { metadata: m.metadata, spec: m.spec }, o));
 }
 
 /** The sources as the Network component lays out the VPC: ALBs in the public subnets, the control plane in the private ones. */

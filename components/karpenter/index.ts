@@ -510,7 +510,9 @@ export class Karpenter extends pulumi.ComponentResource {
 
         // Custom resources wait for the release that defines their kinds (a create before it fails "no matches for
         // kind") and for the controller, so a destroy deletes them while the controller still finalizes them.
-        const nodeClass = new k8s.apiextensions.CustomResource(
+        const karpenter = args.cluster.with("karpenter", [crds, controller]);
+        const nodeClass = karpenter.object(
+            k8s.apiextensions.CustomResource,
             `${name}-nodeclass`,
             {
                 apiVersion: "karpenter.k8s.aws/v1",
@@ -521,14 +523,15 @@ export class Karpenter extends pulumi.ComponentResource {
                 ),
             },
             {
-                ...args.cluster.options({ parent: this, dependsOn: [crds, controller] }),
+                parent: this,
                 // Its finalizer waits for every NodeClaim of every pool to drain and terminate.
                 customTimeouts: { delete: deleteTimeout(args.pools) },
             },
         );
         this.poolsReady = args.pools.map((pool) => {
             const { metadata, spec } = nodePool(pool);
-            return new k8s.apiextensions.CustomResource(
+            return karpenter.object(
+                k8s.apiextensions.CustomResource,
                 `${name}-pool-${pool.name}`,
                 {
                     apiVersion: "karpenter.sh/v1",
@@ -536,10 +539,10 @@ export class Karpenter extends pulumi.ComponentResource {
                     metadata,
                     spec,
                 },
-                { ...args.cluster.options({ parent: this, dependsOn: [crds, controller, nodeClass] }), customTimeouts: { delete: deleteTimeout([pool]) } },
+                { parent: this, dependsOn: [nodeClass], customTimeouts: { delete: deleteTimeout([pool]) } },
             );
         });
-        this.cluster = args.cluster.with("pools", this.poolsReady);
+        this.cluster = karpenter.with("pools", this.poolsReady);
 
         this.nodeRoleArn = nodeRole.arn;
         this.queueName = queue.name;

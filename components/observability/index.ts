@@ -36,30 +36,32 @@ export class Observability extends pulumi.ComponentResource {
 
     constructor(name: string, args: ObservabilityArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:observability:Observability", name, {}, opts);
-        const k8sOpts = args.gateway.cluster.options({ parent: this });
+        const cluster = args.gateway.cluster;
         this.grafanaUrl = `https://${args.host}`;
 
         // Grafana is an ALB target: its new pod must be registered before the old one goes.
         // Prometheus' and Alertmanager's claims come from StatefulSet templates and outlive `helm uninstall`; only the
         // namespace's deletion removes them. Depending on the CSI driver makes destroy delete it while the driver still
         // runs to delete their volumes.
-        const ns = new k8s.core.v1.Namespace(
+        const ns = cluster.object(
+            k8s.core.v1.Namespace,
             `${name}-ns`,
             { metadata: { name: KPS.namespace, labels: { ...READINESS_GATE_LABELS } } },
-            args.gateway.cluster.options({ parent: this, needs: ["storage", "pools"] }),
+            { parent: this, needs: ["storage", "pools"] },
         );
         const namespace = ns.metadata.name;
-        createNetworkPolicies(`${name}-monitoring`, defaultDenyWithAllowances(KPS.namespace, monitoringAllowances(args.gateway.trafficSources)), {
-            ...k8sOpts,
+        createNetworkPolicies(`${name}-monitoring`, defaultDenyWithAllowances(KPS.namespace, monitoringAllowances(args.gateway.trafficSources)), cluster, {
+            parent: this,
             dependsOn: [ns],
         });
-        const adminSecret = new k8s.core.v1.Secret(
+        const adminSecret = cluster.object(
+            k8s.core.v1.Secret,
             `${name}-grafana-admin`,
             {
                 metadata: { name: KPS.grafanaAdminSecret, namespace },
                 stringData: { "admin-user": "admin", "admin-password": args.grafanaAdminPassword },
             },
-            k8sOpts,
+            { parent: this },
         );
 
         const receiverSecrets: Record<string, pulumi.Input<string> | undefined> = {
@@ -71,18 +73,19 @@ export class Observability extends pulumi.ComponentResource {
         const receiverData = Object.fromEntries(Object.entries(receiverSecrets).filter(([, v]) => v !== undefined)) as Record<string, pulumi.Input<string>>;
         // The provider marks all of stringData secret, so its key names are kept here for what checks the mount.
         this.alertSecretKeys = Object.keys(receiverData);
-        const receiverSecret = new k8s.core.v1.Secret(
+        const receiverSecret = cluster.object(
+            k8s.core.v1.Secret,
             `${name}-alert-receivers`,
             {
                 metadata: { name: ALERT_SECRET.name, namespace },
                 stringData: receiverData,
             },
-            k8sOpts,
+            { parent: this },
         );
         const contributed = args.contributions;
         const watched = [...contributed.flatMap((c) => c.volumeNamespaces ?? []), KPS.namespace];
 
-        this.release = args.gateway.cluster.release(
+        this.release = cluster.release(
             `${name}-kps`,
             KPS,
             {
@@ -113,13 +116,14 @@ export class Observability extends pulumi.ComponentResource {
         // Dashboards: ConfigMaps the Grafana sidecar loads from any namespace by label.
         const dashboards: Record<string, object> = Object.assign({}, ...contributed.map((c) => c.dashboards ?? {}));
         for (const [key, board] of Object.entries(dashboards)) {
-            new k8s.core.v1.ConfigMap(
+            cluster.object(
+                k8s.core.v1.ConfigMap,
                 `${name}-dashboard-${key}`,
                 {
                     metadata: { name: `dashboard-${key}`, namespace, labels: { [KPS.dashboardLabel]: "1" } },
                     data: { [`${key}.json`]: JSON.stringify(board) },
                 },
-                k8sOpts,
+                { parent: this },
             );
         }
 

@@ -1,8 +1,9 @@
 /**
  * What components need from the cluster: its Kubernetes provider and what must be running before their objects
- * go in. Every platform Helm release and Kubernetes object is made through a handle, so the provider and the
- * waits are applied the same way everywhere; destroy runs the same waits backwards (an object is deleted before
- * what it waited for). The rules match the preflight's (offline/preflight/order.ts ORDER_RULES).
+ * go in. Every platform Helm release and Kubernetes object is made through a handle (`release`, `object`), which
+ * adds the waits a kind needs from KIND_NEEDS, so no caller can forget them; destroy runs the same waits backwards
+ * (an object is deleted before what it waited for). The rules match the preflight's (offline/preflight/order.ts
+ * ORDER_RULES; cluster-handle.test.ts checks each entry against them).
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -15,12 +16,87 @@ import { PinnedChart, pinnedRelease, ReleaseArgs } from "./helm";
  * - pools: Karpenter's NodePools, for workloads placed on them; destroy then deletes those workloads (and the
  *   namespaces holding them) before the pools, whose drain they would otherwise block. Without Karpenter the
  *   node group is where they run, so `pools` falls back to `nodes`.
+ * - karpenter: Karpenter's CRDs and controller, for its NodePools and EC2NodeClasses.
  */
-export const READINESS = ["nodes", "dns", "metrics", "storage", "webhook", "pools"] as const;
+export const READINESS = ["nodes", "dns", "metrics", "storage", "webhook", "pools", "karpenter"] as const;
 export type Readiness = (typeof READINESS)[number];
 
 /** A release's pods need nodes and name resolution, whatever else the caller names. */
 export const RELEASE_NEEDS: readonly Readiness[] = ["nodes", "dns"];
+
+const WORKLOAD: readonly Readiness[] = ["nodes", "dns"];
+const LBC_WEBHOOK: readonly Readiness[] = ["webhook"];
+const KARPENTER: readonly Readiness[] = ["karpenter"];
+
+/**
+ * What an object of each kind (its Pulumi type) needs before it is created; a kind not listed (Namespace, Secret,
+ * ConfigMap, ServiceAccount, RBAC, NetworkPolicy, PodDisruptionBudget, StorageClass) needs only the provider.
+ * - Workloads: their pods need a node and CoreDNS (pulumi-kubernetes awaits their readiness on create).
+ * - The LB controller's admission webhooks, all failurePolicy Fail (aws/eks-charts
+ *   stable/aws-load-balancer-controller/templates/webhook.yaml and values.yaml, chart 3.5.0):
+ *   mservice.elbv2.k8s.aws mutates every Service on CREATE (its rule matches all Services; the controller only
+ *   changes type LoadBalancer ones, but the API server calls it for each); vingress.elbv2.k8s.aws validates
+ *   Ingresses on CREATE and UPDATE; mtargetgroupbinding/vtargetgroupbinding and vingressclassparams admit the
+ *   controller's own CRs. Its pod mutators select by namespace label: see INJECTING_NAMESPACE_LABELS.
+ * - A claim is provisioned by the EBS CSI driver through the default StorageClass.
+ * - An HPA reads CPU from metrics-server's resource metrics API.
+ * - Karpenter's CRs: their CRDs (karpenter-crd chart) and the controller that removes their finalizers
+ *   (aws/karpenter-provider-aws pkg/controllers/nodeclass/controller.go finalize, v1.14.1).
+ */
+export const KIND_NEEDS: Readonly<Record<string, readonly Readiness[]>> = {
+    "kubernetes:apps/v1:Deployment": WORKLOAD,
+    "kubernetes:apps/v1:StatefulSet": WORKLOAD,
+    "kubernetes:apps/v1:DaemonSet": WORKLOAD,
+    "kubernetes:batch/v1:Job": WORKLOAD,
+    "kubernetes:batch/v1:CronJob": WORKLOAD,
+    "kubernetes:core/v1:Pod": WORKLOAD,
+    "kubernetes:core/v1:Service": LBC_WEBHOOK,
+    "kubernetes:networking.k8s.io/v1:Ingress": LBC_WEBHOOK,
+    "kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding": LBC_WEBHOOK,
+    "kubernetes:elbv2.k8s.aws/v1beta1:IngressClassParams": LBC_WEBHOOK,
+    "kubernetes:core/v1:PersistentVolumeClaim": ["storage"],
+    "kubernetes:autoscaling/v2:HorizontalPodAutoscaler": ["metrics"],
+    "kubernetes:karpenter.sh/v1:NodePool": KARPENTER,
+    "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass": KARPENTER,
+};
+
+/**
+ * Namespace labels that turn on the LB controller's pod mutators for pods created in the namespace (same
+ * webhook.yaml): mpod (readiness gates, failurePolicy Ignore, so a pod admitted before the controller runs silently
+ * has no gate), quicid and alb-target-control (failurePolicy Fail). Such a namespace waits for the controller, so
+ * its pods do too, and destroy deletes it, with its Ingresses, while the controller still runs to delete their ALBs.
+ */
+export const INJECTING_NAMESPACE_LABELS = [
+    "elbv2.k8s.aws/pod-readiness-gate-inject",
+    "elbv2.k8s.aws/quic-server-id-inject",
+    "elbv2.k8s.aws/alb-target-control-agent-injection",
+];
+
+/** A value given plainly (not an Output or a Promise), or undefined. */
+const plain = (v: unknown): any => (v === undefined || pulumi.Output.isInstance(v) || v instanceof Promise ? undefined : v);
+
+/** What an object needs by its kind, and by what its args say plainly (claims its pods mount, injection labels). */
+export function needsOf(type: string, args: any): Readiness[] {
+    const needs = [...(KIND_NEEDS[type] ?? [])];
+    const spec = plain(plain(args)?.spec);
+    const volumes: unknown = plain(plain(plain(spec?.template)?.spec)?.volumes);
+    const claimed = Array.isArray(volumes) && volumes.some((v) => plain(v)?.persistentVolumeClaim);
+    if ((plain(spec?.volumeClaimTemplates)?.length ?? 0) > 0 || claimed) needs.push("storage");
+    const labels = plain(plain(plain(args)?.metadata)?.labels) ?? {};
+    if (type === "kubernetes:core/v1:Namespace" && INJECTING_NAMESPACE_LABELS.some((l) => l in labels)) needs.push("webhook");
+    return [...new Set(needs)];
+}
+
+/** A pulumi-kubernetes resource class: `k8s.core.v1.Service`, `k8s.apiextensions.CustomResource`, ... */
+type KubernetesClass = new (name: string, args: any, opts?: pulumi.CustomResourceOptions) => pulumi.CustomResource;
+
+/** The Pulumi type an object of this class gets (a CustomResource's is built from its apiVersion and kind). */
+function typeOf(kind: KubernetesClass, args: any): string {
+    if (kind === (k8s.apiextensions.CustomResource as unknown)) return `kubernetes:${args.apiVersion}:${args.kind}`;
+    const type = (kind as unknown as { __pulumiType?: string }).__pulumiType;
+    if (!type) throw new Error(`${kind.name} is no pulumi-kubernetes resource class`);
+    return type;
+}
 
 export interface PlatformObjectOptions {
     parent: pulumi.Resource;
@@ -29,6 +105,10 @@ export interface PlatformObjectOptions {
     /** Anything else it waits for (its namespace, its Secrets). */
     dependsOn?: pulumi.Resource[];
     aliases?: pulumi.Input<pulumi.URN | pulumi.Alias>[];
+}
+
+export interface ObjectOptions extends PlatformObjectOptions {
+    customTimeouts?: pulumi.CustomTimeouts;
 }
 
 export class ClusterHandle {
@@ -60,7 +140,7 @@ export class ClusterHandle {
     }
 
     /** Options of a Kubernetes object on this cluster: the provider, then its own waits followed by the readiness it needs. */
-    options(o: PlatformObjectOptions): pulumi.CustomResourceOptions {
+    private options(o: PlatformObjectOptions): pulumi.CustomResourceOptions {
         return {
             parent: o.parent,
             provider: this.provider,
@@ -73,5 +153,15 @@ export class ClusterHandle {
     release(name: string, pin: PinnedChart, args: ReleaseArgs, o: PlatformObjectOptions): k8s.helm.v3.Release {
         const needs = [...new Set([...RELEASE_NEEDS, ...(o.needs ?? [])])];
         return pinnedRelease(name, pin, args, this.options({ ...o, needs }));
+    }
+
+    /**
+     * A Kubernetes object on this cluster, after what its kind needs (needsOf) and whatever else the caller names:
+     * `handle.object(k8s.core.v1.Service, name, args, { parent })`.
+     */
+    object<C extends KubernetesClass>(kind: C, name: string, args: NonNullable<ConstructorParameters<C>[1]>, o: ObjectOptions): InstanceType<C> {
+        const needs = [...new Set([...needsOf(typeOf(kind, args), args), ...(o.needs ?? [])])];
+        const { customTimeouts } = o;
+        return new kind(name, args, { ...this.options({ ...o, needs }), ...(customTimeouts ? { customTimeouts } : {}) }) as InstanceType<C>;
     }
 }

@@ -81,21 +81,23 @@ export class WebApp extends pulumi.ComponentResource {
 
     constructor(name: string, args: WebAppArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:app:WebApp", name, {}, opts);
-        const k8sOpts = args.gateway.cluster.options({ parent: this });
+        const cluster = args.gateway.cluster;
         const labels = appLabels(name);
 
         // The namespace is the platform's: creating a cluster-scoped object is beyond the app's deployer.
         const namespace = args.namespace;
-        const sa = new k8s.core.v1.ServiceAccount(
+        const sa = cluster.object(
+            k8s.core.v1.ServiceAccount,
             `${name}-sa`,
             {
                 metadata: { name, namespace },
                 automountServiceAccountToken: false,
             },
-            k8sOpts,
+            { parent: this },
         );
 
-        const deployment = new k8s.apps.v1.Deployment(
+        const deployment = cluster.object(
+            k8s.apps.v1.Deployment,
             `${name}-deploy`,
             {
                 metadata: { name, namespace, labels },
@@ -140,19 +142,21 @@ export class WebApp extends pulumi.ComponentResource {
                     },
                 },
             },
-            args.gateway.cluster.options({ parent: this, needs: ["nodes", "dns", "metrics"] }),
+            { parent: this },
         );
 
-        const service = new k8s.core.v1.Service(
+        const service = cluster.object(
+            k8s.core.v1.Service,
             `${name}-svc`,
             {
                 metadata: { name, namespace, labels },
                 spec: { type: "ClusterIP", selector: labels, ports: [{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }] },
             },
-            args.gateway.cluster.options({ parent: this, needs: ["webhook"] }),
+            { parent: this },
         );
 
-        new k8s.autoscaling.v2.HorizontalPodAutoscaler(
+        cluster.object(
+            k8s.autoscaling.v2.HorizontalPodAutoscaler,
             `${name}-hpa`,
             {
                 metadata: { name, namespace },
@@ -163,16 +167,17 @@ export class WebApp extends pulumi.ComponentResource {
                     metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 70 } } }],
                 },
             },
-            k8sOpts,
+            { parent: this },
         );
 
-        new k8s.policy.v1.PodDisruptionBudget(
+        cluster.object(
+            k8s.policy.v1.PodDisruptionBudget,
             `${name}-pdb`,
             {
                 metadata: { name, namespace },
                 spec: { maxUnavailable: 1, selector: { matchLabels: labels } },
             },
-            k8sOpts,
+            { parent: this },
         );
 
         const exposed = exposeService(

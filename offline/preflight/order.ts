@@ -3,6 +3,7 @@
  * names the records that need something and the records that provide it; a resource type joins a rule by being
  * added to its selectors, not by new code.
  */
+import { INJECTING_NAMESPACE_LABELS, KIND_NEEDS } from "../../components/shared/cluster-handle";
 import { durationSeconds } from "../../config/karpenter";
 import { RecordedResource } from "../recorder";
 import { rejection } from "./capacity";
@@ -33,8 +34,8 @@ const WORKLOADS = [
     "kubernetes:batch/v1:CronJob",
     "kubernetes:core/v1:Pod",
 ];
-const SERVICE = "kubernetes:core/v1:Service";
-const INGRESS = "kubernetes:networking.k8s.io/v1:Ingress";
+/** Services, Ingresses and the controller's own CRs: the kinds its admission webhooks take (the cluster handle's table). */
+const LBC_ADMITTED = Object.keys(KIND_NEEDS).filter((type) => KIND_NEEDS[type].includes("webhook"));
 const PVC = "kubernetes:core/v1:PersistentVolumeClaim";
 const NAMESPACE = "kubernetes:core/v1:Namespace";
 
@@ -175,7 +176,13 @@ export const ORDER_RULES: OrderRule[] = [
         name: "load balancer controller webhook",
         because: "the controller's webhooks (mservice.elbv2.k8s.aws, vingress.elbv2.k8s.aws) must answer before Services and Ingresses are admitted",
         // The CloudWatch observability add-on creates Services too (its operator's webhook Service), unordered otherwise.
-        needs: [{ types: [SERVICE, INGRESS] }, { types: [HELM_RELEASE], where: chartIn(SERVICE_CHARTS) }, addonNamed("amazon-cloudwatch-observability")],
+        needs: [
+            { types: LBC_ADMITTED },
+            { types: [HELM_RELEASE], where: chartIn(SERVICE_CHARTS) },
+            addonNamed("amazon-cloudwatch-observability"),
+            // Its pods are admitted by the controller's pod mutators; destroy deletes it, with its Ingresses, first.
+            { types: [NAMESPACE], where: (r) => INJECTING_NAMESPACE_LABELS.some((l) => Object.hasOwn(Object(at(r.inputs, "metadata", "labels")), l)) },
+        ],
         providedBy: [{ types: [HELM_RELEASE], where: chartIn(["aws-load-balancer-controller"]) }],
     },
     {
