@@ -1,15 +1,102 @@
-// Flat config: typescript-eslint's recommended rules on the program, its tests and tools; app/ has its own package.
+// Flat config: typescript-eslint's type-aware recommended rules on the program, its tests and tools; app/ has its own package.
+// Every rule is on everywhere; an override below turns one off only for the files it names, with the reason.
 import js from "@eslint/js";
+import { defineConfig } from "eslint/config";
 import tseslint from "typescript-eslint";
 
-export default tseslint.config({ ignores: ["node_modules/**", "app/**", "bin/**", "plan/**"] }, js.configs.recommended, ...tseslint.configs.recommended, {
-    rules: {
-        // Chart values, recorded inputs and upstream JSON are untyped by nature; `any` marks where they are read.
-        "@typescript-eslint/no-explicit-any": "off",
-        // The SDK's internals (runtime state, proto messages) have no typings: they are loaded with require().
-        "@typescript-eslint/no-require-imports": "off",
-        // Input checks look for control characters on purpose (a newline in a value that reaches JCasC).
-        "no-control-regex": "off",
-        "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+export default defineConfig(
+    { ignores: ["node_modules/**", "app/**", "bin/**", "plan/**"] },
+    js.configs.recommended,
+    tseslint.configs.recommendedTypeChecked,
+    {
+        languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+        rules: {
+            "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+            "@typescript-eslint/no-non-null-assertion": "error",
+        },
     },
-});
+    {
+        // This file and bench/ are outside tsconfig.json, so there are no types to lint them with.
+        files: ["**/*.mjs", "bench/**"],
+        extends: [tseslint.configs.disableTypeChecked],
+    },
+    {
+        // Recorded inputs, chart values, policy-checked resource properties and upstream JSON are untyped by nature.
+        files: ["offline/**/*.ts", "policy/rules.ts", "tests/**/*.ts", "**/*.test.ts"],
+        rules: {
+            "@typescript-eslint/no-explicit-any": "off",
+            "@typescript-eslint/no-unsafe-argument": "off",
+            "@typescript-eslint/no-unsafe-assignment": "off",
+            "@typescript-eslint/no-unsafe-call": "off",
+            "@typescript-eslint/no-unsafe-member-access": "off",
+            "@typescript-eslint/no-unsafe-return": "off",
+        },
+    },
+    {
+        // Checks and models print recorded scalars (names, versions, ARNs) that are typed unknown; an object there is a model bug the tests catch.
+        files: ["offline/**/*.ts"],
+        rules: { "@typescript-eslint/no-base-to-string": "off", "@typescript-eslint/restrict-template-expressions": "off" },
+    },
+    {
+        // Mocks and fakes implement the SDK's async interfaces (Mocks, the Automation API workspace) without awaiting anything.
+        files: ["offline/mocks.ts", "offline/recorder.ts", "tests/**/*.ts", "**/*.test.ts"],
+        rules: { "@typescript-eslint/require-await": "off" },
+    },
+    {
+        // A test's `find(...)!` fails that test at the line that looked for a missing resource.
+        files: ["tests/**/*.ts", "**/*.test.ts"],
+        rules: { "@typescript-eslint/no-non-null-assertion": "off" },
+    },
+    {
+        // Not yet rewritten: `!` here stands for an invariant of the plan or the model (a Karpenter pool has its
+        // settings, a rank was set in the pass before); each should become a narrowing or a thrown model error.
+        files: [
+            "bench/app-throughput.ts",
+            "offline/cost.ts",
+            "offline/diagram.ts",
+            "offline/models/custom-resources.ts",
+            "offline/models/eks-cluster.ts",
+            "offline/preflight/capacity.ts",
+            "offline/preflight/graph.ts",
+            "offline/preflight/nodes.ts",
+            "offline/preflight/order.ts",
+            "offline/preflight/permissions.ts",
+        ],
+        rules: { "@typescript-eslint/no-non-null-assertion": "off" },
+    },
+    {
+        // require(): the SDK internals in recorder.ts have no typings; plan.ts files reload a program fresh per
+        // evaluation (require.cache); iam.ts loads the managed-policy data only when a check needs it; the harness
+        // replaces an export of @pulumi/pulumi/log; the karpenter test registers a chart outside the component.
+        files: [
+            "offline/recorder.ts",
+            "offline/plan.ts",
+            "appstack/plan.ts",
+            "offline/preflight/iam.ts",
+            "tests/helpers/harness.ts",
+            "components/karpenter/karpenter.test.ts",
+        ],
+        rules: { "@typescript-eslint/no-require-imports": "off" },
+    },
+    {
+        // mermaid is an ES module that ts-node's import() (compiled to require()) cannot load: new Function keeps a real import().
+        files: ["tests/offline/diagram.test.ts"],
+        rules: { "@typescript-eslint/no-implied-eval": "off" },
+    },
+    {
+        // Input checks look for control characters on purpose (a NUL or newline in a value that reaches JCasC).
+        files: ["components/cicd/jenkins.ts"],
+        rules: { "no-control-regex": "off" },
+    },
+    {
+        // Temporary, while other branches rewrite these files: delete this object after merging them.
+        files: ["config/index.ts", "config/schema.ts", "ci/deploy.ts", "components/shared/cluster-handle.ts"],
+        rules: {
+            "@typescript-eslint/no-non-null-assertion": "off",
+            "@typescript-eslint/no-floating-promises": "off",
+            "@typescript-eslint/no-explicit-any": "off",
+            "@typescript-eslint/no-require-imports": "off",
+            "@typescript-eslint/restrict-template-expressions": "off",
+        },
+    },
+);

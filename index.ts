@@ -233,7 +233,7 @@ export const kubeconfig = pulumi.secret(cluster.kubeconfig);
 // Everything the app stack reads (appstack/program.ts, through the SSM parameter below): nothing secret, nothing else.
 const kubeCluster = pulumi
     .unsecret(cluster.kubeconfig)
-    .apply((k) => JSON.parse(k).clusters[0].cluster as { server: string; "certificate-authority-data": string });
+    .apply((k) => (JSON.parse(k) as { clusters: { cluster: { server: string; "certificate-authority-data": string } }[] }).clusters[0].cluster);
 export const appPlatform = pulumi.output({
     environment: config.environment,
     // The app stack holds its own replicas to the platform profile's guardrail, not to an environment's name.

@@ -224,5 +224,5 @@ export function profileNamed(name: string): Profile | undefined {
 /** The environment (profile name) a stack's raw config asks for. */
 export function environmentOf(raw: Readonly<Record<string, unknown>>, stack: string): string {
     const named = raw["platform:environment"];
-    return typeof named === "string" && named.trim() !== "" ? named : stack.split("/").pop()!;
+    return typeof named === "string" && named.trim() !== "" ? named : stack.slice(stack.lastIndexOf("/") + 1);
 }

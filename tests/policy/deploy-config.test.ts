@@ -66,7 +66,7 @@ describe("deploy: the policy pack gets the stack's profile as its config", () =>
             const original = ws.selectOrCreate;
             ws.selectOrCreate = async () => {
                 const s = await original();
-                const preview = s.preview;
+                const preview = s.preview.bind(s);
                 s.preview = async (o) => {
                     files = o.policyPackConfigs ?? [];
                     return preview(o);
