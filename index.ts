@@ -232,7 +232,7 @@ export const kubeconfig = pulumi.secret(cluster.kubeconfig);
 // Everything the app stack reads (appstack/program.ts, through the SSM parameter below): nothing secret, nothing else.
 const kubeCluster = pulumi
     .unsecret(cluster.kubeconfig)
-    .apply((k) => JSON.parse(k).clusters[0].cluster as { server: string; "certificate-authority-data": string });
+    .apply((k) => (JSON.parse(k) as { clusters: { cluster: { server: string; "certificate-authority-data": string } }[] }).clusters[0].cluster);
 export const appPlatform = pulumi.output({
     // The app stack refuses a platform of another environment than its own profile's.
     environment: config.environment,

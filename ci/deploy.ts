@@ -10,6 +10,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parseArgs as parseCommandLine } from "util";
+import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { parseAppConfig } from "../config/app";
 import { imageTagProblem, stackNameProblem } from "../config/checks";
 import { ConfigError, Problems, UsageError } from "../config/problems";
@@ -61,7 +62,7 @@ export function parseArgs(argv: string[]): DeployOptions {
     try {
         parsed = parseCommandLine({ args: argv, options: OPTIONS, allowPositionals: false, tokens: true });
     } catch (err) {
-        throw new UsageError(`${err instanceof Error ? err.message : err}\n${USAGE}`);
+        throw new UsageError(`${err instanceof Error ? err.message : String(err)}\n${USAGE}`);
     }
     const { values, tokens } = parsed;
     const given = tokens.filter((t) => t.kind === "option").map((t) => (t as { name: string }).name);
@@ -291,12 +292,10 @@ export const NO_PULUMI =
  * The workspace is made only when first used, so bad arguments are reported without a Pulumi CLI.
  */
 export function localWorkspace(): DeployWorkspace {
-    // Loaded only once a stack is used, after the CLI was found: the Automation API drives the `pulumi` binary.
-    const automation = () => (require("@pulumi/pulumi/automation") as typeof import("@pulumi/pulumi/automation")).LocalWorkspace;
     return {
         unavailable: () => (findOnPath("pulumi") ? undefined : NO_PULUMI),
-        selectOrCreate: (stackName, workDir) => automation().createOrSelectStack({ stackName, workDir }),
-        select: (stackName, workDir) => automation().selectStack({ stackName, workDir }),
+        selectOrCreate: (stackName, workDir) => LocalWorkspace.createOrSelectStack({ stackName, workDir }),
+        select: (stackName, workDir) => LocalWorkspace.selectStack({ stackName, workDir }),
     };
 }
 

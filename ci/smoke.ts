@@ -15,7 +15,7 @@ export async function smoke(url: string, attempts: number, intervalMs: number, l
             const res = await fetch(url, { signal: AbortSignal.timeout(5000), redirect: "manual" });
             const body = await res.text();
             last = `HTTP ${res.status} ${body.slice(0, 200)}`;
-            if (res.status === 200 && JSON.parse(body).status === "ok") return { ok: true, attempts: i, last };
+            if (res.status === 200 && (JSON.parse(body) as { status?: unknown }).status === "ok") return { ok: true, attempts: i, last };
         } catch (err) {
             last = (err as Error).cause ? String((err as Error).cause) : String(err);
         }
@@ -33,8 +33,14 @@ if (require.main === module) {
         process.stderr.write("usage: smoke <url> [--attempts N] [--interval-ms MS]\n");
         process.exit(2);
     }
-    smoke(url, opt("--attempts", 20), opt("--interval-ms", 6000), (l) => process.stdout.write(`${l}\n`)).then((r) => {
-        process.stdout.write(`${r.ok ? "healthy" : "NOT healthy"} after ${r.attempts} attempt(s): ${r.last}\n`);
-        process.exit(r.ok ? 0 : 1);
-    });
+    smoke(url, opt("--attempts", 20), opt("--interval-ms", 6000), (l) => process.stdout.write(`${l}\n`)).then(
+        (r) => {
+            process.stdout.write(`${r.ok ? "healthy" : "NOT healthy"} after ${r.attempts} attempt(s): ${r.last}\n`);
+            process.exit(r.ok ? 0 : 1);
+        },
+        (err) => {
+            process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+            process.exit(1);
+        },
+    );
 }

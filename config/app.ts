@@ -84,7 +84,7 @@ export function parseAppConfig(values: Readonly<Record<string, string>>, stack: 
     }
     problems.throwIfAny(stack);
     // A warning, not a refusal, as for the platform's stack files.
-    for (const warning of restatedAppDefaults(values, stack)) pulumi.log.warn(warning);
+    for (const warning of restatedAppDefaults(values, stack)) void pulumi.log.warn(warning);
     return {
         platformStack: s["app:platformStack"],
         profile,

@@ -6,21 +6,7 @@ import { APP_CONFIG_KEYS } from "./app";
 import { AwsProviderSettings, awsProviderSettings } from "./provider";
 import { checkNodeClassTags, KarpenterSettings, parseKarpenter } from "./karpenter";
 import { parsePromotions, PromotionStage } from "./promotion";
-import {
-    Frozen,
-    grouped,
-    Grouped,
-    knownKeys,
-    merged,
-    Merged,
-    pick,
-    ProfileDefaults,
-    readValues,
-    restated,
-    SCHEMA,
-    Settings,
-    without,
-} from "./schema";
+import { Frozen, grouped, Grouped, knownKeys, merged, Merged, pick, ProfileDefaults, readValues, restated, SCHEMA, Settings, without } from "./schema";
 
 export { ConfigError } from "./problems";
 export { Guardrails, Profile, PROFILES } from "./profiles";
@@ -227,7 +213,7 @@ export function parseConfig(raw: RawConfig, project: string, stack: string): Pla
     else if (azCount >= 1) for (const why of networkProblems(vpcCidr, azCount)) problems.add("network:vpcCidr/azCount", why);
     const regionAzs = region ? regionAzNames(region) : undefined;
     if (region && !regionAzs) {
-        pulumi.log.warn(
+        void pulumi.log.warn(
             `network:azCount: cannot check ${azCount} AZs against ${region}, which ${REGION_AZS_SOURCE} does not list; awsx fails at deploy if the region has fewer`,
         );
     } else if (regionAzs && azCount > regionAzs.length) {
@@ -321,7 +307,7 @@ export function parseConfig(raw: RawConfig, project: string, stack: string): Pla
 
     problems.throwIfAny(stack);
     // A warning, not a refusal: restating pins a value against a later change of the profile, which may be meant.
-    for (const warning of restatedDefaults(raw, stack)) pulumi.log.warn(warning);
+    for (const warning of restatedDefaults(raw, stack)) void pulumi.log.warn(warning);
 
     const composite: Composite = {
         project,

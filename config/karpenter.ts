@@ -79,7 +79,7 @@ const poolOverride: Parser<Partial<PoolFields>> = (raw, at) => {
         return undefined;
     }
     for (const field of Object.keys(v).filter((f) => !FIELDS.includes(f))) at.problems.add(at.key, `"${field}" is not a pool setting (${FIELDS.join(", ")})`);
-    return v as Partial<PoolFields>;
+    return v;
 };
 
 const POOL_FIELDS_HELP =

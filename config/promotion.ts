@@ -5,6 +5,7 @@
  */
 import { checkArn, checkEcrRepositoryUrl, checkHttpsUrl, Partition, stackNameProblem } from "./checks";
 import { Problems } from "./problems";
+import { shortStackName } from "./profiles";
 import { fixed, isStringMap, list, optional, ParseContext, Parser } from "./spec";
 
 /** One stage as the stack file states it: the target stack's outputs, and its approvers when not the default ones. */
@@ -32,7 +33,12 @@ function isEntry(v: unknown): v is PromotionEntry {
     if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
     const { approvers, ...rest } = v as Record<string, unknown>;
     const approversOk = approvers === undefined || (Array.isArray(approvers) && approvers.every((a) => typeof a === "string"));
-    return approversOk && isStringMap(rest) && FIELDS.every((k) => typeof rest[k] === "string") && Object.keys(rest).every((k) => FIELDS.includes(k as any));
+    return (
+        approversOk &&
+        isStringMap(rest) &&
+        FIELDS.every((k) => typeof rest[k] === "string") &&
+        Object.keys(rest).every((k) => (FIELDS as readonly string[]).includes(k))
+    );
 }
 
 /**
@@ -70,9 +76,6 @@ export const PROMOTION_KEYS = {
         [] as string[],
     ),
 };
-
-/** A stack's name without org/project: what names its promotion job, so two stages may not share it. */
-export const shortStackName = (stack: string): string => stack.split("/").pop()!;
 
 /**
  * The stages as the pipeline runs them, each checked: the target's outputs, approvers (its own, else

@@ -92,5 +92,5 @@ export function awsProviderSettings(problems: Problems, raw: Readonly<Record<str
             else problems.add(key, `must be ${kind === "integer" ? "a whole number" : kind === "boolean" ? "true or false" : `a JSON ${kind}`}, got ${value}`);
         }
     }
-    return settings as AwsProviderSettings;
+    return settings;
 }

@@ -215,7 +215,7 @@ export const SCHEMA = {
     ...PLATFORM_KEYS,
     ...KARPENTER_KEYS,
     ...PROMOTION_KEYS,
-} satisfies Record<string, Spec<any> | SecretSpec>;
+} satisfies Record<string, Spec<unknown> | SecretSpec>;
 
 export type KeyName = keyof typeof SCHEMA;
 /** Every non-secret setting, typed as its parser returns it. */

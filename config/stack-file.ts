@@ -58,7 +58,7 @@ export function readStackFile(file: string): Record<string, unknown> {
         // An alias may repeat a subtree; yaml's default bound of 100 expansions keeps "billion laughs" small.
         value = doc.toJS({ maxAliasCount: 100 });
     } catch (err) {
-        throw new StackFileError(`${shown}: ${err instanceof Error ? err.message : err}`);
+        throw new StackFileError(`${shown}: ${err instanceof Error ? err.message : String(err)}`);
     }
     if (value === null || value === undefined) throw new StackFileError(`${shown} is empty: it needs a config: section (see Pulumi.dev.yaml)`);
     const config = (value as { config?: unknown }).config;

@@ -149,7 +149,7 @@ export function overview(resources: RecordedResource[], title: string): string {
 export function componentDetail(resources: RecordedResource[], component: RecordedResource, title: string): string {
     const componentOf = componentFinder(resources);
     const inside = (r: RecordedResource): boolean => {
-        for (let cur: RecordedResource | undefined = r; cur; cur = resources.find((p) => p.urn === cur!.parent)) if (cur === component) return true;
+        for (let cur: RecordedResource | undefined = r; cur; cur = resources.find((p) => p.urn === cur.parent)) if (cur === component) return true;
         return false;
     };
     const owned = resources.filter((r) => r !== component && inside(r));

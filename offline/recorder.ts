@@ -147,7 +147,7 @@ class RecordingMonitor extends MockMonitor {
 
     /** The provider a child of `parent` gets for its package: the nearest ancestor's `providers` entry, as the engine resolves it. */
     private inheritedProvider(parent: RecordedResource, pkg: string): string {
-        for (let r: RecordedResource | undefined = parent; r; r = this.records.find((x) => x.urn === r!.parent)) {
+        for (let r: RecordedResource | undefined = parent; r; r = this.records.find((x) => x.urn === r.parent)) {
             if (r.providers[pkg]) return r.providers[pkg];
             if (r.custom && r.provider && r.provider.split("::")[2] === `pulumi:providers:${pkg}`) return r.provider;
         }
@@ -234,7 +234,7 @@ async function applyTransforms(transforms: pulumi.ResourceTransform[], child: Mo
     let current = child;
     for (const transform of transforms) {
         const result = await transform({ type: current.type, name: current.name, custom: true, props: current.inputs, opts: {} });
-        if (result) current = { ...current, inputs: result.props as Record<string, unknown> };
+        if (result) current = { ...current, inputs: result.props };
     }
     return current;
 }

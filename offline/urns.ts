@@ -6,7 +6,13 @@
  * the recorded parents. Children of the stack itself have no parent in a plan, as the engine leaves the stack's
  * type out of their URNs.
  */
+import * as fs from "fs";
+import * as path from "path";
+import { PROJECT_DIR } from "./plan";
 import { RecordedAlias, RecordedResource } from "./recorder";
+
+/** One baseline per committed stack: `<stack>.json`, written by scripts/urn-baseline.ts. */
+export const URN_FIXTURES = path.join(PROJECT_DIR, "tests/fixtures/urns");
 
 function qualifiedType(urn: string): string {
     return urn.split("::")[2];
@@ -53,4 +59,15 @@ export function missingUrns(baseline: readonly string[], resources: RecordedReso
     const { of, aliasesOf } = engineUrns(resources, stack, project);
     const held = new Set(resources.flatMap((r) => [of(r), ...aliasesOf(r)]));
     return baseline.filter((u) => !held.has(u));
+}
+
+/** A stack's baseline URNs; a stack without one fails, so a new stack file cannot slip past the guard unnoticed. */
+export function readBaseline(stack: string, dir: string = URN_FIXTURES): string[] {
+    const file = path.join(dir, `${stack}.json`);
+    if (!fs.existsSync(file)) {
+        throw new Error(`stack ${stack} has no URN baseline (${path.relative(PROJECT_DIR, file)}): make one with npm run urns:baseline -- ${stack}`);
+    }
+    const urns: unknown = JSON.parse(fs.readFileSync(file, "utf8"));
+    if (!Array.isArray(urns) || !urns.every((u): u is string => typeof u === "string")) throw new Error(`${file}: expected a JSON array of URNs`);
+    return urns;
 }

@@ -425,7 +425,7 @@ export type PolicyPackConfig = Record<string, RuleConfig>;
 
 /** The pack's config for a stack of this profile: each rule gets the guardrails it declares, nothing else. */
 export function policyPackConfig(guardrails: Guardrails): PolicyPackConfig {
-    return Object.fromEntries(RULES.filter((r) => r.config).map((r) => [r.name, Object.fromEntries(r.config!.map((g) => [g, guardrails[g]]))]));
+    return Object.fromEntries(RULES.filter((r) => r.config).map((r) => [r.name, Object.fromEntries((r.config ?? []).map((g) => [g, guardrails[g]]))]));
 }
 
 /** Every rule over the stack, each given its own config as CrossGuard's getConfig() would (config/analyzer reconcile: per policy name). */

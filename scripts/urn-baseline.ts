@@ -1,13 +1,12 @@
 /**
- * Writes tests/fixtures/urns/<stack>.json: the URNs the committed stacks' plans hold now. Run it only when a change
- * is meant to replace resources (then say so in the commit); tests/offline/urns.test.ts holds every later plan to it.
- *   npm run urns:baseline [-- <stack>...]
+ * Writes tests/fixtures/urns/<stack>.json: the URNs the named stacks' plans hold now. Run it for a new stack, or only
+ * when a change is meant to replace resources (then say so in the commit); tests/offline/urns.test.ts holds every
+ * later plan to it. The stacks are named on purpose: a bare run would overwrite the baselines that guard the others.
+ *   npm run urns:baseline -- <stack>...
  */
 import * as path from "path";
-import { evaluate, PROJECT_DIR, readStackConfig, writeOutputs } from "../offline/plan";
-import { planUrns } from "../offline/urns";
-
-export const URN_FIXTURES = path.join(PROJECT_DIR, "tests/fixtures/urns");
+import { evaluate, readStackConfig, writeOutputs } from "../offline/plan";
+import { planUrns, URN_FIXTURES } from "../offline/urns";
 
 async function main(stacks: string[]): Promise<void> {
     for (const stack of stacks) {
@@ -20,7 +19,11 @@ async function main(stacks: string[]): Promise<void> {
 
 if (require.main === module) {
     const stacks = process.argv.slice(2);
-    main(stacks.length > 0 ? stacks : ["dev", "prod"]).then(
+    if (stacks.length === 0) {
+        console.error("usage: npm run urns:baseline -- <stack>...");
+        process.exit(2);
+    }
+    main(stacks).then(
         () => process.exit(0),
         (err) => {
             console.error(err instanceof Error ? err.message : err);

@@ -203,7 +203,7 @@ describe("program: destroy leaves no volumes behind (issue 10 item 12)", () => {
                 const ns = plan.resources.find((r) => r.type === "kubernetes:core/v1:Namespace" && (r.inputs.metadata as any)?.name === name);
                 assert.ok(ns, `${stack}: no namespace ${name}`);
                 assert.ok(
-                    new DeployGraph(plan.resources).waitsFor(ns!).has(csi.urn),
+                    new DeployGraph(plan.resources).waitsFor(ns).has(csi.urn),
                     `${stack}: namespace ${name} does not wait for the CSI driver, so destroy may delete the driver first`,
                 );
             }

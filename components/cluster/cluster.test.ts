@@ -81,7 +81,7 @@ describe("Cluster", () => {
     it("uses API authentication with an admin access entry per configured principal", () => {
         const eks = one(records, "eks:index:Cluster").inputs as any;
         assert.strictEqual(eks.authenticationMode, "API");
-        const entries = Object.values(eks.accessEntries) as any[];
+        const entries = Object.values<any>(eks.accessEntries);
         assert.deepStrictEqual(
             entries.map((e) => e.principalArn),
             ["arn:aws:iam::111122223333:role/PlatformAdmin"],

@@ -82,7 +82,7 @@ export const VPC_CNI_SERVICE_ACCOUNT = { namespace: "kube-system", name: "aws-no
  */
 export const noBootstrapCreatorAdmin: pulumi.ResourceTransform = (args) => {
     if (args.type !== "aws:eks/cluster:Cluster") return undefined;
-    const accessConfig = { ...(args.props.accessConfig ?? {}), bootstrapClusterCreatorAdminPermissions: false };
+    const accessConfig = { ...((args.props.accessConfig as object | undefined) ?? {}), bootstrapClusterCreatorAdminPermissions: false };
     return { props: { ...args.props, accessConfig }, opts: args.opts };
 };
 

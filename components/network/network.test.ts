@@ -317,7 +317,7 @@ describe("Network subnet masks", () => {
             const upstream = networkProblems(cidr, azs)
                 .filter((p) => !p.includes("Application Load Balancer"))
                 .map(anyVpcName);
-            assert.strictEqual(failures.length, upstream.length, `${cidr} x ${azs}: ${failures.map((f) => f.message)} vs ${upstream}`);
+            assert.strictEqual(failures.length, upstream.length, `${cidr} x ${azs}: ${failures.map((f) => f.message).join(", ")} vs ${upstream.join(", ")}`);
             for (const f of failures) assert.ok(upstream[0].endsWith(anyVpcName(f.message)), `${cidr} x ${azs}: ${f.message} vs ${upstream[0]}`);
         }
     });

@@ -197,7 +197,8 @@ const TYPE_ORDER: Record<string, number> = { public: 0, private: 1, isolated: 2 
 // --- the layout ------------------------------------------------------------------------------------------------
 
 function parseBlock(cidr: string): Block {
-    const parsed = parseCidr(cidr)!;
+    const parsed = parseCidr(cidr);
+    if (!parsed) throw new Error(`${cidr} is not an IPv4 CIDR block`);
     return block(parsed.address, parsed.prefix);
 }
 

@@ -114,7 +114,7 @@ export class Observability extends pulumi.ComponentResource {
         );
 
         // Dashboards: ConfigMaps the Grafana sidecar loads from any namespace by label.
-        const dashboards: Record<string, object> = Object.assign({}, ...contributed.map((c) => c.dashboards ?? {}));
+        const dashboards = Object.assign({}, ...contributed.map((c) => c.dashboards ?? {})) as Record<string, object>;
         for (const [key, board] of Object.entries(dashboards)) {
             cluster.object(
                 k8s.core.v1.ConfigMap,

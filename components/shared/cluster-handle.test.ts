@@ -7,13 +7,11 @@ import { JENKINS } from "../cicd/jenkins";
 import { READINESS_GATE_LABELS } from "../ingress/lbc";
 import { ClusterHandle, INJECTING_NAMESPACE_LABELS, KIND_NEEDS, needsOf, Readiness } from "./cluster-handle";
 
-const deploymentArgs = (): k8s.apps.v1.DeploymentArgs => ({
-    metadata: { namespace: "addon" },
-    spec: {
-        selector: { matchLabels: { a: "b" } },
-        template: { metadata: { labels: { a: "b" } }, spec: { containers: [{ name: "c", image: "x" }] } },
-    },
-});
+const podSpec = {
+    selector: { matchLabels: { a: "b" } },
+    template: { metadata: { labels: { a: "b" } }, spec: { containers: [{ name: "c", image: "x" }] } },
+};
+const deploymentArgs = (): k8s.apps.v1.DeploymentArgs => ({ metadata: { namespace: "addon" }, spec: podSpec });
 
 /** The preflight rule (offline/preflight/order.ts ORDER_RULES) that checks each readiness; metrics has none (below). */
 const PREFLIGHT_RULE: Record<Exclude<Readiness, "metrics">, string> = {
@@ -53,7 +51,7 @@ describe("cluster handle", () => {
                 {
                     metadata: { namespace: "addon" },
                     spec: {
-                        ...deploymentArgs().spec!,
+                        ...podSpec,
                         serviceName: "addon",
                         volumeClaimTemplates: [
                             { metadata: { name: "data" }, spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } } },

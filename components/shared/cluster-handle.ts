@@ -72,27 +72,30 @@ export const INJECTING_NAMESPACE_LABELS = [
     "elbv2.k8s.aws/alb-target-control-agent-injection",
 ];
 
-/** A value given plainly (not an Output or a Promise), or undefined. */
-const plain = (v: unknown): any => (v === undefined || pulumi.Output.isInstance(v) || v instanceof Promise ? undefined : v);
+/** A field of a value given plainly (not an Output or a Promise), or undefined. */
+const field = (v: unknown, key: string): unknown =>
+    v === null || typeof v !== "object" || pulumi.Output.isInstance(v) || v instanceof Promise ? undefined : (v as Record<string, unknown>)[key];
+const at = (v: unknown, ...keys: string[]): unknown => keys.reduce(field, v);
 
 /** What an object needs by its kind, and by what its args say plainly (claims its pods mount, injection labels). */
-export function needsOf(type: string, args: any): Readiness[] {
+export function needsOf(type: string, args: unknown): Readiness[] {
     const needs = [...(KIND_NEEDS[type] ?? [])];
-    const spec = plain(plain(args)?.spec);
-    const volumes: unknown = plain(plain(plain(spec?.template)?.spec)?.volumes);
-    const claimed = Array.isArray(volumes) && volumes.some((v) => plain(v)?.persistentVolumeClaim);
-    if ((plain(spec?.volumeClaimTemplates)?.length ?? 0) > 0 || claimed) needs.push("storage");
-    const labels = plain(plain(plain(args)?.metadata)?.labels) ?? {};
-    if (type === "kubernetes:core/v1:Namespace" && INJECTING_NAMESPACE_LABELS.some((l) => l in labels)) needs.push("webhook");
+    const volumes = at(args, "spec", "template", "spec", "volumes");
+    const claimed = Array.isArray(volumes) && volumes.some((v) => field(v, "persistentVolumeClaim") !== undefined);
+    const claimTemplates = at(args, "spec", "volumeClaimTemplates");
+    if ((Array.isArray(claimTemplates) && claimTemplates.length > 0) || claimed) needs.push("storage");
+    const labels = at(args, "metadata", "labels");
+    if (type === "kubernetes:core/v1:Namespace" && INJECTING_NAMESPACE_LABELS.some((l) => field(labels, l) !== undefined)) needs.push("webhook");
     return [...new Set(needs)];
 }
 
 /** A pulumi-kubernetes resource class: `k8s.core.v1.Service`, `k8s.apiextensions.CustomResource`, ... */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each class takes its own Args; object() re-types them from the class.
 type KubernetesClass = new (name: string, args: any, opts?: pulumi.CustomResourceOptions) => pulumi.CustomResource;
 
 /** The Pulumi type an object of this class gets (a CustomResource's is built from its apiVersion and kind). */
-function typeOf(kind: KubernetesClass, args: any): string {
-    if (kind === (k8s.apiextensions.CustomResource as unknown)) return `kubernetes:${args.apiVersion}:${args.kind}`;
+function typeOf(kind: KubernetesClass, args: unknown): string {
+    if (kind === (k8s.apiextensions.CustomResource as unknown)) return `kubernetes:${String(at(args, "apiVersion"))}:${String(at(args, "kind"))}`;
     const type = (kind as unknown as { __pulumiType?: string }).__pulumiType;
     if (!type) throw new Error(`${kind.name} is no pulumi-kubernetes resource class`);
     return type;
@@ -136,7 +139,7 @@ export class ClusterHandle {
         const missing = needs.filter((n) => !provided(n));
         if (missing.length > 0)
             throw new Error(`the cluster handle has no ${missing.join(", ")} readiness: make the object from the handle of the component that provides it`);
-        return [...new Set(needs.flatMap((n) => provided(n)!))];
+        return [...new Set(needs.flatMap((n) => provided(n) ?? []))];
     }
 
     /** Options of a Kubernetes object on this cluster: the provider, then its own waits followed by the readiness it needs. */

@@ -44,8 +44,7 @@ function waitsFor(r: RecordedResource, all: RecordedResource[]): RecordedResourc
     const byUrn = new Map(all.map((x) => [x.urn, x]));
     const seen = new Set<string>();
     const queue = [...r.dependencies];
-    while (queue.length) {
-        const urn = queue.pop()!;
+    for (let urn = queue.pop(); urn !== undefined; urn = queue.pop()) {
         if (seen.has(urn)) continue;
         seen.add(urn);
         queue.push(...(byUrn.get(urn)?.dependencies ?? []));
@@ -99,8 +98,8 @@ export function readinessWait(r: Pick<RecordedResource, "type" | "inputs">): { w
         .filter((e) => e.startsWith("condition="))
         .map((e) => e.slice("condition=".length).split("=")[0])
         .find((c) => known && !known.includes(c));
-    return unknown
-        ? { waits: list, problem: `${gvk!.kind} never reports condition ${unknown} (it reports ${known!.join(", ")}): \`up\` would wait until it times out` }
+    return unknown && gvk && known
+        ? { waits: list, problem: `${gvk.kind} never reports condition ${unknown} (it reports ${known.join(", ")}): \`up\` would wait until it times out` }
         : { waits: list };
 }
 

@@ -276,7 +276,8 @@ export async function eksCluster(name: string, inputs: Record<string, any>, ctx:
     const oidcId = hex(clusterName, 32).toUpperCase();
     const issuer = `oidc.eks.${ctx.region}.amazonaws.com/id/${oidcId}`;
     const endpoint = `https://${oidcId}.gr7.${ctx.region}.eks.amazonaws.com`;
-    const eks = all.find((c) => c.type === "aws:eks/cluster:Cluster")!;
+    const eks = all.find((c) => c.type === "aws:eks/cluster:Cluster");
+    if (!eks) throw new Error(`${name}: the pulumi-eks model made no aws:eks Cluster child`);
     return {
         id: undefined,
         state: {

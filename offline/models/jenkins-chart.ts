@@ -183,7 +183,7 @@ function folderStores(dsl: string): { folder: string; ids: string[] }[] {
     const out: { folder: string; ids: string[] }[] = [];
     for (const m of dsl.matchAll(/^(folder|multibranchPipelineJob|organizationFolder)\('((?:[^'\\]|\\.)*)'\) \{$/gm)) {
         let depth = 0;
-        let j = m.index! + m[0].length - 1;
+        let j = m.index + m[0].length - 1;
         for (; j < dsl.length; j++) {
             if (dsl[j] === "'") {
                 for (j++; j < dsl.length && dsl[j] !== "'"; j++) if (dsl[j] === "\\") j++;
@@ -192,7 +192,7 @@ function folderStores(dsl: string): { folder: string; ids: string[] }[] {
             if (dsl[j] === "{") depth++;
             else if (dsl[j] === "}" && --depth === 0) break;
         }
-        const block = dsl.slice(m.index!, j + 1);
+        const block = dsl.slice(m.index, j + 1);
         const store = block.indexOf("folderCredentialsProperty {");
         if (store < 0) continue;
         const ids = [...block.slice(store).matchAll(/\bid\('((?:[^'\\]|\\.)*)'\)/g)].map((x) => literal(x[1]).replace(/\^\$\{/g, "${"));

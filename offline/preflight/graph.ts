@@ -47,8 +47,7 @@ export class DeployGraph {
         if (cached) return cached;
         const seen = new Set<string>();
         const todo = this.prerequisites(r);
-        while (todo.length > 0) {
-            const p = todo.pop()!;
+        for (let p = todo.pop(); p !== undefined; p = todo.pop()) {
             if (seen.has(p.urn)) continue;
             seen.add(p.urn);
             todo.push(...this.prerequisites(p), ...this.childrenOf(p));

@@ -144,9 +144,9 @@ export function decide(
             serviceControlPolicies: [],
             resourceControlPolicies: [],
             request: { action, principal: identity.arn, resource: { resource, accountId: account }, contextVariables: context },
-        } as Parameters<typeof runUnsafeSimulation>[0],
+        },
         {},
-    ) as Decision;
+    );
 }
 
 /** The account an ARN names, if any. */

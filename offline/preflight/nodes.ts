@@ -185,21 +185,21 @@ export function satisfies(values: string[] | "any" | undefined, r: Requirement):
     const has = values !== undefined && values.length > 0;
     switch (r.operator) {
         case "In":
-            return has && values!.some((v) => want.includes(v));
+            return has && values.some((v) => want.includes(v));
         case "NotIn":
-            return !has || values!.some((v) => !want.includes(v));
+            return !has || values.some((v) => !want.includes(v));
         case "Exists":
             return has;
         case "DoesNotExist":
             return !has;
         case "Gt":
-            return has && values!.some((v) => Number(v) > Number(want[0]));
+            return has && values.some((v) => Number(v) > Number(want[0]));
         case "Lt":
-            return has && values!.some((v) => Number(v) < Number(want[0]));
+            return has && values.some((v) => Number(v) < Number(want[0]));
         case "Gte":
-            return has && values!.some((v) => Number(v) >= Number(want[0]));
+            return has && values.some((v) => Number(v) >= Number(want[0]));
         case "Lte":
-            return has && values!.some((v) => Number(v) <= Number(want[0]));
+            return has && values.some((v) => Number(v) <= Number(want[0]));
         default:
             return false;
     }

@@ -225,8 +225,10 @@ export function drainProblems(resources: RecordedResource[]): { lines: string[];
     const pods = podsOf(resources).filter((p) => p.blocksDrain);
     const waitsFor = (r: RecordedResource) => (r.customTimeouts?.delete ? durationSeconds(r.customTimeouts.delete) : KUBERNETES_DELETE_TIMEOUT_SECONDS);
     const minutes = (s: number) => `${Math.round(s / 60)} min`;
-    for (const pool of nodePools(resources).filter((p) => p.karpenter)) {
-        const record = resources.find((r) => r.type === NODE_POOL && at(r.inputs, "metadata", "name") === pool.name)!;
+    for (const pool of nodePools(resources)) {
+        const record = resources.find((r) => r.type === NODE_POOL && at(r.inputs, "metadata", "name") === pool.name);
+        if (!pool.karpenter || !record) continue;
+        const { nodeClass } = pool.karpenter;
         const holding = pods.filter((p) => rejection(p, pool) === undefined);
         if (holding.length === 0) continue;
         const held = `NodePool ${pool.name} holds ${holding.map((p) => `${p.name} (${p.blocksDrain})`).join(", ")}`;
@@ -235,7 +237,7 @@ export function drainProblems(resources: RecordedResource[]): { lines: string[];
             problems.push(`${held} and has no terminationGracePeriod: deleting it waits for them forever, so a destroy hangs`);
             continue;
         }
-        const deleters = [record, ...resources.filter((r) => r.type === NODE_CLASS && at(r.inputs, "metadata", "name") === pool.karpenter!.nodeClass)];
+        const deleters = [record, ...resources.filter((r) => r.type === NODE_CLASS && at(r.inputs, "metadata", "name") === nodeClass)];
         const short = deleters.filter((r) => waitsFor(r) <= durationSeconds(grace));
         for (const r of short)
             problems.push(

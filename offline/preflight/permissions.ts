@@ -179,7 +179,7 @@ function groupRoles(entry: RecordedResource, resources: RecordedResource[]): Ass
         .flatMap((b) => {
             const ref = b.inputs.roleRef as { kind?: string; name?: string } | undefined;
             const role = resources.find((r) => r.type === ROLE && ref?.kind === "Role" && at(r.inputs, "metadata", "name") === ref.name && ns(r) === ns(b));
-            return role ? [{ policy: `Role ${ref!.name}`, namespaces: [ns(b)], rbac: (role.inputs.rules as RbacRule[]) ?? [] }] : [];
+            return role && ref ? [{ policy: `Role ${ref.name}`, namespaces: [ns(b)], rbac: (role.inputs.rules as RbacRule[]) ?? [] }] : [];
         });
 }
 
@@ -286,10 +286,11 @@ function kubernetes(resources: RecordedResource[], identities: Identity[], lines
         ]),
     ];
     for (const [principal, list] of associations) lines.push(`access entry ${principal}: ${summary(list, namespaces)}`);
-    for (const job of JOBS.filter((j) => j.deploys)) {
+    for (const job of JOBS) {
+        if (!job.deploys) continue;
         for (const identity of identities.filter((i) => matches(job, i))) {
             const granted = associations.get(identity.arn) ?? [];
-            for (const o of deployedObjects(resources, job.deploys!)) {
+            for (const o of deployedObjects(resources, job.deploys)) {
                 if (can(granted, "create", o.resource, o.namespace, o.object)) continue;
                 const what = o.resource === "namespaces" ? "create namespaces" : `create ${o.resource} in ${o.namespace ?? "the cluster scope"}`;
                 problems.push(
@@ -314,8 +315,9 @@ function deployBoundary(identities: Identity[], place: Place, lines: string[], p
         ...[...place.deployers, ...place.promoteDeployers].map((resource) => ({ action: "sts:AssumeRole", resource })),
         ...place.promoteRepositories.map((resource) => ({ action: "ecr:PutImage", resource })),
     ];
-    const deployAgents = JOBS.find((j) => j.name === DEPLOY_AGENTS)!;
-    const builds = JOBS.find((j) => j.name === "Jenkins build agents")!;
+    const deployAgents = JOBS.find((j) => j.name === DEPLOY_AGENTS);
+    const builds = JOBS.find((j) => j.name === "Jenkins build agents");
+    if (!deployAgents || !builds) throw new Error(`offline/data/identity-jobs.ts lists no "${DEPLOY_AGENTS}" or "Jenkins build agents" job`);
     const holders = new Set<string>();
     for (const identity of identities) {
         const allowed = guarded.filter((g) => identitySide(identity, g.action, g.resource) === "Allowed");

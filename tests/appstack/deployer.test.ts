@@ -124,7 +124,7 @@ describe("the app deployer's rights are exactly what the app stack's up needs", 
     it("simulated: the app's own record may change, no other name, and only as an A record", async () => {
         const policy = policyOf(platform);
         const record = app.resources.find((r) => r.type === "aws:route53/record:Record")!;
-        const zone = `arn:aws:route53:::hostedzone/${record.inputs.zoneId}`;
+        const zone = `arn:aws:route53:::hostedzone/${String(record.inputs.zoneId)}`;
         const change = (names: string[], types = ["A"], actions = ["UPSERT"]) => ({
             "route53:ChangeResourceRecordSetsNormalizedRecordNames": names,
             "route53:ChangeResourceRecordSetsRecordTypes": types,

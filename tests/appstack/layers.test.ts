@@ -114,7 +114,7 @@ describe("layers: the app stack", () => {
                 token: "aws:ssm/getParameter:getParameter",
                 inputs: { name: "/eks-platform/dev/app-platform", ...(region ? { region } : {}) },
                 provider: "",
-            } as any);
+            });
         assert.strictEqual(read().type, "String");
         assert.throws(() => read("us-east-1"), /ParameterNotFound: \(region us-east-1\)/);
     });

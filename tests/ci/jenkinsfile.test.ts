@@ -57,7 +57,7 @@ const STAGE_VARIABLES: Record<keyof PromotionVariables, true> = {
 const adopted = (): string[] => {
     const m = /def adoptStage\(\) \{[\s\S]*?for \(name in \[([^\]]*)\]\) \{\n\s+env\."PROMOTE_\$\{name\}" = stageValue\(name\) \?: ''\n/.exec(promote);
     assert.ok(m, "adoptStage() copies its stage's variables");
-    return [...m![1].matchAll(/'([A-Z_]+)'/g)].map((n) => n[1]);
+    return [...m[1].matchAll(/'([A-Z_]+)'/g)].map((n) => n[1]);
 };
 
 const STAGES = [
@@ -118,12 +118,12 @@ function stageBlocks(text = code): Record<string, { text: string; head: string }
     const blocks: Record<string, { text: string; head: string }> = {};
     for (const m of text.matchAll(/stage\('([^']+)'\) \{/g)) {
         let depth = 0;
-        let end = m.index! + m[0].length - 1;
+        let end = m.index + m[0].length - 1;
         for (; end < text.length; end++) {
             if (text[end] === "{") depth++;
             else if (text[end] === "}" && --depth === 0) break;
         }
-        const block = text.slice(m.index!, end + 1);
+        const block = text.slice(m.index, end + 1);
         const body = /\n\s+(steps|stages) \{/.exec(block);
         blocks[m[1]] = { text: block, head: body ? block.slice(0, body.index) : block };
     }
@@ -144,8 +144,8 @@ function blockEnd(text: string, open: number): number {
 function containerAt(text: string, index: number, defaultContainer: string): string {
     let found = { start: -1, name: defaultContainer };
     for (const m of text.matchAll(/container\('([a-z]+)'\) \{/g)) {
-        const open = m.index! + m[0].length - 1;
-        if (m.index! < index && index < blockEnd(text, open) && m.index! > found.start) found = { start: m.index!, name: m[1] };
+        const open = m.index + m[0].length - 1;
+        if (m.index < index && index < blockEnd(text, open) && m.index > found.start) found = { start: m.index, name: m[1] };
     }
     return found.name;
 }
@@ -153,7 +153,7 @@ function containerAt(text: string, index: number, defaultContainer: string): str
 /** Each `sh` step of a text: where it is and its script (the string literal it runs). */
 const shSteps = (text: string) =>
     [...text.matchAll(/\bsh[ (](?:returnStdout: true, script: )?('''[\s\S]*?'''|'[^'\n]*'|"(?:[^"\\\n]|\\.)*")/g)].map((m) => ({
-        index: m.index!,
+        index: m.index,
         script: m[1],
     }));
 
@@ -226,7 +226,7 @@ describe("Jenkinsfile", () => {
         const order = ["milestone(ordinal: 1)", "input message:", "milestone(ordinal: 2)"].map((s) => steps.indexOf(s));
         assert.ok(
             order.every((i, k) => i > 0 && (k === 0 || i > order[k - 1])),
-            `milestone, input, milestone: ${order}`,
+            `milestone, input, milestone: ${order.join(", ")}`,
         );
         assert.ok(promote.indexOf("milestone(ordinal: 2)") < promote.indexOf("stage('Promote')"), "nothing deploys before the second milestone");
     });
@@ -397,7 +397,7 @@ describe("Jenkinsfile", () => {
         const at = (pattern: RegExp) => {
             const m = pattern.exec(verify);
             assert.ok(m, String(pattern));
-            return m!.index;
+            return m.index;
         };
         const order = [
             at(/script \{\n\s+adoptStage\(\)\n/),

@@ -8,7 +8,7 @@ function problemsOf(raw: Record<string, string>, stack = "dev"): string[] {
     try {
         parseConfig(raw, "eks-platform", stack);
     } catch (err) {
-        assert.ok(err instanceof ConfigError, `expected ConfigError, got ${err}`);
+        assert.ok(err instanceof ConfigError, `expected ConfigError, got ${String(err)}`);
         return [...err.problems];
     }
     assert.fail("config was accepted");

@@ -42,7 +42,7 @@ describe("config: promotion stages (cicd:promoteTo)", () => {
             dev.cicd.jenkins?.promotions.map((p) => p.stack),
             ["staging", "prod"],
         );
-        for (const stage of dev.cicd.jenkins!.promotions) assert.ok(stage.approvers.length > 0, stage.stack);
+        for (const stage of dev.cicd.jenkins.promotions) assert.ok(stage.approvers.length > 0, stage.stack);
     });
 
     it("refuses a stack twice, or the promoting stack itself, naming the entry", () => {

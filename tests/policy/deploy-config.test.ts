@@ -68,7 +68,7 @@ describe("deploy: the policy pack gets the stack's profile as its config", () =>
             const original = ws.selectOrCreate;
             ws.selectOrCreate = async (name, stackDir) => {
                 const s = await original(name, stackDir);
-                const preview = s.preview;
+                const preview = s.preview.bind(s);
                 s.preview = async (o) => {
                     files = o.policyPackConfigs ?? [];
                     return preview(o);

@@ -310,7 +310,10 @@ describe("policies", () => {
                 for (const key of schema.required ?? []) assert.ok(given && key in given, `${p.name}: ${key} is required but not passed`);
                 for (const [key, value] of Object.entries(given ?? {})) {
                     const type = schema.properties[key]?.type;
-                    assert.ok(type === (typeof value === "boolean" ? "boolean" : "integer"), `${p.name}: ${key} is ${typeof value}, schema says ${type}`);
+                    assert.ok(
+                        type === (typeof value === "boolean" ? "boolean" : "integer"),
+                        `${p.name}: ${key} is ${typeof value}, schema says ${String(type)}`,
+                    );
                 }
             }
         });

@@ -29,7 +29,7 @@ describe("the system node group (issue 16)", function () {
                 const onPools = karpenter.filter((p) => rejection(pod, p) === undefined).map((p) => p.name);
                 if (SYSTEM.test(pod.name)) {
                     assert.strictEqual(onGroup, undefined, `${pod.name} cannot run on the system group: ${onGroup}`);
-                    assert.deepStrictEqual(onPools, [], `${pod.name} may also land on Karpenter pool(s) ${onPools}`);
+                    assert.deepStrictEqual(onPools, [], `${pod.name} may also land on Karpenter pool(s) ${onPools.join(", ")}`);
                 } else {
                     assert.match(onGroup ?? "", /taint CriticalAddonsOnly=true:NoSchedule not tolerated/, `${pod.name} may run on the system group`);
                     assert.ok(onPools.length > 0, `${pod.name} fits no Karpenter pool`);
