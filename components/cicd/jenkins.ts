@@ -366,7 +366,7 @@ export interface PromotionTarget {
 
 /** A stage's job, in the deploy folder (its cloud and credentials), named after the stack it deploys to. */
 export function promotionJobName(stack: string): string {
-    const name = stack.split("/").pop()!;
+    const name = stack.slice(stack.lastIndexOf("/") + 1);
     // Jenkins item names (Jenkins.checkGoodName) refuse / and others; a stack's short name never needs them.
     if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(name)) throw new Error(`promotion stage ${JSON.stringify(stack)}: its name cannot name a Jenkins job`);
     return `${JENKINS.deployFolder}/promote-${name}`;
@@ -418,7 +418,7 @@ export function promotionStages(targets: PromotionTarget[], deployJob: string, r
 export function promotionEnv(stages: PromotionVariables[]): Record<string, string> {
     const env: Record<string, string> = stages.length ? { PROMOTE_JOB: stages[0].JOB } : {};
     stages.forEach((stage, i) => {
-        for (const [name, value] of Object.entries(stage)) if (value !== undefined) env[`PROMOTE_${i + 1}_${name}`] = value;
+        for (const [name, value] of Object.entries(stage) as [string, string | undefined][]) if (value !== undefined) env[`PROMOTE_${i + 1}_${name}`] = value;
     });
     return env;
 }
