@@ -26,7 +26,9 @@ export interface ScrapeTarget {
     interval: string;
     /**
      * Scrape the pods matching `matchLabels` through a PodMonitor, for a chart that makes no metrics Service. Its
-     * series' `job` is the value of the pod label `jobLabel`, as a ServiceMonitor's is the Service's name.
+     * series' `job` is the value of the pod label `jobLabel` (without one, `<namespace>/<PodMonitor name>`), as a
+     * ServiceMonitor's is the Service's name (prometheus-operator pkg/prometheus/promcfg.go, the job relabelings
+     * of generatePodMonitorConfig and generateServiceMonitorConfig).
      */
     pods?: { jobLabel: string };
 }
