@@ -13,6 +13,8 @@ import { Observability } from "./components/observability";
 import { Registry } from "./components/registry";
 import { APP_PORT, appLabels } from "./components/webapp";
 import { appMonitoring } from "./components/webapp/monitoring";
+import { karpenterMonitoring } from "./components/karpenter/monitoring";
+import { lbcMonitoring } from "./components/ingress/lbc";
 import { loadConfig, loadSecrets } from "./config";
 
 const config = loadConfig();
@@ -201,6 +203,8 @@ const observability = new Observability(
         contributions: [
             appMonitoring(APP.name, APP.namespace, { errorRatio: config.observability.errorRatio, p99Seconds: config.observability.p99Seconds }),
             ...cicd.monitoring,
+            karpenterMonitoring(),
+            lbcMonitoring(),
         ],
         alerts: config.observability.alerts,
         alertSecrets: secrets.alertSecrets,

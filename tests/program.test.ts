@@ -114,8 +114,8 @@ describe("program (index.ts) per stack", () => {
             assert.match(res.stdout, /stack prod: \d+ resources/);
             assert.match(res.stdout, /estimated monthly cost \(USD, ap-northeast-2[\s\S]*NAT gateways: 3 \(one per AZ\)[\s\S]*total\s+\d+\.\d\d/);
             const diagram = fs.readFileSync(path.join(tmp, "prod.md"), "utf8");
-            assert.match(diagram, /```mermaid\n[\s\S]*subgraph c\d+\["Cluster eks-platform-prod \(\d+ resources\)"\]/);
-            assert.match(fs.readFileSync(path.join(tmp, "prod", "cluster.md"), "utf8"), /```mermaid\n[\s\S]*ManagedNodeGroup<br\/>eks-platform-prod-nodes/);
+            assert.match(diagram, /```mermaid\n[\s\S]*subgraph c\d+\["Cluster \(\d+\)"\]/);
+            assert.match(fs.readFileSync(path.join(tmp, "prod", "cluster.md"), "utf8"), /```mermaid\n[\s\S]*ManagedNodeGroup<br\/>nodes"/);
             const plan = JSON.parse(fs.readFileSync(path.join(tmp, "prod.json"), "utf8"));
             assert.strictEqual(plan.stack, "prod");
             for (const r of plan.resources) {

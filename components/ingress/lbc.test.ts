@@ -1,9 +1,13 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as YAML from "yaml";
-import { LBC, lbcPolicy, lbcValues } from "./lbc";
+import { LBC, LBC_METRICS, lbcMonitoring, lbcPolicy, lbcValues } from "./lbc";
 import { PolicyStatement } from "../shared/iam";
 import { referenceFile } from "../../tests/helpers/harness";
+import { foreignMetrics, kpsValuesOf, monitorsOf, upstreamSource } from "../../tests/helpers/monitoring";
+import { planFor } from "../../tests/helpers/plans";
+import { lbcMetricsPods, scrapes } from "../../offline/models/chart-metrics";
+import { Plan } from "../../offline/plan";
 
 /** A statement in a form where order of actions/resources and single-vs-list spelling do not matter. */
 function canonical(st: PolicyStatement): string {
@@ -101,5 +105,50 @@ describe("AWS Load Balancer Controller pins", () => {
             resourceTags: { Project: "eks-platform", Stack: "dev" },
         }) as any;
         assert.deepStrictEqual(values.defaultTags, { Project: "eks-platform", Stack: "dev" });
+    });
+});
+
+describe("AWS Load Balancer Controller: its monitoring, rendered by Observability (chart and source at v3.5.0)", () => {
+    const lbcRelease = (plan: Plan) => plan.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && (r.inputs as any).chart === LBC.chart)!;
+
+    for (const stack of ["dev", "prod"])
+        it(`${stack}: a PodMonitor of the kube-prometheus-stack release reaches the controller's pods, whose name label becomes the rules' job`, async () => {
+            const plan = await planFor(stack);
+            const release = lbcRelease(plan).inputs as any;
+            const pods = lbcMetricsPods(release.name, release.namespace, release.values);
+            const reaching = monitorsOf(plan).filter((m) => m.kind === "PodMonitor" && scrapes(m, pods));
+            assert.deepStrictEqual(
+                reaching.map((m) => [m.name, m.path]),
+                [[LBC.chart, "/metrics"]],
+            );
+            const job = pods.labels[reaching[0].jobLabel!];
+            assert.ok(job, "the pods carry the job label");
+            assert.ok(lbcMonitoring().ruleGroups!.every((g) => g.rules.every((r) => r.expr.includes(`job="${job}"`))));
+        });
+
+    it("dev: its rules are in the release's PrometheusRule and its dashboard is a ConfigMap", async () => {
+        const plan = await planFor("dev");
+        const groups = kpsValuesOf(plan).additionalPrometheusRulesMap.platform.groups;
+        assert.deepStrictEqual(
+            groups.find((g: any) => g.name === "platform-lbc")?.rules.map((r: any) => r.alert),
+            lbcMonitoring().ruleGroups![0].rules.map((r) => r.alert),
+        );
+        assert.ok(plan.resources.some((r) => r.type === "kubernetes:core/v1:ConfigMap" && (r.inputs as any).metadata.name === "dashboard-platform-lbc"));
+    });
+
+    it("rules and panels read only metrics the controller exports", () => {
+        assert.deepStrictEqual(foreignMetrics(lbcMonitoring(), Object.values(LBC_METRICS)), []);
+    });
+
+    it("the metric names are those the controller's source registers at v3.5.0 (not its docs' spelling)", function () {
+        const repo = "kubernetes-sigs/aws-load-balancer-controller";
+        const registered = [
+            ["awslbc", upstreamSource(this, repo, LBC.appVersion, "pkg/metrics/lbc/instruments.go")],
+            ["aws", upstreamSource(this, repo, LBC.appVersion, "pkg/metrics/aws/instruments.go")],
+        ].flatMap(([subsystem, src]) => [...src.matchAll(/^\s+(?:metric)?\w+\s*=\s*"(\w+)"$/gm)].map((m) => `${subsystem}_${m[1]}`));
+        assert.deepStrictEqual(
+            Object.values(LBC_METRICS).filter((n) => !registered.includes(n)),
+            [],
+        );
     });
 });

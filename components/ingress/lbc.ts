@@ -6,6 +6,7 @@
  */
 import { PolicyDocument, PolicyStatement } from "../shared/iam";
 import { systemPlacement } from "../cluster";
+import { alertRule, dashboard, MonitoringContribution, panel, RuleGroup, ScrapeTarget } from "../observability/monitoring";
 
 export const LBC = {
     chart: "aws-load-balancer-controller",
@@ -224,5 +225,111 @@ export function lbcValues(a: LbcValuesArgs): Record<string, unknown> {
         defaultSSLPolicy: a.defaultSslPolicy,
         defaultTargetType: "ip",
         defaultTags: a.resourceTags,
+    };
+}
+
+/**
+ * The controller's pods, scraped on their `metrics-server` container port (8080, templates/deployment.yaml at
+ * v3.5.0), selected by aws-load-balancer-controller.selectorLabels (_helpers.tpl; the Ingress component releases the
+ * chart under its own name). Pods, not a Service: the chart makes its metrics Service only with
+ * `serviceMonitor.enabled`, and then also a ServiceMonitor (templates/service.yaml, servicemonitor.yaml) with no
+ * check that the CRD exists: on a cold deploy, where the controller comes before kube-prometheus-stack, the release
+ * would fail with "no matches for kind ServiceMonitor".
+ */
+export const LBC_SCRAPE_TARGET: ScrapeTarget = {
+    name: LBC.chart,
+    namespace: LBC.namespace,
+    matchLabels: { "app.kubernetes.io/name": LBC.chart, "app.kubernetes.io/instance": LBC.chart },
+    port: "metrics-server",
+    path: "/metrics",
+    interval: "30s",
+    pods: { jobLabel: "app.kubernetes.io/name" },
+};
+
+const JOB = `job="${LBC.chart}"`;
+
+/**
+ * Metric names the controller exports at v3.5.0, from its source (kubernetes-sigs/aws-load-balancer-controller
+ * pkg/metrics/lbc/instruments.go, subsystem `awslbc`; pkg/metrics/aws/instruments.go, subsystem `aws`). Its docs
+ * (docs/guide/metrics/prometheus/index.md) list other names for some (awslbc_reconcile_errors_total,
+ * awslbc_webhook_mutation_failures_total): the source is what is served.
+ */
+export const LBC_METRICS = {
+    /** controller (ingress, service, targetGroupBinding, ...), error_category. */
+    reconcileErrors: "awslbc_controller_reconcile_errors_total",
+    /** controller, reconcile_stage. */
+    reconcileStageDuration: "awslbc_controller_reconcile_stage_duration",
+    /** webhook_name, error_category: the pod readiness gate and service mutators. */
+    webhookMutationFailures: "awslbc_webhook_mutation_failure_total",
+    /** namespace, name (the TargetGroupBinding). */
+    readinessGateReady: "awslbc_readiness_gate_ready_seconds",
+    /** service, operation, status_code, error_code. */
+    awsApiCalls: "aws_api_calls_total",
+    awsPermissionErrors: "aws_api_call_permission_errors_total",
+    awsThrottled: "aws_api_call_throttled_errors_total",
+} as const;
+
+export function lbcDashboard(): object {
+    const m = LBC_METRICS;
+    return dashboard("platform-lbc", "AWS Load Balancer Controller", [
+        panel(1, "Reconcile errors by controller", "short", [
+            [`sum by (controller, error_category) (increase(${m.reconcileErrors}{${JOB}}[1h]))`, "{{controller}} {{error_category}}"],
+        ]),
+        panel(2, "AWS API calls by service", "reqps", [[`sum by (service) (rate(${m.awsApiCalls}{${JOB}}[5m]))`, "{{service}}"]]),
+        panel(3, "AWS API permission and throttling errors", "short", [
+            [`sum by (service, operation) (increase(${m.awsPermissionErrors}{${JOB}}[1h]))`, "denied {{service}} {{operation}}"],
+            [`sum by (service, operation) (increase(${m.awsThrottled}{${JOB}}[1h]))`, "throttled {{service}} {{operation}}"],
+        ]),
+        panel(4, "Readiness gate flip p90", "s", [[`histogram_quantile(0.9, sum by (le) (rate(${m.readinessGateReady}_bucket{${JOB}}[15m])))`, "p90"]]),
+    ]);
+}
+
+export function lbcRules(): RuleGroup {
+    const m = LBC_METRICS;
+    return {
+        name: "platform-lbc",
+        rules: [
+            alertRule(
+                "LoadBalancerControllerDown",
+                `absent(up{${JOB}} == 1)`,
+                "10m",
+                "critical",
+                "The AWS Load Balancer Controller is not scraped",
+                "No controller pod answers on /metrics: Ingresses are not reconciled and its webhooks may block Services and pods.",
+            ),
+            alertRule(
+                "LoadBalancerControllerAwsPermissionDenied",
+                `sum by (service, operation, error_code) (increase(${m.awsPermissionErrors}{${JOB}}[10m])) > 0`,
+                "5m",
+                "critical",
+                "The AWS Load Balancer Controller is denied an AWS call",
+                "{{ $labels.service }}:{{ $labels.operation }} fails with {{ $labels.error_code }}: its IAM policy lacks what this controller version calls.",
+            ),
+            alertRule(
+                "LoadBalancerControllerReconcileErrors",
+                `sum by (controller, error_category) (rate(${m.reconcileErrors}{${JOB}}[10m])) > 0`,
+                "15m",
+                "warning",
+                "The AWS Load Balancer Controller keeps failing to reconcile",
+                "Controller {{ $labels.controller }} fails ({{ $labels.error_category }}): load balancers lag behind their Ingresses or Services.",
+            ),
+            alertRule(
+                "LoadBalancerControllerWebhookMutationFailures",
+                `sum by (webhook_name) (rate(${m.webhookMutationFailures}{${JOB}}[10m])) > 0`,
+                "10m",
+                "warning",
+                "The controller's mutating webhook fails",
+                "{{ $labels.webhook_name }} fails: pods may start without their target-health readiness gate.",
+            ),
+        ],
+    };
+}
+
+/** The controller's scrape target, dashboard and rules. */
+export function lbcMonitoring(): MonitoringContribution {
+    return {
+        scrapeTargets: [LBC_SCRAPE_TARGET],
+        dashboards: { "platform-lbc": lbcDashboard() },
+        ruleGroups: [lbcRules()],
     };
 }

@@ -17,6 +17,9 @@ import { drainProblems, KARPENTER_ORDER_RULES, orderProblems, POOL_ORDER_RULE } 
 import { RecordedResource } from "../../offline/recorder";
 import { all, attempt, buildBase, buildGateway, json, one, rawConfig, REGION, referenceFile } from "../../tests/helpers/harness";
 import { planFor } from "../../tests/helpers/plans";
+import { foreignMetrics, kpsValuesOf, monitorsOf, upstreamSource } from "../../tests/helpers/monitoring";
+import { karpenterMetricsService, scrapes } from "../../offline/models/chart-metrics";
+import { KARPENTER_METRICS, karpenterMonitoring } from "./monitoring";
 
 const NODE_POOL = "kubernetes:karpenter.sh/v1:NodePool";
 const NODE_CLASS = "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass";
@@ -570,5 +573,61 @@ describe("Karpenter: what runs on the pools is created after them and deleted be
                 : r,
         );
         assert.match(orderProblems(rewired, [POOL_ORDER_RULE]).problems.join("\n"), /eks-platform-dev-jenkins does not wait for Karpenter pools/);
+    });
+});
+
+describe("Karpenter: its monitoring, rendered by Observability (chart service.yaml at v1.14.1, metrics reference v1.14)", () => {
+    const karpenterRelease = (plan: Plan) =>
+        plan.resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && /(^|\/)karpenter$/.test((r.inputs as any).chart))!;
+
+    for (const stack of ["dev", "prod"])
+        it(`${stack}: a ServiceMonitor of the kube-prometheus-stack release reaches the Service the karpenter chart renders`, async () => {
+            const plan = await planFor(stack);
+            const release = karpenterRelease(plan).inputs as any;
+            const service = karpenterMetricsService(release.name, release.namespace, release.values, release.version);
+            const reaching = monitorsOf(plan).filter((m) => m.kind === "ServiceMonitor" && scrapes(m, service));
+            assert.deepStrictEqual(
+                reaching.map((m) => [m.name, m.path]),
+                [["karpenter", "/metrics"]],
+            );
+            // The rules select the series by `job`, which a ServiceMonitor sets to the Service's name.
+            assert.ok(
+                karpenterMonitoring().ruleGroups!.every((g) => g.rules.every((r) => r.expr.includes(`job="${service.name}"`))),
+                "every rule selects job=<the Service's name>",
+            );
+        });
+
+    it("dev: its rules are in the release's PrometheusRule and its dashboard is a ConfigMap the Grafana sidecar loads", async () => {
+        const plan = await planFor("dev");
+        const groups = kpsValuesOf(plan).additionalPrometheusRulesMap.platform.groups;
+        assert.deepStrictEqual(
+            groups.find((g: any) => g.name === "platform-karpenter")?.rules.map((r: any) => r.alert),
+            karpenterMonitoring().ruleGroups![0].rules.map((r) => r.alert),
+        );
+        const board = plan.resources.find(
+            (r) => r.type === "kubernetes:core/v1:ConfigMap" && (r.inputs as any).metadata.name === "dashboard-platform-karpenter",
+        );
+        assert.ok(board, "dashboard ConfigMap");
+        assert.strictEqual((board.inputs as any).metadata.labels.grafana_dashboard, "1");
+    });
+
+    it("rules and panels read only metrics Karpenter exports", () => {
+        assert.deepStrictEqual(foreignMetrics(karpenterMonitoring(), Object.values(KARPENTER_METRICS)), []);
+        assert.ok(karpenterMonitoring().ruleGroups![0].rules.length >= 5);
+    });
+
+    it("the metric names are those of Karpenter 1.14.1's metrics reference", function () {
+        const doc = upstreamSource(
+            this,
+            "aws/karpenter-provider-aws",
+            "c88abbbad455186e69e30296c595e474123e9bc1",
+            "website/content/en/v1.14/reference/metrics.md",
+        );
+        const documented = [...doc.matchAll(/^### `(\w+)`/gm)].map((m) => m[1]);
+        assert.ok(documented.length > 50, "the reference lists the metrics");
+        assert.deepStrictEqual(
+            Object.values(KARPENTER_METRICS).filter((n) => !documented.includes(n)),
+            [],
+        );
     });
 });

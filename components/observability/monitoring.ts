@@ -15,15 +15,22 @@ export const KPS = {
     dashboardLabel: "grafana_dashboard",
 } as const;
 
-/** A Service whose /metrics Prometheus scrapes. */
+/** A Service (or, with `pods`, the pods themselves) whose /metrics Prometheus scrapes. */
 export interface ScrapeTarget {
     name: string;
     namespace: string;
     matchLabels: Record<string, string>;
-    /** The Service's port name. */
+    /** The Service's port name; with `pods`, the container's. */
     port: string;
     path: string;
     interval: string;
+    /**
+     * Scrape the pods matching `matchLabels` through a PodMonitor, for a chart that makes no metrics Service. Its
+     * series' `job` is the value of the pod label `jobLabel` (without one, `<namespace>/<PodMonitor name>`), as a
+     * ServiceMonitor's is the Service's name (prometheus-operator pkg/prometheus/promcfg.go, the job relabelings
+     * of generatePodMonitorConfig and generateServiceMonitorConfig).
+     */
+    pods?: { jobLabel: string };
 }
 
 export interface KpsValuesArgs {
@@ -66,6 +73,9 @@ function pvc(storageClass: string, size: string) {
     return { volumeClaimTemplate: { spec: { storageClassName: storageClass, accessModes: ["ReadWriteOnce"], resources: { requests: { storage: size } } } } };
 }
 
+const monitor = (t: ScrapeTarget) => ({ name: t.name, selector: { matchLabels: t.matchLabels }, namespaceSelector: { matchNames: [t.namespace] } });
+const endpoint = (t: ScrapeTarget) => ({ port: t.port, path: t.path, interval: t.interval });
+
 export function kpsValues(a: KpsValuesArgs): Record<string, unknown> {
     return {
         fullnameOverride: KPS.releaseName,
@@ -97,12 +107,11 @@ export function kpsValues(a: KpsValuesArgs): Record<string, unknown> {
                 podMonitorNamespaceSelector: {},
                 ruleNamespaceSelector: {},
             },
-            additionalServiceMonitors: a.scrapeTargets.map((t) => ({
-                name: t.name,
-                selector: { matchLabels: t.matchLabels },
-                namespaceSelector: { matchNames: [t.namespace] },
-                endpoints: [{ port: t.port, path: t.path, interval: t.interval }],
-            })),
+            additionalServiceMonitors: a.scrapeTargets.filter((t) => !t.pods).map((t) => ({ ...monitor(t), endpoints: [endpoint(t)] })),
+            // templates/prometheus/podmonitors.yaml renders these as PodMonitors in the release.
+            additionalPodMonitors: a.scrapeTargets.flatMap((t) =>
+                t.pods ? [{ ...monitor(t), jobLabel: t.pods.jobLabel, podMetricsEndpoints: [endpoint(t)] }] : [],
+            ),
         },
         alertmanager: {
             config: a.alertmanagerConfig,

@@ -330,12 +330,47 @@ describe("Observability renders what components contribute, and nothing else", (
         assert.match(values.additionalPrometheusRulesMap.platform.groups[0].rules[0].expr, /namespace=~"monitoring"\}/);
     });
 
+    it("a target of pods becomes a PodMonitor whose job is the pods' label, a target of a Service a ServiceMonitor", async () => {
+        const target = (name: string) => ({ name, namespace: "ns", matchLabels: { app: name }, port: "metrics", path: "/metrics", interval: "30s" });
+        const records = await record(() => {
+            const gw = buildGateway();
+            new Observability("targets", {
+                host: `grafana.${DOMAIN}`,
+                grafanaAdminPassword: pulumi.secret(PASSWORD),
+                retention: "1d",
+                prometheusStorage: "1Gi",
+                alertmanagerStorage: "1Gi",
+                grafanaStorage: "1Gi",
+                contributions: [{ scrapeTargets: [target("svc")] }, { scrapeTargets: [{ ...target("pods"), pods: { jobLabel: "app" } }] }],
+                alerts: ALERTS,
+                alertSecrets: {},
+                pvcFreeRatio: 0.15,
+                gateway: gw.ingress,
+                storageClassName: gw.cluster.storageClassName,
+            });
+        });
+        const p = (one(records, "kubernetes:helm.sh/v3:Release", "targets-kps").inputs.values as any).prometheus;
+        assert.deepStrictEqual(
+            p.additionalServiceMonitors.map((m: any) => [m.name, m.endpoints]),
+            [["svc", [{ port: "metrics", path: "/metrics", interval: "30s" }]]],
+        );
+        assert.deepStrictEqual(p.additionalPodMonitors, [
+            {
+                name: "pods",
+                selector: { matchLabels: { app: "pods" } },
+                namespaceSelector: { matchNames: ["ns"] },
+                jobLabel: "app",
+                podMetricsEndpoints: [{ port: "metrics", path: "/metrics", interval: "30s" }],
+            },
+        ]);
+    });
+
     it("prod, without Jenkins, neither scrapes nor alerts on nor draws Jenkins", async () => {
         const kps = (await planFor("prod")).resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.chart === KPS.chart)!;
         const values = kps.inputs.values as any;
         assert.deepStrictEqual(
             values.prometheus.additionalServiceMonitors.map((m: any) => m.name),
-            ["app"],
+            ["app", "karpenter"],
         );
         assert.ok(!JSON.stringify(values.additionalPrometheusRulesMap).includes("Jenkins"));
         assert.ok(!(await planFor("prod")).resources.some((r) => r.name.includes("dashboard-platform-jenkins")));
