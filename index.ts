@@ -139,6 +139,8 @@ const registry = new Registry(
         // A repository that is not protected is disposable with its stack, images and all.
         forceDelete: !config.profile.guardrails.deletionProtection,
         protect: config.profile.guardrails.deletionProtection,
+        // The pipeline that promotes to this stack copies its images in (and on to the next stage).
+        promoters: [...config.cicd.trustedDeployerArns],
     },
     { providers: [awsProvider] },
 );
@@ -240,6 +242,9 @@ const kubeCluster = pulumi
 export const appPlatform = pulumi.output({
     // The app stack refuses a platform of another environment than its own profile's.
     environment: config.environment,
+    // Unused by this commit's app program (its own config applies the guardrail), but an older commit's still requires
+    // it, and promotions and rollbacks deploy an approved older commit's own program onto this platform.
+    guardrails: { minReplicas: config.profile.guardrails.minReplicas },
     region: config.region,
     tags: { ...config.tags },
     clusterName: cluster.clusterName,

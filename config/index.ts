@@ -58,30 +58,31 @@ export interface AlertReceiverSettings {
 
 /** Settings that reach PlatformConfig only through a composite part (Composite) rather than as themselves. */
 const CONSUMED = ["platform:environment", "platform:tags", ...NODE_GROUP_KEYS, ...JENKINS_KEYS, ...ALERT_KEYS, "karpenter:general", "karpenter:ci"] as const;
-type Consumed = (typeof CONSUMED)[number];
+/** The settings folded into a composite part. */
+export type Consumed = (typeof CONSUMED)[number];
 
 /** The parts of PlatformConfig that are more than one setting as it was parsed; each is built beside its checks. */
 interface Composite {
-    project: string;
-    stack: string;
+    readonly project: string;
+    readonly stack: string;
     /** The profile's name (platform:environment): also the Environment tag. */
-    environment: string;
+    readonly environment: string;
     /** Defaults and guardrails of the stack's environment; branch on these, never on the environment's name. */
-    profile: Profile;
-    region: string;
+    readonly profile: Profile;
+    readonly region: string;
     /** The stack's other `aws:` keys, for the program's explicit AWS provider (which reads no stack config itself). */
-    awsProvider: AwsProviderSettings;
+    readonly awsProvider: AwsProviderSettings;
     /** Tags every AWS resource carries (through the provider's default tags). */
-    tags: Readonly<Record<string, string>>;
-    cluster: {
+    readonly tags: Readonly<Record<string, string>>;
+    readonly cluster: {
         /** Derived from project and stack so that Network can tag subnets before the cluster exists. */
-        name: string;
-        nodeGroup: NodeGroupSettings;
+        readonly name: string;
+        readonly nodeGroup: NodeGroupSettings;
     };
-    dns: { domain: string };
-    cicd: { jenkins?: JenkinsSettings };
-    observability: { alerts: AlertReceiverSettings };
-    karpenter: KarpenterSettings;
+    readonly dns: { readonly domain: string };
+    readonly cicd: { readonly jenkins?: JenkinsSettings };
+    readonly observability: { readonly alerts: AlertReceiverSettings };
+    readonly karpenter: KarpenterSettings;
 }
 
 /**

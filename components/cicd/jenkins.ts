@@ -4,6 +4,7 @@
  */
 import * as YAML from "yaml";
 import { PolicyDocument } from "../shared/iam";
+import { ECR_PUSH } from "../registry";
 import { ScrapeTarget } from "../observability/monitoring";
 import { DO_NOT_DISRUPT, poolPlacement } from "../karpenter";
 
@@ -98,17 +99,6 @@ export const AGENT_IMAGES = {
     crane: "gcr.io/go-containerregistry/crane:debug",
 } as const;
 
-const ECR_PUSH = [
-    "ecr:BatchCheckLayerAvailability",
-    "ecr:BatchGetImage",
-    "ecr:CompleteLayerUpload",
-    "ecr:DescribeImages",
-    "ecr:GetDownloadUrlForLayer",
-    "ecr:InitiateLayerUpload",
-    "ecr:PutImage",
-    "ecr:UploadLayerPart",
-];
-
 /** Jenkins agents: push to this stack's repository, and assume the deploy role(s). Nothing else. */
 export function agentPolicy(repositoryArn: string, deployRoleArns: string[], promoteRepositoryArns: string[] = []): PolicyDocument {
     return {
@@ -118,8 +108,8 @@ export function agentPolicy(repositoryArn: string, deployRoleArns: string[], pro
             { Sid: "EcrLogin", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
             { Sid: "PushAppImages", Effect: "Allow", Action: ECR_PUSH, Resource: repositoryArn },
             // Promotion copies the tested image into each stage's repository as this identity (no deployer has ECR
-            // rights), reading it from the previous stage's (ECR_PUSH includes the pulls). In another account the
-            // stage repository's policy must also admit this role.
+            // rights), reading it from the previous stage's (ECR_PUSH includes the pulls). Each stage's repository
+            // also admits this role in its own policy (Registry promoters), which another account requires.
             ...(promoteRepositoryArns.length ? [{ Sid: "PromoteAppImages", Effect: "Allow" as const, Action: ECR_PUSH, Resource: promoteRepositoryArns }] : []),
             { Sid: "AssumeDeployRole", Effect: "Allow", Action: "sts:AssumeRole", Resource: deployRoleArns },
         ],

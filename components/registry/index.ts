@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { PolicyDocument } from "../shared/iam";
 
 export interface RegistryArgs {
     /** Repository name, e.g. "eks-platform-dev/app". */
@@ -9,6 +10,28 @@ export interface RegistryArgs {
     forceDelete: boolean;
     protect: boolean;
     tags?: Record<string, string>;
+    /**
+     * The promoting pipeline's identities (another stack's Jenkins agent role), which copy images into this repository
+     * and out of it for the next stage. Their own policy is not enough in another account: the repository must admit them.
+     */
+    promoters?: string[];
+}
+
+/** What copying an image in or out takes (crane copy: the pulls, the layer uploads and the manifest put). */
+export const ECR_PUSH = [
+    "ecr:BatchCheckLayerAvailability",
+    "ecr:BatchGetImage",
+    "ecr:CompleteLayerUpload",
+    "ecr:DescribeImages",
+    "ecr:GetDownloadUrlForLayer",
+    "ecr:InitiateLayerUpload",
+    "ecr:PutImage",
+    "ecr:UploadLayerPart",
+];
+
+/** The repository policy that admits the promoting pipeline, from this account or another (ECR SetRepositoryPolicy). */
+export function promotersPolicy(promoters: string[]): PolicyDocument {
+    return { Version: "2012-10-17", Statement: [{ Sid: "PromotingPipeline", Effect: "Allow", Principal: { AWS: promoters }, Action: ECR_PUSH }] };
 }
 
 /** Keep the newest `keep` images; untagged layers from failed pushes go after a week. */
@@ -61,6 +84,9 @@ export class Registry extends pulumi.ComponentResource {
             },
             { parent: this },
         );
+        if (args.promoters?.length) {
+            new aws.ecr.RepositoryPolicy(`${name}-app`, { repository: repo.name, policy: JSON.stringify(promotersPolicy(args.promoters)) }, { parent: this });
+        }
         this.repositoryUrl = repo.repositoryUrl;
         this.repositoryArn = repo.arn;
         this.registerOutputs({ repositoryUrl: this.repositoryUrl, repositoryArn: this.repositoryArn });

@@ -53,6 +53,13 @@ describe("layers: the platform stack", () => {
             assert.strictEqual(out.clusterName, plan.outputs.clusterName);
             assert.match(out.clusterEndpoint, /^https:\/\//);
         });
+
+        // The app program of b33836d and before refuses a handoff without guardrails.minReplicas (its appstack/program.ts
+        // platformProblems); a promotion or rollback deploys such an older commit's program onto a new platform.
+        it(`${stack}: keeps what older app programs require in the handoff (guardrails.minReplicas)`, async () => {
+            const out = (await planFor(stack)).outputs[APP_PLATFORM_OUTPUT] as { guardrails?: { minReplicas?: unknown } };
+            assert.strictEqual(out.guardrails?.minReplicas, stack === "dev" ? 1 : 2);
+        });
     }
 });
 

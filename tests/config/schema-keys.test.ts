@@ -1,14 +1,30 @@
 /** Adding a config key is one line in config/schema.ts: parsing, the typed config, the known keys and the docs follow. */
 import * as assert from "assert";
-import { parseConfig } from "../../config";
+import { parseConfig, PlatformConfig } from "../../config";
+import type { Consumed } from "../../config";
 import { configTable } from "../../config/docs";
 import { Problems } from "../../config/problems";
-import { fixed, grouped, Grouped, optional, readValues, SCHEMA, text, Values } from "../../config/schema";
+import { fixed, Frozen, grouped, Grouped, optional, readValues, SCHEMA, Settings, text, Values } from "../../config/schema";
 import { rawConfig } from "../helpers/harness";
+
+type Plain = Exclude<keyof Settings, Consumed>;
+type NamespaceOf<K> = K extends `${infer NS}:${string}` ? NS : never;
+type NameOf<K> = K extends `${string}:${infer N}` ? N : never;
+type Typed<T, N> = N extends keyof T ? T[N] : "absent";
+/** config.<ns>.<name> of a key, as PlatformConfig types it. */
+type Reached<K extends Plain> = NamespaceOf<K> extends keyof PlatformConfig ? Typed<PlatformConfig[NamespaceOf<K>], NameOf<K>> : "absent";
+/** The plain keys PlatformConfig does not carry as their parser types them: none, or tsc fails naming them. */
+type Dropped = { [K in Plain]: [Frozen<Exclude<Settings[K], undefined>>] extends [Exclude<Reached<K>, undefined>] ? never : K }[Plain];
+// Compile-time (npm run typecheck): every key of SCHEMA outside the composite parts reaches PlatformConfig typed.
+const noneDropped: [Dropped] extends [never] ? true : Dropped = true;
 
 const ADDED = { "backup:vaultName": fixed("The backup vault's name.", text(), "platform-vault") };
 
 describe("config: adding a key", () => {
+    it("types every plain key of SCHEMA as config.<namespace>.<name> (checked by tsc: a dropped key fails npm run typecheck)", () => {
+        assert.strictEqual(noneDropped, true);
+    });
+
     it("groups a schema's settings by namespace, typed as each parser returns it (what parseConfig does with SCHEMA)", () => {
         const schema = { ...ADDED, "backup:retentionDays": SCHEMA["backup:retentionDays"], "backup:note": optional("A note.", text()) };
         const values = readValues(schema, new Problems(), { "backup:retentionDays": "9" }, "aws") as Values<typeof schema>;
