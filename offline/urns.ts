@@ -13,6 +13,8 @@ import { RecordedAlias, RecordedResource } from "./recorder";
 
 /** One baseline per committed stack: `<stack>.json`, written by scripts/urn-baseline.ts. */
 export const URN_FIXTURES = path.join(PROJECT_DIR, "tests/fixtures/urns");
+/** The app layer's baselines (appstack/Pulumi.<stack>.yaml), one per app stack. */
+export const APP_URN_FIXTURES = path.join(URN_FIXTURES, "app");
 
 function qualifiedType(urn: string): string {
     return urn.split("::")[2];
@@ -65,7 +67,8 @@ export function missingUrns(baseline: readonly string[], resources: RecordedReso
 export function readBaseline(stack: string, dir: string = URN_FIXTURES): string[] {
     const file = path.join(dir, `${stack}.json`);
     if (!fs.existsSync(file)) {
-        throw new Error(`stack ${stack} has no URN baseline (${path.relative(PROJECT_DIR, file)}): make one with npm run urns:baseline -- ${stack}`);
+        const layer = dir === APP_URN_FIXTURES ? "--layer app " : "";
+        throw new Error(`stack ${stack} has no URN baseline (${path.relative(PROJECT_DIR, file)}): make one with npm run urns:baseline -- ${layer}${stack}`);
     }
     const urns: unknown = JSON.parse(fs.readFileSync(file, "utf8"));
     if (!Array.isArray(urns) || !urns.every((u): u is string => typeof u === "string")) throw new Error(`${file}: expected a JSON array of URNs`);

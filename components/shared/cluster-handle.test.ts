@@ -1,5 +1,6 @@
 import * as assert from "assert";
 import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
 import { orderProblems, ORDER_RULES, selects } from "../../offline/preflight/order";
 import { RecordedResource } from "../../offline/recorder";
 import { buildGateway, one, record, RecordedResource as Recorded } from "../../tests/helpers/harness";
@@ -121,6 +122,17 @@ describe("cluster handle", () => {
             /no karpenter readiness/,
         );
         assert.ok(gateway.ingress.cluster.ready(["webhook"]).includes(gateway.ingress.controller));
+        // A custom resource's kind decides its waits: one not given plainly cannot be looked up, so it is refused.
+        assert.throws(
+            () =>
+                h.object(
+                    k8s.apiextensions.CustomResource,
+                    "late-kind",
+                    { apiVersion: "karpenter.sh/v1", kind: pulumi.output("NodePool") as unknown as string },
+                    { parent: gateway.cluster },
+                ),
+            /needs its apiVersion and kind as plain strings/,
+        );
     });
 
     it("on a cluster another stack runs, waits for the provider alone", () => {

@@ -95,7 +95,12 @@ type KubernetesClass = new (name: string, args: any, opts?: pulumi.CustomResourc
 
 /** The Pulumi type an object of this class gets (a CustomResource's is built from its apiVersion and kind). */
 function typeOf(kind: KubernetesClass, args: unknown): string {
-    if (kind === (k8s.apiextensions.CustomResource as unknown)) return `kubernetes:${String(at(args, "apiVersion"))}:${String(at(args, "kind"))}`;
+    if (kind === (k8s.apiextensions.CustomResource as unknown)) {
+        const [apiVersion, crKind] = [at(args, "apiVersion"), at(args, "kind")];
+        // Its needs are looked up by this type: an Output here would silently give it none.
+        if (typeof apiVersion !== "string" || typeof crKind !== "string") throw new Error("a CustomResource needs its apiVersion and kind as plain strings");
+        return `kubernetes:${apiVersion}:${crKind}`;
+    }
     const type = (kind as unknown as { __pulumiType?: string }).__pulumiType;
     if (!type) throw new Error(`${kind.name} is no pulumi-kubernetes resource class`);
     return type;

@@ -5,7 +5,7 @@ import { IMAGE_TAG, planFor } from "../helpers/plans";
 
 const cache = new Map<string, Plan>();
 
-export async function appPlanFor(stack: "dev" | "prod"): Promise<{ app: Plan; platform: Plan }> {
+export async function appPlanFor(stack: string): Promise<{ app: Plan; platform: Plan }> {
     const platform = await planFor(stack);
     if (!cache.has(stack)) cache.set(stack, await evaluateApp(stack, readAppStackConfig(stack, { "app:imageTag": IMAGE_TAG }), platform));
     return { app: cache.get(stack)!, platform };
