@@ -113,6 +113,7 @@ export async function appProgram(): Promise<Record<string, unknown>> {
         region: platform.region as aws.Region,
         defaultTags: { tags: { ...platform.tags, Stack: `${pulumi.getProject()}/${pulumi.getStack()}` } },
     });
+    // eslint-disable-next-line no-restricted-syntax -- a Provider is no Kubernetes object: this one reaches the platform's cluster, and ClusterHandle.external wraps it.
     const k8sProvider = new k8s.Provider("k8s", {
         kubeconfig: appKubeconfig(platform),
         // As the platform's provider: server-side apply, so the deployer's Role needs patch, never update.

@@ -35,6 +35,18 @@ export interface Diagram {
     text: string;
 }
 
+/** `map.get(key)` where this file put every key before: a miss is a bug here, named by `invariant`. */
+function must<K, V>(map: Map<K, V>, key: K, invariant: string): V {
+    const value = map.get(key);
+    if (value === undefined) throw new Error(`diagram: ${invariant}, but ${String(key)} has none`);
+    return value;
+}
+
+/** "aws:iam/role:Role" -> "Role": split(":").pop(), which the compiler cannot see is never undefined. */
+function lastSegment(type: string): string {
+    return type.slice(type.lastIndexOf(":") + 1);
+}
+
 /** Mermaid's own escapes inside a quoted label. */
 function quoted(text: string): string {
     return `"${text.replace(/"/g, "#quot;")}"`;
@@ -44,7 +56,7 @@ function quoted(text: string): string {
 function kindOf(r: RecordedResource): string {
     if (r.type === "kubernetes:helm.sh/v3:Release" && typeof r.inputs.chart === "string") return `chart ${r.inputs.chart.split("/").pop()}`;
     if (r.type === "aws:eks/addon:Addon" && typeof r.inputs.addonName === "string") return `add-on ${r.inputs.addonName}`;
-    return r.type.split(":").pop()!;
+    return lastSegment(r.type);
 }
 
 /**
@@ -75,14 +87,15 @@ export function layered(nodes: string[], edges: [string, string][], budget = WID
         for (let i = 0, changed = true; changed && i <= nodes.length; i++) {
             changed = false;
             for (const [from, to] of all) {
-                if (rank.get(to)! < rank.get(from)! + 1) {
-                    rank.set(to, rank.get(from)! + 1);
+                const next = must(rank, from, "every end of an edge is a node") + 1;
+                if (must(rank, to, "every end of an edge is a node") < next) {
+                    rank.set(to, next);
                     changed = true;
                 }
             }
         }
         const rows: string[][] = [];
-        for (const n of nodes) (rows[rank.get(n)!] ??= []).push(n);
+        for (const n of nodes) (rows[must(rank, n, "every node has a rank")] ??= []).push(n);
         const wide = rows.findIndex((row) => row && row.length > budget);
         if (wide < 0) return { rows: rows.filter(Boolean), invisible };
         const row = rows[wide];
@@ -122,8 +135,8 @@ export function reduced(edges: [string, string][]): [string, string][] {
     const reachesWithoutLink = (from: string, to: string): boolean => {
         const seen = new Set<string>();
         const stack = (next.get(from) ?? []).filter((n) => n !== to);
-        while (stack.length) {
-            const n = stack.pop()!;
+        let n: string | undefined;
+        while ((n = stack.pop()) !== undefined) {
             if (n === to) return true;
             if (seen.has(n)) continue;
             seen.add(n);
@@ -160,7 +173,7 @@ export function overview(resources: RecordedResource[], title: string): string {
     const body: string[] = [];
     // A box is titled by its kind and how many resources it owns; by its name too only where two share a kind: every
     // component of a stack is named after the stack, and mermaid cuts a subgraph title longer than about 170 px.
-    const kind = (c: RecordedResource) => c.type.split(":").pop()!;
+    const kind = (c: RecordedResource) => lastSegment(c.type);
     const boxTitle = (c: RecordedResource) => (components.filter((o) => kind(o) === kind(c)).length > 1 ? componentTitle(c) : kind(c));
     components.forEach((c, i) => {
         const owned = resources.filter((r) => r !== c && componentOf(r) === c && !r.modeled);
@@ -211,21 +224,25 @@ function merged(
     ];
     const groups = new Map<string, RecordedResource[]>();
     for (const r of owned) {
-        const key = [kindOf(r), ...around(ids.get(r.urn)!)].join("|");
+        const key = [kindOf(r), ...around(must(ids, r.urn, "every owned resource has an id"))].join("|");
         groups.set(key, [...(groups.get(key) ?? []), r]);
     }
     const into = new Map<string, string>();
     for (const members of groups.values()) {
-        const head = ids.get(members[0].urn)!;
-        for (const m of members) into.set(ids.get(m.urn)!, head);
+        const head = must(ids, members[0].urn, "every owned resource has an id");
+        for (const m of members) into.set(must(ids, m.urn, "every owned resource has an id"), head);
         if (members.length > 1) {
-            const names = members.map((m) => /<br\/>(.*)"$/.exec(label(m, component))![1]);
+            const names = members.map((m) => {
+                const name = /<br\/>(.*)"$/.exec(label(m, component));
+                if (!name) throw new Error(`diagram: every label has a name after its kind, but ${m.urn}'s has none`);
+                return name[1];
+            });
             shapes.set(head, `[${quoted(`${kindOf(members[0])} ×${members.length}<br/>${names.join(", ")}`)}]`);
         }
     }
     const to = (id: string) => into.get(id) ?? id;
     const unique = new Map(links.map(([a, b]): [string, [string, string]] => [`${to(a)}>${to(b)}`, [to(a), to(b)]]));
-    return { nodes: [...new Set(owned.map((r) => to(ids.get(r.urn)!)))], links: [...unique.values()] };
+    return { nodes: [...new Set(owned.map((r) => to(must(ids, r.urn, "every owned resource has an id"))))], links: [...unique.values()] };
 }
 
 /** Every resource a component owns (its nested components' too) and which waits for which. */
@@ -238,23 +255,24 @@ export function componentDetail(resources: RecordedResource[], component: Record
     const owned = resources.filter((r) => r !== component && inside(r));
     const ids = new Map(owned.map((r, i) => [r.urn, `r${i}`]));
     // Each node as mermaid draws it: a box for what the component owns, a stadium for what it waits for elsewhere.
-    const shapes = new Map(owned.map((r) => [ids.get(r.urn)!, `[${label(r, component)}]`]));
+    const shapes = new Map(owned.map((r) => [must(ids, r.urn, "every owned resource has an id"), `[${label(r, component)}]`]));
     // What it waits for elsewhere, once per other component.
     const outside = new Map<string, string>();
     const edges = new Map<string, [string, string]>();
     for (const [from, to] of waits(resources)) {
-        if (!ids.has(to.urn)) continue;
+        const b = ids.get(to.urn);
+        if (b === undefined) continue;
         let a = ids.get(from.urn);
         if (!a) {
             const other = componentOf(from) ?? from;
-            if (!outside.has(other.urn)) {
-                const x = `x${outside.size}`;
-                outside.set(other.urn, x);
-                shapes.set(x, `([${quoted(COMPONENT.test(other.type) ? componentTitle(other) : kindOf(other))}])`);
+            a = outside.get(other.urn);
+            if (a === undefined) {
+                a = `x${outside.size}`;
+                outside.set(other.urn, a);
+                shapes.set(a, `([${quoted(COMPONENT.test(other.type) ? componentTitle(other) : kindOf(other))}])`);
             }
-            a = outside.get(other.urn)!;
         }
-        edges.set(`${a}>${ids.get(to.urn)}`, [a, ids.get(to.urn)!]);
+        edges.set(`${a}>${b}`, [a, b]);
     }
     const { nodes, links } = merged(owned, ids, reduced([...edges.values()].sort()), component, shapes);
     const { rows } = layered([...outside.values(), ...nodes], links, Infinity);
@@ -278,7 +296,7 @@ export function diagrams(resources: RecordedResource[], title: string): Diagram[
     return [
         { name: "overview", title, text: overview(resources, title) },
         ...components.map((c) => {
-            const base = c.type.split(":").pop()!.toLowerCase();
+            const base = lastSegment(c.type).toLowerCase();
             const seen = names.get(base) ?? 0;
             names.set(base, seen + 1);
             return { name: seen ? `${base}-${c.name}` : base, title: `${title}, ${componentTitle(c)}`, text: componentDetail(resources, c, title) };

@@ -412,6 +412,7 @@ export class Cluster extends pulumi.ComponentResource {
             { parent: this, dependsOn: [vpcCni] },
         );
 
+        // eslint-disable-next-line no-restricted-syntax -- a Provider is no Kubernetes object: the cluster handle is built on this one.
         this.provider = new k8s.Provider(
             `${name}-k8s`,
             {
