@@ -225,6 +225,11 @@ export function lbcValues(a: LbcValuesArgs): Record<string, unknown> {
         defaultSSLPolicy: a.defaultSslPolicy,
         defaultTargetType: "ip",
         defaultTags: a.resourceTags,
+        // Off: the chart's mservice webhook (templates/webhook.yaml, rendered only with this value) admits every Service
+        // on CREATE with failurePolicy Fail, so any Service anywhere (Helm upgrades, app deploys, add-ons) would fail
+        // while the controller is down, yet it only changes type LoadBalancer Services, of which the platform has none
+        // (it takes the in-tree default then, so an NLB must name loadBalancerClass service.k8s.aws/nlb).
+        enableServiceMutatorWebhook: false,
     };
 }
 

@@ -85,7 +85,8 @@ describe("cluster handle", () => {
         const lbc = one(records, "kubernetes:helm.sh/v3:Release", "lbc").urn;
         const nodes = one(records, "eks:index:ManagedNodeGroup", "").urn;
         const ebsCsi = one(records, "aws:eks/addon:Addon", "ebs-csi").urn;
-        assert.ok(waitsFor("kubernetes:core/v1:Service", "addon-svc").includes(lbc), "Service: the LB controller's mservice webhook");
+        // The controller's Service mutator is off (lbc.ts): a Service waits for nothing, so it never fails while the controller is down.
+        assert.ok(!waitsFor("kubernetes:core/v1:Service", "addon-svc").includes(lbc), "Service: no webhook admits it");
         assert.ok(waitsFor("kubernetes:core/v1:Namespace", "addon-ns").includes(lbc), "a readiness-gate namespace: the mpod webhook");
         assert.ok(waitsFor("kubernetes:apps/v1:Deployment", "addon-deploy").includes(nodes), "Deployment: nodes");
         assert.ok(!waitsFor("kubernetes:apps/v1:Deployment", "addon-deploy").includes(ebsCsi), "a Deployment without claims needs no CSI driver");
@@ -95,7 +96,7 @@ describe("cluster handle", () => {
     });
 
     it("infers the needs of each kind from the kind and its plain args", () => {
-        assert.deepStrictEqual(needsOf("kubernetes:core/v1:Service", {}), ["webhook"]);
+        assert.deepStrictEqual(needsOf("kubernetes:core/v1:Service", {}), []);
         assert.deepStrictEqual(needsOf("kubernetes:networking.k8s.io/v1:Ingress", {}), ["webhook"]);
         assert.deepStrictEqual(needsOf("kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding", {}), ["webhook"]);
         assert.deepStrictEqual(needsOf("kubernetes:apps/v1:DaemonSet", {}), ["nodes", "dns"]);
@@ -114,9 +115,12 @@ describe("cluster handle", () => {
         assert.deepStrictEqual(needsOf("kubernetes:rbac.authorization.k8s.io/v1:Role", {}), []);
     });
 
-    it("refuses a kind's readiness nobody provided: before the Ingress there is no webhook for a Service to wait for", () => {
+    it("refuses a kind's readiness nobody provided: before the Ingress there is no webhook for an Ingress to wait for", () => {
         const h = gateway.cluster.handle;
-        assert.throws(() => h.object(k8s.core.v1.Service, "early-svc", { metadata: { name: "early" } }, { parent: gateway.cluster }), /no webhook readiness/);
+        assert.throws(
+            () => h.object(k8s.networking.v1.Ingress, "early-ing", { metadata: { name: "early" } }, { parent: gateway.cluster }),
+            /no webhook readiness/,
+        );
         assert.throws(
             () => h.object(k8s.apiextensions.CustomResource, "early-pool", { apiVersion: "karpenter.sh/v1", kind: "NodePool" }, { parent: gateway.cluster }),
             /no karpenter readiness/,

@@ -33,9 +33,9 @@ const KARPENTER: readonly Readiness[] = ["karpenter"];
  * ConfigMap, ServiceAccount, RBAC, NetworkPolicy, PodDisruptionBudget, StorageClass) needs only the provider.
  * - Workloads: their pods need a node and CoreDNS (pulumi-kubernetes awaits their readiness on create).
  * - The LB controller's admission webhooks, all failurePolicy Fail (aws/eks-charts
- *   stable/aws-load-balancer-controller/templates/webhook.yaml and values.yaml, chart 3.5.0):
- *   mservice.elbv2.k8s.aws mutates every Service on CREATE (its rule matches all Services; the controller only
- *   changes type LoadBalancer ones, but the API server calls it for each); vingress.elbv2.k8s.aws validates
+ *   stable/aws-load-balancer-controller/templates/webhook.yaml and values.yaml, chart 3.5.0): its Service mutator
+ *   (mservice, every Service on CREATE) is turned off (components/ingress/lbc.ts), so a Service needs nothing;
+ *   vingress.elbv2.k8s.aws validates
  *   Ingresses on CREATE and UPDATE; mtargetgroupbinding/vtargetgroupbinding and vingressclassparams admit the
  *   controller's own CRs. Its pod mutators select by namespace label: see INJECTING_NAMESPACE_LABELS.
  * - A claim is provisioned by the EBS CSI driver through the default StorageClass.
@@ -50,7 +50,6 @@ export const KIND_NEEDS: Readonly<Record<string, readonly Readiness[]>> = {
     "kubernetes:batch/v1:Job": WORKLOAD,
     "kubernetes:batch/v1:CronJob": WORKLOAD,
     "kubernetes:core/v1:Pod": WORKLOAD,
-    "kubernetes:core/v1:Service": LBC_WEBHOOK,
     "kubernetes:networking.k8s.io/v1:Ingress": LBC_WEBHOOK,
     "kubernetes:elbv2.k8s.aws/v1beta1:TargetGroupBinding": LBC_WEBHOOK,
     "kubernetes:elbv2.k8s.aws/v1beta1:IngressClassParams": LBC_WEBHOOK,

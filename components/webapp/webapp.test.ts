@@ -110,9 +110,11 @@ describe("WebApp", () => {
         );
     });
 
-    it("creates its Service only once the load balancer controller (and its admission webhook) runs", () => {
-        const svc = one(records, "kubernetes:core/v1:Service");
-        assert.ok(svc.dependencies.includes(one(records, "kubernetes:helm.sh/v3:Release", "lbc").urn));
+    it("creates its Ingress only once the load balancer controller (and its admission webhook) runs; its Service need not", () => {
+        const lbc = one(records, "kubernetes:helm.sh/v3:Release", "lbc").urn;
+        assert.ok(one(records, "kubernetes:networking.k8s.io/v1:Ingress", "app").dependencies.includes(lbc));
+        // The controller's Service mutator is off (lbc.ts): no webhook stands between a Service and the API server.
+        assert.strictEqual((one(records, "kubernetes:helm.sh/v3:Release", "lbc").inputs.values as any).enableServiceMutatorWebhook, false);
     });
 
     it("waits for nodes before rolling out", () => {

@@ -34,7 +34,7 @@ const WORKLOADS = [
     "kubernetes:batch/v1:CronJob",
     "kubernetes:core/v1:Pod",
 ];
-/** Services, Ingresses and the controller's own CRs: the kinds its admission webhooks take (the cluster handle's table). */
+/** Ingresses and the controller's own CRs: the kinds its admission webhooks take (the cluster handle's table). */
 const LBC_ADMITTED = Object.keys(KIND_NEEDS).filter((type) => KIND_NEEDS[type].includes("webhook"));
 const PVC = "kubernetes:core/v1:PersistentVolumeClaim";
 const NAMESPACE = "kubernetes:core/v1:Namespace";
@@ -174,8 +174,10 @@ export const ORDER_RULES: OrderRule[] = [
     },
     {
         name: "load balancer controller webhook",
-        because: "the controller's webhooks (mservice.elbv2.k8s.aws, vingress.elbv2.k8s.aws) must answer before Services and Ingresses are admitted",
-        // The CloudWatch observability add-on creates Services too (its operator's webhook Service), unordered otherwise.
+        because:
+            "the controller's webhooks (vingress.elbv2.k8s.aws, its CRs', the pod mutators of labelled namespaces) must answer first, and destroy must remove what made load balancers while the controller still runs",
+        // Charts with Services, and the CloudWatch observability add-on (its operator's webhook Service), stay after the
+        // controller although its Service mutator is off: conservative, and destroy removes them while it still runs.
         needs: [
             { types: LBC_ADMITTED },
             { types: [HELM_RELEASE], where: chartIn(SERVICE_CHARTS) },
