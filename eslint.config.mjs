@@ -18,6 +18,16 @@ const OTHER_K8S_IMPORT = [
     "ImportDeclaration[source.value=/^@pulumi\\/kubernetes\\//]",
 ].join(", ");
 
+/** Off where the values read are untyped by nature: `any` and what it lets through. */
+const UNTYPED_VALUES_ALLOWED = {
+    "@typescript-eslint/no-explicit-any": "off",
+    "@typescript-eslint/no-unsafe-argument": "off",
+    "@typescript-eslint/no-unsafe-assignment": "off",
+    "@typescript-eslint/no-unsafe-call": "off",
+    "@typescript-eslint/no-unsafe-member-access": "off",
+    "@typescript-eslint/no-unsafe-return": "off",
+};
+
 export default defineConfig(
     { ignores: ["node_modules/**", "app/**", "bin/**", "plan/**"] },
     js.configs.recommended,
@@ -59,14 +69,7 @@ export default defineConfig(
             "offline/preflight/permissions.ts",
             "offline/preflight/pods.ts",
         ],
-        rules: {
-            "@typescript-eslint/no-explicit-any": "off",
-            "@typescript-eslint/no-unsafe-argument": "off",
-            "@typescript-eslint/no-unsafe-assignment": "off",
-            "@typescript-eslint/no-unsafe-call": "off",
-            "@typescript-eslint/no-unsafe-member-access": "off",
-            "@typescript-eslint/no-unsafe-return": "off",
-        },
+        rules: UNTYPED_VALUES_ALLOWED,
     },
     {
         // These print recorded scalars (names, versions, ARNs, quantities) typed unknown; an object there is a model bug the tests catch.
@@ -130,14 +133,7 @@ export default defineConfig(
     {
         // The function page.evaluate runs in Chromium: the page's globals (document, mermaid) have no types here (tsconfig has no DOM lib).
         files: ["offline/diagram-render.ts"],
-        rules: {
-            "@typescript-eslint/no-explicit-any": "off",
-            "@typescript-eslint/no-unsafe-argument": "off",
-            "@typescript-eslint/no-unsafe-assignment": "off",
-            "@typescript-eslint/no-unsafe-call": "off",
-            "@typescript-eslint/no-unsafe-member-access": "off",
-            "@typescript-eslint/no-unsafe-return": "off",
-        },
+        rules: UNTYPED_VALUES_ALLOWED,
     },
     {
         // Input checks look for control characters on purpose (a NUL or newline in a value that reaches JCasC).
