@@ -10,6 +10,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { lbcValues } from "../ingress/lbc";
+import { at } from "../../offline/preflight/check";
 import { referenceFile } from "../../tests/helpers/harness";
 import { KIND_NEEDS } from "./cluster-handle";
 
@@ -37,7 +38,7 @@ const mergedValues = (base: Tree, over: Tree): Tree =>
             return [k, isTree(b) && isTree(o) ? mergedValues(b, o) : o === undefined ? b : o];
         }),
     );
-const valueAt = (values: Tree, dotted: string): unknown => dotted.split(".").reduce<unknown>((v, k) => (isTree(v) ? v[k] : undefined), values);
+const valueAt = (values: Tree, dotted: string): unknown => at(values, ...dotted.split("."));
 
 /** The webhooks the template renders with these values: its `if`/`else`/`end` guards on .Values followed line by line. */
 function renderedWebhooks(template: string, values: Tree): Webhook[] {
@@ -74,12 +75,15 @@ function renderedWebhooks(template: string, values: Tree): Webhook[] {
 }
 
 describe("the cluster handle's webhook needs, read off the LB controller chart's webhook.yaml", () => {
+    let template: string;
+    let defaults: Tree;
     let hooks: Webhook[];
     before(function () {
         const chart = path.dirname(referenceFile(this, "charts", "aws-load-balancer-controller", "values.yaml"));
-        const defaults = YAML.parse(fs.readFileSync(path.join(chart, "values.yaml"), "utf8")) as Tree;
+        template = fs.readFileSync(path.join(chart, "templates", "webhook.yaml"), "utf8");
+        defaults = YAML.parse(fs.readFileSync(path.join(chart, "values.yaml"), "utf8")) as Tree;
         const ours = lbcValues({ clusterName: "c", region: "r", vpcId: "v", roleArn: "a", defaultSslPolicy: "p", resourceTags: {} });
-        hooks = renderedWebhooks(fs.readFileSync(path.join(chart, "templates", "webhook.yaml"), "utf8"), mergedValues(defaults, ours));
+        hooks = renderedWebhooks(template, mergedValues(defaults, ours));
     });
 
     it("every fail-closed webhook the chart renders with the platform's values is a `webhook` need of the kind it admits, and no other kind has one", () => {
@@ -112,10 +116,7 @@ describe("the cluster handle's webhook needs, read off the LB controller chart's
         assert.deepStrictEqual([...admitted].sort(), needing.sort());
     });
 
-    it("renders no Service mutator with the platform's values, which the chart's defaults would (fail-closed on every Service)", function () {
-        const chart = path.dirname(referenceFile(this, "charts", "aws-load-balancer-controller", "values.yaml"));
-        const defaults = YAML.parse(fs.readFileSync(path.join(chart, "values.yaml"), "utf8")) as Tree;
-        const template = fs.readFileSync(path.join(chart, "templates", "webhook.yaml"), "utf8");
+    it("renders no Service mutator with the platform's values, which the chart's defaults would (fail-closed on every Service)", () => {
         const mservice = (hs: Webhook[]) => hs.find((h) => h.name === "mservice.elbv2.k8s.aws");
         assert.deepStrictEqual(mservice(renderedWebhooks(template, defaults)), {
             name: "mservice.elbv2.k8s.aws",
