@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { jenkinsDashboard, JENKINS_METRICS, jenkinsMonitoring, jenkinsRules } from "../cicd/monitoring";
-import { KPS, kpsValues, storageRules } from "./monitoring";
+import { KPS, kpsValues, MonitoringContribution, storageRules } from "./monitoring";
 import { appDashboard, appMonitoring, appRules } from "../webapp/monitoring";
 import { Observability } from ".";
 import { CHART_DEFAULTS, CONTROL_PLANE, renderControlPlane } from "../../offline/models/kps-chart";
@@ -298,25 +298,29 @@ describe("Observability", () => {
     });
 });
 
+/** An Observability with the smallest volumes and these contributions, recorded. */
+const recordSmall = (name: string, contributions: MonitoringContribution[]) =>
+    record(() => {
+        const gw = buildGateway();
+        new Observability(name, {
+            host: `grafana.${DOMAIN}`,
+            grafanaAdminPassword: pulumi.secret(PASSWORD),
+            retention: "1d",
+            prometheusStorage: "1Gi",
+            alertmanagerStorage: "1Gi",
+            grafanaStorage: "1Gi",
+            contributions,
+            alerts: ALERTS,
+            alertSecrets: {},
+            pvcFreeRatio: 0.15,
+            gateway: gw.ingress,
+            storageClassName: gw.cluster.storageClassName,
+        });
+    });
+
 describe("Observability renders what components contribute, and nothing else", () => {
     it("with no contributions: no ServiceMonitor, no dashboard, and only its own namespace's volumes watched", async () => {
-        const records = await record(() => {
-            const gw = buildGateway();
-            new Observability("bare", {
-                host: `grafana.${DOMAIN}`,
-                grafanaAdminPassword: pulumi.secret(PASSWORD),
-                retention: "1d",
-                prometheusStorage: "1Gi",
-                alertmanagerStorage: "1Gi",
-                grafanaStorage: "1Gi",
-                contributions: [],
-                alerts: ALERTS,
-                alertSecrets: {},
-                pvcFreeRatio: 0.15,
-                gateway: gw.ingress,
-                storageClassName: gw.cluster.storageClassName,
-            });
-        });
+        const records = await recordSmall("bare", []);
         const values = one(records, "kubernetes:helm.sh/v3:Release", "bare-kps").inputs.values as any;
         assert.deepStrictEqual(values.prometheus.additionalServiceMonitors, []);
         assert.deepStrictEqual(
@@ -332,23 +336,10 @@ describe("Observability renders what components contribute, and nothing else", (
 
     it("a target of pods becomes a PodMonitor whose job is the pods' label, a target of a Service a ServiceMonitor", async () => {
         const target = (name: string) => ({ name, namespace: "ns", matchLabels: { app: name }, port: "metrics", path: "/metrics", interval: "30s" });
-        const records = await record(() => {
-            const gw = buildGateway();
-            new Observability("targets", {
-                host: `grafana.${DOMAIN}`,
-                grafanaAdminPassword: pulumi.secret(PASSWORD),
-                retention: "1d",
-                prometheusStorage: "1Gi",
-                alertmanagerStorage: "1Gi",
-                grafanaStorage: "1Gi",
-                contributions: [{ scrapeTargets: [target("svc")] }, { scrapeTargets: [{ ...target("pods"), pods: { jobLabel: "app" } }] }],
-                alerts: ALERTS,
-                alertSecrets: {},
-                pvcFreeRatio: 0.15,
-                gateway: gw.ingress,
-                storageClassName: gw.cluster.storageClassName,
-            });
-        });
+        const records = await recordSmall("targets", [
+            { scrapeTargets: [target("svc")] },
+            { scrapeTargets: [{ ...target("pods"), pods: { jobLabel: "app" } }] },
+        ]);
         const p = (one(records, "kubernetes:helm.sh/v3:Release", "targets-kps").inputs.values as any).prometheus;
         assert.deepStrictEqual(
             p.additionalServiceMonitors.map((m: any) => [m.name, m.endpoints]),
