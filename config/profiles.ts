@@ -21,6 +21,37 @@ const PROD_LIKE_CI_POOL = {
     terminationGracePeriod: AGENT_DRAIN,
 };
 
+/** The general pool of staging and prod: on-demand, one node disrupted at a time; each profile sets its size. */
+const prodLikeGeneralPool = (cpuLimit: number, memoryLimitGi: number, expectedNodes: number) => ({
+    instanceTypes: ["m6i.xlarge", "m6a.xlarge", "m7i.xlarge"],
+    spot: false,
+    cpuLimit,
+    memoryLimitGi,
+    expectedNodes,
+    disruptionBudget: "1",
+    consolidateAfter: "10m",
+    expireAfter: "720h",
+    terminationGracePeriod: "15m",
+});
+
+const ALL_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
+
+/**
+ * Prod's shape, which staging shares so that what passes there meets prod's guardrails: three AZs, a NAT per AZ, an
+ * on-demand system node group (Karpenter, CoreDNS, the LB controller, metrics-server; the workloads run on Karpenter's
+ * pools) and every control-plane log.
+ */
+const PROD_SHAPE = {
+    "network:azCount": 3,
+    "network:natStrategy": "onePerAz",
+    "cluster:instanceTypes": ["m6i.large", "m6a.large"],
+    "cluster:capacityType": "ON_DEMAND",
+    "cluster:minSize": 2,
+    "cluster:desiredSize": 2,
+    "cluster:maxSize": 3,
+    "cluster:logTypes": ALL_LOG_TYPES,
+} as const;
+
 /** What an environment must hold to, whatever its stack file says. */
 export interface Guardrails {
     /** Fewest AZs a stack may span. */
@@ -52,8 +83,6 @@ export interface Profile {
     readonly defaults: ProfileDefaults;
     readonly guardrails: Guardrails;
 }
-
-const ALL_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
 
 export const PROFILES = {
     dev: {
@@ -119,16 +148,8 @@ export const PROFILES = {
         name: "staging",
         description: "prod's shape at a smaller size: three AZs, NAT per AZ, on-demand; its data is disposable",
         defaults: {
-            "network:azCount": 3,
-            "network:natStrategy": "onePerAz",
-            // The system node group (Karpenter, CoreDNS, the LB controller, metrics-server): the workloads run on Karpenter's pools.
-            "cluster:instanceTypes": ["m6i.large", "m6a.large"],
-            "cluster:capacityType": "ON_DEMAND",
-            "cluster:minSize": 2,
-            "cluster:desiredSize": 2,
-            "cluster:maxSize": 3,
+            ...PROD_SHAPE,
             "cluster:diskSizeGiB": 50,
-            "cluster:logTypes": ALL_LOG_TYPES,
             "cluster:logRetentionDays": 30,
             "app:minReplicas": 2,
             "app:maxReplicas": 6,
@@ -136,17 +157,7 @@ export const PROFILES = {
             "cicd:storageSize": "20Gi",
             "observability:retention": "15d",
             "observability:prometheusStorage": "50Gi",
-            "karpenter:general": {
-                instanceTypes: ["m6i.xlarge", "m6a.xlarge", "m7i.xlarge"],
-                spot: false,
-                cpuLimit: 24,
-                memoryLimitGi: 96,
-                expectedNodes: 2,
-                disruptionBudget: "1",
-                consolidateAfter: "10m",
-                expireAfter: "720h",
-                terminationGracePeriod: "15m",
-            },
+            "karpenter:general": prodLikeGeneralPool(24, 96, 2),
             // Used only where a stack of this profile runs Jenkins (cicd:jenkins true).
             "karpenter:ci": PROD_LIKE_CI_POOL,
             "backup:retentionDays": 14,
@@ -168,16 +179,8 @@ export const PROFILES = {
         name: "prod",
         description: "survives the loss of an AZ: three AZs, NAT per AZ, on-demand nodes; keeps and protects its data",
         defaults: {
-            "network:azCount": 3,
-            "network:natStrategy": "onePerAz",
-            // The system node group (Karpenter, CoreDNS, the LB controller, metrics-server): the workloads run on Karpenter's pools.
-            "cluster:instanceTypes": ["m6i.large", "m6a.large"],
-            "cluster:capacityType": "ON_DEMAND",
-            "cluster:minSize": 2,
-            "cluster:desiredSize": 2,
-            "cluster:maxSize": 3,
+            ...PROD_SHAPE,
             "cluster:diskSizeGiB": 100,
-            "cluster:logTypes": ALL_LOG_TYPES,
             "cluster:logRetentionDays": 90,
             "app:minReplicas": 3,
             "app:maxReplicas": 12,
@@ -185,17 +188,7 @@ export const PROFILES = {
             "cicd:storageSize": "50Gi",
             "observability:retention": "30d",
             "observability:prometheusStorage": "100Gi",
-            "karpenter:general": {
-                instanceTypes: ["m6i.xlarge", "m6a.xlarge", "m7i.xlarge"],
-                spot: false,
-                cpuLimit: 48,
-                memoryLimitGi: 192,
-                expectedNodes: 3,
-                disruptionBudget: "1",
-                consolidateAfter: "10m",
-                expireAfter: "720h",
-                terminationGracePeriod: "15m",
-            },
+            "karpenter:general": prodLikeGeneralPool(48, 192, 3),
             // Used only where a stack of this profile runs Jenkins (cicd:jenkins true).
             "karpenter:ci": PROD_LIKE_CI_POOL,
             "backup:retentionDays": 35,
