@@ -8,8 +8,8 @@ import { AGENT_DRAIN } from "./karpenter";
 import { Problems } from "./problems";
 import type { ProfileDefaults } from "./schema";
 
-/** The ci pool of staging and prod, where Jenkins runs only if a stack turns it on: spot, empty between builds. */
-const PROD_LIKE_CI_POOL = {
+/** The ci pool (Jenkins agents; in staging and prod only if a stack turns Jenkins on): spot, empty between builds. */
+const CI_POOL = {
     instanceTypes: ["m6i.xlarge", "m6a.xlarge"],
     spot: true,
     cpuLimit: 16,
@@ -117,17 +117,7 @@ export const PROFILES = {
                 expireAfter: "720h",
                 terminationGracePeriod: AGENT_DRAIN,
             },
-            "karpenter:ci": {
-                instanceTypes: ["t3.xlarge", "t3a.xlarge", "m6i.xlarge", "m6a.xlarge"],
-                spot: true,
-                cpuLimit: 16,
-                memoryLimitGi: 64,
-                expectedNodes: 0,
-                disruptionBudget: "100%",
-                consolidateAfter: "1m",
-                expireAfter: "720h",
-                terminationGracePeriod: AGENT_DRAIN,
-            },
+            "karpenter:ci": { ...CI_POOL, instanceTypes: ["t3.xlarge", "t3a.xlarge", "m6i.xlarge", "m6a.xlarge"] },
             "backup:retentionDays": 7,
         },
         guardrails: {
@@ -159,7 +149,7 @@ export const PROFILES = {
             "observability:prometheusStorage": "50Gi",
             "karpenter:general": prodLikeGeneralPool(24, 96, 2),
             // Used only where a stack of this profile runs Jenkins (cicd:jenkins true).
-            "karpenter:ci": PROD_LIKE_CI_POOL,
+            "karpenter:ci": CI_POOL,
             "backup:retentionDays": 14,
         },
         guardrails: {
@@ -190,7 +180,7 @@ export const PROFILES = {
             "observability:prometheusStorage": "100Gi",
             "karpenter:general": prodLikeGeneralPool(48, 192, 3),
             // Used only where a stack of this profile runs Jenkins (cicd:jenkins true).
-            "karpenter:ci": PROD_LIKE_CI_POOL,
+            "karpenter:ci": CI_POOL,
             "backup:retentionDays": 35,
         },
         guardrails: {
